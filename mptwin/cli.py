@@ -1,0 +1,36 @@
+"""The `mptwin` command: Hydra composes the config, `run_job` does the work."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from mptwin.config import register
+from mptwin.run import run_job
+from sim.validate import ConfigError
+
+# The project's conf/ folder, by absolute path: Hydra then searches the file system, not a
+# Python package, whether mptwin is run from the repo or from another folder.
+CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+register()
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+def _app(cfg: DictConfig) -> None:
+    try:
+        run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+    except ConfigError as e:
+        print(f"mptwin: config error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def main() -> None:
+    _app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""One job: scenario config + strategy config + seed -> world, simulation, result files."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+from hydra.errors import InstantiationException
+from hydra.utils import get_method, instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from mptwin.progress import Progress
+from sim.decisions import Strategy
+from sim.figures import write_figures
+from sim.metrics import compute_kpis, kpi_table
+from sim.model import simulate
+from sim.results import RunResult, write_tables
+from sim.validate import ConfigError, check_ranges
+
+log = logging.getLogger("mptwin")
+POLICIES = ("routing", "promise", "pricing", "exceptions")
+WORLD_BUILDER = "scenarios.synthetic.build_world"
+
+
+def build_strategy(cfg: DictConfig) -> Strategy:
+    """Instantiate each policy of the bundle; a bad key or value names the policy."""
+    parts = {}
+    for key in POLICIES:
+        try:
+            parts[key] = instantiate(cfg[key], _convert_="all")
+        except InstantiationException as e:
+            cause = e.__cause__ or e
+            raise ConfigError(f"strategy.{key}: {cause}") from None
+    return Strategy(cfg.name, **parts)
+
+
+def prepare(cfg: DictConfig):
+    """Everything that can fail on bad input, before any simulation runs."""
+    app = OmegaConf.to_object(cfg)
+    check_ranges(app, "")
+    world = get_method(WORLD_BUILDER)(app.scenario)
+    strategy = build_strategy(cfg.strategy)
+    return world, strategy
+
+
+def run_job(cfg: DictConfig, out_dir: Path) -> dict:
+    """Simulate one replication and write config, tables, KPIs and figures to `out_dir`."""
+    t0 = time.perf_counter()
+    world, strategy = prepare(cfg)
+    t_built = time.perf_counter()
+    progress = Progress(f"{world.name}/{strategy.name}/seed={cfg.seed}") if cfg.progress else None
+    result = simulate(world, strategy, int(cfg.seed), progress)
+    t_sim = time.perf_counter()
+    kpis = compute_kpis(result.tables, result.info)
+    write_outputs(cfg, result, kpis, out_dir)
+    timing = {"build_s": t_built - t0, "simulate_s": t_sim - t_built,
+              "write_s": time.perf_counter() - t_sim, "orders_simulated": len(result.tables["orders"])}  # fmt: skip
+    timing["orders_per_s"] = timing["orders_simulated"] / max(timing["simulate_s"], 1e-9)
+    _write_json(out_dir / "timing.json", timing)
+    print(f"\n{world.name} / {strategy.name} / seed {cfg.seed}: "
+          f"{timing['orders_simulated']:,} orders simulated in {timing['simulate_s']:.1f} s "
+          f"({timing['orders_per_s']:,.0f} orders/s)\n")  # fmt: skip
+    print(kpi_table(kpis))
+    print(f"\nResults in {out_dir}")
+    return kpis
+
+
+def write_outputs(cfg: DictConfig, result: RunResult, kpis: dict, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    write_tables(result, out_dir)
+    if cfg.figures:
+        write_figures(result.tables, result.info, out_dir / "figures")
+    _write_json(out_dir / "kpis.json", kpis)  # last: its presence marks a complete run
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n")
+    tmp.replace(path)

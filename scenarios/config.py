@@ -1,0 +1,210 @@
+"""Typed schema of a scenario config (Hydra structured config): what a scenario YAML may say.
+
+Hydra rejects unknown keys and wrong types against these dataclasses; `sim.validate` checks
+ranges (field metadata) and `check_scenario` below checks what spans several fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from omegaconf import MISSING
+
+from sim.tables import EXCEPTION_TYPES
+from sim.validate import ConfigError, between, nonneg, positive, unit
+
+
+@dataclass
+class RegionsConfig:
+    count: int = field(default=12, metadata=positive)
+    spread_km: float = field(default=2500.0, metadata=positive)  # side of the square they lie in
+    weight_sigma: float = field(default=0.8, metadata=nonneg)  # how unequal their populations are
+
+
+@dataclass
+class DemandConfig:
+    visits_per_day: float = field(default=1500.0, metadata=nonneg)
+    hour_profile: list[float] = field(default_factory=lambda: [1.0] * 24)
+    weekday_profile: list[float] = field(default_factory=lambda: [1.0] * 7)
+    promo_dates: list[str] = field(default_factory=list)
+    promo_multiplier: float = field(default=3.0, metadata=positive)
+    attractiveness: float = 2.0
+    price_sensitivity: float = field(default=4.0, metadata=nonneg)
+    delivery_sensitivity: float = field(default=0.08, metadata=nonneg)  # utility per promised day
+    zipf_exponent: float = field(default=0.9, metadata=nonneg)
+
+
+@dataclass
+class CategoryConfig:
+    name: str = MISSING
+    commission_rate: float = field(default=0.12, metadata=unit)
+    share: float = field(default=1.0, metadata=positive)  # relative share of SKUs
+    cost_mean: float = field(default=60.0, metadata=positive)
+
+
+@dataclass
+class CatalogueConfig:
+    skus: int = field(default=5000, metadata=positive)
+    categories: list[CategoryConfig] = field(default_factory=list)
+    offers_per_sku: list[float] = field(default_factory=lambda: [0.6, 0.3, 0.1])  # P(1), P(2), ...
+    markup: float = field(default=1.6, metadata=positive)  # reference price over cost
+    second_warehouse_share: float = field(default=0.3, metadata=unit)
+    stock_cover_days: float = field(default=21.0, metadata=positive)
+    safety_days: float = field(default=3.0, metadata=nonneg)
+    order_cover_days: float = field(default=14.0, metadata=positive)
+
+
+@dataclass
+class SellerProfile:
+    name: str = MISSING
+    count: int = field(default=1, metadata=positive)
+    size: float = field(default=1.0, metadata=positive)  # relative number of offers per seller
+    handling_h: float = field(default=48.0, metadata=positive)
+    reliability: float = field(default=0.95, metadata=unit)
+    delay_mean_h: float = field(default=24.0, metadata=nonneg)
+    lead_time_days: float = field(default=7.0, metadata=positive)
+
+
+@dataclass
+class WarehousesConfig:
+    count: int = field(default=10, metadata=positive)
+    # pick capacity per shift hour = headroom x the orders per day its sellers are expected to
+    # send it / shift hours: capacity follows the load the operator planned for
+    capacity_headroom: float = field(default=1.5, metadata=positive)
+    shift_start: float = field(default=6.0, metadata=between(0, 24))
+    shift_end: float = field(default=22.0, metadata=between(0, 24))
+    cutoff_hour: int = field(default=17, metadata=between(0, 23))
+    weekend_factor: float = field(default=0.5, metadata=nonneg)
+    discrepancy_rate: float = field(default=0.01, metadata=unit)
+
+
+@dataclass
+class CarrierConfig:
+    name: str = MISSING
+    share: float = field(default=1.0, metadata=nonneg)  # relative share of sellers contracting it
+    fixed_cost: float = field(default=8.0, metadata=nonneg)
+    cost_per_km: float = field(default=0.004, metadata=nonneg)
+    base_days: float = field(default=1.0, metadata=nonneg)
+    km_per_day: float = field(default=500.0, metadata=positive)
+    coverage: float = field(default=1.0, metadata=unit)  # share of regions served
+    daily_capacity: int = field(default=1000, metadata=positive)
+    transit_bias: float = 0.0  # hidden: ln(real / contracted) transit time
+    transit_sigma: float = field(default=0.35, metadata=nonneg)  # hidden
+    loss_rate: float = field(default=0.005, metadata=unit)  # hidden
+
+
+@dataclass
+class CompetitorConfig:
+    volatility: float = field(default=0.02, metadata=nonneg)  # daily log-sd of the feed
+    reversion: float = field(default=0.1, metadata=unit)  # daily pull back to the reference
+    promo_discount: float = field(default=0.15, metadata=unit)  # competitor cut on promo days
+
+
+@dataclass
+class ReviewersConfig:
+    headcount: int = field(default=10, metadata=nonneg)
+    shift_start: float = field(default=8.0, metadata=between(0, 24))
+    shift_end: float = field(default=17.0, metadata=between(0, 24))
+    weekends: bool = False
+    hourly_cost: float = field(default=30.0, metadata=nonneg)
+    handling_mean_h: dict[str, float] = field(default_factory=dict)
+    fraud_detection: float = field(default=0.9, metadata=unit)
+    false_rejection: float = field(default=0.05, metadata=unit)
+
+
+@dataclass
+class MoneyConfig:
+    currency: str = "BRL"
+    fee_base: float = field(default=9.0, metadata=nonneg)
+    fee_per_km: float = field(default=0.005, metadata=nonneg)
+    sla_credit_pct: float = field(default=0.1, metadata=unit)
+    return_window_days: float = field(default=7.0, metadata=nonneg)
+    payout_every_days: float = field(default=7.0, metadata=positive)
+    chargeback_delay_days: float = field(default=14.0, metadata=nonneg)
+    price_floor_margin: float = field(default=0.0, metadata=nonneg)
+
+
+@dataclass
+class RiskConfig:
+    fraud_rate: float = field(default=0.01, metadata=unit)
+    signal_separation: float = field(default=2.5, metadata=nonneg)
+    hold_threshold: float = 2.0
+    return_rate: float = field(default=0.04, metadata=unit)
+    return_rate_late: float = field(default=0.12, metadata=unit)
+    lost_detect_days: float = field(default=5.0, metadata=nonneg)
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = MISSING
+    start_date: str = "2026-01-05"
+    days: int = field(default=90, metadata=positive)
+    warmup_days: int = field(default=7, metadata=nonneg)
+    cooldown_days: int = field(default=28, metadata=nonneg)
+    world_seed: int = field(default=7, metadata=nonneg)  # the synthetic world; runs vary by `seed`
+    regions: RegionsConfig = field(default_factory=RegionsConfig)
+    demand: DemandConfig = field(default_factory=DemandConfig)
+    catalogue: CatalogueConfig = field(default_factory=CatalogueConfig)
+    sellers: list[SellerProfile] = field(default_factory=list)
+    warehouses: WarehousesConfig = field(default_factory=WarehousesConfig)
+    carriers: list[CarrierConfig] = field(default_factory=list)
+    competitor: CompetitorConfig = field(default_factory=CompetitorConfig)
+    reviewers: ReviewersConfig = field(default_factory=ReviewersConfig)
+    money: MoneyConfig = field(default_factory=MoneyConfig)
+    risk: RiskConfig = field(default_factory=RiskConfig)
+
+
+def check_scenario(s: ScenarioConfig, path: str = "scenario") -> None:
+    """Rules that span fields; raises ConfigError naming the key."""
+    _nonempty(s.sellers, f"{path}.sellers", "a marketplace needs at least one seller profile")
+    _nonempty(s.carriers, f"{path}.carriers", "orders need at least one carrier")
+    _nonempty(s.catalogue.categories, f"{path}.catalogue.categories", "SKUs need a category")
+    _length(s.demand.hour_profile, 24, f"{path}.demand.hour_profile")
+    _length(s.demand.weekday_profile, 7, f"{path}.demand.weekday_profile")
+    if min(s.demand.hour_profile) < 0 or sum(s.demand.hour_profile) <= 0:
+        raise ConfigError(f"{path}.demand.hour_profile needs non-negative weights, not all zero")
+    if min(s.demand.weekday_profile) < 0 or sum(s.demand.weekday_profile) <= 0:
+        raise ConfigError(f"{path}.demand.weekday_profile needs non-negative weights, not all zero")
+    if (
+        not s.catalogue.offers_per_sku
+        or min(s.catalogue.offers_per_sku) < 0
+        or sum(s.catalogue.offers_per_sku) <= 0
+    ):
+        raise ConfigError(
+            f"{path}.catalogue.offers_per_sku needs non-negative probabilities, not all zero"
+        )
+    if len(s.catalogue.offers_per_sku) > sum(p.count for p in s.sellers):
+        raise ConfigError(
+            f"{path}.catalogue.offers_per_sku allows more offers per SKU than there are sellers"
+        )
+    if sum(c.share for c in s.carriers) <= 0:
+        raise ConfigError(f"{path}.carriers: at least one carrier needs a share > 0")
+    for key, (a, b) in {"warehouses": (s.warehouses.shift_start, s.warehouses.shift_end),
+                        "reviewers": (s.reviewers.shift_start, s.reviewers.shift_end)}.items():  # fmt: skip
+        if a >= b:
+            raise ConfigError(f"{path}.{key}.shift_start ({a}) must be before shift_end ({b})")
+    unknown = set(s.reviewers.handling_mean_h) - set(EXCEPTION_TYPES)
+    if unknown:
+        raise ConfigError(f"{path}.reviewers.handling_mean_h has unknown exception types {sorted(unknown)}; "
+                          f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+    for t in EXCEPTION_TYPES:
+        v = s.reviewers.handling_mean_h.get(t)
+        if v is None or v <= 0:
+            raise ConfigError(f"{path}.reviewers.handling_mean_h.{t} must be > 0, got {v}")
+    for i, d in enumerate([s.start_date, *s.demand.promo_dates]):
+        key = f"{path}.start_date" if i == 0 else f"{path}.demand.promo_dates[{i - 1}]"
+        try:
+            date.fromisoformat(d)
+        except ValueError:
+            raise ConfigError(f"{key} must be an ISO date like 2026-01-05, got {d!r}") from None
+
+
+def _nonempty(items: list, key: str, why: str) -> None:
+    if not items:
+        raise ConfigError(f"{key} is empty: {why}")
+
+
+def _length(items: list, n: int, key: str) -> None:
+    if len(items) != n:
+        raise ConfigError(f"{key} needs {n} values, got {len(items)}")

@@ -1,0 +1,202 @@
+"""The synthetic world generator: a deterministic marketplace (same `world_seed`, same world)
+from a scenario config: regions, catalogue, sellers, stock, carriers, competitor feed."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+
+from scenarios.config import ScenarioConfig, check_scenario
+from sim.validate import check_ranges
+from sim.world import (
+    CarrierSpec,
+    DemandSpec,
+    MoneySpec,
+    ReviewerSpec,
+    RiskSpec,
+    SellerSpec,
+    WarehouseSpec,
+    World,
+)
+
+CONVERSION_GUESS = 0.7  # used only to size initial stock; real conversion is an outcome
+
+
+def build_world(cfg: ScenarioConfig) -> World:
+    """Validate the config, then generate the world it describes."""
+    check_ranges(cfg, "scenario")
+    check_scenario(cfg)
+    rng = {name: np.random.default_rng([cfg.world_seed, i]) for i, name in enumerate(
+        ("regions", "warehouses", "carriers", "sellers", "skus", "offers", "competitor"))}  # fmt: skip
+    total_days = cfg.warmup_days + cfg.days + cfg.cooldown_days
+    weight, dist = _regions(cfg, rng["regions"])
+    regions = _warehouse_regions(cfg, weight, rng["warehouses"])
+    carriers = _carriers(cfg, rng["carriers"])
+    sellers, seller_size = _sellers(cfg, len(regions), carriers, rng["sellers"])
+    cat_rate, sku_cat, sku_cost, ref_price, popularity = _skus(cfg, rng["skus"])
+    offer_sku, offer_seller = _offers(cfg, popularity, seller_size, rng["offers"])
+    stock, rop, qty, load = _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng["offers"])
+    warehouses = _warehouses(cfg, regions, load)
+    start = date.fromisoformat(cfg.start_date)
+    promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
+    feed = _competitor_feed(cfg, ref_price, start, promo, total_days, rng["competitor"])
+    d, rv, m, r = cfg.demand, cfg.reviewers, cfg.money, cfg.risk
+    return World(
+        name=cfg.name, start_date=start, warmup_h=24.0 * cfg.warmup_days,
+        window_end_h=24.0 * (cfg.warmup_days + cfg.days), end_h=24.0 * total_days, promo_dates=promo,
+        region_names=tuple(f"R{i:02d}" for i in range(len(weight))), region_weight=weight,
+        distance_km=dist, category_names=tuple(c.name for c in cfg.catalogue.categories),
+        commission_rate=cat_rate, sku_category=sku_cat, sku_cost=sku_cost,
+        sku_popularity=popularity, competitor_price=feed, offer_sku=offer_sku,
+        offer_seller=offer_seller, offer_price=np.round(ref_price[offer_sku], 2),
+        stock_initial=stock, reorder_point=rop, order_qty=qty, sellers=sellers,
+        warehouses=warehouses, carriers=carriers,
+        demand=DemandSpec(d.visits_per_day, _mean_one(d.hour_profile), _mean_one(d.weekday_profile),
+                          d.promo_multiplier, d.attractiveness, d.price_sensitivity,
+                          d.delivery_sensitivity),
+        reviewers=ReviewerSpec(rv.headcount, rv.shift_start, rv.shift_end, rv.weekends,
+                               rv.hourly_cost, dict(rv.handling_mean_h), rv.fraud_detection,
+                               rv.false_rejection),
+        money=MoneySpec(m.currency, m.fee_base, m.fee_per_km, m.sla_credit_pct,
+                        24.0 * m.return_window_days, 24.0 * m.payout_every_days,
+                        24.0 * m.chargeback_delay_days),
+        risk=RiskSpec(r.fraud_rate, r.signal_separation, r.hold_threshold, r.return_rate,
+                      r.return_rate_late, 24.0 * r.lost_detect_days),
+        price_floor_margin=m.price_floor_margin,
+    )  # fmt: skip
+
+
+def _mean_one(values: list[float]) -> tuple[float, ...]:
+    a = np.asarray(values, dtype=float)
+    return tuple((a * len(a) / a.sum()).tolist())
+
+
+def _regions(cfg: ScenarioConfig, rng) -> tuple[np.ndarray, np.ndarray]:
+    n = cfg.regions.count
+    xy = rng.random((n, 2)) * cfg.regions.spread_km
+    weight = rng.lognormal(0.0, cfg.regions.weight_sigma, n)
+    # road distance ~ 1.25 x straight line; within a region, a local 40 km
+    dist = 1.25 * np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    np.fill_diagonal(dist, 40.0)
+    return weight / weight.sum(), dist
+
+
+def _warehouse_regions(cfg: ScenarioConfig, weight: np.ndarray, rng) -> list[int]:
+    """Warehouses sit in the populous regions first (no repeats while regions last)."""
+    n, n_regions = cfg.warehouses.count, len(weight)
+    regions = rng.choice(n_regions, size=min(n, n_regions), replace=False, p=weight).tolist()
+    return regions + rng.choice(n_regions, size=n - len(regions), p=weight).tolist()
+
+
+def _warehouses(
+    cfg: ScenarioConfig, regions: list[int], load: np.ndarray
+) -> tuple[WarehouseSpec, ...]:
+    """Pick capacity sized to the orders per day each warehouse is expected to ship."""
+    wc = cfg.warehouses
+    hours = wc.shift_end - wc.shift_start
+    return tuple(
+        WarehouseSpec(f"W{i:02d}", int(r), max(1.0, wc.capacity_headroom * float(load[i]) / hours),
+                      wc.shift_start, wc.shift_end, float(wc.cutoff_hour), wc.weekend_factor,
+                      wc.discrepancy_rate)
+        for i, r in enumerate(regions)
+    )  # fmt: skip
+
+
+def _carriers(cfg: ScenarioConfig, rng) -> tuple[CarrierSpec, ...]:
+    n_regions = cfg.regions.count
+    out = []
+    for c in cfg.carriers:
+        k = max(1, math.ceil(c.coverage * n_regions))
+        serves = frozenset(rng.choice(n_regions, size=k, replace=False).tolist())
+        out.append(CarrierSpec(c.name, c.fixed_cost, c.cost_per_km, c.base_days, c.km_per_day, serves,
+                               c.daily_capacity, c.transit_bias, c.transit_sigma, c.loss_rate))  # fmt: skip
+    return tuple(out)
+
+
+def _sellers(cfg, n_warehouses: int, carriers, rng) -> tuple[tuple[SellerSpec, ...], np.ndarray]:
+    share = np.array([c.share for c in cfg.carriers], dtype=float)
+    sellers, size = [], []
+    for p in cfg.sellers:
+        for k in range(p.count):
+            sellers.append(SellerSpec(
+                f"{p.name}-{k:03d}", int(rng.integers(n_warehouses)),
+                int(rng.choice(len(carriers), p=share / share.sum())), p.handling_h,
+                p.reliability, p.delay_mean_h, 24.0 * p.lead_time_days,
+            ))  # fmt: skip
+            size.append(p.size)
+    return tuple(sellers), np.asarray(size, dtype=float)
+
+
+def _skus(cfg: ScenarioConfig, rng):
+    cats = cfg.catalogue.categories
+    n = cfg.catalogue.skus
+    share = np.array([c.share for c in cats], dtype=float)
+    sku_cat = rng.choice(len(cats), size=n, p=share / share.sum())
+    cost_mean = np.array([c.cost_mean for c in cats])[sku_cat]
+    sku_cost = np.round(cost_mean * rng.lognormal(-0.18, 0.6, n), 2).clip(1.0)
+    ref_price = sku_cost * cfg.catalogue.markup * rng.lognormal(0.0, 0.1, n)
+    ranks = rng.permutation(n) + 1.0
+    popularity = ranks**-cfg.demand.zipf_exponent
+    return (np.array([c.commission_rate for c in cats]), sku_cat, sku_cost, ref_price,
+            popularity / popularity.sum())  # fmt: skip
+
+
+def _offers(cfg: ScenarioConfig, popularity, seller_size, rng) -> tuple[np.ndarray, np.ndarray]:
+    p = np.asarray(cfg.catalogue.offers_per_sku, dtype=float)
+    counts = rng.choice(np.arange(1, len(p) + 1), size=len(popularity), p=p / p.sum())
+    w = seller_size / seller_size.sum()
+    offer_sku, offer_seller = [], []
+    for sku, k in enumerate(counts.tolist()):
+        for s in rng.choice(len(w), size=k, replace=False, p=w).tolist():
+            offer_sku.append(sku)
+            offer_seller.append(s)
+    return np.asarray(offer_sku, dtype=np.int64), np.asarray(offer_seller, dtype=np.int64)
+
+
+def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
+    """Initial stock, reorder points and order quantities per (offer, warehouse), sized from
+    the demand each offer can expect: home warehouse always, a second one for some offers.
+    Also the orders per day each warehouse can expect (its sellers' demand, shipped from home)."""
+    c = cfg.catalogue
+    n_wh = cfg.warehouses.count
+    n_offers_of_sku = np.bincount(offer_sku, minlength=len(popularity))
+    daily = (
+        cfg.demand.visits_per_day
+        * CONVERSION_GUESS
+        * popularity[offer_sku]
+        / n_offers_of_sku[offer_sku]
+    )
+    stock = np.zeros((len(offer_sku), n_wh), dtype=np.int64)
+    rop = np.full((len(offer_sku), n_wh), -1, dtype=np.int64)
+    qty = np.zeros((len(offer_sku), n_wh), dtype=np.int64)
+    second = rng.random(len(offer_sku)) < c.second_warehouse_share
+    other = rng.integers(n_wh, size=len(offer_sku))
+    for o, s in enumerate(offer_seller.tolist()):
+        seller = sellers[s]
+        homes = [seller.home_warehouse]
+        if second[o] and other[o] != seller.home_warehouse:
+            homes.append(int(other[o]))
+        demand = daily[o] / len(homes)
+        lead_days = seller.lead_time_h / 24.0
+        for wh in homes:
+            stock[o, wh] = math.ceil(demand * c.stock_cover_days) + 1
+            rop[o, wh] = math.ceil(demand * (lead_days + c.safety_days))
+            qty[o, wh] = max(1, math.ceil(demand * c.order_cover_days))
+    load = np.bincount([sellers[s].home_warehouse for s in offer_seller.tolist()], weights=daily,
+                       minlength=n_wh)  # fmt: skip
+    return stock, rop, qty, load
+
+
+def _competitor_feed(cfg, ref_price, start: date, promo, total_days: int, rng) -> np.ndarray:
+    """Competitor price per day and SKU: a mean-reverting log walk around the reference price,
+    cut on promotion days."""
+    cc = cfg.competitor
+    x = np.zeros(len(ref_price))
+    feed = np.empty((total_days + 1, len(ref_price)))
+    for day in range(total_days + 1):
+        x = x - cc.reversion * x + cc.volatility * rng.standard_normal(len(ref_price))
+        cut = 1.0 - cc.promo_discount if date.fromordinal(start.toordinal() + day) in promo else 1.0
+        feed[day] = np.round(ref_price * np.exp(x) * cut, 2)
+    return feed

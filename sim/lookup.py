@@ -1,0 +1,32 @@
+"""Static per-offer and per-seller facts as Python lists, for fast scalar reads in the event loop."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.world import World
+
+
+class Lookup:
+    """Derived once from the world; never changes during a run."""
+
+    def __init__(self, world: World):
+        offer_sku = world.offer_sku
+        self.offer_sku = offer_sku.tolist()
+        self.offer_seller = world.offer_seller.tolist()
+        self.offer_category = world.sku_category[offer_sku].tolist()
+        self.offer_cost = world.sku_cost[offer_sku].astype(float).tolist()
+        self.offer_commission = world.commission_rate[world.sku_category[offer_sku]].tolist()
+        self.sku_offers: list[list[int]] = [[] for _ in range(len(world.sku_cost))]
+        for o, sku in enumerate(self.offer_sku):
+            self.sku_offers[sku].append(o)
+        self.seller_handling_h = [s.handling_h for s in world.sellers]
+        self.warehouse_region = [w.region for w in world.warehouses]
+        home_region = np.array([world.warehouses[s.home_warehouse].region for s in world.sellers])
+        origin = home_region[world.offer_seller]
+        m = world.money
+        # the fee a customer in each region pays for each offer, from the seller's home warehouse
+        self.fee = (m.fee_base + m.fee_per_km * world.distance_km[origin, :]).round(2).tolist()
+        self.stocked_at: list[list[int]] = [
+            np.flatnonzero(row >= 0).tolist() for row in world.reorder_point
+        ]  # warehouses where each offer is stocked

@@ -1,0 +1,319 @@
+"""KPIs as pure functions of a run's result tables (KPIS.md is the contract): `compute_kpis`
+turns the tables and `RunInfo` into one flat JSON-ready record, `kpi_table` prints it.
+
+Everything is measured over the window [warmup_h, window_end_h). Money is attributed to the
+window through its order (flows of window orders count whenever they happen, since the run's
+cool-down lets late refunds and chargebacks land); non-order flows such as wages count by date.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim import tables as schema
+from sim.tables import EXCEPTION_TYPES, RunInfo
+
+TABLE_COLUMNS = {
+    "orders": schema.ORDER_COLUMNS,
+    "shipments": schema.SHIPMENT_COLUMNS,
+    "exceptions": schema.EXCEPTION_COLUMNS,
+    "money": schema.MONEY_COLUMNS,
+    "shifts": schema.SHIFT_COLUMNS,
+    "daily": schema.DAILY_COLUMNS,
+}
+TERMINAL_STATUSES = ("delivered", "returned", "cancelled", "lost")
+MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
+    "carrier_cost": ("carrier_charge",),
+    "sla_credits": ("sla_credit",),
+    "fraud_losses": ("chargeback",),
+    "reviewer_cost": ("reviewer_wages",),
+    "refunds": ("refund", "fee_refund"),
+}
+
+
+def table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    """The named table, or an empty one with the contract's columns when the run produced none."""
+    df = tables.get(name)
+    if df is None:
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in TABLE_COLUMNS[name].items()})
+    return df
+
+
+def in_window(values, info: RunInfo) -> np.ndarray:
+    """Boolean mask of times in [warmup_h, window_end_h); NaN (never happened) is outside."""
+    x = np.asarray(values, dtype=float)
+    return (x >= info.warmup_h) & (x < info.window_end_h)
+
+
+def numeric(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column as a float array (NaN for missing), whatever its storage."""
+    return df[name].to_numpy(dtype=float, na_value=np.nan)
+
+
+def matches(series: pd.Series, values) -> np.ndarray:
+    """Boolean mask of a string column matching one value or any of a tuple; NA never matches."""
+    hit = series.isin(values) if isinstance(values, tuple) else series.eq(values)
+    return hit.to_numpy(dtype=bool, na_value=False)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if den == 0 else num / den
+
+
+def _share(mask: np.ndarray) -> float | None:
+    """Share of True in a mask; None when the mask is empty (no data, not zero)."""
+    return None if mask.size == 0 else float(mask.mean())
+
+
+def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float | None]:
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return [None] * len(qs)
+    return [float(p) for p in np.percentile(v, qs)]
+
+
+def _overlap_hours(start: np.ndarray, end: np.ndarray, info: RunInfo) -> np.ndarray:
+    """Per interval, how many of its hours fall inside the window."""
+    lo, hi = info.warmup_h, info.window_end_h
+    return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+
+
+def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFrame:
+    """Orders placed in the window: the population for volume, rates and money attribution."""
+    orders = table(tables, "orders")
+    return orders[in_window(numeric(orders, "placed_h"), info)]
+
+
+def window_money(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFrame:
+    """Ledger rows attributed to the window: every flow of a window order, whenever it happens
+    (a refund landing in the cool-down counts; a warm-up order's refund inside the window does
+    not), plus order-less flows such as wages dated in the window."""
+    money = table(tables, "money")
+    ids = window_orders(tables, info)["order_id"]
+    oid = money["order_id"]
+    of_window_order = oid.isin(ids).to_numpy(dtype=bool, na_value=False)
+    no_order = oid.eq(-1).to_numpy(dtype=bool, na_value=False)
+    return money[of_window_order | (no_order & in_window(numeric(money, "t_h"), info))]
+
+
+def _sums_by(money: pd.DataFrame, column: str) -> dict[str, float]:
+    return money.groupby(column, observed=True, sort=False)["amount"].sum().to_dict()
+
+
+def volume_kpis(win: pd.DataFrame, daily: pd.DataFrame, info: RunInfo) -> dict:
+    """How much business the window saw: orders, GMV (before refunds), visits, conversion."""
+    gmv = float((numeric(win, "price") + numeric(win, "shipping_fee")).sum())
+    day_start = daily["day"].to_numpy(dtype=float) * 24.0
+    visits = int(daily["visits"].to_numpy()[in_window(day_start, info)].sum())
+    return {
+        "orders": len(win),
+        "gmv": gmv,
+        "visits": visits,
+        "conversion_rate": _ratio(len(win), visits),
+        "orders_open_at_end": int(matches(win["status"], "open").sum()),
+    }
+
+
+def margin_kpis(money: pd.DataFrame, gmv: float) -> dict:
+    """Who keeps what of the window's orders: account nets from the double-entry ledger."""
+    by_kind = _sums_by(money, "kind")
+    debits, credits = _sums_by(money, "debit"), _sums_by(money, "credit")
+
+    def net(account: str) -> float:
+        return float(debits.get(account, 0.0) - credits.get(account, 0.0))
+
+    operator = net("operator")
+    out = {
+        "commission_revenue": float(
+            by_kind.get("commission", 0.0) - by_kind.get("commission_reversal", 0.0)
+        ),
+        "operator_margin": operator,
+        "operator_margin_pct": _ratio(operator, gmv),
+        "seller_margin": net("sellers"),
+    }
+    for key, kinds in MONEY_KINDS.items():
+        out[key] = float(sum(by_kind.get(k, 0.0) for k in kinds))
+    return out
+
+
+def sla_kpis(orders: pd.DataFrame, win: pd.DataFrame, info: RunInfo) -> dict:
+    """Delivery promises kept: deliveries and hand-overs are judged when they happen (in the
+    window), cancellations, fill and returns over the orders placed in the window."""
+    delivered_at = numeric(orders, "delivered_h")
+    done = in_window(delivered_at, info)
+    c2d = delivered_at[done] - numeric(orders, "placed_h")[done]
+    p50, p90, p95 = _percentiles(c2d, (50, 90, 95))
+    handed_at = numeric(orders, "handed_h")
+    handed = in_window(handed_at, info)
+    status = win["status"]
+    settled = matches(status, ("delivered", "returned"))
+    scores = numeric(orders, "review_score")[done]
+    scores = scores[~np.isnan(scores)]
+    return {
+        "on_time_rate": _share(delivered_at[done] <= numeric(orders, "promise_h")[done]),
+        "click_to_door_p50_h": p50,
+        "click_to_door_p90_h": p90,
+        "click_to_door_p95_h": p95,
+        "ship_on_time_rate": _share(handed_at[handed] <= numeric(orders, "ship_by_h")[handed]),
+        "cancellation_rate": _share(matches(status, "cancelled")),
+        "fill_rate": _share(~np.isnan(numeric(win, "handed_h"))),
+        "return_rate": _ratio(int(matches(status, "returned").sum()), int(settled.sum())),
+        "review_score_mean": float(scores.mean()) if scores.size else None,
+    }
+
+
+def exception_type_kpis(exc: pd.DataFrame, raised: np.ndarray) -> dict:
+    """Per-type counts in the window: one key for every known type (and any other type seen in
+    the run), so every run has the same keys and paired comparisons line up."""
+    types = list(EXCEPTION_TYPES) + sorted(
+        str(t) for t in exc["type"].dropna().unique() if t not in EXCEPTION_TYPES
+    )
+    counts = exc.loc[raised, "type"].value_counts()
+    return {f"exceptions_{t}": int(counts.get(t, 0)) for t in types}
+
+
+def reviewer_busy(exc: pd.DataFrame, info: RunInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Busy intervals [started, started + handling) of human exceptions a reviewer picked up;
+    a task cut off by the end of the run (or with no handling time yet) ends at end_h."""
+    start = numeric(exc, "started_h")
+    keep = matches(exc["handler"], "human") & ~np.isnan(start)
+    start = start[keep]
+    end = start + numeric(exc, "handling_h")[keep]
+    end = np.where(np.isnan(end), info.end_h, np.minimum(end, info.end_h))
+    return start, end
+
+
+def backlog_max(exc: pd.DataFrame, info: RunInfo) -> int:
+    """Most human exceptions open at once in the window (open: raised <= t < resolved), by an
+    event sweep that starts from the backlog carried into the window."""
+    human = matches(exc["handler"], "human")
+    raised, resolved = numeric(exc, "raised_h")[human], numeric(exc, "resolved_h")[human]
+    keep = ~np.isnan(raised)
+    raised, resolved = raised[keep], np.nan_to_num(resolved[keep], nan=np.inf)
+    lo, hi = info.warmup_h, info.window_end_h
+    base = int(np.count_nonzero((raised <= lo) & (resolved > lo)))
+    times = np.concatenate([raised, resolved])
+    steps = np.concatenate([np.ones(raised.size, np.int64), -np.ones(resolved.size, np.int64)])
+    inside = (times > lo) & (times < hi)
+    if not inside.any():
+        return base
+    times, steps = times[inside], steps[inside]
+    order = np.lexsort((steps, times))  # by time; at one instant, closes before opens
+    return int(max(base, base + np.cumsum(steps[order]).max()))
+
+
+def exception_kpis(
+    exc: pd.DataFrame, shifts: pd.DataFrame, win: pd.DataFrame, info: RunInfo
+) -> dict:
+    """The human load the window generated: counts, reviewer time against shift time, backlog,
+    resolution times, and how many orders never needed a person."""
+    raised_at = numeric(exc, "raised_h")
+    raised = in_window(raised_at, info)
+    n = int(raised.sum())
+    reviewer_hours = float(_overlap_hours(*reviewer_busy(exc, info), info).sum())
+    shift_hours = _overlap_hours(numeric(shifts, "start_h"), numeric(shifts, "end_h"), info)
+    on_shift = float((shift_hours * numeric(shifts, "headcount")).sum())
+    res_p50, res_p95 = _percentiles(
+        numeric(exc, "resolved_h")[raised] - raised_at[raised], (50, 95)
+    )
+    terminal = matches(win["status"], TERMINAL_STATUSES)
+    tasks = win["human_tasks"].to_numpy(dtype=float, na_value=np.nan)[terminal]
+    return {
+        "exceptions": n,
+        "exceptions_human": int((matches(exc["handler"], "human") & raised).sum()),
+        "exceptions_per_1k_orders": _ratio(1000.0 * n, len(win)),
+        "reviewer_hours": reviewer_hours,
+        "reviewer_utilisation": _ratio(reviewer_hours, on_shift),
+        "backlog_max": backlog_max(exc, info),
+        "resolution_p50_h": res_p50,
+        "resolution_p95_h": res_p95,
+        "touchless_rate": _share(tasks == 0),
+        **exception_type_kpis(exc, raised),
+    }
+
+
+def _jsonable(value):
+    """Plain Python scalars only; NaN and infinities (no data) become None."""
+    if value is None or isinstance(value, bool | np.bool_):
+        return None if value is None else bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _merge(*families: dict) -> dict:
+    """Union of KPI families; a key defined twice (say, an exception type named like a KPI)
+    is a contract error, not something to overwrite silently."""
+    out: dict = {}
+    for family in families:
+        clash = out.keys() & family.keys()
+        if clash:
+            raise ValueError(f"KPI keys defined twice: {sorted(clash)}")
+        out.update(family)
+    return out
+
+
+def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
+    """All KPIs of one run over its measurement window, as one flat JSON-ready record."""
+    orders = table(tables, "orders")
+    win = window_orders(tables, info)
+    volume = volume_kpis(win, table(tables, "daily"), info)
+    kpis = _merge(
+        volume,
+        margin_kpis(window_money(tables, info), volume["gmv"]),
+        sla_kpis(orders, win, info),
+        exception_kpis(table(tables, "exceptions"), table(tables, "shifts"), win, info),
+    )
+    return {k: _jsonable(v) for k, v in kpis.items()}
+
+
+KPI_GROUPS = {  # headings of kpi_table, in order
+    "Volume": ["orders", "gmv", "visits", "conversion_rate", "orders_open_at_end"],
+    "Margin": ["commission_revenue", "operator_margin", "operator_margin_pct", "seller_margin",
+               *MONEY_KINDS],
+    "SLA": ["on_time_rate", "click_to_door_p50_h", "click_to_door_p90_h", "click_to_door_p95_h",
+            "ship_on_time_rate", "cancellation_rate", "fill_rate", "return_rate",
+            "review_score_mean"],
+    "Exception load": ["exceptions", "exceptions_human", "exceptions_per_1k_orders",
+                       "reviewer_hours", "reviewer_utilisation", "backlog_max",
+                       "resolution_p50_h", "resolution_p95_h", "touchless_rate"],
+}  # fmt: skip
+MONEY_KEYS = {"gmv", "commission_revenue", "operator_margin", "seller_margin", *MONEY_KINDS}
+
+
+def format_kpi(key: str, value) -> str:
+    """A value as people read it: money with separators, rates as percentages, hours in h."""
+    if value is None:
+        return "n/a"
+    if key in MONEY_KEYS:
+        return f"{value:,.2f}"
+    if key.endswith(("_rate", "_pct", "_utilisation")):
+        return f"{100.0 * value:.1f}%"
+    if key.endswith("_h") or key.endswith("_hours"):
+        return f"{value:,.1f} h"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}"
+
+
+def kpi_table(kpis: dict) -> str:
+    """Fixed-width text table of a KPI record, grouped under headings, for the terminal.
+    Keys outside the known groups go under "Exception types" (exceptions_*) or "Other"."""
+    known = {k for keys in KPI_GROUPS.values() for k in keys}
+    rest = [k for k in kpis if k not in known]
+    groups = {name: [k for k in keys if k in kpis] for name, keys in KPI_GROUPS.items()}
+    groups["Exception types"] = sorted(k for k in rest if k.startswith("exceptions_"))
+    groups["Other"] = [k for k in rest if not k.startswith("exceptions_")]
+    width = max((len(k) for k in kpis), default=10) + 2
+    lines = []
+    for name, keys in groups.items():
+        if not keys:
+            continue
+        lines += [name, "-" * len(name)]
+        lines += [f"  {k:<{width}}{format_kpi(k, kpis[k]):>16}" for k in keys]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

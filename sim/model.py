@@ -1,0 +1,50 @@
+"""Runs one replication: wires the processes of the world to a strategy and a seed, runs the
+SimPy environment to the end of the scenario, and returns the result tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import simpy
+
+from sim.decisions import Strategy
+from sim.processes.customer_arrivals import customer_arrivals
+from sim.processes.fulfil_order import route_orders
+from sim.processes.pick_and_pack import pick_and_pack
+from sim.processes.record_day import record_days
+from sim.processes.reprice_offers import reprice_offers
+from sim.processes.review_exception import start_team
+from sim.processes.settle_payouts import settle_payouts
+from sim.processes.watch_promises import watch_promises
+from sim.results import RunResult, collect
+from sim.state import State
+from sim.streams import Streams
+from sim.world import World
+
+Progress = Callable[[int, int, int], None]  # (day done, total days, orders so far)
+
+
+def build(world: World, strategy: Strategy, seed: int, progress: Progress | None = None) -> State:
+    """Create the environment and start every process; nothing has run yet."""
+    env = simpy.Environment()
+    state = State.create(env, world, strategy, Streams(seed))
+    strategy.bind(state.market)
+    env.process(customer_arrivals(state, world.end_h))
+    env.process(route_orders(state))
+    for w in range(world.n_warehouses):
+        env.process(pick_and_pack(state, w))
+    env.process(watch_promises(state))
+    env.process(reprice_offers(state))
+    env.process(settle_payouts(state))
+    start_team(state)
+    env.process(record_days(state, progress))
+    return state
+
+
+def simulate(
+    world: World, strategy: Strategy, seed: int, progress: Progress | None = None
+) -> RunResult:
+    """One replication, start to end: the tables and run facts."""
+    state = build(world, strategy, seed, progress)
+    state.env.run(until=world.end_h)
+    return collect(state, seed)

@@ -1,0 +1,88 @@
+"""Carriers: collect parcels at the cut-off within their daily capacity, carry them with a
+lane transit time (contract x hidden performance x the order's own luck), lose a few, deliver
+the rest; delivery triggers commission, SLA credits, the review and maybe a return."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+from sim.clock import day_of
+from sim.entities import DELIVERED, SHIPPED, Order
+from sim.processes.return_order import maybe_return
+from sim.state import State
+
+_NORMAL = NormalDist()
+
+
+def hand_over(state: State, warehouse: int) -> None:
+    """The daily pick-up: parcels go in packing order until their carrier's capacity is used;
+    the rest wait at the warehouse for tomorrow."""
+    today = day_of(state.env.now)
+    if state.carrier_day != today:
+        state.carrier_day = today
+        state.carrier_used = [0] * len(state.world.carriers)
+    waiting = []
+    for order in state.outbound[warehouse]:
+        c = order.carrier
+        if state.carrier_used[c] >= state.world.carriers[c].daily_capacity:
+            waiting.append(order)
+            continue
+        state.carrier_used[c] += 1
+        _ship(state, order)
+    state.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
+
+
+def _ship(state: State, order: Order) -> None:
+    w, now, money = state.world, state.env.now, state.money
+    spec = w.carriers[order.carrier]
+    origin = state.lookup.warehouse_region[order.warehouse]
+    order.handed_h = now
+    order.status = SHIPPED
+    oid, seller = order.order_id, order.seller
+    money.move(now, order.shipping_fee, "operator", "escrow", "shipping_fee", oid, seller)
+    money.move(now, w.carrier_cost(order.carrier, origin, order.region), "carriers", "operator",
+               "carrier_charge", oid, seller)  # fmt: skip
+    money.move(now, order.unit_cost, "suppliers", "sellers", "cogs", oid, seller)
+    draw = order.draw
+    if draw.loss_u < spec.loss_rate:
+        order.lost = True  # nobody knows yet: the parcel simply never arrives
+        return
+    nominal = w.nominal_transit_h(order.carrier, origin, order.region)
+    transit = nominal * math.exp(spec.transit_bias + spec.transit_sigma * draw.transit_z)
+    state.env.timeout(transit).callbacks.append(lambda _ev: deliver(state, order))
+
+
+def deliver(state: State, order: Order) -> None:
+    now, money = state.env.now, state.money
+    order.delivered_h = now
+    order.status = DELIVERED
+    state.day.deliveries += 1
+    oid, seller = order.order_id, order.seller
+    money.move(
+        now, order.price * order.commission_rate, "operator", "escrow", "commission", oid, seller
+    )
+    late_days = max(0.0, (now - order.promise_h) / 24.0)
+    if late_days > 0.0:
+        credit = order.price * state.world.money.sla_credit_pct
+        money.move(now, credit, "customers", "operator", "sla_credit", oid, seller)
+    order.review_score = review_score(order.draw.review_u, late_days)
+    state.pending_payouts.append(order)
+    if order.fraud:
+        state.env.timeout(state.world.money.chargeback_delay_h).callbacks.append(
+            lambda _ev: _chargeback(state, order)
+        )
+    maybe_return(state, order, late_days > 0.0)
+
+
+def review_score(u: float, late_days: float) -> float:
+    """1..5 stars: most on-time orders get 4-5; every day late pulls the score down."""
+    u = min(max(u, 1e-9), 1 - 1e-9)
+    mean = 4.5 - min(3.0, 0.6 + 0.4 * late_days) if late_days > 0 else 4.5
+    return float(min(5, max(1, round(mean + 1.1 * _NORMAL.inv_cdf(u)))))
+
+
+def _chargeback(state: State, order: Order) -> None:
+    """The real card holder disputes a fraudulent payment; the operator guarantees the seller."""
+    state.money.move(state.env.now, order.price + order.shipping_fee, "customers", "operator",
+                     "chargeback", order.order_id, order.seller)  # fmt: skip

@@ -1,0 +1,118 @@
+"""Fulfilment routing: every batch interval the strategy assigns the waiting orders to a
+warehouse and a carrier; the world checks each answer, and what cannot be done becomes an
+exception a handler resolves."""
+
+from __future__ import annotations
+
+import heapq
+
+from sim.decisions import ESCALATE, RoutingRequest
+from sim.entities import PICKING, Order
+from sim.processes.cancel_order import cancel_order
+from sim.processes.replenish_stock import check_reorder
+from sim.state import State
+
+
+def route_orders(state: State):
+    """SimPy process: one routing batch every `batch_minutes`."""
+    interval = state.strategy.routing.batch_minutes / 60.0
+    if interval <= 0:
+        raise ValueError(f"routing batch_minutes must be > 0, got {interval * 60}")
+    while True:
+        yield state.env.timeout(interval)
+        if state.routing_queue:
+            route_batch(state)
+
+
+def route_batch(state: State) -> None:
+    batch, state.routing_queue = state.routing_queue, []
+    requests = [
+        RoutingRequest(
+            o.order_id, o.offer, o.seller, o.region, o.placed_h, o.promise_h, o.ship_by_h
+        )
+        for o in batch
+    ]
+    decisions = state.strategy.routing.route(requests, state.market)
+    by_id = {o.order_id: o for o in batch}
+    if len(decisions) != len(batch) or {d.order_id for d in decisions} != by_id.keys():
+        raise ValueError("a routing policy must answer every order of the batch exactly once")
+    for d in decisions:
+        assign(state, by_id[d.order_id], d.warehouse, d.carrier, d.reason)
+
+
+def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str = "") -> None:
+    """Apply one routing answer, or raise the exception that explains why it cannot be."""
+    w = state.world
+    if warehouse == ESCALATE:
+        _raise(state, order, "unroutable", reason or "escalated_by_policy", new_unit=False)
+        return
+    if not (0 <= warehouse < w.n_warehouses and 0 <= carrier < len(w.carriers)):
+        raise ValueError(f"routing answered an unknown warehouse {warehouse} or carrier {carrier}")
+    if order.region not in w.carriers[carrier].serves:
+        _raise(state, order, "unroutable", "carrier_does_not_serve_region", new_unit=False)
+        return
+    idx = order.offer * w.n_warehouses + warehouse
+    if state.on_hand[idx] <= 0:
+        _raise(state, order, "stockout_at_routing", "no_stock_at_warehouse", new_unit=False)
+        return
+    state.on_hand[idx] -= 1
+    _send_to_pick(state, order, warehouse, carrier)
+    check_reorder(state, order.offer, warehouse)
+
+
+def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> None:
+    seller = state.world.sellers[order.seller]
+    draw = order.draw
+    delay = 0.0 if draw.release_u < seller.reliability else draw.release_e * seller.delay_mean_h
+    order.warehouse, order.carrier = warehouse, carrier
+    order.routed_h = state.env.now
+    order.status = PICKING
+    heapq.heappush(state.pick_queues[warehouse], (state.env.now + delay, order.order_id))
+
+
+def _raise(state: State, order: Order, type_: str, cause: str, new_unit: bool) -> None:
+    state.raise_exception(type_, cause, "order", order,
+                          on_resolved=lambda rec: reroute(state, order, rec, new_unit))  # fmt: skip
+
+
+def reroute(state: State, order: Order, rec, new_unit: bool) -> None:
+    """How a handler resolves a routing problem: ship from the warehouse nearest the customer
+    that has the unit, with the seller's carrier if it serves the region, else the cheapest
+    one that does; cancel if there is none.
+
+    `new_unit`: the order's unit turned out not to exist (a pick discrepancy), so another unit
+    must be found and reserved; otherwise the order still holds its reservation.
+    """
+    w, look = state.world, state.lookup
+    if new_unit and state.available[order.offer] <= 0:
+        rec.outcome = "cancelled_no_stock"
+        cancel_order(state, order, "stockout")
+        return
+    best, best_km = -1, float("inf")
+    for wh in look.stocked_at[order.offer]:
+        if state.on_hand[order.offer * w.n_warehouses + wh] > 0:
+            km = w.distance_km[look.warehouse_region[wh], order.region]
+            if km < best_km:
+                best, best_km = wh, km
+    carrier = _carrier_for(state, order, best) if best >= 0 else -1
+    if best < 0 or carrier < 0:
+        rec.outcome = "cancelled_no_stock" if best < 0 else "cancelled_unroutable"
+        # a routing-stage order gives back its reservation; a discrepancy order holds none
+        cancel_order(state, order, "stockout" if best < 0 else "unroutable", unit_held=False)
+        return
+    state.on_hand[order.offer * w.n_warehouses + best] -= 1
+    if new_unit:
+        state.available[order.offer] -= 1
+    rec.outcome = "rerouted"
+    _send_to_pick(state, order, best, carrier)
+    check_reorder(state, order.offer, best)
+
+
+def _carrier_for(state: State, order: Order, warehouse: int) -> int:
+    w = state.world
+    contracted = w.sellers[order.seller].carrier
+    if order.region in w.carriers[contracted].serves:
+        return contracted
+    origin = w.warehouses[warehouse].region
+    options = [c for c, spec in enumerate(w.carriers) if order.region in spec.serves]
+    return min(options, key=lambda c: w.carrier_cost(c, origin, order.region), default=-1)

@@ -1,0 +1,46 @@
+"""Pick and pack: each warehouse works its queue hour by hour within its shift and capacity,
+and hands packed parcels to the carriers at the daily cut-off."""
+
+from __future__ import annotations
+
+import heapq
+
+from sim.processes.carry_parcel import hand_over
+from sim.processes.fulfil_order import reroute
+from sim.state import State
+
+
+def pick_and_pack(state: State, warehouse: int):
+    """SimPy process: one tick per hour; picks spread evenly over the hour."""
+    env, spec = state.env, state.world.warehouses[warehouse]
+    queue, outbound = state.pick_queues[warehouse], state.outbound[warehouse]
+    cutoff = int(spec.cutoff_hour)
+    carry = 0.0
+    while True:
+        now = env.now
+        hour = int(now) % 24
+        if hour == cutoff and outbound:
+            hand_over(state, warehouse)
+        if spec.shift_start <= hour < spec.shift_end:
+            cap = spec.picks_per_hour
+            if state.calendar.is_weekend(int(now // 24)):
+                cap *= spec.weekend_factor
+            carry += cap
+            n = int(carry)
+            carry -= n
+            done = 0
+            while done < n and queue and queue[0][0] <= now:
+                _, oid = heapq.heappop(queue)
+                done += 1
+                _pick(state, state.orders[oid], now + done / n, spec.discrepancy_rate, outbound)
+        yield env.timeout(1.0)
+
+
+def _pick(state: State, order, packed_at: float, discrepancy_rate: float, outbound: list) -> None:
+    if order.draw.pick_u < discrepancy_rate:
+        order.draw.pick_u = 1.0  # the shelf is corrected; a re-pick finds the unit
+        state.raise_exception("stock_discrepancy", "unit_not_on_shelf", "order", order,
+                              on_resolved=lambda rec: reroute(state, order, rec, new_unit=True))  # fmt: skip
+        return
+    order.packed_h = packed_at
+    outbound.append(order)

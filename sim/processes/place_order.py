@@ -1,0 +1,92 @@
+"""A visitor chooses among the SKU's offers (multinomial logit on price and promised delivery,
+with an outside option), pays, and the payment check may hold the order for review."""
+
+from __future__ import annotations
+
+import math
+
+from sim.clock import end_of_day
+from sim.entities import HELD, ROUTING, Order
+from sim.processes.cancel_order import cancel_order
+from sim.state import State
+
+
+def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, float]:
+    """The offer the visitor buys (-1: leaves) and its promised delivery time.
+
+    Offers with no available stock are not shown. Utility of an offer: attractiveness
+    - price_sensitivity * ln(price incl. fee / competitor price) - delivery_sensitivity * days;
+    the outside option has utility 0.
+    """
+    look, d = state.lookup, state.world.demand
+    now = state.env.now
+    comp = state.comp_today[sku]
+    offers, weights, promises = [], [], []
+    for o in look.sku_offers[sku]:
+        if state.available[o] <= 0:
+            continue
+        promise = end_of_day(now + state.strategy.promise.promise_hours(o, region))
+        total = state.price[o] + look.fee[o][region]
+        util = (d.attractiveness - d.price_sensitivity * math.log(total / comp)
+                - d.delivery_sensitivity * (promise - now) / 24.0)  # fmt: skip
+        offers.append(o)
+        weights.append(math.exp(util))
+        promises.append(promise)
+    if not offers:
+        state.day.visits_no_stock += 1
+        return -1, 0.0
+    target = u * (1.0 + sum(weights))
+    acc = 0.0
+    for o, wgt, promise in zip(offers, weights, promises, strict=True):
+        acc += wgt
+        if target < acc:
+            return o, promise
+    state.day.visits_left += 1
+    return -1, 0.0
+
+
+def place_order(state: State, region: int, sku: int, choice_u: float, draw) -> Order | None:
+    """One visit: choose, reserve a unit, take the payment, run the payment check."""
+    state.day.visits += 1
+    offer, promise_h = choose_offer(state, region, sku, choice_u)
+    if offer < 0:
+        return None
+    look, now = state.lookup, state.env.now
+    seller = look.offer_seller[offer]
+    order = Order(
+        len(state.orders), now, region, sku, offer, seller, look.offer_category[offer],
+        state.price[offer], look.fee[offer][region], look.offer_cost[offer],
+        look.offer_commission[offer], promise_h, now + look.seller_handling_h[seller],
+        draw.fraud, draw,
+    )  # fmt: skip
+    state.orders.append(order)
+    state.day.orders += 1
+    state.available[offer] -= 1
+    state.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
+                     "customer_payment", order.order_id, seller)  # fmt: skip
+    state.watch_promise(order)
+    if draw.fraud_score > state.world.risk.hold_threshold:
+        order.fraud_flagged = True
+        order.status = HELD
+        state.raise_exception("payment_held", "risk_score", "order", order,
+                              on_resolved=lambda rec: _payment_reviewed(state, order, rec))  # fmt: skip
+    else:
+        order.status = ROUTING
+        state.routing_queue.append(order)
+    return order
+
+
+def _payment_reviewed(state: State, order: Order, rec) -> None:
+    """A reviewer looked at a held payment: reject (cancel and refund) or release it."""
+    rv = state.world.reviewers
+    u = state.streams["reviewers"].random()
+    reject = u < (rv.fraud_detection if order.fraud else rv.false_rejection)
+    if rec.handler == "auto":
+        reject = False  # no human judgement: the hold is simply released
+    if reject:
+        rec.outcome = "rejected"
+        cancel_order(state, order, "fraud_rejected")
+    else:
+        rec.outcome = "released"
+        order.status = ROUTING
+        state.routing_queue.append(order)

@@ -1,0 +1,35 @@
+"""The daily tick: close the day's counters into the daily series, move the competitor feed to
+the new day, and report progress."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sim.clock import HOURS_PER_DAY
+from sim.state import DayCounters, State
+
+
+def record_days(state: State, progress=None):
+    """SimPy process: at every midnight, write yesterday's row."""
+    env, world = state.env, state.world
+    total_days = int(round(world.end_h / HOURS_PER_DAY))
+    day = 0
+    while True:
+        yield env.timeout((day + 1) * HOURS_PER_DAY - env.now)
+        close_day(state, day)
+        day += 1
+        feed = world.competitor_price
+        state.comp_today = feed[min(day, feed.shape[0] - 1)].tolist()
+        if progress is not None:
+            progress(day, total_days, len(state.orders))
+
+
+def close_day(state: State, day: int) -> None:
+    row = {"day": day, "date": state.calendar.date_of_day(day).isoformat(),
+           "promo": state.calendar.is_promo(day)}  # fmt: skip
+    row.update(asdict(state.day))
+    row["backlog_end"] = state.human_open
+    row["stock_on_hand"] = sum(state.on_hand)
+    row["offers_out_of_stock"] = sum(1 for a in state.available if a <= 0)
+    state.daily_rows.append(row)
+    state.day = DayCounters()

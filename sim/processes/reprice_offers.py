@@ -1,0 +1,52 @@
+"""Repricing: the world asks the pricing policy for price changes on its schedule; a price
+below the operator's floor (cost plus a minimum margin) is not applied but raised as an
+exception, and a handler sets the floor price."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.clock import next_hour_of_day
+from sim.state import State
+
+
+def reprice_offers(state: State):
+    """SimPy process: first ask at the policy's hour of day, then every `period_h`."""
+    policy = state.strategy.pricing
+    if policy.period_h <= 0:
+        raise ValueError(f"pricing period_h must be > 0, got {policy.period_h}")
+    yield state.env.timeout(next_hour_of_day(state.env.now, policy.first_at_h) - state.env.now)
+    while True:
+        update = policy.reprice(state.market)
+        apply_prices(
+            state, np.asarray(update.offers, dtype=np.int64), np.asarray(update.prices, dtype=float)
+        )
+        yield state.env.timeout(policy.period_h)
+
+
+def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray) -> None:
+    """Apply a batch of price changes; flag those under the floor instead of applying them."""
+    if offers.shape != prices.shape:
+        raise ValueError("a price update needs one price per offer")
+    if offers.size and (offers.min() < 0 or offers.max() >= len(state.price)):
+        raise ValueError("a price update names an unknown offer")
+    if not np.all(np.isfinite(prices) & (prices > 0)):
+        raise ValueError("a price update has a non-positive or non-finite price")
+    cost = np.asarray(state.lookup.offer_cost)[offers]
+    floor = cost * (1.0 + state.world.price_floor_margin)
+    below = prices < floor
+    price = state.price
+    for o, p in zip(offers[~below].tolist(), prices[~below].tolist(), strict=True):
+        price[o] = p
+    for o, f in zip(offers[below].tolist(), floor[below].tolist(), strict=True):
+        if o in state.open_price_exception:
+            continue
+        state.open_price_exception.add(o)
+        state.raise_exception("price_below_cost", "proposed_below_floor", "price", offer=o,
+                              on_resolved=lambda rec, o=o, f=f: _set_floor(state, o, f, rec))  # fmt: skip
+
+
+def _set_floor(state: State, offer: int, floor: float, rec) -> None:
+    state.price[offer] = round(floor * 1.02, 2)
+    state.open_price_exception.discard(offer)
+    rec.outcome = "price_set_at_floor"

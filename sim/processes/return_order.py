@@ -1,0 +1,38 @@
+"""Returns and refunds: some delivered orders come back (more often when late); a handler
+approves the refund and the unit goes back on the shelf."""
+
+from __future__ import annotations
+
+from sim.entities import RETURNED, Order
+from sim.state import State
+
+
+def maybe_return(state: State, order: Order, late: bool) -> None:
+    risk = state.world.risk
+    rate = risk.return_rate_late if late else risk.return_rate
+    if order.fraud or order.draw.return_u >= rate:  # a fraudster keeps the goods
+        return
+    after = order.draw.return_after_u * state.world.money.return_window_h
+    order.return_pending = True
+    state.env.timeout(after).callbacks.append(lambda _ev: _request(state, order))
+
+
+def _request(state: State, order: Order) -> None:
+    state.raise_exception("return_request", "customer_return", "refund", order,
+                          on_resolved=lambda rec: refund_return(state, order, rec))  # fmt: skip
+
+
+def refund_return(state: State, order: Order, rec) -> None:
+    """Refund the item price, take back the commission, restock the unit."""
+    now, money = state.env.now, state.money
+    oid, seller = order.order_id, order.seller
+    money.move(now, order.price * order.commission_rate, "escrow", "operator",
+               "commission_reversal", oid, seller)  # fmt: skip
+    money.move(now, order.price, "customers", "escrow", "refund", oid, seller)
+    money.move(now, order.unit_cost, "sellers", "suppliers", "cogs_reversal", oid, seller)
+    state.on_hand[order.offer * state.world.n_warehouses + order.warehouse] += 1
+    state.available[order.offer] += 1
+    order.status = RETURNED
+    order.returned_h = now
+    order.return_pending = False
+    rec.outcome = "refunded"

@@ -1,0 +1,54 @@
+"""Promise watch: an order still undelivered when its promise passes becomes a late-delivery
+exception; a parcel silent well past its promise is declared lost, and the customer is
+refunded once a handler confirms it."""
+
+from __future__ import annotations
+
+import heapq
+
+from sim.entities import LOST, TERMINAL, Order
+from sim.state import State
+
+_PROMISE, _LOST_CHECK = 0, 1
+
+
+def watch_promises(state: State):
+    """SimPy process: hourly, look at the orders whose promise (or loss check) is due."""
+    env, heap = state.env, state.promise_watch
+    lost_after = state.world.risk.lost_detect_h
+    while True:
+        now = env.now
+        while heap and heap[0][0] <= now:
+            _, oid, *kind = heapq.heappop(heap)
+            order = state.orders[oid]
+            if order.status in TERMINAL:
+                continue
+            if kind and kind[0] == _LOST_CHECK:
+                _declare_lost(state, order)
+                continue
+            cause = "not_shipped" if order.handed_h != order.handed_h else "in_transit"
+            state.raise_exception("late_delivery", cause, "none", order,
+                                  on_resolved=_customer_informed)  # fmt: skip
+            if order.lost:
+                heapq.heappush(heap, (order.promise_h + lost_after, oid, _LOST_CHECK))
+        yield env.timeout(1.0)
+
+
+def _customer_informed(rec) -> None:
+    rec.outcome = "customer_informed"
+
+
+def _declare_lost(state: State, order: Order) -> None:
+    state.raise_exception("parcel_lost", "no_scan_since_handover", "refund", order,
+                          on_resolved=lambda rec: _refund_lost(state, order, rec))  # fmt: skip
+
+
+def _refund_lost(state: State, order: Order, rec) -> None:
+    """Refund item and fee; the carrier's liability pays the seller the goods' cost."""
+    now, money = state.env.now, state.money
+    oid, seller = order.order_id, order.seller
+    money.move(now, order.price, "customers", "escrow", "refund", oid, seller)
+    money.move(now, order.shipping_fee, "customers", "operator", "fee_refund", oid, seller)
+    money.move(now, order.unit_cost, "sellers", "carriers", "carrier_compensation", oid, seller)
+    order.status = LOST
+    rec.outcome = "refunded"

@@ -1,0 +1,96 @@
+"""Turning a finished run's records into the result tables (DataFrames) and writing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.entities import TERMINAL
+from sim.state import State
+from sim.tables import (
+    DAILY_COLUMNS,
+    EXCEPTION_COLUMNS,
+    MONEY_COLUMNS,
+    ORDER_COLUMNS,
+    SHIFT_COLUMNS,
+    SHIPMENT_COLUMNS,
+    RunInfo,
+)
+
+
+@dataclass
+class RunResult:
+    tables: dict[str, pd.DataFrame]
+    info: RunInfo
+
+
+def _frame(columns: dict[str, list], schema: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(columns[k], dtype=t) for k, t in schema.items()})
+
+
+def _from_objects(objs: list, schema: dict[str, str]) -> pd.DataFrame:
+    return _frame({k: [getattr(o, k) for o in objs] for k in schema}, schema)
+
+
+def orders_table(state: State) -> pd.DataFrame:
+    for o in state.orders:  # an order still in flight at the end is reported as open
+        if o.status not in TERMINAL:
+            o.status = "open"
+    return _from_objects(state.orders, ORDER_COLUMNS)
+
+
+def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
+    w = state.world
+    s = orders[orders["handed_h"].notna()]
+    origin = np.array([wh.region for wh in w.warehouses], dtype=np.int64)[s["warehouse"].to_numpy()]
+    dest = s["region"].to_numpy()
+    carrier = s["carrier"].to_numpy()
+    km = w.distance_km[origin, dest]
+    fixed = np.array([c.fixed_cost for c in w.carriers])[carrier]
+    per_km = np.array([c.cost_per_km for c in w.carriers])[carrier]
+    base = np.array([c.base_days for c in w.carriers])[carrier]
+    speed = np.array([c.km_per_day for c in w.carriers])[carrier]
+    lost = np.array([state.orders[i].lost for i in s["order_id"]], dtype=bool)
+    cols = {
+        "order_id": s["order_id"].to_numpy(), "warehouse": s["warehouse"].to_numpy(),
+        "carrier": carrier, "origin_region": origin, "dest_region": dest, "distance_km": km,
+        "handed_h": s["handed_h"].to_numpy(), "nominal_transit_h": 24.0 * (base + km / speed),
+        "delivered_h": s["delivered_h"].to_numpy(), "lost": lost, "carrier_cost": fixed + per_km * km,
+    }  # fmt: skip
+    return _frame(cols, SHIPMENT_COLUMNS)
+
+
+def collect(state: State, seed: int) -> RunResult:
+    w = state.world
+    orders = orders_table(state)
+    tables = {
+        "orders": orders,
+        "shipments": shipments_table(state, orders),
+        "exceptions": _from_objects(state.exceptions, EXCEPTION_COLUMNS),
+        "money": _frame(state.money.columns(), MONEY_COLUMNS),
+        "shifts": _frame(
+            {k: [r[k] for r in state.shift_rows] for k in SHIFT_COLUMNS}, SHIFT_COLUMNS
+        ),
+        "daily": _frame(
+            {k: [r[k] for r in state.daily_rows] for k in DAILY_COLUMNS}, DAILY_COLUMNS
+        ),
+    }
+    info = RunInfo(w.name, state.strategy.name, seed, w.start_date.isoformat(), w.warmup_h,
+                   w.window_end_h, w.end_h, w.money.currency)  # fmt: skip
+    return RunResult(tables, info)
+
+
+def write_tables(result: RunResult, out_dir: Path) -> list[Path]:
+    """One Parquet file per table, written to a temporary name and renamed (no half files)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in result.tables.items():
+        path = out_dir / f"{name}.parquet"
+        tmp = path.with_suffix(".parquet.tmp")
+        df.to_parquet(tmp, index=False)
+        tmp.replace(path)
+        paths.append(path)
+    return paths

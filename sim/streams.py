@@ -1,0 +1,60 @@
+"""Seeded, named random streams: no global random state, one generator per purpose."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+# Exogenous streams: what they draw never depends on a strategy's decisions, so two strategies
+# run with the same seed see the same customers and the same luck (common random numbers).
+EXOGENOUS = (
+    "arrivals",  # visit counts and times, regions
+    "choice",  # which SKU a visitor wants, the uniform behind the offer choice
+    "fraud",  # whether a payment is fraudulent, its risk-signal noise
+    "handling",  # seller release delays, pick discrepancies
+    "transit",  # transit-time quantile and loss draw of each order's parcel
+    "aftersales",  # review noise, return draw, return timing
+    "competitor",  # the competitor price feed
+)
+# Streams whose use depends on what happened (how many exceptions, which stock was reordered).
+ENDOGENOUS = ("reviewers", "replenishment")
+
+
+def _stream_key(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+class Streams:
+    """One `numpy.random.Generator` per named stream, all spawned from one seed.
+
+    Each stream is keyed by its name (not by its position), so adding a stream never shifts
+    the draws of the others.
+    """
+
+    def __init__(self, seed: int, names: tuple[str, ...] = EXOGENOUS + ENDOGENOUS):
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        self.seed = seed
+        self._gens = {
+            name: np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence([seed, _stream_key(name)]))
+            )
+            for name in names
+        }
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        try:
+            return self._gens[name]
+        except KeyError:
+            raise KeyError(
+                f"no random stream named {name!r}; known: {sorted(self._gens)}"
+            ) from None
+
+    def strategy_stream(self, strategy_name: str) -> np.random.Generator:
+        """A stream for a strategy's own randomness, separate from the world's."""
+        return np.random.Generator(
+            np.random.PCG64(
+                np.random.SeedSequence([self.seed, _stream_key("strategy:" + strategy_name)])
+            )
+        )

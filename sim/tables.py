@@ -1,0 +1,138 @@
+"""The result tables of a run: their columns and meaning, the contract between the model,
+`sim.metrics` and every report.
+
+A run produces these tables (pandas DataFrames at the end of the run, Parquet on disk). Times
+are simulation hours since the run's calendar start; a missing time is NaN; a missing index
+is -1. The run's measurement window is [warmup_h, window_end_h) and lives in `RunInfo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# orders: one row per order placed during the whole run (warm-up, window and cool-down).
+ORDER_COLUMNS = {
+    "order_id": "int64",
+    "placed_h": "float64",  # when the customer paid
+    "region": "int64",  # customer region
+    "sku": "int64",
+    "offer": "int64",  # the (sku, seller) offer the customer chose
+    "seller": "int64",
+    "category": "int64",
+    "price": "float64",  # item price paid
+    "shipping_fee": "float64",  # shipping fee paid by the customer
+    "unit_cost": "float64",  # seller's cost of the item
+    "commission_rate": "float64",
+    "promise_h": "float64",  # promised delivery time set at purchase (end of a calendar day)
+    "ship_by_h": "float64",  # when the seller must hand the parcel to a carrier
+    "status": "string",  # delivered | returned | cancelled | lost | open (not terminal at run end)
+    "cancel_reason": "string",  # "" unless cancelled: fraud | stockout | unroutable | ...
+    "fraud": "bool",  # hidden truth: the payment was fraudulent (never shown to strategies)
+    "fraud_flagged": "bool",  # the payment check held the order
+    "routed_h": "float64",
+    "warehouse": "int64",
+    "carrier": "int64",
+    "packed_h": "float64",
+    "handed_h": "float64",  # handed to the carrier
+    "delivered_h": "float64",
+    "returned_h": "float64",  # return (refund) completed
+    "review_score": "float64",  # 1..5, NaN when not delivered
+    "human_tasks": "int64",  # exceptions attached to this order that went to a human
+}
+
+# shipments: one row per parcel handed to a carrier.
+SHIPMENT_COLUMNS = {
+    "order_id": "int64",
+    "warehouse": "int64",
+    "carrier": "int64",
+    "origin_region": "int64",
+    "dest_region": "int64",
+    "distance_km": "float64",
+    "handed_h": "float64",
+    "nominal_transit_h": "float64",  # the carrier's contracted transit time for the lane
+    "delivered_h": "float64",  # NaN if lost or still in transit
+    "lost": "bool",
+    "carrier_cost": "float64",
+}
+
+# Every exception type the world raises. KPIs report a count for each, so the key set of
+# kpis.json is the same in every run.
+EXCEPTION_TYPES = (
+    "payment_held", "stockout_at_routing", "unroutable", "stock_discrepancy",
+    "late_delivery", "parcel_lost", "return_request", "price_below_cost",
+)  # fmt: skip
+
+# exceptions: one row per exception raised, resolved or not.
+EXCEPTION_COLUMNS = {
+    "exc_id": "int64",
+    "type": "string",  # payment_held | stockout_at_routing | unroutable | stock_discrepancy |
+    #                    late_delivery | parcel_lost | return_request | price_below_cost
+    "cause": "string",
+    "order_id": "int64",  # -1 when not about an order
+    "offer": "int64",  # -1 when not about an offer
+    "blocks": "string",  # order | refund | price | none: what waits for the resolution
+    "raised_h": "float64",
+    "deadline_h": "float64",
+    "priority": "int64",  # lower is more urgent
+    "handler": "string",  # human | auto
+    "started_h": "float64",  # a reviewer picked it up (NaN if never)
+    "resolved_h": "float64",  # NaN if still open at run end
+    "reviewer": "int64",
+    "handling_h": "float64",  # reviewer hours spent on it
+    "outcome": "string",
+}
+
+# money: the double-entry ledger. Each row moves `amount` (> 0) out of account `credit` into
+# account `debit`; an account's balance is its debits minus its credits, and all balances sum
+# to zero. `order_id` attributes a movement to an order (-1: not order-related, e.g. wages).
+MONEY_COLUMNS = {
+    "t_h": "float64",
+    "order_id": "int64",
+    "seller": "int64",
+    "debit": "string",  # account the money goes to
+    "credit": "string",  # account the money comes from
+    "amount": "float64",
+    "kind": "string",
+}
+ACCOUNTS = ("customers", "escrow", "operator", "sellers", "carriers", "suppliers", "reviewers")
+
+# shifts: one row per reviewer shift block (a day's shift for the whole team).
+SHIFT_COLUMNS = {
+    "day": "int64",
+    "start_h": "float64",
+    "end_h": "float64",
+    "headcount": "int64",
+    "hourly_cost": "float64",
+}
+
+# daily: one row per simulated day, a time series for plots and the backlog.
+DAILY_COLUMNS = {
+    "day": "int64",
+    "date": "string",
+    "promo": "bool",
+    "visits": "int64",  # customers who arrived
+    "orders": "int64",
+    "visits_no_stock": "int64",  # customers who found every offer of the SKU out of stock
+    "visits_left": "int64",  # customers who chose the outside option
+    "deliveries": "int64",
+    "cancellations": "int64",
+    "exceptions_raised": "int64",
+    "exceptions_resolved": "int64",
+    "backlog_end": "int64",  # human exceptions open at the end of the day
+    "stock_on_hand": "int64",
+    "offers_out_of_stock": "int64",
+}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Run-level facts the KPIs need besides the tables."""
+
+    scenario: str
+    strategy: str
+    seed: int
+    start_date: str  # ISO date of hour 0
+    warmup_h: float
+    window_end_h: float
+    end_h: float
+    currency: str

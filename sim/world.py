@@ -1,0 +1,147 @@
+"""The concrete world a run simulates: regions, catalogue, sellers, warehouses, carriers, demand,
+reviewers and money rules. Built by `scenarios`, read by `sim`; never changed during a run.
+
+Fields marked "hidden" are the scenario's truth (a carrier's real speed, a seller's real
+reliability): the world uses them, strategies never see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SellerSpec:
+    name: str
+    home_warehouse: int  # default warehouse
+    carrier: int  # contracted carrier
+    handling_h: float  # promised handling time: ship-by = placed + handling_h
+    reliability: float  # hidden: probability an order is released without delay
+    delay_mean_h: float  # hidden: mean extra delay when an order is held up
+    lead_time_h: float  # replenishment lead time
+
+
+@dataclass(frozen=True)
+class WarehouseSpec:
+    name: str
+    region: int
+    picks_per_hour: float  # pick-and-pack capacity while on shift
+    shift_start: float  # hour of day
+    shift_end: float
+    cutoff_hour: float  # the daily carrier pick-up
+    weekend_factor: float  # capacity multiplier on Saturday and Sunday
+    discrepancy_rate: float  # hidden: share of picks where the recorded unit is not there
+
+
+@dataclass(frozen=True)
+class CarrierSpec:
+    name: str
+    fixed_cost: float  # per parcel
+    cost_per_km: float
+    base_days: float  # contract: nominal transit = base_days + km / km_per_day
+    km_per_day: float
+    serves: frozenset[int]  # regions it delivers to
+    daily_capacity: int  # parcels it collects per day across all warehouses
+    transit_bias: float  # hidden: log-multiplier of real over nominal transit time
+    transit_sigma: float  # hidden: log-sd of transit time
+    loss_rate: float  # hidden
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    visits_per_day: float  # mean visits per day on an ordinary weekday before shaping
+    hour_profile: tuple[float, ...]  # 24 weights, mean 1
+    weekday_profile: tuple[float, ...]  # 7 weights Monday..Sunday, mean 1
+    promo_multiplier: float
+    attractiveness: float  # MNL utility constant of an offer vs. the outside option
+    price_sensitivity: float  # utility per log of price over the competitor's price
+    delivery_sensitivity: float  # utility per promised day
+
+
+@dataclass(frozen=True)
+class ReviewerSpec:
+    headcount: int
+    shift_start: float
+    shift_end: float
+    weekends: bool
+    hourly_cost: float
+    handling_mean_h: dict[str, float]  # mean handling hours per exception type (exponential)
+    fraud_detection: float  # hidden: chance a reviewer spots a fraudulent payment
+    false_rejection: float  # hidden: chance a reviewer rejects a genuine held payment
+
+
+@dataclass(frozen=True)
+class MoneySpec:
+    currency: str
+    fee_base: float  # shipping fee charged to the customer: base + per km
+    fee_per_km: float
+    sla_credit_pct: float  # credit to the customer on a late delivery, share of the item price
+    return_window_h: float
+    payout_every_h: float
+    chargeback_delay_h: float
+
+
+@dataclass(frozen=True)
+class RiskSpec:
+    fraud_rate: float  # hidden: share of payments that are fraudulent
+    signal_separation: float  # hidden: mean risk score of fraud minus genuine (unit noise)
+    hold_threshold: float  # the payment provider holds orders whose risk score exceeds this
+    return_rate: float  # chance a delivered order is returned when on time
+    return_rate_late: float  # when late
+    lost_detect_h: float  # hours past the promise before a silent parcel is declared lost
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything a run needs, as plain arrays and small specs."""
+
+    name: str
+    start_date: date
+    warmup_h: float
+    window_end_h: float
+    end_h: float
+    promo_dates: frozenset[date]
+    region_names: tuple[str, ...]
+    region_weight: np.ndarray  # share of visits per region
+    distance_km: np.ndarray  # region x region
+    category_names: tuple[str, ...]
+    commission_rate: np.ndarray  # per category
+    sku_category: np.ndarray
+    sku_cost: np.ndarray
+    sku_popularity: np.ndarray  # sums to 1
+    competitor_price: np.ndarray  # days x skus, the competitor feed
+    offer_sku: np.ndarray
+    offer_seller: np.ndarray
+    offer_price: np.ndarray  # initial listed price
+    stock_initial: np.ndarray  # offers x warehouses
+    reorder_point: np.ndarray  # offers x warehouses (-1: not stocked there)
+    order_qty: np.ndarray  # offers x warehouses
+    sellers: tuple[SellerSpec, ...]
+    warehouses: tuple[WarehouseSpec, ...]
+    carriers: tuple[CarrierSpec, ...]
+    demand: DemandSpec
+    reviewers: ReviewerSpec
+    money: MoneySpec
+    risk: RiskSpec
+    price_floor_margin: float = 0.0  # the operator's rule: prices below cost*(1+this) are flagged
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_offers(self) -> int:
+        return len(self.offer_sku)
+
+    @property
+    def n_warehouses(self) -> int:
+        return len(self.warehouses)
+
+    def nominal_transit_h(self, carrier: int, origin: int, dest: int) -> float:
+        """The carrier's contracted transit time on a lane, in hours."""
+        c = self.carriers[carrier]
+        return 24.0 * (c.base_days + self.distance_km[origin, dest] / c.km_per_day)
+
+    def carrier_cost(self, carrier: int, origin: int, dest: int) -> float:
+        c = self.carriers[carrier]
+        return c.fixed_cost + c.cost_per_km * float(self.distance_km[origin, dest])

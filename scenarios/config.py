@@ -92,6 +92,7 @@ class CarrierConfig:
     transit_bias: float = 0.0  # hidden: ln(real / contracted) transit time
     transit_sigma: float = field(default=0.35, metadata=nonneg)  # hidden
     loss_rate: float = field(default=0.005, metadata=unit)  # hidden
+    damage_rate: float = field(default=0.005, metadata=unit)  # hidden
 
 
 @dataclass

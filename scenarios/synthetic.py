@@ -111,7 +111,8 @@ def _carriers(cfg: ScenarioConfig, rng) -> tuple[CarrierSpec, ...]:
         k = max(1, math.ceil(c.coverage * n_regions))
         serves = frozenset(rng.choice(n_regions, size=k, replace=False).tolist())
         out.append(CarrierSpec(c.name, c.fixed_cost, c.cost_per_km, c.base_days, c.km_per_day, serves,
-                               c.daily_capacity, c.transit_bias, c.transit_sigma, c.loss_rate))  # fmt: skip
+                               c.daily_capacity, c.transit_bias, c.transit_sigma, c.loss_rate,
+                               c.damage_rate))  # fmt: skip
     return tuple(out)
 
 

@@ -27,6 +27,15 @@ class Lookup:
         m = world.money
         # the fee a customer in each region pays for each offer, from the seller's home warehouse
         self.fee = (m.fee_base + m.fee_per_km * world.distance_km[origin, :]).round(2).tolist()
+        # per carrier, origin region, destination region: contracted hours and cost, as lists
+        self.lane_nominal_h = [
+            [[world.nominal_transit_h(c, a, b) for b in range(world.distance_km.shape[1])]
+             for a in range(world.distance_km.shape[0])] for c in range(len(world.carriers))
+        ]  # fmt: skip
+        self.lane_cost = [
+            [[world.carrier_cost(c, a, b) for b in range(world.distance_km.shape[1])]
+             for a in range(world.distance_km.shape[0])] for c in range(len(world.carriers))
+        ]  # fmt: skip
         self.stocked_at: list[list[int]] = [
             np.flatnonzero(row >= 0).tolist() for row in world.reorder_point
         ]  # warehouses where each offer is stocked

@@ -48,6 +48,7 @@ class CarrierSpec:
     transit_bias: float  # hidden: log-multiplier of real over nominal transit time
     transit_sigma: float  # hidden: log-sd of transit time
     loss_rate: float  # hidden
+    damage_rate: float  # hidden: parcels delivered damaged (the customer sends them back)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class World:
     def nominal_transit_h(self, carrier: int, origin: int, dest: int) -> float:
         """The carrier's contracted transit time on a lane, in hours."""
         c = self.carriers[carrier]
-        return 24.0 * (c.base_days + self.distance_km[origin, dest] / c.km_per_day)
+        return 24.0 * (c.base_days + float(self.distance_km[origin, dest]) / c.km_per_day)
 
     def carrier_cost(self, carrier: int, origin: int, dest: int) -> float:
         c = self.carriers[carrier]

@@ -9,7 +9,7 @@ from statistics import NormalDist
 
 from sim.clock import day_of
 from sim.entities import DELIVERED, SHIPPED, Order
-from sim.processes.return_order import maybe_return
+from sim.processes.return_order import maybe_return, request_return
 from sim.state import State
 
 _NORMAL = NormalDist()
@@ -34,21 +34,21 @@ def hand_over(state: State, warehouse: int) -> None:
 
 
 def _ship(state: State, order: Order) -> None:
-    w, now, money = state.world, state.env.now, state.money
+    w, now, money, look = state.world, state.env.now, state.money, state.lookup
     spec = w.carriers[order.carrier]
-    origin = state.lookup.warehouse_region[order.warehouse]
+    origin = look.warehouse_region[order.warehouse]
     order.handed_h = now
     order.status = SHIPPED
     oid, seller = order.order_id, order.seller
     money.move(now, order.shipping_fee, "operator", "escrow", "shipping_fee", oid, seller)
-    money.move(now, w.carrier_cost(order.carrier, origin, order.region), "carriers", "operator",
+    money.move(now, look.lane_cost[order.carrier][origin][order.region], "carriers", "operator",
                "carrier_charge", oid, seller)  # fmt: skip
     money.move(now, order.unit_cost, "suppliers", "sellers", "cogs", oid, seller)
     draw = order.draw
     if draw.loss_u < spec.loss_rate:
         order.lost = True  # nobody knows yet: the parcel simply never arrives
         return
-    nominal = w.nominal_transit_h(order.carrier, origin, order.region)
+    nominal = look.lane_nominal_h[order.carrier][origin][order.region]
     transit = nominal * math.exp(spec.transit_bias + spec.transit_sigma * draw.transit_z)
     state.env.timeout(transit).callbacks.append(lambda _ev: deliver(state, order))
 
@@ -72,7 +72,15 @@ def deliver(state: State, order: Order) -> None:
         state.env.timeout(state.world.money.chargeback_delay_h).callbacks.append(
             lambda _ev: _chargeback(state, order)
         )
-    maybe_return(state, order, late_days > 0.0)
+    spec = state.world.carriers[order.carrier]
+    damaged = (
+        order.draw.loss_u < spec.loss_rate + spec.damage_rate
+    )  # not lost: checked at hand-over
+    if damaged and not order.fraud:  # a fraudster keeps whatever arrives
+        order.review_score = 1.0
+        request_return(state, order, "damaged_in_transit")
+    else:
+        maybe_return(state, order, late_days > 0.0)
 
 
 def review_score(u: float, late_days: float) -> float:

@@ -1,5 +1,6 @@
-"""Returns and refunds: some delivered orders come back (more often when late); a handler
-approves the refund and the unit goes back on the shelf."""
+"""Returns and refunds: some delivered orders come back (more often when late, always when
+damaged); a handler approves the refund; an intact unit goes back on the shelf, a damaged one
+is paid for by the carrier."""
 
 from __future__ import annotations
 
@@ -13,25 +14,32 @@ def maybe_return(state: State, order: Order, late: bool) -> None:
     if order.fraud or order.draw.return_u >= rate:  # a fraudster keeps the goods
         return
     after = order.draw.return_after_u * state.world.money.return_window_h
+    order.return_pending = True  # holds the payout until the return is settled
+    state.env.timeout(after).callbacks.append(
+        lambda _ev: request_return(state, order, "customer_return")
+    )
+
+
+def request_return(state: State, order: Order, cause: str) -> None:
     order.return_pending = True
-    state.env.timeout(after).callbacks.append(lambda _ev: _request(state, order))
-
-
-def _request(state: State, order: Order) -> None:
-    state.raise_exception("return_request", "customer_return", "refund", order,
+    state.raise_exception("return_request", cause, "refund", order,
                           on_resolved=lambda rec: refund_return(state, order, rec))  # fmt: skip
 
 
 def refund_return(state: State, order: Order, rec) -> None:
-    """Refund the item price, take back the commission, restock the unit."""
+    """Refund the item price and take back the commission. An intact unit is restocked (its
+    cost goes back to the seller); a damaged one is written off and the carrier pays its cost."""
     now, money = state.env.now, state.money
     oid, seller = order.order_id, order.seller
     money.move(now, order.price * order.commission_rate, "escrow", "operator",
                "commission_reversal", oid, seller)  # fmt: skip
     money.move(now, order.price, "customers", "escrow", "refund", oid, seller)
-    money.move(now, order.unit_cost, "sellers", "suppliers", "cogs_reversal", oid, seller)
-    state.on_hand[order.offer * state.world.n_warehouses + order.warehouse] += 1
-    state.available[order.offer] += 1
+    if rec.cause == "damaged_in_transit":
+        money.move(now, order.unit_cost, "sellers", "carriers", "carrier_compensation", oid, seller)
+    else:
+        money.move(now, order.unit_cost, "sellers", "suppliers", "cogs_reversal", oid, seller)
+        state.on_hand[order.offer * state.world.n_warehouses + order.warehouse] += 1
+        state.available[order.offer] += 1
     order.status = RETURNED
     order.returned_h = now
     order.return_pending = False

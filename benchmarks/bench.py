@@ -1,0 +1,93 @@
+"""Benchmark: simulated orders per second and peak memory of a scenario, against a bare SimPy
+M/M/c reference run in the same process (so the ratio cancels out the machine's speed).
+
+    uv run python benchmarks/bench.py                  # baseline, automation, seed 1
+    uv run python benchmarks/bench.py scenario=smoke   # any mptwin overrides
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+from hydra import compose, initialize_config_dir
+
+from mptwin.config import register
+from mptwin.run import prepare
+from sim.metrics import compute_kpis
+from sim.model import build
+from sim.results import collect
+
+CONF = Path(__file__).resolve().parent.parent / "conf"
+
+
+def bare_mmc(customers: int = 200_000, servers: int = 4, rho: float = 0.8, seed: int = 0) -> float:
+    """Customers per second of a minimal SimPy M/M/c: one process per customer, a Resource."""
+    rng = np.random.default_rng(seed)
+    inter = rng.exponential(1.0 / (rho * servers), customers).tolist()
+    service = rng.exponential(1.0, customers).tolist()
+    env = simpy.Environment()
+    desk = simpy.Resource(env, capacity=servers)
+
+    def customer(s):
+        with desk.request() as req:
+            yield req
+            yield env.timeout(s)
+
+    def source():
+        for a, s in zip(inter, service, strict=True):
+            yield env.timeout(a)
+            env.process(customer(s))
+
+    env.process(source())
+    t0 = time.perf_counter()
+    env.run()
+    return customers / (time.perf_counter() - t0)
+
+
+def bench_scenario(overrides: list[str]) -> dict:
+    register()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("config", overrides=["scenario=baseline", *overrides])
+    t0 = time.perf_counter()
+    world, strategy = prepare(cfg)
+    t1 = time.perf_counter()
+    state = build(world, strategy, int(cfg.seed))
+    state.env.run(until=world.end_h)
+    t2 = time.perf_counter()
+    result = collect(state, int(cfg.seed))
+    t3 = time.perf_counter()
+    compute_kpis(result.tables, result.info)
+    t4 = time.perf_counter()
+    n = len(result.tables["orders"])
+    return {
+        "scenario": world.name, "strategy": strategy.name, "seed": int(cfg.seed),
+        "orders_simulated": n, "simulated_days": world.end_h / 24.0,
+        "build_world_s": t1 - t0, "event_loop_s": t2 - t1, "collect_tables_s": t3 - t2,
+        "kpis_s": t4 - t3,
+        "orders_per_s_event_loop": n / (t2 - t1),
+        "orders_per_s_with_tables": n / (t3 - t1),
+    }  # fmt: skip
+
+
+def main(argv: list[str]) -> dict:
+    mmc = bare_mmc()
+    out = bench_scenario(argv)
+    out["bare_mmc_customers_per_s"] = mmc
+    out["ratio_to_bare_mmc"] = out["orders_per_s_with_tables"] / mmc
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    for k, v in out.items():
+        print(f"{k:28s} {v:,.3f}" if isinstance(v, float) else f"{k:28s} {v}")
+    return out
+
+
+if __name__ == "__main__":
+    result = main(sys.argv[1:])
+    path = Path("benchmark.json")
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {path.resolve()}")

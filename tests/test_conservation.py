@@ -1,0 +1,426 @@
+"""Conservation: every order ends in exactly one state, timestamps run forwards, the books
+balance (escrow holds exactly what is still owed), stock is never negative and reservations
+add up at every hour, and no exception is lost."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import compose_cfg
+
+from mptwin.run import prepare
+from sim.entities import CANCELLED, HELD, PLACED, ROUTING
+from sim.metrics import compute_kpis, window_money
+from sim.model import build
+from sim.results import RunResult, collect
+from sim.state import State
+from sim.tables import ACCOUNTS
+
+STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}
+UNROUTED = (PLACED, HELD, ROUTING)  # the order holds a reservation but no physical unit yet
+MAX_VIOLATIONS = 10
+REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
+
+# The operator's flows by ledger kind (KPIS.md, operator_margin): what it earns, what it bears.
+OPERATOR_EARNS = ("commission", "shipping_fee")
+OPERATOR_BEARS = (
+    "commission_reversal", "carrier_charge", "sla_credit", "chargeback", "fee_refund",
+    "reviewer_wages",
+)  # fmt: skip
+
+
+@dataclass
+class SteppedRun:
+    state: State
+    result: RunResult
+    violations: list[str]
+    steps: int
+
+
+def _check_stock(state: State, t: float, pending: dict[int, int], out: list[str]) -> None:
+    """Stock levels are never negative, and each offer's available units are its units on hand
+    minus the reservations of orders not yet routed to a warehouse."""
+    n_wh = state.world.n_warehouses
+    on_hand, available, on_order = state.on_hand, state.available, state.on_order
+    for i, (h, q) in enumerate(zip(on_hand, on_order, strict=True)):
+        if h < 0 or q < 0:
+            out.append(f"t={t}: offer {i // n_wh} warehouse {i % n_wh}: on_hand={h} on_order={q}")
+    for o, a in enumerate(available):
+        expected = sum(on_hand[o * n_wh : (o + 1) * n_wh]) - pending.get(o, 0)
+        if a < 0 or a != expected:
+            out.append(f"t={t}: offer {o}: available={a}, on hand minus reservations={expected}")
+
+
+def _pending_reservations(state: State, unrouted: set[int], seen: int) -> tuple[dict, int]:
+    """Reservations per offer: orders placed/held/routing with no warehouse, not cancelled.
+    `unrouted` is updated in place (new orders join, routed or cancelled ones leave)."""
+    unrouted.update(range(seen, len(state.orders)))
+    per_offer: dict[int, int] = {}
+    for oid in list(unrouted):
+        order = state.orders[oid]
+        if order.status in UNROUTED and order.warehouse == -1 and order.status != CANCELLED:
+            per_offer[order.offer] = per_offer.get(order.offer, 0) + 1
+        else:
+            unrouted.discard(oid)
+    return per_offer, len(state.orders)
+
+
+@pytest.fixture(scope="module")
+def stepped() -> SteppedRun:
+    """The smoke run (seed 1) stepped one hour at a time with the stock checks after each hour,
+    then collected into its tables."""
+    cfg = compose_cfg("scenario=smoke", "seed=1")
+    world, strategy = prepare(cfg)
+    state = build(world, strategy, int(cfg.seed))
+    violations: list[str] = []
+    unrouted: set[int] = set()
+    seen, steps = 0, 0
+    _check_stock(state, 0.0, {}, violations)
+    for t in range(1, int(math.ceil(world.end_h)) + 1):
+        state.env.run(until=min(float(t), world.end_h))
+        pending, seen = _pending_reservations(state, unrouted, seen)
+        if len(violations) < MAX_VIOLATIONS:
+            _check_stock(state, state.env.now, pending, violations)
+        steps += 1
+    assert state.env.now == world.end_h
+    return SteppedRun(state, collect(state, int(cfg.seed)), violations, steps)
+
+
+# --- stock -----------------------------------------------------------------------------------
+
+
+def test_stock_never_negative_and_reservations_balance(stepped):
+    assert stepped.steps >= 24 * 30, "the run was not stepped hour by hour"
+    assert not stepped.violations, "\n".join(stepped.violations)
+
+
+def test_stepped_run_equals_one_shot_run(stepped, smoke_result):
+    """Stepping the environment hour by hour changes nothing (the checks are read-only)."""
+    for name, df in smoke_result.tables.items():
+        pd.testing.assert_frame_equal(df, stepped.result.tables[name], obj=name)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def test_every_order_ends_in_exactly_one_known_status(stepped):
+    orders = stepped.result.tables["orders"]
+    assert len(orders) > 1000
+    assert orders["order_id"].is_unique
+    assert (orders["order_id"].to_numpy() == np.arange(len(orders))).all()
+    status = orders["status"]
+    assert status.notna().all()
+    assert set(status.unique()) <= STATUSES, set(status.unique()) - STATUSES
+    # the status is consistent with the order's timestamps (one state, not a mix of two)
+    delivered_h, returned_h = orders["delivered_h"], orders["returned_h"]
+    assert delivered_h[status == "delivered"].notna().all()
+    assert returned_h[status == "delivered"].isna().all()
+    assert returned_h[status == "returned"].notna().all()
+    assert delivered_h[status == "returned"].notna().all()
+    assert delivered_h[status == "lost"].isna().all()
+    assert orders["handed_h"][status == "lost"].notna().all()
+    assert (orders["cancel_reason"][status == "cancelled"] != "").all()
+    assert (orders["cancel_reason"][status != "cancelled"] == "").all()
+
+
+def test_window_orders_are_terminal_unless_still_in_transit(stepped):
+    """Orders placed in the measurement window have all ended by the end of the cool-down.
+
+    The only legitimate exception: a parcel that is not lost and whose (heavy-tailed) transit
+    time, computed from its own exogenous draw, brings it after the end of the run. Any other
+    open window order is stuck."""
+    state, info = stepped.state, stepped.result.info
+    orders = stepped.result.tables["orders"]
+    placed = orders["placed_h"].to_numpy()
+    in_window = (placed >= info.warmup_h) & (placed < info.window_end_h)
+    assert in_window.sum() > 1000
+    open_ids = orders.loc[in_window & (orders["status"] == "open").to_numpy(), "order_id"]
+    stuck = []
+    w = state.world
+    for oid in open_ids.tolist():
+        o = state.orders[oid]
+        if math.isnan(o.handed_h) or o.lost:
+            stuck.append((oid, "never handed" if math.isnan(o.handed_h) else "lost, undeclared"))
+            continue
+        spec = w.carriers[o.carrier]
+        origin = w.warehouses[o.warehouse].region
+        eta = o.handed_h + w.nominal_transit_h(o.carrier, origin, o.region) * math.exp(
+            spec.transit_bias + spec.transit_sigma * o.draw.transit_z
+        )
+        if eta < info.end_h - 1e-6:
+            stuck.append((oid, f"should have arrived at {eta:.1f} h"))
+    assert not stuck, f"window orders stuck open at the end of the run: {stuck}"
+    assert len(open_ids) <= 0.01 * in_window.sum()
+
+
+def test_order_timestamps_run_forwards(stepped):
+    orders = stepped.result.tables["orders"]
+    chain = ["placed_h", "routed_h", "packed_h", "handed_h", "delivered_h", "returned_h"]
+    for a, b in zip(chain, chain[1:], strict=False):
+        both = orders[a].notna() & orders[b].notna()
+        bad = orders.loc[both & (orders[a] > orders[b]), ["order_id", a, b]]
+        assert bad.empty, f"{a} after {b}:\n{bad.head()}"
+    # every later stage implies the earlier ones
+    for later, earlier in [
+        ("delivered_h", "handed_h"),
+        ("handed_h", "packed_h"),
+        ("packed_h", "routed_h"),
+        ("returned_h", "delivered_h"),
+    ]:
+        bad = orders.loc[orders[later].notna() & orders[earlier].isna(), "order_id"]
+        assert bad.empty, f"orders with {later} but no {earlier}: {bad.head().tolist()}"
+    cancelled = orders["status"] == "cancelled"
+    assert orders.loc[cancelled, "delivered_h"].isna().all()
+    assert orders.loc[cancelled, "handed_h"].isna().all()
+    assert (orders["ship_by_h"] >= orders["placed_h"]).all()
+    assert (orders["promise_h"] >= orders["placed_h"]).all()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [(), ("strategy.promise.buffer_days=0",)],
+    ids=["default", "tight_promise"],
+)
+def test_lost_parcels_are_always_declared(stepped, overrides):
+    """A lost parcel is declared (a parcel_lost exception) once it has been silent for
+    `lost_detect_days` past its promise, or past its hand-over when it left after the promise.
+    A tight promise makes late hand-overs, hence the second case, common."""
+    if overrides:
+        cfg = compose_cfg("scenario=smoke", "seed=1", *overrides)
+        world, strategy = prepare(cfg)
+        state = build(world, strategy, 1)
+        state.env.run(until=world.end_h)
+        result = collect(state, 1)
+    else:
+        state, result = stepped.state, stepped.result
+    lost_after = state.world.risk.lost_detect_h
+    ships, exc = result.tables["shipments"], result.tables["exceptions"]
+    declared = set(exc.loc[exc["type"] == "parcel_lost", "order_id"].tolist())
+    orders = result.tables["orders"].set_index("order_id")
+    lost = ships.loc[ships["lost"], "order_id"].tolist()
+    assert lost, "no lost parcels: nothing checked"
+    missing = []
+    for oid in lost:
+        due = max(orders.at[oid, "promise_h"], orders.at[oid, "handed_h"]) + lost_after
+        if due + 1.0 < result.info.end_h and oid not in declared:
+            missing.append(
+                (oid, orders.at[oid, "handed_h"], orders.at[oid, "promise_h"], str(orders.at[oid, "status"]))
+            )  # fmt: skip
+    assert not missing, (
+        f"lost parcels never declared lost (order, handed_h, promise_h, status): {missing}"
+    )
+
+
+# --- money -----------------------------------------------------------------------------------
+
+
+def test_money_rows_are_valid_and_the_books_balance(stepped):
+    money = stepped.result.tables["money"]
+    assert len(money) > 0
+    amount = money["amount"].to_numpy()
+    assert np.isfinite(amount).all() and (amount > 0).all()
+    assert set(money["debit"].unique()) <= set(ACCOUNTS), set(money["debit"].unique())
+    assert set(money["credit"].unique()) <= set(ACCOUNTS), set(money["credit"].unique())
+    assert (money["debit"] != money["credit"]).all()
+    debits = money.groupby("debit")["amount"].sum()
+    credits = money.groupby("credit")["amount"].sum()
+    balances = debits.reindex(list(ACCOUNTS), fill_value=0.0) - credits.reindex(
+        list(ACCOUNTS), fill_value=0.0
+    )
+    total = float(amount.sum())
+    assert abs(float(balances.sum())) <= 1e-6 * total
+    assert abs(debits.sum() - credits.sum()) <= 1e-6 * total
+    # the ledger's own balances agree with the table
+    ledger = stepped.state.money.balances()
+    for acc in ACCOUNTS:
+        assert math.isclose(ledger[acc], balances[acc], rel_tol=REL, abs_tol=1e-6 * total), acc
+
+
+def test_each_kind_moves_between_one_pair_of_accounts(stepped):
+    money = stepped.result.tables["money"]
+    pairs = money.groupby("kind")[["debit", "credit"]].nunique()
+    assert (pairs == 1).all().all(), pairs[(pairs != 1).any(axis=1)]
+
+
+def _escrow_expected(orders: pd.DataFrame, money: pd.DataFrame) -> pd.Series:
+    """What escrow should still hold per order, from the order's status and its payout rows:
+    nothing for cancelled, returned and lost (refunded) orders and for paid-out deliveries;
+    the seller's share for a delivery not yet paid out; the payment (less the shipping fee once
+    the parcel is handed over) for an order still in flight."""
+    paid_out = set(money.loc[money["kind"] == "seller_payout", "order_id"].tolist())
+    price, fee = orders["price"], orders["shipping_fee"]
+    status = orders["status"]
+    expected = pd.Series(0.0, index=orders["order_id"])
+    delivered = (status == "delivered") & ~orders["order_id"].isin(paid_out)
+    share = price * (1.0 - orders["commission_rate"])
+    expected[delivered.to_numpy()] = share[delivered].to_numpy()
+    in_flight = status == "open"
+    not_handed = in_flight & orders["handed_h"].isna()
+    handed = in_flight & orders["handed_h"].notna()
+    expected[not_handed.to_numpy()] = (price + fee)[not_handed].to_numpy()
+    expected[handed.to_numpy()] = price[handed].to_numpy()
+    return expected
+
+
+def test_escrow_holds_exactly_what_is_still_owed(stepped):
+    orders, money = stepped.result.tables["orders"], stepped.result.tables["money"]
+    into = money[money["debit"] == "escrow"].groupby("order_id")["amount"].sum()
+    out = money[money["credit"] == "escrow"].groupby("order_id")["amount"].sum()
+    assert -1 not in into.index and -1 not in out.index, "escrow moved without an order"
+    net = into.reindex(orders["order_id"], fill_value=0.0) - out.reindex(
+        orders["order_id"], fill_value=0.0
+    )
+    expected = _escrow_expected(orders, money)
+    diff = (net - expected).abs()
+    bad = diff[diff > 1e-6]
+    assert bad.empty, (
+        f"{len(bad)} orders whose escrow differs from what is owed:\n"
+        f"{orders.set_index('order_id').loc[bad.index[:5], ['status', 'price', 'shipping_fee']]}\n"
+        f"net={net[bad.index[:5]].tolist()} expected={expected[bad.index[:5]].tolist()}"
+    )
+    balance = stepped.state.money.balances()["escrow"]
+    assert math.isclose(balance, float(expected.sum()), rel_tol=1e-9, abs_tol=1e-6)
+    assert balance >= -1e-6
+
+
+def test_payouts_only_for_delivered_orders_once_at_the_sellers_share(stepped):
+    orders = stepped.result.tables["orders"].set_index("order_id")
+    money = stepped.result.tables["money"]
+    payouts = money[money["kind"] == "seller_payout"]
+    assert len(payouts) > 0
+    assert payouts["order_id"].is_unique
+    paid = orders.loc[payouts["order_id"]]
+    assert (paid["status"] == "delivered").all()
+    share = paid["price"] * (1.0 - paid["commission_rate"])
+    np.testing.assert_allclose(payouts["amount"].to_numpy(), share.to_numpy(), rtol=1e-12)
+    assert (payouts["seller"].to_numpy() == paid["seller"].to_numpy()).all()
+
+
+def _operator_by_kind(money: pd.DataFrame) -> float:
+    by_kind = money.groupby("kind")["amount"].sum()
+    touches = money.loc[(money["debit"] == "operator") | (money["credit"] == "operator"), "kind"]
+    unknown = set(touches.unique()) - set(OPERATOR_EARNS) - set(OPERATOR_BEARS)
+    assert not unknown, f"operator flows of unknown kind: {unknown}"
+    for kind in OPERATOR_EARNS:
+        assert (money.loc[money["kind"] == kind, "debit"] == "operator").all(), kind
+    for kind in OPERATOR_BEARS:
+        assert (money.loc[money["kind"] == kind, "credit"] == "operator").all(), kind
+    earns = sum(float(by_kind.get(k, 0.0)) for k in OPERATOR_EARNS)
+    bears = sum(float(by_kind.get(k, 0.0)) for k in OPERATOR_BEARS)
+    return earns - bears
+
+
+def test_operator_margin_is_the_sum_of_its_flows_by_kind(stepped):
+    result = stepped.result
+    money = result.tables["money"]
+    whole_run = _operator_by_kind(money)
+    assert math.isclose(stepped.state.money.balances()["operator"], whole_run, rel_tol=1e-9)
+    kpis = compute_kpis(result.tables, result.info)
+    window = _operator_by_kind(window_money(result.tables, result.info))
+    assert math.isclose(kpis["operator_margin"], window, rel_tol=1e-9, abs_tol=1e-6)
+    assert kpis["commission_revenue"] > 0
+
+
+# --- exceptions ------------------------------------------------------------------------------
+
+
+def test_no_exception_is_lost(stepped):
+    """Every human exception is resolved, in a reviewer's hands, or waiting in the queue; the
+    open count is the run's own counter."""
+    state, exc = stepped.state, stepped.result.tables["exceptions"]
+    assert len(exc) > 50
+    assert exc["exc_id"].is_unique
+    assert set(exc["handler"].unique()) <= {"human", "auto"}
+    human = exc["handler"] == "human"
+    unresolved = exc["resolved_h"].isna()
+    assert not (unresolved & ~human).any(), "an auto exception left unresolved"
+    open_human = exc[human & unresolved]
+    assert len(open_human) == state.human_open
+    waiting = open_human["started_h"].isna()
+    in_hand = int((~waiting).sum())
+    assert in_hand <= state.world.reviewers.headcount
+    queued = sorted(item.item.exc_id for item in state.review_queue.items)
+    assert queued == sorted(open_human.loc[waiting, "exc_id"].tolist())
+
+
+def test_daily_backlog_matches_the_exception_table(stepped):
+    """backlog_end of day d is the human exceptions open at midnight ending day d: raised before
+    and not yet resolved. An event at exactly midnight may fall on either side."""
+    exc = stepped.result.tables["exceptions"]
+    human = exc[exc["handler"] == "human"]
+    raised = human["raised_h"].to_numpy()
+    resolved = human["resolved_h"].fillna(np.inf).to_numpy()
+    daily = stepped.result.tables["daily"]
+    assert len(daily) > 0
+    bad = []
+    for day, backlog in zip(daily["day"].tolist(), daily["backlog_end"].tolist(), strict=True):
+        t = 24.0 * (day + 1)
+        lo = int(((raised < t) & (resolved > t)).sum())
+        hi = int(((raised <= t) & (resolved >= t)).sum())
+        if not lo <= backlog <= hi:
+            bad.append((day, backlog, lo, hi))
+    assert not bad, f"(day, backlog_end, open strictly, open incl. midnight events): {bad}"
+
+
+def test_exception_times_are_ordered(stepped):
+    exc = stepped.result.tables["exceptions"]
+    human, resolved = exc["handler"] == "human", exc["resolved_h"].notna()
+    done = exc[human & resolved]
+    assert len(done) > 0
+    assert done["started_h"].notna().all()
+    assert (done["raised_h"] <= done["started_h"]).all()
+    assert (done["started_h"] <= done["resolved_h"]).all()
+    np.testing.assert_allclose(
+        done["resolved_h"] - done["started_h"], done["handling_h"], rtol=1e-9, atol=1e-9
+    )
+    assert (done["reviewer"] >= 0).all()
+    assert (done["outcome"] != "").all()
+    started = exc[exc["started_h"].notna()]
+    assert (started["raised_h"] <= started["started_h"]).all()
+    auto = exc[exc["handler"] == "auto"]
+    assert (auto["raised_h"] == auto["resolved_h"]).all()
+    assert (exc["raised_h"] < stepped.result.info.end_h).all()
+
+
+def test_exceptions_reference_existing_orders_and_offers(stepped):
+    exc, orders = stepped.result.tables["exceptions"], stepped.result.tables["orders"]
+    about_order = exc["order_id"] != -1
+    assert about_order.any()
+    assert exc.loc[about_order, "order_id"].isin(orders["order_id"]).all()
+    offer = exc.loc[exc["offer"] != -1, "offer"]
+    assert ((offer >= 0) & (offer < stepped.state.world.n_offers)).all()
+    # an exception about an order was raised no earlier than the order
+    placed = orders.set_index("order_id")["placed_h"]
+    linked = exc[about_order]
+    assert (linked["raised_h"].to_numpy() >= placed.loc[linked["order_id"]].to_numpy()).all()
+    # human_tasks counts the human exceptions attached to each order
+    human = exc[about_order & (exc["handler"] == "human")]
+    counts = human["order_id"].value_counts().reindex(orders["order_id"], fill_value=0)
+    assert (counts.to_numpy() == orders["human_tasks"].to_numpy()).all()
+
+
+# --- the daily series -------------------------------------------------------------------------
+
+
+def test_daily_series_accounts_for_the_whole_run(stepped):
+    """One row per simulated day (tables.DAILY_COLUMNS), so the day counters add up to the
+    run's totals."""
+    result = stepped.result
+    daily, orders, exc = (
+        result.tables["daily"],
+        result.tables["orders"],
+        result.tables["exceptions"],
+    )
+    days = int(round(result.info.end_h / 24.0))
+    assert daily["day"].tolist() == list(range(days)), (
+        f"{len(daily)} daily rows for a {days}-day run (last row: day {daily['day'].max()})"
+    )
+    assert int(daily["orders"].sum()) == len(orders)
+    assert int(daily["deliveries"].sum()) == int(orders["delivered_h"].notna().sum())
+    assert int(daily["cancellations"].sum()) == int((orders["status"] == "cancelled").sum())
+    assert int(daily["exceptions_raised"].sum()) == len(exc)
+    assert int(daily["exceptions_resolved"].sum()) == int(exc["resolved_h"].notna().sum())

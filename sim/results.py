@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.entities import TERMINAL
+from sim.processes.record_day import close_day
 from sim.state import State
 from sim.tables import (
     DAILY_COLUMNS,
@@ -68,6 +69,8 @@ def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
 
 def collect(state: State, seed: int) -> RunResult:
     w = state.world
+    if state.env.now >= w.end_h and len(state.daily_rows) < round(w.end_h / 24.0):
+        close_day(state, len(state.daily_rows))  # SimPy stops before the last midnight's tick
     orders = orders_table(state)
     tables = {
         "orders": orders,

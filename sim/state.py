@@ -86,7 +86,14 @@ class State:
         return feed[min(day_of(self.env.now), feed.shape[0] - 1)]
 
     def watch_promise(self, order: Order) -> None:
-        heapq.heappush(self.promise_watch, (order.promise_h, order.order_id))
+        """Look at this order again when its promise passes."""
+        heapq.heappush(self.promise_watch, (order.promise_h, order.order_id, 0))
+
+    def watch_lost(self, order: Order, since_h: float) -> None:
+        """Declare this silent parcel lost `lost_detect_h` after `since_h` unless it is done."""
+        heapq.heappush(
+            self.promise_watch, (since_h + self.world.risk.lost_detect_h, order.order_id, 1)
+        )
 
     def raise_exception(self, type_: str, cause: str, blocks: str, order: Order | None = None,
                         offer: int = -1, on_resolved=None) -> ExceptionRecord:  # fmt: skip

@@ -208,7 +208,8 @@ def test_lost_parcels_are_always_declared(stepped, overrides):
         due = max(orders.at[oid, "promise_h"], orders.at[oid, "handed_h"]) + lost_after
         if due + 1.0 < result.info.end_h and oid not in declared:
             missing.append(
-                (oid, orders.at[oid, "handed_h"], orders.at[oid, "promise_h"], str(orders.at[oid, "status"]))
+                (oid, float(orders.at[oid, "handed_h"]), float(orders.at[oid, "promise_h"]),
+                 str(orders.at[oid, "status"]))
             )  # fmt: skip
     assert not missing, (
         f"lost parcels never declared lost (order, handed_h, promise_h, status): {missing}"

@@ -47,6 +47,8 @@ def _ship(state: State, order: Order) -> None:
     draw = order.draw
     if draw.loss_u < spec.loss_rate:
         order.lost = True  # nobody knows yet: the parcel simply never arrives
+        if now >= order.promise_h:  # the promise watch has passed already: watch from now
+            state.watch_lost(order, now)
         return
     nominal = look.lane_nominal_h[order.carrier][origin][order.region]
     transit = nominal * math.exp(spec.transit_bias + spec.transit_sigma * draw.transit_z)

@@ -9,28 +9,27 @@ import heapq
 from sim.entities import LOST, TERMINAL, Order
 from sim.state import State
 
-_PROMISE, _LOST_CHECK = 0, 1
+_LOST_CHECK = 1  # the entry kinds: 0 a promise passing, 1 a loss check
 
 
 def watch_promises(state: State):
     """SimPy process: hourly, look at the orders whose promise (or loss check) is due."""
     env, heap = state.env, state.promise_watch
-    lost_after = state.world.risk.lost_detect_h
     while True:
         now = env.now
         while heap and heap[0][0] <= now:
-            _, oid, *kind = heapq.heappop(heap)
+            _, oid, kind = heapq.heappop(heap)
             order = state.orders[oid]
             if order.status in TERMINAL:
                 continue
-            if kind and kind[0] == _LOST_CHECK:
+            if kind == _LOST_CHECK:
                 _declare_lost(state, order)
                 continue
             cause = "not_shipped" if order.handed_h != order.handed_h else "in_transit"
             state.raise_exception("late_delivery", cause, "none", order,
                                   on_resolved=_customer_informed)  # fmt: skip
-            if order.lost:
-                heapq.heappush(heap, (order.promise_h + lost_after, oid, _LOST_CHECK))
+            if order.lost:  # handed over before the promise; if later, _ship starts the watch
+                state.watch_lost(order, order.promise_h)
         yield env.timeout(1.0)
 
 

@@ -20,7 +20,7 @@ from hydra import compose, initialize_config_dir
 from mptwin.config import register
 from mptwin.run import prepare
 from sim.metrics import compute_kpis
-from sim.model import build
+from sim.model import build, quiet_gc
 from sim.results import collect
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -58,10 +58,11 @@ def bench_scenario(overrides: list[str]) -> dict:
     world, strategy = prepare(cfg)
     t1 = time.perf_counter()
     state = build(world, strategy, int(cfg.seed))
-    state.env.run(until=world.end_h)
-    t2 = time.perf_counter()
-    result = collect(state, int(cfg.seed))
-    t3 = time.perf_counter()
+    with quiet_gc():  # as sim.model.simulate does
+        state.env.run(until=world.end_h)
+        t2 = time.perf_counter()
+        result = collect(state, int(cfg.seed))
+        t3 = time.perf_counter()
     compute_kpis(result.tables, result.info)
     t4 = time.perf_counter()
     n = len(result.tables["orders"])

@@ -3,7 +3,9 @@ SimPy environment to the end of the scenario, and returns the result tables."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import simpy
 
@@ -46,5 +48,21 @@ def simulate(
 ) -> RunResult:
     """One replication, start to end: the tables and run facts."""
     state = build(world, strategy, seed, progress)
-    state.env.run(until=world.end_h)
-    return collect(state, seed)
+    with quiet_gc():
+        state.env.run(until=world.end_h)
+        return collect(state, seed)
+
+
+@contextmanager
+def quiet_gc():
+    """The run keeps every record alive to the end, so the cyclic garbage collector's repeated
+    scans of them (and of the rows built from them at the end) are wasted work: freeze what
+    exists and collect young objects less often. The previous settings come back afterwards."""
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +33,7 @@ def _frame(columns: dict[str, list], schema: dict[str, str]) -> pd.DataFrame:
 
 
 def _from_objects(objs: list, schema: dict[str, str]) -> pd.DataFrame:
-    rows = list(map(attrgetter(*schema), objs))
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-    return _frame(dict(zip(schema, cols, strict=True)), schema)
+    return _frame({k: [getattr(o, k) for o in objs] for k in schema}, schema)
 
 
 def orders_table(state: State) -> pd.DataFrame:

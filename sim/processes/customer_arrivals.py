@@ -21,7 +21,7 @@ def hourly_rates(state: State, day: int) -> np.ndarray:
     return rate
 
 
-def draw_day(state: State, day: int) -> tuple[list, list, list, list, list]:
+def draw_day(state: State, day: int) -> tuple[list, list, list, list, DayDraws]:
     """All of a day's visits: times, regions, SKUs, choice uniforms and per-order luck.
 
     Each stream draws arrays sized by the day's visit count only, so the draws are the same
@@ -40,22 +40,32 @@ def draw_day(state: State, day: int) -> tuple[list, list, list, list, list]:
         np.searchsorted(cum_pop, s["choice"].random(n) * cum_pop[-1]), len(cum_pop) - 1
     )
     choice_u = s["choice"].random(n)
-    draws = _order_draws(state, n)
+    draws = DayDraws(state, n)
     return times.tolist(), regions.tolist(), skus.tolist(), choice_u.tolist(), draws
 
 
-def _order_draws(state: State, n: int) -> list[OrderDraw]:
-    s, risk = state.streams, state.world.risk
-    h, t, a, f = s["handling"], s["transit"], s["aftersales"], s["fraud"]
-    cols = [
-        h.random(n), h.standard_exponential(n), h.random(n),
-        t.standard_normal(n), t.random(n),
-        a.random(n), a.random(n), a.random(n),
-    ]  # fmt: skip
-    fraud = f.random(n) < risk.fraud_rate
-    score = f.standard_normal(n) + np.where(fraud, risk.signal_separation, 0.0)
-    cols += [fraud, score]
-    return [OrderDraw(*row) for row in zip(*(c.tolist() for c in cols), strict=True)]
+class DayDraws:
+    """The per-visit luck of a day as column lists; an `OrderDraw` is made only for a visit
+    that buys (most of the cost of a visit that leaves is then never paid)."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, state: State, n: int):
+        s, risk = state.streams, state.world.risk
+        h, t, a, f = s["handling"], s["transit"], s["aftersales"], s["fraud"]
+        cols = [
+            h.random(n), h.standard_exponential(n), h.random(n),
+            t.standard_normal(n), t.random(n),
+            a.random(n), a.random(n), a.random(n),
+        ]  # fmt: skip
+        fraud = f.random(n) < risk.fraud_rate
+        score = f.standard_normal(n) + np.where(fraud, risk.signal_separation, 0.0)
+        self.cols = [c.tolist() for c in (*cols, fraud, score)]
+
+    def take(self, i: int) -> OrderDraw:
+        c = self.cols
+        return OrderDraw(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i], c[7][i],
+                         c[8][i], c[9][i])  # fmt: skip
 
 
 def customer_arrivals(state: State, until_h: float):
@@ -68,7 +78,7 @@ def customer_arrivals(state: State, until_h: float):
             if t >= until_h:
                 return
             yield env.timeout(t - env.now)
-            place_order(state, regions[i], skus[i], choice_u[i], draws[i])
+            place_order(state, regions[i], skus[i], choice_u[i], draws, i)
         day += 1
         start = day * HOURS_PER_DAY
         if env.now < start:

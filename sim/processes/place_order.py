@@ -45,12 +45,17 @@ def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, fl
     return -1, 0.0
 
 
-def place_order(state: State, region: int, sku: int, choice_u: float, draw) -> Order | None:
-    """One visit: choose, reserve a unit, take the payment, run the payment check."""
+def place_order(
+    state: State, region: int, sku: int, choice_u: float, draws, i: int
+) -> Order | None:
+    """One visit: choose, reserve a unit, take the payment, run the payment check.
+
+    `draws.take(i)` is this visit's exogenous luck, materialised only if it buys."""
     state.day.visits += 1
     offer, promise_h = choose_offer(state, region, sku, choice_u)
     if offer < 0:
         return None
+    draw = draws.take(i)
     look, now = state.lookup, state.env.now
     seller = look.offer_seller[offer]
     order = Order(

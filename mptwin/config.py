@@ -3,11 +3,11 @@ strategy and a seed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from scenarios.config import ScenarioConfig
 from sim.validate import ConfigError, nonneg
@@ -33,8 +33,26 @@ class AppConfig:
     figures: bool = True  # write PNG figures
 
 
+def check_known_keys(node, path: str = "") -> None:
+    """Reject keys a schema does not know. Hydra's `+key=value` opens a typed node to new keys;
+    a misspelt `+scenario.demand.visits_per_dya=5` would otherwise be silently ignored."""
+    if isinstance(node, DictConfig):
+        schema = OmegaConf.get_type(node)
+        known = {f.name for f in fields(schema)} if is_dataclass(schema) else None
+        for key in node:
+            where = f"{path}.{key}" if path else str(key)
+            if known is not None and key not in known:
+                raise ConfigError(
+                    f"{where} is not a known key; {path or 'the config'} takes: {sorted(known)}"
+                )
+            check_known_keys(node._get_node(key), where)
+    elif isinstance(node, ListConfig):
+        for i in range(len(node)):
+            check_known_keys(node._get_node(i), f"{path}[{i}]")
+
+
 def register() -> None:
     ConfigStore.instance().store(name="mptwin_schema", node=AppConfig)
 
 
-__all__ = ["AppConfig", "ConfigError", "StrategyConfig", "register"]
+__all__ = ["AppConfig", "ConfigError", "StrategyConfig", "check_known_keys", "register"]

@@ -11,6 +11,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from mptwin.config import check_known_keys
 from mptwin.progress import Progress
 from sim.decisions import Strategy
 from sim.figures import write_figures
@@ -38,6 +39,7 @@ def build_strategy(cfg: DictConfig) -> Strategy:
 
 def prepare(cfg: DictConfig):
     """Everything that can fail on bad input, before any simulation runs."""
+    check_known_keys(cfg)
     app = OmegaConf.to_object(cfg)
     check_ranges(app, "")
     world = get_method(WORLD_BUILDER)(app.scenario)

@@ -25,7 +25,7 @@ def check_ranges(obj, path: str) -> None:
     if is_dataclass(obj):
         for f in fields(obj):
             value = getattr(obj, f.name)
-            key = f"{path}.{f.name}"
+            key = f"{path}.{f.name}" if path else f.name
             _check_value(value, f.metadata, key)
             check_ranges(value, key)
     elif isinstance(obj, list):

@@ -1,0 +1,231 @@
+"""Bad inputs fail early and clearly: an unknown key, a wrong type, a negative rate or capacity,
+an empty seller list or a bad strategy parameter stops the run before anything is simulated,
+with an error that names the key.
+
+Most cases go through Hydra's compose API and `mptwin.run.prepare` (what `mptwin` does before
+simulating); a few go through the real command line in a subprocess.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import simpy
+from conftest import compose_cfg
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
+
+from mptwin.run import prepare
+from sim.validate import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def no_simulation(monkeypatch):
+    """Fail loudly if anything tries to simulate: every error here must come first."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a simulation started although the config is bad")
+
+    monkeypatch.setattr(simpy.Environment, "run", forbidden)
+
+
+def compose_and_prepare(*overrides: str):
+    cfg = compose_cfg("scenario=smoke", *overrides)
+    return prepare(cfg)
+
+
+def full_message(exc: BaseException) -> str:
+    """The exception's message and those of its causes: what a user sees printed."""
+    parts = []
+    while exc is not None:
+        parts.append(str(exc))
+        exc = exc.__cause__ or exc.__context__
+    return "\n".join(parts)
+
+
+def names_key(message: str, key: str) -> bool:
+    """Whether `message` mentions `key`; a list index may be written `.0` or `[0]`."""
+    bracketed = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key)  # carriers.0 -> carriers[0]
+    return key in message or bracketed in message
+
+
+# --- caught while composing (Hydra against the typed schema) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
+        ("scenario.reviewrs.headcount=3", "scenario.reviewrs"),
+        ("strategy.routing.foo=1", "strategy.routing.foo"),
+    ],
+)
+def test_unknown_key_is_rejected_naming_it(override, key):
+    with pytest.raises(ConfigCompositionException) as err:
+        compose_and_prepare(override)
+    assert names_key(full_message(err.value), key), full_message(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.days=abc", "scenario.days"),
+        ("scenario.days=1.5", "scenario.days"),
+        ("scenario.demand.visits_per_day=lots", "scenario.demand.visits_per_day"),
+        ("scenario.reviewers.weekends=maybe", "scenario.reviewers.weekends"),
+    ],
+)
+def test_wrong_type_is_rejected_naming_the_key(override, key):
+    with pytest.raises(ConfigCompositionException) as err:
+        compose_and_prepare(override)
+    assert names_key(full_message(err.value), key), full_message(err.value)
+
+
+def test_typo_in_a_scenario_yaml_is_rejected_naming_the_key(tmp_path):
+    """A scenario file of one's own (found through hydra.searchpath) with a misspelt key."""
+    folder = tmp_path / "scenario"
+    folder.mkdir()
+    (folder / "typo.yaml").write_text(
+        "defaults:\n  - smoke\n  - _self_\nname: typo\ndemand:\n  visits_per_dya: 5\n"
+    )
+    with pytest.raises(ConfigCompositionException) as err:
+        compose_cfg(f"hydra.searchpath=[file://{tmp_path}]", "scenario=typo")
+    assert names_key(full_message(err.value), "scenario.demand.visits_per_dya"), full_message(
+        err.value
+    )
+
+
+# --- appended keys (+key=value): Hydra lets them into a typed node; prepare must refuse them ---
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("+scenario.foo=1", "scenario.foo"),
+        ("+scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
+        ("+strategy.foo=1", "strategy.foo"),
+        ("+foo=1", "foo"),
+    ],
+)
+def test_appended_unknown_key_is_rejected_naming_it(override, key):
+    """`+scenario.demand.visits_per_dya=5` must not run the default demand silently."""
+    with pytest.raises((ConfigError, ConfigCompositionException)) as err:
+        compose_and_prepare(override)
+    assert names_key(full_message(err.value), key), full_message(err.value)
+
+
+def test_appended_unknown_policy_parameter_is_rejected_naming_it():
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare("+strategy.routing.foo=1")
+    message = full_message(err.value)
+    assert "strategy.routing" in message and "foo" in message, message
+
+
+# --- values out of range: caught by prepare, before the world is simulated -------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day"),
+        ("scenario.risk.fraud_rate=-0.1", "scenario.risk.fraud_rate"),
+        ("scenario.risk.fraud_rate=1.5", "scenario.risk.fraud_rate"),
+        ("scenario.competitor.volatility=-0.01", "scenario.competitor.volatility"),
+        ("scenario.warehouses.capacity_headroom=-1", "scenario.warehouses.capacity_headroom"),
+        ("scenario.carriers.0.daily_capacity=-3", "scenario.carriers.0.daily_capacity"),
+        ("scenario.reviewers.headcount=-2", "scenario.reviewers.headcount"),
+        ("scenario.reviewers.handling_mean_h.payment_held=-1",
+         "scenario.reviewers.handling_mean_h.payment_held"),
+        ("scenario.days=0", "scenario.days"),
+        ("seed=-1", "seed"),
+    ],
+)  # fmt: skip
+def test_value_out_of_range_is_rejected_naming_the_key(override, key):
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare(override)
+    assert names_key(str(err.value), key), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.sellers=[]", "scenario.sellers"),
+        ("scenario.carriers=[]", "scenario.carriers"),
+        ("scenario.catalogue.categories=[]", "scenario.catalogue.categories"),
+    ],
+)
+def test_empty_list_is_rejected_naming_the_key(override, key):
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare(override)
+    assert names_key(str(err.value), key), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("strategy.routing.batch_minutes=-1", "strategy.routing.batch_minutes"),
+        ("strategy.routing.batch_minutes=0", "strategy.routing.batch_minutes"),
+        ("strategy.promise.buffer_days=-1", "strategy.promise.buffer_days"),
+        ("strategy.pricing.undercut=1.5", "strategy.pricing.undercut"),
+    ],
+)
+def test_bad_strategy_parameter_is_rejected_naming_it(override, key):
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare(override)
+    assert names_key(str(err.value), key), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day"),
+        ("seed=-1", "seed"),
+    ],
+)
+def test_error_writes_the_key_as_on_the_command_line(override, key):
+    """The key in the message is the one a user types (`scenario.demand.visits_per_day`), not a
+    variant of it such as `.scenario.demand.visits_per_day`."""
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare(override)
+    message = str(err.value)
+    assert re.search(rf"(?<![\w.]){re.escape(key)}\b", message), message
+
+
+def test_a_good_config_passes_the_same_checks():
+    """The checks above fail for the bad value, not for the smoke scenario itself."""
+    cfg = compose_cfg("scenario=smoke")
+    assert OmegaConf.select(cfg, "scenario.name") == "smoke"
+    world, strategy = prepare(cfg)
+    assert world.name == "smoke" and strategy.name == "automation"
+
+
+# --- through the real command line ---------------------------------------------------------
+
+CLI_CASES = [
+    ("scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
+    ("+scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
+    ("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day"),
+    ("scenario.sellers=[]", "scenario.sellers"),
+]
+
+
+@pytest.mark.parametrize(("override", "key"), CLI_CASES)
+def test_cli_stops_with_an_error_naming_the_key_and_writes_nothing(tmp_path: Path, override, key):
+    proc = subprocess.run(
+        [sys.executable, "-m", "mptwin.cli", "scenario=smoke", "progress=false", override],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"exit 0 with a bad config ({override}):\n{output[-2000:]}"
+    assert names_key(output, key), output[-2000:]
+    assert "Traceback" not in output, output[-2000:]
+    assert "orders simulated" not in output, "the run simulated before failing"
+    written = [p for p in tmp_path.rglob("*") if p.name == "kpis.json" or p.suffix == ".parquet"]
+    assert not written, f"a failed run wrote results: {written}"

@@ -1,0 +1,181 @@
+"""End to end: the command the README tells people to run works, from a subprocess, and writes
+everything the README and KPIS.md promise.
+
+The command is read from README.md (the first line of a fenced code block that runs `mptwin`,
+the part after its last `&&`, e.g. `uv run --locked mptwin`), so the test follows the README.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from sim.tables import (
+    DAILY_COLUMNS,
+    EXCEPTION_COLUMNS,
+    EXCEPTION_TYPES,
+    MONEY_COLUMNS,
+    ORDER_COLUMNS,
+    SHIFT_COLUMNS,
+    SHIPMENT_COLUMNS,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+KPI_DOCS = [ROOT.parent / "shared" / "KPIS.md", ROOT / "docs" / "KPIS.md"]
+INTENDED_COMMAND = "python3 -m pip install uv && uv run --locked mptwin"
+TIMEOUT_S = 600
+TABLES = {
+    "orders": ORDER_COLUMNS,
+    "shipments": SHIPMENT_COLUMNS,
+    "exceptions": EXCEPTION_COLUMNS,
+    "money": MONEY_COLUMNS,
+    "daily": DAILY_COLUMNS,
+    "shifts": SHIFT_COLUMNS,
+}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def readme_command() -> list[str]:
+    """The README's main command, as an argument list (the part after the last `&&`)."""
+    text = README.read_text() if README.exists() else ""
+    line = INTENDED_COMMAND
+    for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, flags=re.M | re.S):
+        runs = [ln for ln in block.splitlines() if re.search(r"\bmptwin\b", ln.split("#")[0])]
+        if runs:
+            line = runs[0].split("#")[0]
+            break
+    return shlex.split(line.split("&&")[-1])
+
+
+def kpi_keys() -> set[str]:
+    """Every key named in the tables of the KPI definitions (shared and in-repo copies)."""
+    docs = [p for p in KPI_DOCS if p.exists()]
+    assert docs, f"no KPI definitions found at {KPI_DOCS}"
+    keys: set[str] = set()
+    for doc in docs:
+        for line in doc.read_text().splitlines():
+            cells = line.split("|")
+            if len(cells) < 3 or set(cells[1].strip()) <= set("-: "):
+                continue
+            names = re.findall(r"`([^`]+)`", cells[1])
+            for name in names:
+                if name.startswith("_"):  # shorthand: `click_to_door_p50_h`, `_p90_h`
+                    tail = len(name.split("_")) - 1
+                    name = "_".join(names[0].split("_")[:-tail]) + name
+                if "<" not in name:
+                    keys.add(name)
+    keys.discard("key")
+    return keys
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    if args[0] == "uv":
+        assert shutil.which("uv"), "the README's command needs `uv` on PATH"
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
+
+
+def test_readme_command_is_found():
+    args = readme_command()
+    assert "mptwin" in args, args
+    assert args[0] in ("uv", "mptwin", "python", "python3"), args
+
+
+def test_kpi_definitions_parse():
+    keys = kpi_keys()
+    for key in ("orders", "gmv", "operator_margin", "on_time_rate", "click_to_door_p90_h",
+                "reviewer_utilisation", "touchless_rate"):  # fmt: skip
+        assert key in keys, f"{key} not found in the KPI tables: {sorted(keys)}"
+
+
+@pytest.fixture(scope="module")
+def single_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    args = [*readme_command(), "scenario=smoke", f"hydra.run.dir={out}"]
+    proc = run(args, ROOT)
+    return proc, out, args
+
+
+def test_single_run_exits_zero(single_run):
+    proc, _, args = single_run
+    assert proc.returncode == 0, (
+        f"{shlex.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}"
+        f"\n--- stderr\n{proc.stderr[-3000:]}"
+    )
+
+
+def test_single_run_prints_the_kpi_table(single_run):
+    proc, out, _ = single_run
+    for key in ("on_time_rate", "operator_margin", "reviewer_utilisation", "orders"):
+        assert key in proc.stdout, f"{key} missing from stdout:\n{proc.stdout[-3000:]}"
+    assert str(out) in proc.stdout, "stdout should say where the results are"
+
+
+def test_single_run_writes_the_resolved_config(single_run):
+    _, out, _ = single_run
+    cfg = OmegaConf.load(out / "config.yaml")
+    assert cfg.scenario.name == "smoke"
+    assert cfg.strategy.name == "automation"
+    assert cfg.seed == 1
+
+
+def test_single_run_writes_kpis_json_with_every_documented_key(single_run):
+    _, out, _ = single_run
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert isinstance(kpis, dict) and kpis, "kpis.json must be one flat JSON object"
+    expected = kpi_keys() | {f"exceptions_{t}" for t in EXCEPTION_TYPES}
+    missing = sorted(expected - kpis.keys())
+    assert not missing, f"kpis.json lacks documented keys {missing}"
+    for key, value in kpis.items():
+        assert value is None or (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        ), f"kpis.json[{key!r}] = {value!r}: must be a finite number or null"
+    for key, value in kpis.items():
+        if value is not None and key.endswith("_rate"):
+            assert 0.0 <= value <= 1.0, f"{key} = {value} is not a fraction"
+    assert kpis["orders"] > 0
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_single_run_writes_readable_parquet_tables(single_run, name):
+    _, out, _ = single_run
+    df = pd.read_parquet(out / f"{name}.parquet")
+    assert len(df) > 0, f"{name}.parquet is empty"
+    missing = sorted(set(TABLES[name]) - set(df.columns))
+    assert not missing, f"{name}.parquet lacks columns {missing}"
+
+
+def test_single_run_writes_figures(single_run):
+    _, out, _ = single_run
+    pngs = sorted((out / "figures").glob("*.png"))
+    assert pngs, f"no figures in {out / 'figures'}"
+    for png in pngs:
+        data = png.read_bytes()
+        assert len(data) > 1000 and data.startswith(PNG_MAGIC), f"{png.name} is not a real PNG"
+
+
+def test_multirun_writes_one_result_folder_per_seed(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = [*readme_command(), "-m", "scenario=smoke", "seed=1,2", f"hydra.sweep.dir={sweep}",
+            "figures=false"]  # fmt: skip
+    proc = run(args, ROOT)
+    assert proc.returncode == 0, (
+        f"{shlex.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}"
+        f"\n--- stderr\n{proc.stderr[-3000:]}"
+    )
+    found = sorted(sweep.rglob("kpis.json"))
+    assert len(found) == 2, f"expected two kpis.json under {sweep}, found {found}"
+    seeds = sorted(int(OmegaConf.load(p.parent / "config.yaml").seed) for p in found)
+    assert seeds == [1, 2]
+    a, b = (json.loads(p.read_text()) for p in found)
+    assert a.keys() == b.keys()
+    assert a != b, "two seeds gave identical KPIs"

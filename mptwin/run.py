@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from mptwin.config import check_known_keys
 from mptwin.progress import Progress
+from mptwin.sweep import completed_kpis, staged
 from sim.decisions import Strategy
 from sim.figures import write_figures
 from sim.metrics import compute_kpis, kpi_table
@@ -49,6 +50,11 @@ def prepare(cfg: DictConfig):
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """Simulate one replication and write config, tables, KPIs and figures to `out_dir`."""
+    done = completed_kpis(cfg, out_dir)
+    if done is not None:
+        print(f"Skipped: {out_dir} already holds a complete run with this resolved config "
+              f"(delete its kpis.json to run it again)")  # fmt: skip
+        return done
     t0 = time.perf_counter()
     world, strategy = prepare(cfg)
     t_built = time.perf_counter()
@@ -56,11 +62,12 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     result = simulate(world, strategy, int(cfg.seed), progress)
     t_sim = time.perf_counter()
     kpis = compute_kpis(result.tables, result.info)
-    write_outputs(cfg, result, kpis, out_dir)
-    timing = {"build_s": t_built - t0, "simulate_s": t_sim - t_built,
-              "write_s": time.perf_counter() - t_sim, "orders_simulated": len(result.tables["orders"])}  # fmt: skip
-    timing["orders_per_s"] = timing["orders_simulated"] / max(timing["simulate_s"], 1e-9)
-    _write_json(out_dir / "timing.json", timing)
+    with staged(out_dir) as stage:  # all files land in out_dir at the end, kpis.json last
+        write_outputs(cfg, result, kpis, stage)
+        timing = {"build_s": t_built - t0, "simulate_s": t_sim - t_built,
+                  "write_s": time.perf_counter() - t_sim, "orders_simulated": len(result.tables["orders"])}  # fmt: skip
+        timing["orders_per_s"] = timing["orders_simulated"] / max(timing["simulate_s"], 1e-9)
+        _write_json(stage / "timing.json", timing)
     print(f"\n{world.name} / {strategy.name} / seed {cfg.seed}: "
           f"{timing['orders_simulated']:,} orders simulated in {timing['simulate_s']:.1f} s "
           f"({timing['orders_per_s']:,.0f} orders/s)\n")  # fmt: skip
@@ -75,7 +82,7 @@ def write_outputs(cfg: DictConfig, result: RunResult, kpis: dict, out_dir: Path)
     write_tables(result, out_dir)
     if cfg.figures:
         write_figures(result.tables, result.info, out_dir / "figures")
-    _write_json(out_dir / "kpis.json", kpis)  # last: its presence marks a complete run
+    _write_json(out_dir / "kpis.json", kpis)  # its presence marks a complete run
 
 
 def _write_json(path: Path, obj) -> None:

@@ -1,0 +1,184 @@
+"""`mptwin-report <sweep folder>`: aggregate a sweep's complete runs into tidy tables (CSV and
+Parquet), figures and one self-contained HTML page, and print the paired comparison.
+
+    mptwin-report multirun/compare_strategies
+    mptwin-report multirun/reviewer_staffing --compare scenario.reviewers.headcount --baseline 14
+
+Defaults for `--compare`, `--baseline`, `--level` and `--target` come from the sweep's own
+`multirun.yaml` (the `hydra.callbacks.report` entry its experiment set), then from the flags.
+The report goes to `<sweep folder>/report/`, replaced whole (built aside, then renamed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from mptwin.report_figures import figure_makers, headline
+from mptwin.report_html import page
+from mptwin.report_kpis import format_diff, format_interval, format_range, format_value
+from mptwin.report_load import ReportError, Sweep, load_sweep
+from mptwin.report_tables import details, long_kpis, paired, summary, write_table
+from mptwin.stats import DEFAULT_LEVEL
+
+DEFAULT_TARGET = 0.01  # replications for a half-width of 1% of the baseline mean
+OPTIONS = ("compare", "baseline", "level", "target_rel")
+
+
+@dataclass
+class Report:
+    sweep: Sweep
+    out_dir: Path
+    html: Path | None
+    summary: pd.DataFrame
+    paired: pd.DataFrame
+    text: str  # the comparison as printed
+    seconds: float
+
+
+def sweep_defaults(root: Path) -> dict:
+    """The report options the sweep's experiment chose (hydra.callbacks.report in the sweep's
+    multirun.yaml), if any."""
+    path = Path(root) / "multirun.yaml"
+    try:
+        config = yaml.safe_load(path.read_text()) if path.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return {}
+    entry = (((config or {}).get("hydra") or {}).get("callbacks") or {}).get("report") or {}
+    return {k: entry[k] for k in OPTIONS if entry.get(k) is not None}
+
+
+def comparison_text(sweep: Sweep, pair: pd.DataFrame, summ: pd.DataFrame, level: float) -> str:
+    """The terminal table: headline KPIs, baseline and arm means, paired difference, interval."""
+    keys, pct, lines = headline(sweep), round(100 * level), []
+    if pair.empty:
+        lines.append(
+            f"One arm only ({', '.join(sweep.arms)}): means over seeds, {pct}% t intervals"
+        )
+        for key in keys:
+            for r in summ[summ["kpi"] == key].replace({float("nan"): None}).itertuples():
+                ci = format_range(key, r.lo, r.hi)
+                lines.append(f"  {key:<26}{format_value(key, r.mean):>16}  {ci:<30} n={r.n}")
+        return "\n".join(lines)
+    for (group, arm), block in pair.groupby(["group", "arm"], sort=False):
+        block = block.replace({float("nan"): None}).set_index("kpi")
+        where = "" if group == "all" else f" [{group}]"
+        base, cand = sweep.arm_label(sweep.baseline), sweep.arm_label(arm)
+        lines += ["", f"Paired comparison{where}: {cand} - {base}, "
+                  f"{pct}% t intervals over seeds (common random numbers)",
+                  f"  {'KPI':<26}{base[:15]:>16}{cand[:15]:>16}{'difference':>16}"
+                  f"  {f'{pct}% CI':<32}{'n':>3}  verdict"]  # fmt: skip
+        for key in keys:
+            if key not in block.index:
+                continue
+            r = block.loc[key]
+            lines.append(f"  {key:<26}{format_value(key, r['baseline_mean']):>16}"
+                         f"{format_value(key, r['arm_mean']):>16}{format_diff(key, r['diff']):>16}"
+                         f"  {format_interval(key, r['lo'], r['hi']):<32}{int(r['n']):>3}"
+                         f"  {r['verdict']}")  # fmt: skip
+    return "\n".join(lines).lstrip("\n")
+
+
+def _write_tables(sweep, summ, pair, det, folder: Path) -> list[str]:
+    tables = {
+        "runs": sweep.runs, "kpis_long": long_kpis(sweep), "summary": summ, "paired": pair,
+        "backlog_daily": det.backlog, "click_to_door_quantiles": det.c2d_quantiles,
+        "exception_costs": det.costs,
+    }  # fmt: skip
+    for name, frame in tables.items():
+        write_table(frame, folder, name)
+    return [f"tables/{n}.csv" for n in tables]
+
+
+def _write_figures(makers, folder: Path) -> dict[str, tuple[str, bytes]]:
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, (title, draw) in makers.items():
+        fig = draw()
+        try:
+            fig.savefig(folder / name, dpi=90, bbox_inches="tight")
+        finally:
+            plt.close(fig)
+        out[name] = (title, (folder / name).read_bytes())
+    return out
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace `out` by `tmp` (both folders), never leaving a half-built report in place."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.replace(old)
+    tmp.replace(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_report(root: Path, out: Path | None = None, compare: str | None = "strategy",
+                 baseline=None, level: float = DEFAULT_LEVEL, target_rel: float = DEFAULT_TARGET,
+                 html: bool = True) -> Report:  # fmt: skip
+    """Read the sweep, write tables, figures and the page; return what was built."""
+    t0 = time.perf_counter()
+    if target_rel <= 0.0:
+        raise ReportError(f"--target must be > 0, got {target_rel}")
+    root = Path(root)
+    sweep = load_sweep(root, compare, baseline)
+    sweep.settings["level"] = level
+    summ, pair, det = summary(sweep, level), paired(sweep, level, target_rel), details(sweep)
+    out = Path(out) if out is not None else root / "report"
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tables = _write_tables(sweep, summ, pair, det, tmp / "tables")
+        figures = _write_figures(figure_makers(sweep, summ, pair, det), tmp / "figures")
+        if html:
+            text = page(sweep, summ, pair, det.costs, figures, level, target_rel, tables)
+            (tmp / "report.html").write_text(text, encoding="utf-8")
+        _swap_in(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Report(sweep, out, out / "report.html" if html else None, summ, pair,
+                  comparison_text(sweep, pair, summ, level), time.perf_counter() - t0)  # fmt: skip
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="mptwin-report", description=__doc__.split("\n")[0])
+    p.add_argument("sweep", type=Path, help="a sweep folder (multirun/<experiment>) or run folder")
+    p.add_argument("--out", type=Path, help="report folder (default: <sweep>/report)")
+    p.add_argument("--compare", help="the factor whose levels are compared (default: strategy)")
+    p.add_argument("--baseline", help="the level every other level is compared with")
+    p.add_argument("--level", type=float, help="confidence level (default 0.95)")
+    p.add_argument("--target", dest="target_rel", type=float,
+                   help="target half-width as a fraction of the baseline mean (default 0.01)")  # fmt: skip
+    p.add_argument("--no-html", dest="html", action="store_false", help="tables and figures only")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    options = {"compare": "strategy", "level": DEFAULT_LEVEL, "target_rel": DEFAULT_TARGET,
+               **sweep_defaults(args.sweep)}  # fmt: skip
+    options.update({k: getattr(args, k) for k in OPTIONS if getattr(args, k) is not None})
+    try:
+        report = build_report(args.sweep, args.out, html=args.html, **options)
+    except (ReportError, ValueError) as e:
+        print(f"mptwin-report: error: {e}", file=sys.stderr)
+        return 2
+    print(report.text)
+    print(f"\n{len(report.sweep.runs)} runs, report built in {report.seconds:.1f} s")
+    print(f"Tables and figures in {report.out_dir}")
+    if report.html:
+        print(f"Report: {report.html}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

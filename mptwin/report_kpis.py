@@ -1,0 +1,81 @@
+"""What a report needs to know about KPI keys: which way is better, which ones lead, and how to
+print a value or a difference of one."""
+
+from __future__ import annotations
+
+from sim.metrics import MONEY_KEYS, format_kpi
+
+# The KPIs a strategist reads first: the terminal table, the figures and the top of the page.
+HEADLINE = (
+    "operator_margin", "operator_margin_pct", "gmv", "orders", "on_time_rate",
+    "click_to_door_p90_h", "cancellation_rate", "exceptions_per_1k_orders", "reviewer_hours",
+    "backlog_max", "resolution_p95_h", "touchless_rate",
+)  # fmt: skip
+
+HIGHER_IS_BETTER = {
+    "orders", "gmv", "conversion_rate", "commission_revenue", "operator_margin",
+    "operator_margin_pct", "seller_margin", "on_time_rate", "ship_on_time_rate", "fill_rate",
+    "review_score_mean", "touchless_rate",
+}  # fmt: skip
+LOWER_IS_BETTER_PREFIXES = ("click_to_door_", "resolution_", "exceptions")
+LOWER_IS_BETTER = {
+    "cancellation_rate", "return_rate", "reviewer_hours", "backlog_max", "carrier_cost",
+    "sla_credits", "fraud_losses", "reviewer_cost", "refunds", "orders_open_at_end",
+}  # fmt: skip
+
+
+def direction(key: str) -> int:
+    """+1 when more is better, -1 when less is better, 0 when neither (visits, utilisation)."""
+    if key in HIGHER_IS_BETTER:
+        return 1
+    if key in LOWER_IS_BETTER or key.startswith(LOWER_IS_BETTER_PREFIXES):
+        return -1
+    return 0
+
+
+def verdict(key: str, lo: float | None, hi: float | None) -> str:
+    """How a candidate-minus-baseline interval reads: 'better' or 'worse' when it excludes zero
+    (or 'higher'/'lower' for a KPI with no better side), else 'no clear difference'."""
+    if lo is None or hi is None:
+        return "n/a"
+    if lo <= 0.0 <= hi:
+        return "no clear difference"
+    up, sign = lo > 0.0, direction(key)
+    if sign == 0:
+        return "higher" if up else "lower"
+    return "better" if up == (sign > 0) else "worse"
+
+
+def is_rate(key: str) -> bool:
+    return key.endswith(("_rate", "_pct", "_utilisation"))
+
+
+def format_value(key: str, value) -> str:
+    """A KPI value as `kpi_table` prints it."""
+    return format_kpi(key, value)
+
+
+def format_diff(key: str, value) -> str:
+    """A difference of a KPI: signed, rates in percentage points, hours in h."""
+    if value is None:
+        return "n/a"
+    if is_rate(key):
+        return f"{100.0 * value:+.2f} pp"
+    if key in MONEY_KEYS:
+        return f"{value:+,.2f}"
+    if key.endswith(("_h", "_hours")):
+        return f"{value:+,.2f} h"
+    return f"{value:+,.2f}"
+
+
+def format_interval(key: str, lo, hi) -> str:
+    if lo is None or hi is None:
+        return "n/a (n < 2)"
+    return f"[{format_diff(key, lo)}, {format_diff(key, hi)}]"
+
+
+def format_range(key: str, lo, hi) -> str:
+    """An interval of a KPI's value (not of a difference)."""
+    if lo is None or hi is None:
+        return "n/a (n < 2)"
+    return f"[{format_value(key, lo)}, {format_value(key, hi)}]"

@@ -1,0 +1,272 @@
+"""Reading a sweep folder: find its complete runs (a `kpis.json` beside `config.yaml`), tell
+what varies between them, and decide what is compared with what.
+
+A run's factors come from its Hydra overrides (`.hydra/overrides.yaml`), looked up in its
+resolved config so a run that did not override a key still has a value for it; a config group
+choice (`strategy=automation`) reads as the group's `name`. Factors equal in every run are
+dropped; `seed` is the replication, never a factor. One factor is compared (the *arm*), the
+others split the runs into groups; inside a group, arms are paired by seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from mptwin.sweep import CONFIG, DONE
+
+NOT_FACTORS = {"seed", "experiment", "progress", "figures"}
+ALWAYS_CANDIDATES = ("strategy", "scenario")
+
+
+class ReportError(Exception):
+    """A sweep folder the report cannot use; the message names the problem."""
+
+
+@dataclass
+class Run:
+    path: Path  # the job folder
+    kpis: dict
+    config: dict
+    overrides: list[str]
+
+    @property
+    def seed(self) -> int:
+        return int(self.config.get("seed", 0))
+
+
+@dataclass
+class Sweep:
+    """The complete runs of a sweep folder and how they are compared."""
+
+    root: Path
+    runs: pd.DataFrame  # one row per run: run, seed, group, arm, factor columns, KPI columns
+    kpis: list[str]  # KPI keys, in kpis.json order
+    compare: str | None  # the factor whose levels are the arms (None: a single arm)
+    baseline: str | None  # the arm every other arm is compared with
+    arms: list[str]
+    groups: list[str]
+    factors: list[str]  # every varying factor, compare first
+    incomplete: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # warm-up, window, levels: what the page shows
+    configs: dict[str, dict] = field(default_factory=dict)  # run -> its resolved config
+
+    def arm_label(self, arm: str) -> str:
+        """An arm as people read it: `automation`, or `headcount=10` for a numeric factor."""
+        if self.compare in (None, "strategy", "scenario"):
+            return arm
+        return f"{self.compare.split('.')[-1]}={arm}"
+
+
+def _is_job_dir(names: set[str]) -> bool:
+    return bool({".hydra", CONFIG, DONE, ".staging"} & names)
+
+
+def scan(root: Path) -> tuple[list[Path], list[Path]]:
+    """(complete, incomplete) job folders under `root`, sorted; dot-folders are not entered."""
+    complete, incomplete = [], []
+    for here, dirs, files in os.walk(root):
+        names = set(dirs) | set(files)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if DONE in files and CONFIG in files:
+            complete.append(Path(here))
+        elif _is_job_dir(names) and Path(here) != root:
+            incomplete.append(Path(here))
+    return sorted(complete), sorted(incomplete)
+
+
+def _read_overrides(job: Path) -> list[str]:
+    path = job / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return []
+    items = yaml.safe_load(path.read_text()) or []
+    return [str(x) for x in items]
+
+
+def load_run(job: Path) -> Run:
+    try:
+        kpis = json.loads((job / DONE).read_text())
+        config = yaml.safe_load((job / CONFIG).read_text())
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        raise ReportError(f"{job}: unreadable result ({e})") from None
+    if not isinstance(kpis, dict) or not isinstance(config, dict):
+        raise ReportError(f"{job}: {DONE} and {CONFIG} must each hold one mapping")
+    return Run(job, kpis, config, _read_overrides(job))
+
+
+def override_keys(overrides: list[str]) -> list[str]:
+    """Config keys set by overrides, in order: `+a.b=1` -> `a.b`, `strategy/routing=x` ->
+    `strategy.routing`; hydra's own keys and non-factors left out."""
+    keys = []
+    for item in overrides:
+        if "=" not in item:
+            continue
+        key = item.split("=", 1)[0].lstrip("+~").replace("/", ".")
+        if key.startswith("hydra.") or key.split(".")[0] in NOT_FACTORS or key in keys:
+            continue
+        keys.append(key)
+    return keys
+
+
+def lookup(config: dict, key: str):
+    """A factor's value in a resolved config: a scalar as is, a config group by its `name`,
+    anything else as compact YAML; None when the key is absent."""
+    node = config
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    if isinstance(node, dict) and "name" in node:
+        return node["name"]
+    if isinstance(node, dict | list):
+        return yaml.safe_dump(node, default_flow_style=True, width=10_000).strip()
+    return node
+
+
+def level_label(value) -> str:
+    return "null" if value is None else str(value)
+
+
+def level_sort_key(label: str):
+    """Numbers in numeric order, before words in alphabetical order."""
+    try:
+        return (0, float(label), "")
+    except ValueError:
+        return (1, 0.0, label)
+
+
+def varying_factors(runs: list[Run]) -> tuple[list[str], dict[str, list[str]]]:
+    """Factor keys whose value differs between runs (in first-seen order) and each run's
+    labels for them."""
+    candidates: list[str] = []
+    for run in runs:
+        for key in override_keys(run.overrides):
+            if key not in candidates:
+                candidates.append(key)
+    for key in ALWAYS_CANDIDATES:
+        if key not in candidates:
+            candidates.append(key)
+    labels = {k: [level_label(lookup(r.config, k)) for r in runs] for k in candidates}
+    varying = [k for k in candidates if len(set(labels[k])) > 1]
+    return varying, {k: labels[k] for k in varying}
+
+
+def choose_compare(varying: list[str], wanted: str | None, notes: list[str]) -> str | None:
+    """The factor to compare: the wanted one if it varies, else the first that does."""
+    if wanted and wanted in varying:
+        return wanted
+    if not varying:
+        if wanted:
+            notes.append(f"Nothing varies between the runs, so no arms are compared ({wanted} "
+                         "has one value).")  # fmt: skip
+        return None
+    if wanted:
+        notes.append(f"{wanted} has one value in this sweep; comparing across {varying[0]} "
+                     "instead.")  # fmt: skip
+    return varying[0]
+
+
+def choose_baseline(levels: list[str], wanted, compare: str | None, notes: list[str]) -> str:
+    if wanted is not None and level_label(wanted) in levels:
+        return level_label(wanted)
+    if wanted is not None:
+        notes.append(f"Baseline {wanted!r} is not among the levels of {compare} {levels}; "
+                     f"using {levels[0]!r}.")  # fmt: skip
+    if compare == "strategy" and "automation" in levels:
+        return "automation"
+    return levels[0]
+
+
+def _kpi_keys(runs: list[Run]) -> list[str]:
+    keys: list[str] = []
+    for run in runs:
+        for key, value in run.kpis.items():
+            if key not in keys and (value is None or isinstance(value, int | float)):
+                keys.append(key)
+    return keys
+
+
+def _drop_duplicates(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    dup = frame.duplicated(["group", "arm", "seed"], keep="first")
+    if dup.any():
+        notes.append("Runs with the same factors and seed were found more than once; the first "
+                     f"of each was used, these were ignored: {sorted(frame.loc[dup, 'run'])}")  # fmt: skip
+    return frame[~dup].reset_index(drop=True)
+
+
+def _settings(runs: list[Run]) -> dict:
+    """Measurement settings as the page shows them: one value, or the distinct values."""
+
+    def values(key: str) -> list:
+        return sorted({lookup(r.config, key) for r in runs}, key=lambda v: level_sort_key(str(v)))
+
+    return {
+        "scenario": values("scenario.name"),
+        "warmup_days": values("scenario.warmup_days"),
+        "days": values("scenario.days"),
+        "cooldown_days": values("scenario.cooldown_days"),
+        "start_date": values("scenario.start_date"),
+        "currency": values("scenario.money.currency"),
+        "seeds": sorted({r.seed for r in runs}),
+    }
+
+
+def load_sweep(root: Path, compare: str | None = "strategy", baseline=None) -> Sweep:
+    """Read every complete run under `root`; raise ReportError when there is nothing to read."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ReportError(f"{root} is not a folder")
+    complete, incomplete = scan(root)
+    if not complete:
+        raise ReportError(
+            f"no complete runs under {root}: a complete run is a folder holding {DONE} and "
+            f"{CONFIG}; found {len(incomplete)} incomplete job folder(s)"
+            + (f" such as {incomplete[0]}" if incomplete else "")
+        )
+    runs = [load_run(p) for p in complete]
+    notes: list[str] = []
+    varying, labels = varying_factors(runs)
+    comp = choose_compare(varying, compare, notes)
+    factors = ([comp] if comp else []) + [k for k in varying if k != comp]
+    frame = pd.DataFrame({"run": [_rel(r.path, root) for r in runs],
+                          "seed": [r.seed for r in runs]})  # fmt: skip
+    for key in factors:
+        frame[key] = labels[key]
+    frame["arm"] = labels[comp] if comp else "all runs"
+    others = [k for k in factors if k != comp]
+    frame["group"] = [", ".join(f"{k}={frame.at[i, k]}" for k in others) or "all"
+                      for i in frame.index]  # fmt: skip
+    kpis = _kpi_keys(runs)
+    values = pd.DataFrame([[r.kpis.get(k) for k in kpis] for r in runs], columns=kpis, dtype=float)
+    frame = _drop_duplicates(pd.concat([frame, values], axis=1), notes)
+    arms = sorted(frame["arm"].unique(), key=level_sort_key)
+    base = choose_baseline(arms, baseline, comp, notes) if comp else None
+    if base is not None:
+        arms = [base] + [a for a in arms if a != base]
+    groups = sorted(frame["group"].unique(), key=level_sort_key)
+    if incomplete:
+        notes.append(f"{len(incomplete)} job folder(s) have no {DONE} (failed, killed or still "
+                     "running) and were left out.")  # fmt: skip
+    configs = {_rel(r.path, root): r.config for r in runs}
+    return Sweep(root, frame, kpis, comp, base, arms, groups, factors,
+                 [Path(_rel(p, root)) for p in incomplete], notes, _settings(runs), configs)  # fmt: skip
+
+
+def _rel(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).as_posix()
+    return rel if rel != "." else "."
+
+
+def safe_name(text: str) -> str:
+    """A label turned into a file-name-safe slug."""
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_") or "x"

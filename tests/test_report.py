@@ -1,0 +1,198 @@
+"""The sweep report: a two-arm sweep on smoke ends with the paired comparison printed and a
+report built; its tables agree with the runs; the page is self-contained and renders in a real
+headless browser; bad folders get a clear error."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from mptwin.report import build_report, main
+from mptwin.report_costs import COST_COLUMNS
+from mptwin.report_load import ReportError, load_sweep
+from mptwin.stats import paired_ci
+
+TEST_CONF = ROOT / "tests" / "conf"
+SEEDS = (1, 2, 3)
+TABLES = ("runs", "kpis_long", "summary", "paired", "backlog_daily", "click_to_door_quantiles",
+          "exception_costs")  # fmt: skip
+FIGURES = ("paired_differences", "kpi_comparison", "margin_vs_on_time", "backlog_over_time",
+           "click_to_door", "exception_costs")  # fmt: skip
+BROWSER_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """automation against automation_undercut (a tests-only strategy), 3 seeds, run the way the
+    README runs compare_strategies: in parallel, with the report built at the end."""
+    root = tmp_path_factory.mktemp("report") / "sweep"
+    args = ["-m", "experiment=compare_strategies", "scenario=smoke",
+            "strategy=automation,automation_undercut", f"hydra.searchpath=[file://{TEST_CONF}]",
+            f"seed={','.join(map(str, SEEDS))}", "figures=false", "progress=false",
+            f"hydra.sweep.dir={root}"]  # fmt: skip
+    proc = subprocess.run([sys.executable, "-m", "mptwin.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return root, proc
+
+
+def test_the_sweep_prints_the_paired_comparison_and_where_the_report_is(sweep):
+    root, proc = sweep
+    assert "Paired comparison: automation_undercut - automation" in proc.stdout
+    for key in ("operator_margin", "on_time_rate", "backlog_max"):
+        assert re.search(rf"^\s+{key}\s", proc.stdout, re.M), f"{key} missing from the table"
+    assert f"Report: {root / 'report' / 'report.html'}" in proc.stdout
+
+
+def test_tables_are_written_as_csv_and_parquet(sweep):
+    root, _ = sweep
+    for name in TABLES:
+        csv = pd.read_csv(root / "report" / "tables" / f"{name}.csv")
+        parquet = pd.read_parquet(root / "report" / "tables" / f"{name}.parquet")
+        assert len(csv) == len(parquet) > 0, name
+    runs = pd.read_parquet(root / "report" / "tables" / "runs.parquet")
+    assert sorted(runs["arm"].unique()) == ["automation", "automation_undercut"]
+    assert sorted(runs["seed"]) == sorted(SEEDS * 2)
+    costs = pd.read_parquet(root / "report" / "tables" / "exception_costs.parquet")
+    assert set(COST_COLUMNS) <= set(costs.columns)
+
+
+def _kpis_by_arm(root: Path, key: str) -> dict[str, list]:
+    out: dict[str, dict[int, float]] = {}
+    for path in root.rglob("kpis.json"):
+        arm, seed = path.parent.parent.name, int(path.parent.name.split("=")[1])
+        out.setdefault(arm, {})[seed] = json.loads(path.read_text())[key]
+    return {arm: [v[s] for s in SEEDS] for arm, v in out.items()}
+
+
+@pytest.mark.parametrize("key", ["operator_margin", "on_time_rate", "orders"])
+def test_paired_rows_match_the_runs(sweep, key):
+    root, _ = sweep
+    paired = pd.read_parquet(root / "report" / "tables" / "paired.parquet")
+    row = paired[(paired["kpi"] == key) & (paired["arm"] == "automation_undercut")].iloc[0]
+    values = _kpis_by_arm(root, key)
+    ci = paired_ci(values["automation_undercut"], values["automation"])
+    assert row["baseline"] == "automation" and row["n"] == len(SEEDS)
+    assert row["diff"] == pytest.approx(ci.mean)
+    assert (row["lo"], row["hi"]) == (pytest.approx(ci.lo), pytest.approx(ci.hi))
+
+
+def test_exception_labour_cost_is_hours_times_the_hourly_rate(sweep):
+    root, _ = sweep
+    costs = pd.read_parquet(root / "report" / "tables" / "exception_costs.parquet")
+    run = costs["run"].iloc[0]
+    mine = costs[costs["run"] == run]
+    assert mine["labour_cost"].sum() == pytest.approx(30.0 * mine["reviewer_hours"].sum())
+    assert (mine["cost"] >= mine["labour_cost"]).all()
+    ledger = mine.set_index("type")["ledger_cost"]
+    assert ledger["stockout_at_routing"] == 0.0 and ledger["late_delivery"] >= 0.0
+
+
+def test_the_page_is_self_contained(sweep):
+    root, _ = sweep
+    page = (root / "report" / "report.html").read_text()
+    assert 'id="paired-comparison"' in page
+    assert page.count('src="data:image/png;base64,') == len(FIGURES)
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:|//|file:)""", page)
+    assert "<script" not in page and "<link" not in page
+    assert "warm-up excluded from every KPI" in page and "2 day(s)" in page
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _render(browser: str, url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
+    return subprocess.run([browser, *BROWSER_FLAGS, f"--user-data-dir={profile}", *extra, url],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+IMAGE_PROBE = """<script>window.addEventListener("load", () => {
+  const ok = [...document.images].filter(i => i.complete && i.naturalWidth > 0).length;
+  document.body.dataset.imagesOk = ok;
+});</script>"""
+
+
+def test_the_page_renders_in_a_headless_browser(sweep, tmp_path):
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("no Chromium in CI: .ci/run should have installed Debian's chromium")
+        pytest.skip("no Chromium on this machine (`apt-get install chromium`; .ci/run does it)")
+    root, _ = sweep
+    page = root / "report" / "report.html"
+    # a copy with a probe that counts the images the browser actually decoded
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text().replace("</body>", IMAGE_PROBE + "</body>"))
+    dom = _render(browser, probe.as_uri(), tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert f'data-images-ok="{len(FIGURES)}"' in dom.stdout, "not every figure decoded"
+    table = re.search(r'<table id="paired-comparison".*?</table>', dom.stdout, re.S)
+    assert table, "the comparison table is not in the rendered page"
+    for key in ("operator_margin", "on_time_rate", "touchless_rate"):
+        assert f"<td>{key}</td>" in table.group(0)
+    assert dom.stdout.count("<figcaption>") == len(FIGURES)
+    shot = tmp_path / "page.png"
+    done = _render(browser, page.as_uri(), tmp_path, f"--screenshot={shot}",
+                   "--window-size=1200,2000", "--hide-scrollbars")  # fmt: skip
+    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+    assert shot.stat().st_size > 50_000, "the screenshot looks blank"
+
+
+def test_the_report_command_rebuilds_the_report(sweep, tmp_path, capsys):
+    root, _ = sweep
+    out = tmp_path / "again"
+    assert main([str(root), "--out", str(out), "--level", "0.9"]) == 0
+    text = capsys.readouterr().out
+    assert "90% t intervals" in text and f"Report: {out / 'report.html'}" in text
+    assert (out / "tables" / "paired.csv").exists()
+
+
+def test_a_single_arm_folder_gets_means_not_pairs(sweep, tmp_path):
+    root, _ = sweep
+    report = build_report(root / "smoke" / "automation", out=tmp_path / "one")
+    assert report.paired.empty and report.sweep.arms == ["all runs"]
+    assert report.text.startswith("One arm only")
+    assert 'id="arm-summary"' in report.html.read_text()
+
+
+def test_incomplete_runs_are_left_out_and_listed(sweep, tmp_path):
+    root, _ = sweep
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("report"))
+    victim = next(copy.rglob("kpis.json"))
+    victim.unlink()
+    loaded = load_sweep(copy)
+    assert len(loaded.runs) == 2 * len(SEEDS) - 1
+    assert loaded.incomplete == [victim.parent.relative_to(copy)]
+    assert any("left out" in note for note in loaded.notes)
+
+
+def test_a_folder_with_no_complete_runs_is_a_clear_error(tmp_path):
+    (tmp_path / "job" / ".hydra").mkdir(parents=True)
+    with pytest.raises(ReportError, match=r"no complete runs under .*1 incomplete"):
+        load_sweep(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "mptwin.report", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
+    assert proc.returncode == 2
+    assert "mptwin-report: error: no complete runs" in proc.stderr
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ReportError, match="is not a folder"):
+        load_sweep(tmp_path / "nope")

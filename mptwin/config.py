@@ -22,6 +22,7 @@ class StrategyConfig:
     promise: Any = MISSING
     pricing: Any = MISSING
     exceptions: Any = MISSING
+    uses_platform: bool = False  # pays scenario.money.platform_fee_per_order on every order
 
 
 @dataclass

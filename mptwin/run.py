@@ -35,7 +35,7 @@ def build_strategy(cfg: DictConfig) -> Strategy:
         except InstantiationException as e:
             cause = e.__cause__ or e
             raise ConfigError(f"strategy.{key}: {cause}") from None
-    return Strategy(cfg.name, **parts)
+    return Strategy(cfg.name, **parts, uses_platform=bool(cfg.uses_platform))
 
 
 def prepare(cfg: DictConfig):

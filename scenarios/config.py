@@ -103,6 +103,25 @@ class CompetitorConfig:
 
 
 @dataclass
+class DisruptionConfig:
+    """A carrier in trouble: from `start_day` (a day of the run, warm-up included) for `days`,
+    parcels to `regions` (empty: all it serves) travel `transit_factor` times slower and it
+    collects at most `capacity_factor` of its daily capacity for them."""
+
+    carrier: int = field(default=0, metadata=nonneg)
+    regions: list[int] = field(default_factory=list)
+    start_day: int = field(default=0, metadata=nonneg)
+    days: int = field(default=7, metadata=positive)
+    capacity_factor: float = field(default=1.0, metadata=nonneg)
+    transit_factor: float = field(default=1.0, metadata=positive)
+
+
+@dataclass
+class FeedsConfig:
+    lag_h: float = field(default=0.0, metadata=nonneg)  # domain events reach strategies this late
+
+
+@dataclass
 class ReviewersConfig:
     headcount: int = field(default=10, metadata=nonneg)
     shift_start: float = field(default=8.0, metadata=between(0, 24))
@@ -124,6 +143,9 @@ class MoneyConfig:
     payout_every_days: float = field(default=7.0, metadata=positive)
     chargeback_delay_days: float = field(default=14.0, metadata=nonneg)
     price_floor_margin: float = field(default=0.0, metadata=nonneg)
+    platform_fee_per_order: float = field(
+        default=0.25, metadata=nonneg
+    )  # an orchestration vendor's price
 
 
 @dataclass
@@ -154,6 +176,8 @@ class ScenarioConfig:
     reviewers: ReviewersConfig = field(default_factory=ReviewersConfig)
     money: MoneyConfig = field(default_factory=MoneyConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    disruptions: list[DisruptionConfig] = field(default_factory=list)
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
 
 
 def check_scenario(s: ScenarioConfig, path: str = "scenario") -> None:
@@ -193,6 +217,13 @@ def check_scenario(s: ScenarioConfig, path: str = "scenario") -> None:
         v = s.reviewers.handling_mean_h.get(t)
         if v is None or v <= 0:
             raise ConfigError(f"{path}.reviewers.handling_mean_h.{t} must be > 0, got {v}")
+    for i, d in enumerate(s.disruptions):
+        if d.carrier >= len(s.carriers):
+            raise ConfigError(f"{path}.disruptions[{i}].carrier is {d.carrier}, but there are "
+                              f"{len(s.carriers)} carriers (0..{len(s.carriers) - 1})")  # fmt: skip
+        bad = [r for r in d.regions if not 0 <= r < s.regions.count]
+        if bad:
+            raise ConfigError(f"{path}.disruptions[{i}].regions has unknown regions {bad}")
     for i, d in enumerate([s.start_date, *s.demand.promo_dates]):
         key = f"{path}.start_date" if i == 0 else f"{path}.demand.promo_dates[{i - 1}]"
         try:

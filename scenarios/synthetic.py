@@ -13,6 +13,7 @@ from sim.validate import check_ranges
 from sim.world import (
     CarrierSpec,
     DemandSpec,
+    Disruption,
     MoneySpec,
     ReviewerSpec,
     RiskSpec,
@@ -61,11 +62,19 @@ def build_world(cfg: ScenarioConfig) -> World:
                                rv.false_rejection),
         money=MoneySpec(m.currency, m.fee_base, m.fee_per_km, m.sla_credit_pct,
                         24.0 * m.return_window_days, 24.0 * m.payout_every_days,
-                        24.0 * m.chargeback_delay_days),
+                        24.0 * m.chargeback_delay_days, m.platform_fee_per_order),
         risk=RiskSpec(r.fraud_rate, r.signal_separation, r.hold_threshold, r.return_rate,
                       r.return_rate_late, 24.0 * r.lost_detect_days),
         price_floor_margin=m.price_floor_margin,
+        disruptions=tuple(_disruption(d, carriers) for d in cfg.disruptions),
+        feed_lag_h=cfg.feeds.lag_h,
     )  # fmt: skip
+
+
+def _disruption(d, carriers) -> Disruption:
+    regions = frozenset(d.regions) if d.regions else carriers[d.carrier].serves
+    return Disruption(d.carrier, regions, 24.0 * d.start_day, 24.0 * (d.start_day + d.days),
+                      d.capacity_factor, d.transit_factor)  # fmt: skip
 
 
 def _mean_one(values: list[float]) -> tuple[float, ...]:

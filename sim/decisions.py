@@ -7,11 +7,15 @@ A strategy never touches the SimPy environment, resources or ledgers; it answers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-ESCALATE = -1  # a routing answer that hands the order to a human
+if TYPE_CHECKING:
+    from sim.market_view import MarketView
+
+ESCALATE = -1  # a routing answer that hands the order to a person (or the triage policy)
+DEFER = -2  # a routing answer that keeps the order waiting for the next batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,72 +41,6 @@ class SellerTerms:
     handling_h: float
 
 
-class MarketView:
-    """Read-only view of the marketplace for policies: static terms plus live state readers.
-
-    Static arrays are numpy arrays marked read-only; live state is read through methods.
-    """
-
-    def __init__(self, world, state):
-        self._world = world
-        self._state = state
-        self.n_regions = len(world.region_names)
-        self.n_warehouses = world.n_warehouses
-        self.n_offers = world.n_offers
-        self.distance_km = _readonly(world.distance_km)
-        self.offer_sku = _readonly(world.offer_sku)
-        self.offer_seller = _readonly(world.offer_seller)
-        self.offer_cost = _readonly(world.sku_cost[world.offer_sku])
-        self.warehouse_region = _readonly(np.array([w.region for w in world.warehouses]))
-        self.cutoff_hour = tuple(w.cutoff_hour for w in world.warehouses)
-        self.price_floor_margin = world.price_floor_margin
-        self.sellers = tuple(
-            SellerTerms(s.name, s.home_warehouse, s.carrier, s.handling_h) for s in world.sellers
-        )
-        self.carriers = tuple(
-            CarrierContract(
-                c.name,
-                c.fixed_cost,
-                c.cost_per_km,
-                c.base_days,
-                c.km_per_day,
-                c.serves,
-                c.daily_capacity,
-            )
-            for c in world.carriers
-        )
-
-    def now(self) -> float:
-        return self._state.env.now
-
-    def nominal_transit_h(self, carrier: int, origin_region: int, dest_region: int) -> float:
-        return self._world.nominal_transit_h(carrier, origin_region, dest_region)
-
-    def shipping_cost(self, carrier: int, origin_region: int, dest_region: int) -> float:
-        return self._world.carrier_cost(carrier, origin_region, dest_region)
-
-    def on_hand(self, offer: int, warehouse: int) -> int:
-        return self._state.on_hand[offer * self.n_warehouses + warehouse]
-
-    def available(self, offer: int) -> int:
-        """Units of an offer not yet promised to an order."""
-        return self._state.available[offer]
-
-    def prices(self) -> np.ndarray:
-        """Current listed price of every offer (a copy)."""
-        return np.array(self._state.price)
-
-    def competitor_prices(self) -> np.ndarray:
-        """Today's competitor feed, per offer (a copy)."""
-        return self._state.competitor_price_today()[self._world.offer_sku]
-
-
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, copy=True)
-    a.flags.writeable = False
-    return a
-
-
 # --- routing -------------------------------------------------------------------------------
 
 
@@ -114,6 +52,7 @@ class RoutingRequest:
     offer: int
     seller: int
     region: int  # customer region
+    price: float
     placed_h: float
     promise_h: float
     ship_by_h: float
@@ -121,7 +60,9 @@ class RoutingRequest:
 
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
-    """Ship `order_id` from `warehouse` with `carrier`; warehouse=ESCALATE hands it to a human."""
+    """Ship `order_id` from `warehouse` with `carrier`. warehouse=ESCALATE raises an
+    `unroutable` exception (the triage policy decides who handles it); warehouse=DEFER keeps
+    the order for the next batch."""
 
     order_id: int
     warehouse: int
@@ -131,7 +72,8 @@ class RoutingDecision:
 
 @runtime_checkable
 class RoutingPolicy(Protocol):
-    batch_minutes: float
+    batch_minutes: float  # how often the world asks
+    decision_latency_minutes: float  # how long an answer takes to reach the warehouses
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]: ...
 
@@ -179,6 +121,7 @@ class ExceptionEvent:
     offer: int
     blocks: str
     raised_h: float
+    value: float  # the order's price, or the offer's unit cost for a price exception
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +150,7 @@ class Strategy:
     promise: PromisePolicy
     pricing: PricingPolicy
     exceptions: ExceptionPolicy
+    uses_platform: bool = False  # runs on an orchestration platform the scenario charges for
 
     def bind(self, market: MarketView) -> None:
         """Give every policy that wants it the market view before the run starts."""

@@ -30,6 +30,7 @@ MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "sla_credits": ("sla_credit",),
     "fraud_losses": ("chargeback",),
     "reviewer_cost": ("reviewer_wages",),
+    "platform_cost": ("platform_fee",),
     "refunds": ("refund", "fee_refund"),
 }
 

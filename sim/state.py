@@ -12,10 +12,12 @@ import numpy as np
 import simpy
 
 from sim.clock import Calendar, day_of
-from sim.decisions import ExceptionEvent, MarketView, Strategy
+from sim.decisions import ExceptionEvent, Strategy
 from sim.entities import ExceptionRecord, Order
+from sim.events import STOCK_CHANGED, EventBus, StockChanged
 from sim.ledger import MoneyLedger
 from sim.lookup import Lookup
+from sim.market_view import MarketView
 from sim.streams import Streams
 from sim.world import World
 
@@ -57,6 +59,9 @@ class State:
     human_open: int = 0
     carrier_day: int = -1
     carrier_used: list[int] = field(default_factory=list)
+    carrier_pending: list[int] = field(default_factory=list)  # assigned, not yet collected
+    lane_used: dict = field(default_factory=dict)  # today's collections on disrupted lanes
+    bus: EventBus | None = None
     day: DayCounters = field(default_factory=DayCounters)
     daily_rows: list[dict] = field(default_factory=list)
     shift_rows: list[dict] = field(default_factory=list)
@@ -75,8 +80,10 @@ class State:
         s.price = world.offer_price.astype(float).tolist()
         s.pick_queues = [[] for _ in world.warehouses]
         s.outbound = [[] for _ in world.warehouses]
-        s.market = MarketView(world, s)
+        s.carrier_pending = [0] * len(world.carriers)
+        s.bus = EventBus(env, world.feed_lag_h)
         s.lookup = Lookup(world)
+        s.market = MarketView(world, s)
         s.comp_today = world.competitor_price[0].tolist()
         s.review_queue = simpy.PriorityStore(env)
         return s
@@ -84,6 +91,13 @@ class State:
     def competitor_price_today(self) -> np.ndarray:
         feed = self.world.competitor_price
         return feed[min(day_of(self.env.now), feed.shape[0] - 1)]
+
+    def stock_changed(self, offer: int, warehouse: int, sold: bool) -> None:
+        """Tell subscribers (if any) that a shelf changed."""
+        if self.bus.wants(STOCK_CHANGED):
+            on_hand = self.on_hand[offer * self.world.n_warehouses + warehouse]
+            self.bus.publish(STOCK_CHANGED, StockChanged(self.env.now, offer, warehouse, on_hand,
+                                                         self.available[offer], sold))  # fmt: skip
 
     def watch_promise(self, order: Order) -> None:
         """Look at this order again when its promise passes."""
@@ -108,7 +122,8 @@ class State:
         rec.on_resolved = on_resolved
         self.exceptions.append(rec)
         self.day.exceptions_raised += 1
-        event = ExceptionEvent(rec.exc_id, type_, cause, order_id, offer, blocks, now)
+        value = order.price if order is not None else self.lookup.offer_cost[offer]
+        event = ExceptionEvent(rec.exc_id, type_, cause, order_id, offer, blocks, now, value)
         triage = self.strategy.exceptions.triage(event, self.market)
         if triage.handler not in ("human", "auto"):
             raise ValueError(f"triage handler must be 'human' or 'auto', got {triage.handler!r}")

@@ -94,7 +94,9 @@ MONEY_COLUMNS = {
     "amount": "float64",
     "kind": "string",
 }
-ACCOUNTS = ("customers", "escrow", "operator", "sellers", "carriers", "suppliers", "reviewers")
+ACCOUNTS = (
+    "customers", "escrow", "operator", "sellers", "carriers", "suppliers", "reviewers", "platform",
+)  # fmt: skip
 
 # shifts: one row per reviewer shift block (a day's shift for the whole team).
 SHIFT_COLUMNS = {

@@ -52,6 +52,19 @@ class CarrierSpec:
 
 
 @dataclass(frozen=True)
+class Disruption:
+    """A carrier in trouble for a while: slower on some lanes, and able to collect only a share
+    of its daily capacity for parcels to the affected regions."""
+
+    carrier: int
+    regions: frozenset[int]  # destination regions affected
+    start_h: float
+    end_h: float
+    capacity_factor: float
+    transit_factor: float
+
+
+@dataclass(frozen=True)
 class DemandSpec:
     visits_per_day: float  # mean visits per day on an ordinary weekday before shaping
     hour_profile: tuple[float, ...]  # 24 weights, mean 1
@@ -83,6 +96,7 @@ class MoneySpec:
     return_window_h: float
     payout_every_h: float
     chargeback_delay_h: float
+    platform_fee_per_order: float  # what an orchestration platform charges per order placed
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,8 @@ class World:
     money: MoneySpec
     risk: RiskSpec
     price_floor_margin: float = 0.0  # the operator's rule: prices below cost*(1+this) are flagged
+    disruptions: tuple[Disruption, ...] = ()
+    feed_lag_h: float = 0.0  # how late domain events reach the strategy's systems
     meta: dict = field(default_factory=dict)
 
     @property

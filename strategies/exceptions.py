@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sim.decisions import ExceptionEvent, MarketView, Triage
+from sim.decisions import ExceptionEvent, Triage
+from sim.market_view import MarketView
 
 
 class AllHuman:
@@ -27,3 +28,23 @@ class AllHuman:
             raise KeyError(
                 f"strategy.exceptions has no priority for exception type {event.type!r}"
             ) from None
+
+
+class AutoRoutine:
+    """Orchestration: routine irregularities are resolved by the system at once (a stockout or
+    an unserved region rerouted, a late customer informed, a small return refunded, a price
+    reset to the floor); only anomalies go to a person: held payments, lost parcels, returns
+    above `auto_refund_limit`, and any type not listed in `auto`."""
+
+    def __init__(self, auto: list[str], priority: dict[str, int], deadline_h: dict[str, float],
+                 auto_refund_limit: float = 200.0):  # fmt: skip
+        self.auto = frozenset(auto)
+        self.human = AllHuman(priority, deadline_h)
+        self.auto_refund_limit = auto_refund_limit
+
+    def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
+        if event.type in self.auto and not (
+            event.type == "return_request" and event.value > self.auto_refund_limit
+        ):
+            return Triage("auto", 0, event.raised_h)
+        return self.human.triage(event, market)

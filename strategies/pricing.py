@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from sim.decisions import MarketView, PriceUpdate
+from sim.decisions import PriceUpdate
+from sim.events import STOCK_CHANGED, StockChanged
+from sim.market_view import MarketView
+from strategies.routing import LandedCost
 
 
 class FeedFollowPricing:
@@ -25,3 +30,88 @@ class FeedFollowPricing:
     def reprice(self, market: MarketView) -> PriceUpdate:
         prices = np.round(market.competitor_prices() * (1.0 - self.undercut), 2)
         return PriceUpdate(self._offers, prices)
+
+
+class CoordinatedPricing:
+    """Orchestration: prices react to stock as well as to the competitor. Stock events update
+    each offer's sales rate and days of cover; an offer crossing into scarcity (raise) or
+    overstock (mark down) is repriced at the next hourly ask, and every offer once a day.
+    Prices never go under a margin floor built from landed cost: the unit cost plus a margin,
+    and enough commission to pay the net shipping cost routing actually incurs. On promotion
+    days the competitor's cut is followed down to that floor, never below."""
+
+    def __init__(self, undercut: float = 0.02, floor_margin: float = 0.05,
+                 scarce_cover_days: float = 7.0, scarcity_markup: float = 0.08,
+                 overstock_cover_days: float = 60.0, markdown: float = 0.06,
+                 sales_half_life_days: float = 7.0, period_h: float = 1.0,
+                 full_reprice_hour: int = 2):  # fmt: skip
+        if (
+            not 0 <= undercut < 1
+            or floor_margin < 0
+            or scarcity_markup < 0
+            or not 0 <= markdown < 1
+        ):
+            raise ValueError("strategy.pricing: undercut and markdown in [0, 1), margins >= 0")
+        if not 0 < scarce_cover_days < overstock_cover_days:
+            raise ValueError("strategy.pricing: need 0 < scarce_cover_days < overstock_cover_days")
+        if period_h <= 0 or sales_half_life_days <= 0:
+            raise ValueError("strategy.pricing: period_h and sales_half_life_days must be > 0")
+        self.undercut, self.floor_margin = undercut, floor_margin
+        self.scarce, self.markup = scarce_cover_days, scarcity_markup
+        self.overstock, self.markdown = overstock_cover_days, markdown
+        self.tau_h = sales_half_life_days * 24.0 / math.log(2.0)
+        self.period_h, self.first_at_h, self.full_reprice_hour = period_h, 0.0, full_reprice_hour
+        self.log: list[tuple[int, float, float]] = []  # (offer, stock event time, repriced at)
+
+    def bind(self, market: MarketView) -> None:
+        n = market.n_offers
+        self.rate = [max(market.available(o), 1) / (30.0 * 24.0) for o in range(n)]  # a prior
+        self.last_sale = [0.0] * n
+        self.regime = np.zeros(n, dtype=np.int8)  # -1 scarce, 0 normal, +1 overstocked
+        self.triggered: dict[int, float] = {}
+        self.landed = LandedCost.of(market)
+        self.cost = np.asarray(market.offer_cost, dtype=float)
+        self.commission = np.asarray(market.offer_commission, dtype=float)
+        self.all_offers = np.arange(n)
+        self.market = market
+        market.subscribe(STOCK_CHANGED, self.on_stock)
+
+    def on_stock(self, ev: StockChanged) -> None:
+        o = ev.offer
+        if ev.sold:
+            decay = math.exp(-(ev.t_h - self.last_sale[o]) / self.tau_h)
+            self.rate[o] = self.rate[o] * decay + 1.0 / self.tau_h
+            self.last_sale[o] = ev.t_h
+        regime = self._regime(o, ev.available, ev.t_h)
+        if regime != self.regime[o]:
+            self.regime[o] = regime
+            self.triggered.setdefault(o, ev.t_h)
+
+    def _regime(self, offer: int, available: int, now: float) -> int:
+        rate = self.rate[offer] * math.exp(-(now - self.last_sale[offer]) / self.tau_h)
+        cover_days = available / max(rate * 24.0, 1e-9)
+        return -1 if cover_days < self.scarce else (1 if cover_days > self.overstock else 0)
+
+    def reprice(self, market: MarketView) -> PriceUpdate:
+        now = market.now()
+        if int(now) % 24 == self.full_reprice_hour:
+            offers = self.all_offers
+        else:
+            offers = np.fromiter(sorted(self.triggered), dtype=np.int64, count=len(self.triggered))
+        for o in self.triggered:
+            self.log.append((o, self.triggered[o], now))
+        self.triggered.clear()
+        return PriceUpdate(offers, self.prices_for(offers, market))
+
+    def prices_for(self, offers: np.ndarray, market: MarketView) -> np.ndarray:
+        regime = self.regime[offers]
+        factor = np.where(
+            regime < 0, 1.0 + self.markup, np.where(regime > 0, 1.0 - self.markdown, 1.0)
+        )
+        target = market.competitor_prices()[offers] * (1.0 - self.undercut) * factor
+        return np.round(np.maximum(target, self.floor(offers)), 2)
+
+    def floor(self, offers: np.ndarray) -> np.ndarray:
+        net_ship = np.array([max(self.landed.per_offer.get(int(o), 0.0), 0.0) for o in offers])
+        cost = self.cost[offers]
+        return np.maximum(cost * (1.0 + self.floor_margin), net_ship / self.commission[offers])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sim.decisions import MarketView
+from sim.market_view import MarketView
+from strategies.learning import HandoverModel, LaneModel
 
 
 class ContractPromise:
@@ -27,3 +28,66 @@ class ContractPromise:
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
+
+
+class LearnedPromise:
+    """Orchestration: promise = a quantile of the seller's learned time to hand-over, plus a
+    quantile of the learned transit time from the seller's home warehouse with the fastest
+    carrier that serves the region and still has room (its parcels waiting for collection are
+    under `load_limit` of what it collects in routing's horizon), plus a small buffer.
+
+    Recomputed every `refresh_h` from delivery events and carrier loads, so a carrier running
+    late or full lengthens promises on its lanes, and promises stay ones routing can keep."""
+
+    def __init__(self, quantile: float = 0.9, buffer_h: float = 12.0, refresh_h: float = 4.0,
+                 load_limit: float = 0.8, horizon_days: float = 1.5):  # fmt: skip
+        if not 0.5 <= quantile < 1:
+            raise ValueError(f"strategy.promise.quantile must be in [0.5, 1), got {quantile}")
+        if buffer_h < 0 or refresh_h <= 0 or load_limit <= 0 or horizon_days <= 0:
+            raise ValueError(
+                "strategy.promise: buffer_h >= 0; refresh_h, load_limit, horizon_days > 0"
+            )
+        self.quantile, self.buffer_h, self.refresh_h = quantile, buffer_h, refresh_h
+        self.load_limit, self.horizon_days = load_limit, horizon_days
+        self._table: list[list[float]] = []
+        self._offer_seller: list[int] = []
+        self._next_refresh = 0.0
+
+    def bind(self, market: MarketView) -> None:
+        self.market = market
+        self.lanes = LaneModel.of(market)
+        self.handover = HandoverModel.of(market)
+        self._offer_seller = market.offer_seller.tolist()
+        self._origins = [int(market.warehouse_region[s.home_warehouse]) for s in market.sellers]
+        self._refresh()
+
+    def _open_carriers(self) -> set[int]:
+        m = self.market
+        return {
+            c for c, k in enumerate(m.carriers)
+            if m.carrier_pending(c) < self.load_limit * self.horizon_days * k.daily_capacity
+        }  # fmt: skip
+
+    def _refresh(self) -> None:
+        m, q = self.market, self.quantile
+        open_c = self._open_carriers()
+        fastest: dict[tuple[int, int], float] = {}  # (origin, region) -> transit quantile
+        for o in set(self._origins):
+            for r in range(m.n_regions):
+                times = {c: self.lanes.transit_quantile_h(c, o, r, m.nominal_transit_h(c, o, r), q)
+                         for c, k in enumerate(m.carriers) if r in k.serves}  # fmt: skip
+                with_room = [t for c, t in times.items() if c in open_c]
+                fastest[(o, r)] = min(with_room or times.values(), default=float("nan"))
+        self._table = [
+            [
+                self.handover.quantile_h(s, q) + fastest[(o, r)] + self.buffer_h
+                for r in range(m.n_regions)
+            ]
+            for s, o in enumerate(self._origins)
+        ]
+        self._next_refresh = m.now() + self.refresh_h
+
+    def promise_hours(self, offer: int, region: int) -> float:
+        if self.market.now() >= self._next_refresh:
+            self._refresh()
+        return self._table[self._offer_seller[offer]][region]

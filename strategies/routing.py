@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from sim.decisions import MarketView, RoutingDecision, RoutingRequest
+import math
+
+from sim.clock import next_hour_of_day
+from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
+from sim.market_view import MarketView
+from strategies.learning import LaneModel, shared
+from strategies.solver import UNASSIGNED, AssignmentProblem, solve_assignment
 
 
 class StaticRouting:
@@ -14,6 +20,7 @@ class StaticRouting:
         if batch_minutes <= 0:
             raise ValueError(f"strategy.routing.batch_minutes must be > 0, got {batch_minutes}")
         self.batch_minutes = batch_minutes
+        self.decision_latency_minutes = 0.0
         self._terms = ()
 
     def bind(self, market: MarketView) -> None:
@@ -25,3 +32,147 @@ class StaticRouting:
             RoutingDecision(r.order_id, terms[r.seller].home_warehouse, terms[r.seller].carrier)
             for r in batch
         ]
+
+
+class OptimisedRouting:
+    """Orchestration: each batch is one optimisation over every feasible (warehouse, carrier)
+    option of every waiting order, from live stock, warehouse backlogs, carrier loads and
+    lane performance learned from delivery events. An option's cost is its shipping cost plus
+    the expected cost of missing the promise; stock per shelf and carrier capacity are shared
+    constraints (OR-Tools behind strategies.solver). An order no option can serve goes to
+    triage; one the capacities cannot take this time waits for the next batch."""
+
+    def __init__(self, batch_minutes: float = 30.0, decision_latency_minutes: float = 0.0,
+                 late_penalty: float = 20.0, defer_penalty: float = 60.0,
+                 time_limit_s: float = 1.0, horizon_days: float = 1.0,
+                 overflow_penalty: float = 15.0):  # fmt: skip
+        if batch_minutes <= 0:
+            raise ValueError(f"strategy.routing.batch_minutes must be > 0, got {batch_minutes}")
+        if (
+            decision_latency_minutes < 0
+            or late_penalty < 0
+            or defer_penalty < 0
+            or time_limit_s <= 0
+        ):
+            raise ValueError(
+                "strategy.routing: latency, penalties must be >= 0 and time_limit_s > 0"
+            )
+        self.batch_minutes = batch_minutes
+        self.decision_latency_minutes = decision_latency_minutes
+        self.late_penalty, self.defer_penalty, self.time_limit_s = (
+            late_penalty,
+            defer_penalty,
+            time_limit_s,
+        )
+        self.horizon_days = horizon_days  # capacity horizon for carriers and warehouses
+        self.overflow_penalty = overflow_penalty  # per order beyond it (it waits a day)
+        self.solves: list[tuple[int, str, float]] = []  # (batch size, method, seconds)
+
+    def bind(self, market: MarketView) -> None:
+        self.lanes = LaneModel.of(market)
+        self.landed = LandedCost.of(market)
+
+    def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
+        problem, options = self._problem(batch, market)
+        result = solve_assignment(problem, self.time_limit_s)
+        self.solves.append((len(batch), result.method, result.solve_s))
+        decisions = []
+        for i, r in enumerate(batch):
+            k = result.choice[i]
+            if k == UNASSIGNED:
+                has_option = any(options[j][0] == i for j in range(len(options)))
+                decisions.append(RoutingDecision(r.order_id, DEFER if has_option else ESCALATE, -1,
+                                                 "capacity" if has_option else "no_feasible_option"))  # fmt: skip
+            else:
+                _, w, c, ship_cost = options[k]
+                self.landed.observe(r.offer, ship_cost - market.shipping_fee(r.offer, r.region))
+                decisions.append(RoutingDecision(r.order_id, w, c))
+        return decisions
+
+    def _problem(self, batch, market: MarketView):
+        now = market.now()
+        eta = [handover_eta(market, w, now) for w in range(market.n_warehouses)]
+        option_item, option_cost, options = [], [], []
+        stock_groups: dict[tuple[int, int], list[int]] = {}
+        carrier_groups: dict[int, list[int]] = {}
+        warehouse_groups: dict[int, list[int]] = {}
+        unassigned = []
+        slack = 2.0 * self.overflow_penalty  # at most two soft groups can overflow per option
+        for i, r in enumerate(batch):
+            late_cost = market.sla_credit_pct * r.price + self.late_penalty
+            unassigned.append(late_cost + self.defer_penalty)
+            for w in market.stocked_at[r.offer]:
+                if market.on_hand(r.offer, w) <= 0:
+                    continue
+                origin = int(market.warehouse_region[w])
+                here = []
+                for c, contract in enumerate(market.carriers):
+                    if r.region not in contract.serves:
+                        continue
+                    nominal = market.nominal_transit_h(c, origin, r.region)
+                    p_on_time = self.lanes.p_within(
+                        c, origin, r.region, nominal, r.promise_h - eta[w]
+                    )
+                    ship = market.shipping_cost(c, origin, r.region)
+                    here.append((ship + late_cost * (1.0 - p_on_time), c, ship))
+                if not here:
+                    continue
+                # an option dearer than the cheapest from the same shelf by more than the
+                # overflow it could save is never optimal: leave it out (exact, and smaller)
+                cheapest = min(h[0] for h in here)
+                for cost, c, ship in here:
+                    if cost > cheapest + slack:
+                        continue
+                    k = len(option_item)
+                    option_item.append(i)
+                    option_cost.append(cost)
+                    options.append((i, w, c, ship))
+                    stock_groups.setdefault((r.offer, w), []).append(k)
+                    carrier_groups.setdefault(c, []).append(k)
+                    warehouse_groups.setdefault(w, []).append(k)
+        groups = [(m, float(market.on_hand(o, w)), math.inf) for (o, w), m in stock_groups.items()]
+        h, over = self.horizon_days, self.overflow_penalty  # beyond what can leave soon: waits
+        for c, members in carrier_groups.items():  # what the carrier can still collect soon
+            room = h * market.carriers[c].daily_capacity - market.carrier_pending(c)
+            groups.append((members, float(max(0, room)), over))
+        for w, members in warehouse_groups.items():  # what the warehouse can still pick soon
+            start, end = market.shift_hours[w]
+            room = h * market.picks_per_hour[w] * (end - start) - market.pick_backlog(w)
+            groups.append((members, float(max(0, room)), over))
+        return AssignmentProblem(len(batch), option_item, option_cost, unassigned, groups), options
+
+
+def handover_eta(market: MarketView, warehouse: int, now: float) -> float:
+    """When an order routed now would reach a carrier: its warehouse's backlog worked off at
+    its pick rate within shifts, then the next daily cut-off."""
+    work_h = (market.pick_backlog(warehouse) + 1) / market.picks_per_hour[warehouse]
+    start, end = market.shift_hours[warehouse]
+    t = now
+    for _ in range(60):  # walk shift by shift; 60 days is far beyond any real backlog
+        day0 = math.floor(t / 24.0) * 24.0
+        a, b = max(t, day0 + start), day0 + end
+        if b > a:
+            if work_h <= b - a:
+                t = a + work_h
+                break
+            work_h -= b - a
+        t = day0 + 24.0
+    cutoff = next_hour_of_day(t, market.cutoff_hour[warehouse])
+    return cutoff
+
+
+class LandedCost:
+    """Net logistics cost per offer (carrier cost minus the customer's shipping fee) as routing
+    actually incurs it, an exponentially weighted mean; pricing uses it in its margin floor."""
+
+    def __init__(self, market: MarketView, alpha: float = 0.2):
+        self.alpha = alpha
+        self.per_offer: dict[int, float] = {}
+
+    @classmethod
+    def of(cls, market: MarketView) -> LandedCost:
+        return shared(market, "landed_cost", cls)
+
+    def observe(self, offer: int, net_cost: float) -> None:
+        old = self.per_offer.get(offer)
+        self.per_offer[offer] = net_cost if old is None else old + self.alpha * (net_cost - old)

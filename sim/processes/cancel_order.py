@@ -1,4 +1,4 @@
-"""Cancelling an order before it ships: release its stock and refund the customer in full."""
+"""Cancelling an order before it ships: release its reservation and refund the customer."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from sim.entities import CANCELLED, Order
 from sim.state import State
 
 
-def cancel_order(state: State, order: Order, reason: str, unit_held: bool = False) -> None:
-    """Cancel `order`. `unit_held`: a physical unit was taken for it from a warehouse and goes
-    back on the shelf; otherwise its reservation (if any) is released."""
-    if order.warehouse >= 0 and unit_held:
-        state.on_hand[order.offer * state.world.n_warehouses + order.warehouse] += 1
-        state.available[order.offer] += 1
-    elif order.warehouse < 0:
+def cancel_order(state: State, order: Order, reason: str) -> None:
+    """Cancel `order`. An order not yet given a warehouse gives its reserved unit back; one that
+    had a warehouse lost its unit there (a pick discrepancy), so there is nothing to give back."""
+    if order.warehouse < 0:
         state.available[order.offer] += 1
     order.status = CANCELLED
     order.cancel_reason = reason

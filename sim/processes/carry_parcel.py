@@ -8,7 +8,8 @@ import math
 from statistics import NormalDist
 
 from sim.clock import day_of
-from sim.entities import DELIVERED, SHIPPED, Order
+from sim.entities import DELIVERED, NAN, SHIPPED, Order
+from sim.events import PARCEL_DELIVERED, ParcelEvent
 from sim.processes.return_order import maybe_return, request_return
 from sim.state import State
 
@@ -22,23 +23,41 @@ def hand_over(state: State, warehouse: int) -> None:
     if state.carrier_day != today:
         state.carrier_day = today
         state.carrier_used = [0] * len(state.world.carriers)
+        state.lane_used = {}
     waiting = []
+    disrupted = state.world.disruptions
     for order in state.outbound[warehouse]:
         c = order.carrier
-        if state.carrier_used[c] >= state.world.carriers[c].daily_capacity:
+        cap = state.world.carriers[c].daily_capacity
+        if state.carrier_used[c] >= cap:
             waiting.append(order)
             continue
+        d = _disruption(disrupted, c, order.region, state.env.now) if disrupted else None
+        if d is not None:
+            key = (c, d)
+            if state.lane_used.get(key, 0) >= d.capacity_factor * cap:
+                waiting.append(order)
+                continue
+            state.lane_used[key] = state.lane_used.get(key, 0) + 1
         state.carrier_used[c] += 1
-        _ship(state, order)
+        _ship(state, order, d)
     state.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
 
 
-def _ship(state: State, order: Order) -> None:
+def _disruption(disruptions, carrier: int, region: int, t_h: float):
+    for d in disruptions:
+        if d.carrier == carrier and d.start_h <= t_h < d.end_h and region in d.regions:
+            return d
+    return None
+
+
+def _ship(state: State, order: Order, disruption=None) -> None:
     w, now, money, look = state.world, state.env.now, state.money, state.lookup
     spec = w.carriers[order.carrier]
     origin = look.warehouse_region[order.warehouse]
     order.handed_h = now
     order.status = SHIPPED
+    state.carrier_pending[order.carrier] -= 1
     oid, seller = order.order_id, order.seller
     money.move(now, order.shipping_fee, "operator", "escrow", "shipping_fee", oid, seller)
     money.move(now, look.lane_cost[order.carrier][origin][order.region], "carriers", "operator",
@@ -52,6 +71,8 @@ def _ship(state: State, order: Order) -> None:
         return
     nominal = look.lane_nominal_h[order.carrier][origin][order.region]
     transit = nominal * math.exp(spec.transit_bias + spec.transit_sigma * draw.transit_z)
+    if disruption is not None:
+        transit *= disruption.transit_factor
     state.env.timeout(transit).callbacks.append(lambda _ev: deliver(state, order))
 
 
@@ -60,6 +81,8 @@ def deliver(state: State, order: Order) -> None:
     order.delivered_h = now
     order.status = DELIVERED
     state.day.deliveries += 1
+    if state.bus.wants(PARCEL_DELIVERED):
+        state.bus.publish(PARCEL_DELIVERED, parcel_event(state, order))
     oid, seller = order.order_id, order.seller
     money.move(
         now, order.price * order.commission_rate, "operator", "escrow", "commission", oid, seller
@@ -83,6 +106,15 @@ def deliver(state: State, order: Order) -> None:
         request_return(state, order, "damaged_in_transit")
     else:
         maybe_return(state, order, late_days > 0.0)
+
+
+def parcel_event(state: State, order: Order) -> ParcelEvent:
+    origin = state.lookup.warehouse_region[order.warehouse] if order.warehouse >= 0 else -1
+    nominal = (
+        state.lookup.lane_nominal_h[order.carrier][origin][order.region] if origin >= 0 else NAN
+    )
+    return ParcelEvent(state.env.now, order.order_id, order.seller, order.placed_h, order.carrier,
+                       origin, order.region, order.handed_h, nominal, order.promise_h)  # fmt: skip
 
 
 def review_score(u: float, late_days: float) -> float:

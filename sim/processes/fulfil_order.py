@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 
-from sim.decisions import ESCALATE, RoutingRequest
+from sim.decisions import DEFER, ESCALATE, RoutingRequest
 from sim.entities import PICKING, Order
 from sim.processes.cancel_order import cancel_order
 from sim.processes.replenish_stock import check_reorder
@@ -28,14 +28,23 @@ def route_batch(state: State) -> None:
     batch, state.routing_queue = state.routing_queue, []
     requests = [
         RoutingRequest(
-            o.order_id, o.offer, o.seller, o.region, o.placed_h, o.promise_h, o.ship_by_h
+            o.order_id, o.offer, o.seller, o.region, o.price, o.placed_h, o.promise_h, o.ship_by_h
         )
         for o in batch
     ]
-    decisions = state.strategy.routing.route(requests, state.market)
+    policy = state.strategy.routing
+    decisions = policy.route(requests, state.market)
     by_id = {o.order_id: o for o in batch}
     if len(decisions) != len(batch) or {d.order_id for d in decisions} != by_id.keys():
         raise ValueError("a routing policy must answer every order of the batch exactly once")
+    latency_h = getattr(policy, "decision_latency_minutes", 0.0) / 60.0
+    if latency_h > 0:  # the answer reaches the warehouses later; stock may have moved meanwhile
+        state.env.timeout(latency_h).callbacks.append(lambda _ev: _apply(state, by_id, decisions))
+    else:
+        _apply(state, by_id, decisions)
+
+
+def _apply(state: State, by_id: dict, decisions: list) -> None:
     for d in decisions:
         assign(state, by_id[d.order_id], d.warehouse, d.carrier, d.reason)
 
@@ -43,6 +52,9 @@ def route_batch(state: State) -> None:
 def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str = "") -> None:
     """Apply one routing answer, or raise the exception that explains why it cannot be."""
     w = state.world
+    if warehouse == DEFER:
+        state.routing_queue.append(order)
+        return
     if warehouse == ESCALATE:
         _raise(state, order, "unroutable", reason or "escalated_by_policy", new_unit=False)
         return
@@ -57,6 +69,7 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
         return
     state.on_hand[idx] -= 1
     _send_to_pick(state, order, warehouse, carrier)
+    state.stock_changed(order.offer, warehouse, sold=True)
     check_reorder(state, order.offer, warehouse)
 
 
@@ -67,6 +80,7 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
     order.warehouse, order.carrier = warehouse, carrier
     order.routed_h = state.env.now
     order.status = PICKING
+    state.carrier_pending[carrier] += 1
     heapq.heappush(state.pick_queues[warehouse], (state.env.now + delay, order.order_id))
 
 
@@ -98,13 +112,14 @@ def reroute(state: State, order: Order, rec, new_unit: bool) -> None:
     if best < 0 or carrier < 0:
         rec.outcome = "cancelled_no_stock" if best < 0 else "cancelled_unroutable"
         # a routing-stage order gives back its reservation; a discrepancy order holds none
-        cancel_order(state, order, "stockout" if best < 0 else "unroutable", unit_held=False)
+        cancel_order(state, order, "stockout" if best < 0 else "unroutable")
         return
     state.on_hand[order.offer * w.n_warehouses + best] -= 1
     if new_unit:
         state.available[order.offer] -= 1
     rec.outcome = "rerouted"
     _send_to_pick(state, order, best, carrier)
+    state.stock_changed(order.offer, best, sold=True)
     check_reorder(state, order.offer, best)
 
 

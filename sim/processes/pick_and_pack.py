@@ -39,6 +39,7 @@ def pick_and_pack(state: State, warehouse: int):
 def _pick(state: State, order, packed_at: float, discrepancy_rate: float, outbound: list) -> None:
     if order.draw.pick_u < discrepancy_rate:
         order.draw.pick_u = 1.0  # the shelf is corrected; a re-pick finds the unit
+        state.carrier_pending[order.carrier] -= 1  # it will not be collected from here
         state.raise_exception("stock_discrepancy", "unit_not_on_shelf", "order", order,
                               on_resolved=lambda rec: reroute(state, order, rec, new_unit=True))  # fmt: skip
         return

@@ -69,6 +69,9 @@ def place_order(
     state.available[offer] -= 1
     state.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
                      "customer_payment", order.order_id, seller)  # fmt: skip
+    if state.strategy.uses_platform:  # the orchestration platform's fee, priced by the scenario
+        state.money.move(now, state.world.money.platform_fee_per_order, "platform", "operator", "platform_fee",
+                         order.order_id, seller)  # fmt: skip
     state.watch_promise(order)
     if draw.fraud_score > state.world.risk.hold_threshold:
         order.fraud_flagged = True

@@ -17,10 +17,12 @@ def check_reorder(state: State, offer: int, warehouse: int) -> None:
     state.on_order[idx] += qty
     lead = w.sellers[int(w.offer_seller[offer])].lead_time_h
     lead *= 0.75 + 0.5 * state.streams["replenishment"].random()
-    state.env.timeout(lead).callbacks.append(lambda _ev: _receive(state, offer, idx, qty))
+    state.env.timeout(lead).callbacks.append(lambda _ev: _receive(state, offer, warehouse, qty))
 
 
-def _receive(state: State, offer: int, idx: int, qty: int) -> None:
+def _receive(state: State, offer: int, warehouse: int, qty: int) -> None:
+    idx = offer * state.world.n_warehouses + warehouse
     state.on_order[idx] -= qty
     state.on_hand[idx] += qty
     state.available[offer] += qty
+    state.stock_changed(offer, warehouse, sold=False)

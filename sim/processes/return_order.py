@@ -40,6 +40,7 @@ def refund_return(state: State, order: Order, rec) -> None:
         money.move(now, order.unit_cost, "sellers", "suppliers", "cogs_reversal", oid, seller)
         state.on_hand[order.offer * state.world.n_warehouses + order.warehouse] += 1
         state.available[order.offer] += 1
+        state.stock_changed(order.offer, order.warehouse, sold=False)
     order.status = RETURNED
     order.returned_h = now
     order.return_pending = False

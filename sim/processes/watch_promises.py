@@ -7,6 +7,8 @@ from __future__ import annotations
 import heapq
 
 from sim.entities import LOST, TERMINAL, Order
+from sim.events import PARCEL_LATE, PARCEL_LOST
+from sim.processes.carry_parcel import parcel_event
 from sim.state import State
 
 _LOST_CHECK = 1  # the entry kinds: 0 a promise passing, 1 a loss check
@@ -28,6 +30,8 @@ def watch_promises(state: State):
             cause = "not_shipped" if order.handed_h != order.handed_h else "in_transit"
             state.raise_exception("late_delivery", cause, "none", order,
                                   on_resolved=_customer_informed)  # fmt: skip
+            if order.carrier >= 0 and state.bus.wants(PARCEL_LATE):
+                state.bus.publish(PARCEL_LATE, parcel_event(state, order))
             if order.lost:  # handed over before the promise; if later, _ship starts the watch
                 state.watch_lost(order, order.promise_h)
         yield env.timeout(1.0)
@@ -38,6 +42,8 @@ def _customer_informed(rec) -> None:
 
 
 def _declare_lost(state: State, order: Order) -> None:
+    if state.bus.wants(PARCEL_LOST):
+        state.bus.publish(PARCEL_LOST, parcel_event(state, order))
     state.raise_exception("parcel_lost", "no_scan_since_handover", "refund", order,
                           on_resolved=lambda rec: _refund_lost(state, order, rec))  # fmt: skip
 

@@ -1,0 +1,126 @@
+"""The read-only view of the marketplace a strategy sees: public terms (contracts, seller
+settings, warehouse capacities), live operational state the operator's systems know (stock,
+queues, carrier loads, prices), domain-event subscriptions, and a per-run scratch space
+policies use to share what they learn. Never the scenario's hidden truth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.decisions import CarrierContract, SellerTerms
+
+
+class MarketView:
+    """Static arrays are numpy arrays marked read-only; live state is read through methods."""
+
+    def __init__(self, world, state):
+        self._world = world
+        self._state = state
+        self.n_regions = len(world.region_names)
+        self.n_warehouses = world.n_warehouses
+        self.n_offers = world.n_offers
+        self.distance_km = _readonly(world.distance_km)
+        self.offer_sku = _readonly(world.offer_sku)
+        self.offer_seller = _readonly(world.offer_seller)
+        self.offer_cost = _readonly(world.sku_cost[world.offer_sku])
+        self.offer_commission = _readonly(
+            world.commission_rate[world.sku_category[world.offer_sku]]
+        )
+        self.offers_of_sku = tuple(tuple(o) for o in state.lookup.sku_offers)
+        self.stocked_at = tuple(tuple(w) for w in state.lookup.stocked_at)
+        self.warehouse_region = _readonly(np.array([w.region for w in world.warehouses]))
+        self.cutoff_hour = tuple(w.cutoff_hour for w in world.warehouses)
+        self.picks_per_hour = tuple(w.picks_per_hour for w in world.warehouses)
+        self.shift_hours = tuple((w.shift_start, w.shift_end) for w in world.warehouses)
+        self.price_floor_margin = world.price_floor_margin
+        self.sla_credit_pct = world.money.sla_credit_pct
+        self.promo_dates = world.promo_dates
+        self.start_date = world.start_date
+        self.sellers = tuple(
+            SellerTerms(s.name, s.home_warehouse, s.carrier, s.handling_h) for s in world.sellers
+        )
+        self.carriers = tuple(
+            CarrierContract(
+                c.name,
+                c.fixed_cost,
+                c.cost_per_km,
+                c.base_days,
+                c.km_per_day,
+                c.serves,
+                c.daily_capacity,
+            )  # fmt: skip
+            for c in world.carriers
+        )
+        self.shared: dict = {}  # scratch space for the strategy's policies, scoped to this run
+        self._competitor, self._competitor_src = None, None
+
+    # --- time and calendar ---------------------------------------------------------------
+
+    def now(self) -> float:
+        return self._state.env.now
+
+    def is_promo_day(self, day: int) -> bool:
+        return self._state.calendar.is_promo(day)
+
+    # --- contracts -----------------------------------------------------------------------
+
+    def nominal_transit_h(self, carrier: int, origin_region: int, dest_region: int) -> float:
+        return self._state.lookup.lane_nominal_h[carrier][origin_region][dest_region]
+
+    def shipping_cost(self, carrier: int, origin_region: int, dest_region: int) -> float:
+        return self._state.lookup.lane_cost[carrier][origin_region][dest_region]
+
+    def shipping_fee(self, offer: int, region: int) -> float:
+        """What a customer in `region` pays for shipping on `offer`."""
+        return self._state.lookup.fee[offer][region]
+
+    # --- live state ----------------------------------------------------------------------
+
+    def on_hand(self, offer: int, warehouse: int) -> int:
+        return self._state.on_hand[offer * self.n_warehouses + warehouse]
+
+    def available(self, offer: int) -> int:
+        """Units of an offer not yet promised to an order."""
+        return self._state.available[offer]
+
+    def pick_backlog(self, warehouse: int) -> int:
+        """Orders routed to a warehouse and not yet handed to a carrier."""
+        s = self._state
+        return len(s.pick_queues[warehouse]) + len(s.outbound[warehouse])
+
+    def carrier_pending(self, carrier: int) -> int:
+        """Parcels assigned to a carrier and not yet collected."""
+        return self._state.carrier_pending[carrier]
+
+    def carrier_collected_today(self, carrier: int) -> int:
+        s = self._state
+        return s.carrier_used[carrier] if s.carrier_day == int(s.env.now // 24) else 0
+
+    def prices(self) -> np.ndarray:
+        """Current listed price of every offer (a copy)."""
+        return np.array(self._state.price)
+
+    def price(self, offer: int) -> float:
+        return self._state.price[offer]
+
+    def competitor_prices(self) -> np.ndarray:
+        """Today's competitor feed, per offer (read-only; made once per feed update)."""
+        today = self._state.comp_today  # a new list each day
+        if self._competitor_src is not today:
+            self._competitor = _readonly(np.asarray(today)[self._world.offer_sku])
+            self._competitor_src = today
+        return self._competitor
+
+    # --- domain events -------------------------------------------------------------------
+
+    def subscribe(self, topic: str, handler: Callable) -> None:
+        """Receive the world's domain events of `topic` (see sim.events), after the feed lag."""
+        self._state.bus.subscribe(topic, handler)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a

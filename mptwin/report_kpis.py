@@ -21,6 +21,7 @@ LOWER_IS_BETTER_PREFIXES = ("click_to_door_", "resolution_", "exceptions")
 LOWER_IS_BETTER = {
     "cancellation_rate", "return_rate", "reviewer_hours", "backlog_max", "carrier_cost",
     "sla_credits", "fraud_losses", "reviewer_cost", "refunds", "orders_open_at_end",
+    "platform_cost",
 }  # fmt: skip
 
 

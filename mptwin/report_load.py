@@ -116,8 +116,8 @@ def override_keys(overrides: list[str]) -> list[str]:
 
 
 def lookup(config: dict, key: str):
-    """A factor's value in a resolved config: a scalar as is, a config group by its `name`,
-    anything else as compact YAML; None when the key is absent."""
+    """A factor's value in a resolved config: a scalar as is, a config group by its `name` (a
+    policy by its class), anything else as compact YAML; None when the key is absent."""
     node = config
     for part in key.split("."):
         if isinstance(node, dict) and part in node:
@@ -128,6 +128,8 @@ def lookup(config: dict, key: str):
             return None
     if isinstance(node, dict) and "name" in node:
         return node["name"]
+    if isinstance(node, dict) and "_target_" in node:  # a policy: its class, e.g. StaticRouting
+        return str(node["_target_"]).rsplit(".", 1)[-1]
     if isinstance(node, dict | list):
         return yaml.safe_dump(node, default_flow_style=True, width=10_000).strip()
     return node
@@ -176,9 +178,16 @@ def choose_compare(varying: list[str], wanted: str | None, notes: list[str]) -> 
     return varying[0]
 
 
+def _same_level(label: str, wanted) -> bool:
+    """`14` matches 14, `1` matches 1.0: numbers compare as numbers, anything else as text."""
+    a, b = level_sort_key(label), level_sort_key(level_label(wanted))
+    return a == b if a[0] == b[0] == 0 else label == level_label(wanted)
+
+
 def choose_baseline(levels: list[str], wanted, compare: str | None, notes: list[str]) -> str:
-    if wanted is not None and level_label(wanted) in levels:
-        return level_label(wanted)
+    found = [lv for lv in levels if wanted is not None and _same_level(lv, wanted)]
+    if found:
+        return found[0]
     if wanted is not None:
         notes.append(f"Baseline {wanted!r} is not among the levels of {compare} {levels}; "
                      f"using {levels[0]!r}.")  # fmt: skip

@@ -2,7 +2,9 @@
 everything the README and KPIS.md promise.
 
 The command is read from README.md (the first line of a fenced code block that runs `mptwin`,
-the part after its last `&&`, e.g. `uv run --locked mptwin`), so the test follows the README.
+the part after its last `&&`, e.g. `uv run --locked mptwin -m experiment=compare_strategies`),
+so the test follows the README. When it is a sweep (`-m`), every one of its runs is checked,
+and so are the paired comparison it prints and the report it builds.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from sim.tables import (
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 KPI_DOCS = [ROOT.parent / "shared" / "KPIS.md", ROOT / "docs" / "KPIS.md"]
-INTENDED_COMMAND = "python3 -m pip install uv && uv run --locked mptwin"
+INTENDED_COMMAND = (
+    "python3 -m pip install uv && uv run --locked mptwin -m experiment=compare_strategies"
+)
 TIMEOUT_S = 600
 TABLES = {
     "orders": ORDER_COLUMNS,
@@ -55,6 +59,22 @@ def readme_command() -> list[str]:
             line = runs[0].split("#")[0]
             break
     return shlex.split(line.split("&&")[-1])
+
+
+def is_multirun(args: list[str]) -> bool:
+    return "-m" in args or "--multirun" in args
+
+
+def program(args: list[str]) -> list[str]:
+    """The command without its overrides: `uv run --locked mptwin`."""
+    return args[: args.index("mptwin") + 1]
+
+
+def job_dirs(out: Path, args: list[str]) -> list[Path]:
+    """The run folders a command wrote: `out` itself, or every complete job of a sweep in `out`."""
+    if not is_multirun(args):
+        return [out]
+    return sorted(p.parent for p in out.rglob("kpis.json"))
 
 
 def kpi_keys() -> set[str]:
@@ -99,8 +119,11 @@ def test_kpi_definitions_parse():
 
 @pytest.fixture(scope="module")
 def single_run(tmp_path_factory):
+    """The README's main command on the smoke scenario, writing into a temporary folder."""
     out = tmp_path_factory.mktemp("cli") / "run"
-    args = [*readme_command(), "scenario=smoke", f"hydra.run.dir={out}"]
+    args = readme_command()
+    where = f"hydra.sweep.dir={out}" if is_multirun(args) else f"hydra.run.dir={out}"
+    args = [*args, "scenario=smoke", where]
     proc = run(args, ROOT)
     return proc, out, args
 
@@ -120,16 +143,40 @@ def test_single_run_prints_the_kpi_table(single_run):
     assert str(out) in proc.stdout, "stdout should say where the results are"
 
 
+def test_a_sweep_prints_the_paired_comparison_and_where_the_report_is(single_run):
+    proc, out, args = single_run
+    if not is_multirun(args):
+        pytest.skip("the README's main command is a single run")
+    assert "Paired comparison: orchestration - automation" in proc.stdout, proc.stdout[-3000:]
+    for key in ("operator_margin", "on_time_rate", "touchless_rate"):
+        assert re.search(rf"^\s+{key}\s.*\s(better|worse|no clear difference)$", proc.stdout,
+                         re.M), f"{key} has no paired row"  # fmt: skip
+    page = out / "report" / "report.html"
+    assert f"Report: {page}" in proc.stdout
+    assert page.stat().st_size > 10_000
+
+
 def test_single_run_writes_the_resolved_config(single_run):
-    _, out, _ = single_run
-    cfg = OmegaConf.load(out / "config.yaml")
-    assert cfg.scenario.name == "smoke"
-    assert cfg.strategy.name == "automation"
-    assert cfg.seed == 1
+    _, out, args = single_run
+    jobs = job_dirs(out, args)
+    cfgs = [OmegaConf.load(job / "config.yaml") for job in jobs]
+    assert cfgs and all(cfg.scenario.name == "smoke" for cfg in cfgs)
+    if not is_multirun(args):
+        assert cfgs[0].strategy.name == "automation" and cfgs[0].seed == 1
+        return
+    runs = sorted((cfg.strategy.name, cfg.seed) for cfg in cfgs)
+    seeds = sorted({seed for _, seed in runs})
+    assert len(seeds) >= 3, f"a comparison needs a few seeds, got {seeds}"
+    assert runs == sorted((s, n) for s in ("automation", "orchestration") for n in seeds)
 
 
 def test_single_run_writes_kpis_json_with_every_documented_key(single_run):
-    _, out, _ = single_run
+    _, out, args = single_run
+    for job in job_dirs(out, args):
+        check_kpis_json(job)
+
+
+def check_kpis_json(out: Path) -> None:
     kpis = json.loads((out / "kpis.json").read_text())
     assert isinstance(kpis, dict) and kpis, "kpis.json must be one flat JSON object"
     expected = kpi_keys() | {f"exceptions_{t}" for t in EXCEPTION_TYPES}
@@ -147,26 +194,28 @@ def test_single_run_writes_kpis_json_with_every_documented_key(single_run):
 
 @pytest.mark.parametrize("name", list(TABLES))
 def test_single_run_writes_readable_parquet_tables(single_run, name):
-    _, out, _ = single_run
-    df = pd.read_parquet(out / f"{name}.parquet")
-    assert len(df) > 0, f"{name}.parquet is empty"
-    missing = sorted(set(TABLES[name]) - set(df.columns))
-    assert not missing, f"{name}.parquet lacks columns {missing}"
+    _, out, args = single_run
+    for job in job_dirs(out, args):
+        df = pd.read_parquet(job / f"{name}.parquet")
+        assert len(df) > 0, f"{job}/{name}.parquet is empty"
+        missing = sorted(set(TABLES[name]) - set(df.columns))
+        assert not missing, f"{job}/{name}.parquet lacks columns {missing}"
 
 
 def test_single_run_writes_figures(single_run):
-    _, out, _ = single_run
-    pngs = sorted((out / "figures").glob("*.png"))
-    assert pngs, f"no figures in {out / 'figures'}"
-    for png in pngs:
-        data = png.read_bytes()
-        assert len(data) > 1000 and data.startswith(PNG_MAGIC), f"{png.name} is not a real PNG"
+    _, out, args = single_run
+    for job in job_dirs(out, args):
+        pngs = sorted((job / "figures").glob("*.png"))
+        assert pngs, f"no figures in {job / 'figures'}"
+        for png in pngs:
+            data = png.read_bytes()
+            assert len(data) > 1000 and data.startswith(PNG_MAGIC), f"{png} is not a real PNG"
 
 
 def test_multirun_writes_one_result_folder_per_seed(tmp_path):
     sweep = tmp_path / "sweep"
-    args = [*readme_command(), "-m", "scenario=smoke", "seed=1,2", f"hydra.sweep.dir={sweep}",
-            "figures=false"]  # fmt: skip
+    args = [*program(readme_command()), "-m", "scenario=smoke", "seed=1,2",
+            f"hydra.sweep.dir={sweep}", "figures=false"]  # fmt: skip
     proc = run(args, ROOT)
     assert proc.returncode == 0, (
         f"{shlex.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}"

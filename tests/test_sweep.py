@@ -185,6 +185,36 @@ def test_a_job_killed_mid_write_leaves_no_result_the_report_reads(tmp_path):
     assert json.loads((job / "kpis.json").read_text())["orders"] > 0
 
 
+FAIL_ON_SEED_2 = textwrap.dedent("""
+    import sys
+    import mptwin.run as run
+
+    real = run.write_tables
+
+    def fail_on_seed_2(result, out_dir):
+        if result.info.seed == 2:
+            raise RuntimeError("disk full (simulated)")
+        return real(result, out_dir)
+
+    run.write_tables = fail_on_seed_2
+    from mptwin.cli import main
+    sys.argv = ["mptwin", *sys.argv[1:]]
+    main()
+""")
+
+
+def test_a_failing_job_does_not_lose_the_other_jobs(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = subprocess.run([sys.executable, "-c", FAIL_ON_SEED_2, "-m", *QUIET, "seed=1,2,3",
+                           f"hydra.sweep.dir={sweep}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode != 0 and "disk full (simulated)" in proc.stderr
+    assert sorted(results(sweep)) == ["smoke/automation/seed=1", "smoke/automation/seed=3"]
+    failed = sweep / "smoke" / "automation" / "seed=2"
+    assert not (failed / STAGING).exists() and not (failed / "kpis.json").exists()
+    assert len(load_sweep(sweep).runs) == 2
+
+
 def test_a_failing_job_leaves_no_staging(tmp_path):
     with pytest.raises(RuntimeError, match="boom"), staged(tmp_path / "job") as stage:
         (stage / "orders.parquet").write_bytes(b"half")

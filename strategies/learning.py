@@ -5,12 +5,19 @@ parcels over. Only events are used, never the scenario's hidden truth."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 from sim.events import PARCEL_DELIVERED, PARCEL_LATE, ParcelEvent
 from sim.market_view import MarketView
 
 _NORMAL = NormalDist()
+
+
+@lru_cache(maxsize=64)
+def _z(q: float) -> float:
+    """The standard normal quantile, computed once per level."""
+    return _NORMAL.inv_cdf(q)
 
 
 def shared(market: MarketView, key: str, factory):
@@ -34,18 +41,18 @@ class LaneModel:
     (the normal's inverse Mills ratio): a lane going slow shows up before its parcels arrive."""
 
     def __init__(self, market: MarketView, half_life_days: float = 14.0, prior_sigma: float = 0.35,
-                 prior_weight: float = 5.0, pool_weight: float = 20.0):  # fmt: skip
+                 prior_weight: float = 5.0, pool_weight: float = 20.0, cache_h: float = 6.0):  # fmt: skip
         n_c, n_r = len(market.carriers), market.n_regions
         self.tau_h = half_life_days * 24.0 / math.log(2.0)
         self.prior_sigma, self.prior_weight = prior_sigma, prior_weight
-        self.pool_weight = pool_weight
+        self.pool_weight, self.cache_h = pool_weight, cache_h
         self.n_r = n_r
         self.market = market
         self.lane = [[0.0, 0.0, 0.0] for _ in range(n_c * n_r * n_r)]  # weighted sums w, wx, wx^2
         self.carrier = [[0.0, 0.0, 0.0] for _ in range(n_c)]
         self._censored: set[int] = set()
         self._cache: dict[int, tuple[float, float]] = {}
-        self._cache_hour = -1
+        self._cache_period = -1
         market.subscribe(PARCEL_DELIVERED, self.on_delivered)
         market.subscribe(PARCEL_LATE, self.on_late)
 
@@ -81,10 +88,11 @@ class LaneModel:
         return (carrier * self.n_r + origin) * self.n_r + dest
 
     def log_ratio(self, carrier: int, origin: int, dest: int) -> tuple[float, float]:
-        """(mu, sigma) of ln(actual / contracted transit) on a lane; cached within the hour."""
-        hour = int(self.market.now())
-        if hour != self._cache_hour:
-            self._cache, self._cache_hour = {}, hour
+        """(mu, sigma) of ln(actual / contracted transit) on a lane; recomputed every `cache_h`
+        hours (an estimate that moves over days need not be redone for every parcel)."""
+        period = int(self.market.now() // self.cache_h)
+        if period != self._cache_period:
+            self._cache, self._cache_period = {}, period
         key = self._idx(carrier, origin, dest)
         hit = self._cache.get(key)
         if hit is None:
@@ -109,7 +117,7 @@ class LaneModel:
         self, carrier: int, origin: int, dest: int, nominal_h: float, q: float
     ) -> float:
         mu, sigma = self.log_ratio(carrier, origin, dest)
-        return nominal_h * math.exp(mu + sigma * _NORMAL.inv_cdf(q))
+        return nominal_h * math.exp(mu + sigma * _z(q))
 
     def p_within(
         self, carrier: int, origin: int, dest: int, nominal_h: float, hours: float
@@ -149,4 +157,4 @@ class HandoverModel:
     def quantile_h(self, seller: int, q: float) -> float:
         m = self.m1[seller]
         sd = math.sqrt(max(self.m2[seller] - m * m, 1.0))
-        return max(0.0, m + sd * _NORMAL.inv_cdf(q))
+        return max(0.0, m + sd * _z(q))

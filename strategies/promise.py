@@ -77,7 +77,14 @@ class LearnedPromise:
                 times = {c: self.lanes.transit_quantile_h(c, o, r, m.nominal_transit_h(c, o, r), q)
                          for c, k in enumerate(m.carriers) if r in k.serves}  # fmt: skip
                 with_room = [t for c, t in times.items() if c in open_c]
-                fastest[(o, r)] = min(with_room or times.values(), default=float("nan"))
+                if not times:  # no carrier serves the region: routing will escalate; any
+                    times = {
+                        c: self.lanes.transit_quantile_h(  # finite promise will do
+                            c, o, r, m.nominal_transit_h(c, o, r), q
+                        )
+                        for c in range(len(m.carriers))
+                    }
+                fastest[(o, r)] = min(with_room or times.values())
         self._table = [
             [
                 self.handover.quantile_h(s, q) + fastest[(o, r)] + self.buffer_h

@@ -34,13 +34,17 @@ class StaticRouting:
         ]
 
 
+_SQRT2 = math.sqrt(2.0)
+
+
 class OptimisedRouting:
     """Orchestration: each batch is one optimisation over every feasible (warehouse, carrier)
     option of every waiting order, from live stock, warehouse backlogs, carrier loads and
     lane performance learned from delivery events. An option's cost is its shipping cost plus
-    the expected cost of missing the promise; stock per shelf and carrier capacity are shared
-    constraints (OR-Tools behind strategies.solver). An order no option can serve goes to
-    triage; one the capacities cannot take this time waits for the next batch."""
+    the expected cost of missing the promise; stock per shelf is a hard limit, what carriers
+    and warehouses can take within `horizon_days` a soft one (the excess waits, at
+    `overflow_penalty` each); OR-Tools behind strategies.solver. An order no option can serve
+    goes to triage; one the solver leaves unassigned waits for the next batch."""
 
     def __init__(self, batch_minutes: float = 30.0, decision_latency_minutes: float = 0.0,
                  late_penalty: float = 20.0, defer_penalty: float = 60.0,
@@ -48,50 +52,67 @@ class OptimisedRouting:
                  overflow_penalty: float = 15.0):  # fmt: skip
         if batch_minutes <= 0:
             raise ValueError(f"strategy.routing.batch_minutes must be > 0, got {batch_minutes}")
-        if (
-            decision_latency_minutes < 0
-            or late_penalty < 0
-            or defer_penalty < 0
-            or time_limit_s <= 0
-        ):
-            raise ValueError(
-                "strategy.routing: latency, penalties must be >= 0 and time_limit_s > 0"
-            )
+        if min(decision_latency_minutes, late_penalty, defer_penalty, overflow_penalty) < 0:
+            raise ValueError("strategy.routing: latency and penalties must be >= 0")
+        if time_limit_s <= 0 or horizon_days <= 0:
+            raise ValueError("strategy.routing: time_limit_s and horizon_days must be > 0")
         self.batch_minutes = batch_minutes
         self.decision_latency_minutes = decision_latency_minutes
-        self.late_penalty, self.defer_penalty, self.time_limit_s = (
-            late_penalty,
-            defer_penalty,
-            time_limit_s,
-        )
-        self.horizon_days = horizon_days  # capacity horizon for carriers and warehouses
-        self.overflow_penalty = overflow_penalty  # per order beyond it (it waits a day)
+        self.late_penalty, self.defer_penalty = late_penalty, defer_penalty
+        self.time_limit_s, self.horizon_days = time_limit_s, horizon_days
+        self.overflow_penalty = overflow_penalty
         self.solves: list[tuple[int, str, float]] = []  # (batch size, method, seconds)
 
     def bind(self, market: MarketView) -> None:
         self.lanes = LaneModel.of(market)
         self.landed = LandedCost.of(market)
+        # per (warehouse, customer region): the carriers serving it, with contract time and cost
+        self._lanes_from = [
+            [
+                [(c, market.nominal_transit_h(c, o, r), market.shipping_cost(c, o, r))
+                 for c, k in enumerate(market.carriers) if r in k.serves]
+                for r in range(market.n_regions)
+            ]
+            for o in (int(x) for x in market.warehouse_region)
+        ]  # fmt: skip
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         problem, options = self._problem(batch, market)
         result = solve_assignment(problem, self.time_limit_s)
         self.solves.append((len(batch), result.method, result.solve_s))
+        has_option = set(problem.option_item)
         decisions = []
         for i, r in enumerate(batch):
             k = result.choice[i]
             if k == UNASSIGNED:
-                has_option = any(options[j][0] == i for j in range(len(options)))
-                decisions.append(RoutingDecision(r.order_id, DEFER if has_option else ESCALATE, -1,
-                                                 "capacity" if has_option else "no_feasible_option"))  # fmt: skip
-            else:
-                _, w, c, ship_cost = options[k]
-                self.landed.observe(r.offer, ship_cost - market.shipping_fee(r.offer, r.region))
-                decisions.append(RoutingDecision(r.order_id, w, c))
+                if i in has_option:
+                    decisions.append(RoutingDecision(r.order_id, DEFER, -1, "capacity"))
+                else:
+                    decisions.append(
+                        RoutingDecision(r.order_id, ESCALATE, -1, "no_feasible_option")
+                    )
+                continue
+            _, w, c, ship_cost = options[k]
+            self.landed.observe(r.offer, ship_cost - market.shipping_fee(r.offer, r.region))
+            decisions.append(RoutingDecision(r.order_id, w, c))
         return decisions
 
     def _problem(self, batch, market: MarketView):
         now = market.now()
         eta = [handover_eta(market, w, now) for w in range(market.n_warehouses)]
+        region_of = market.warehouse_region
+        lane_cache: dict[tuple[int, int, int], tuple[float, float]] = {}
+
+        def p_within(c: int, origin: int, region: int, nominal: float, hours: float) -> float:
+            if hours <= 0:
+                return 0.0
+            key = (c, origin, region)
+            mu_sigma = lane_cache.get(key)
+            if mu_sigma is None:
+                mu_sigma = lane_cache[key] = self.lanes.log_ratio(c, origin, region)
+            mu, sigma = mu_sigma
+            return 0.5 * (1.0 + math.erf((math.log(hours / nominal) - mu) / (sigma * _SQRT2)))
+
         option_item, option_cost, options = [], [], []
         stock_groups: dict[tuple[int, int], list[int]] = {}
         carrier_groups: dict[int, list[int]] = {}
@@ -104,17 +125,15 @@ class OptimisedRouting:
             for w in market.stocked_at[r.offer]:
                 if market.on_hand(r.offer, w) <= 0:
                     continue
-                origin = int(market.warehouse_region[w])
-                here = []
-                for c, contract in enumerate(market.carriers):
-                    if r.region not in contract.serves:
-                        continue
-                    nominal = market.nominal_transit_h(c, origin, r.region)
-                    p_on_time = self.lanes.p_within(
-                        c, origin, r.region, nominal, r.promise_h - eta[w]
+                origin, window = int(region_of[w]), r.promise_h - eta[w]
+                here = [
+                    (
+                        ship + late_cost * (1.0 - p_within(c, origin, r.region, nominal, window)),
+                        c,
+                        ship,
                     )
-                    ship = market.shipping_cost(c, origin, r.region)
-                    here.append((ship + late_cost * (1.0 - p_on_time), c, ship))
+                    for c, nominal, ship in self._lanes_from[w][r.region]
+                ]
                 if not here:
                     continue
                 # an option dearer than the cheapest from the same shelf by more than the

@@ -35,7 +35,7 @@ class AssignmentProblem:
 class Assignment:
     choice: list[int]  # per item: an option index, or UNASSIGNED
     objective: float
-    method: str  # "unconstrained" | "lp" | "mip" | "greedy_fallback"
+    method: str  # "unconstrained" | "lp" | "mip" | "mip_feasible" (time limit) | "greedy_fallback"
     solve_s: float
 
 
@@ -72,8 +72,11 @@ def solve_assignment(
     best = _cheapest_options(q)
     if feasible(q, best, soft_too=True):
         return Assignment(best, objective(p, best), "unconstrained", time.perf_counter() - t0)
-    for method, integer in (("lp", False), ("mip", True)):
-        choice = _solve(q, integer, time_limit_s, mip_solver)
+    for integer in (False, True):  # one time budget for the whole call, model building included
+        left = time_limit_s - (time.perf_counter() - t0)
+        if left <= 0:
+            break
+        choice, method = _solve(q, integer, left, mip_solver)
         if choice is not None:
             return Assignment(choice, objective(p, choice), method, time.perf_counter() - t0)
     log.warning(
@@ -131,13 +134,13 @@ def greedy_assignment(p: AssignmentProblem) -> list[int]:
     return choice
 
 
-def _solve(
-    p: AssignmentProblem, integer: bool, time_limit_s: float, mip_solver: str
-) -> list[int] | None:
+def _solve(p: AssignmentProblem, integer: bool, time_limit_s: float, mip_solver: str):
+    """(choice, method) from the LP or the MIP, or (None, "") if it has no usable answer. A MIP
+    stopped by the time limit with a solution in hand returns it as "mip_feasible"."""
     solver = pywraplp.Solver.CreateSolver(mip_solver if integer else "GLOP")
     if solver is None:
-        return None
-    solver.SetTimeLimit(int(time_limit_s * 1000))
+        return None, ""
+    solver.SetTimeLimit(max(1, int(time_limit_s * 1000)))
     # the plain API (not the natural-language one): building is most of the time on small problems
     x = [solver.Var(0.0, 1.0, integer, "") for _ in p.option_item]
     u = [solver.Var(0.0, 1.0, integer, "") for _ in range(p.n_items)]
@@ -160,13 +163,18 @@ def _solve(
     for i, c in enumerate(p.unassigned_cost):
         goal.SetCoefficient(u[i], c)
     goal.SetMinimization()
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)  # optimal means optimal
+    status = solver.Solve(params)
+    if status != pywraplp.Solver.OPTIMAL and not (integer and status == pywraplp.Solver.FEASIBLE):
+        return None, ""
     values = [v.solution_value() for v in x]
     if any(1e-6 < v < 1 - 1e-6 for v in values):
-        return None  # fractional: an LP answer is not an assignment
+        return None, ""  # fractional: an LP answer is not an assignment
     choice = [UNASSIGNED] * p.n_items
     for k, v in enumerate(values):
         if v > 0.5:
             choice[p.option_item[k]] = k
-    return choice
+    if not integer:
+        return choice, "lp"
+    return choice, "mip" if status == pywraplp.Solver.OPTIMAL else "mip_feasible"

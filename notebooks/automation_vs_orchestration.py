@@ -1,0 +1,113 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Automation against orchestration, one comparison walked through
+# The same marketplace, the same customers and the same luck (common random numbers: each
+# seed draws its visitors and their transit, fraud and return luck whatever the strategy),
+# run under two strategies:
+#
+# - **automation**: each decision automated in isolation with local, static rules; every
+#   irregularity is a human task;
+# - **orchestration**: policies share what they learn from domain events and coordinate;
+#   people get only anomalies.
+#
+# We compare them paired by seed, then switch one coordination link off at a time to see
+# where the difference comes from. `SCENARIO` is `smoke` so this runs in seconds; set it to
+# `baseline` for the real comparison (a few minutes).
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+from hydra import compose, initialize_config_dir
+
+from mptwin.config import register
+from mptwin.run import prepare
+from mptwin.stats import paired_ci
+from sim.metrics import compute_kpis
+from sim.model import simulate
+
+SCENARIO = "smoke"
+SEEDS = [1, 2, 3]
+KEYS = ["orders", "operator_margin", "on_time_rate", "click_to_door_p50_h",
+        "exceptions_per_1k_orders", "exceptions_human", "touchless_rate"]  # fmt: skip
+
+ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
+register()
+
+
+def run(strategy: str, seed: int, *overrides: str) -> dict:
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("config", overrides=[f"scenario={SCENARIO}", f"strategy={strategy}",
+                                           f"seed={seed}", "progress=false", *overrides])  # fmt: skip
+    world, strat = prepare(cfg)
+    result = simulate(world, strat, seed)
+    return compute_kpis(result.tables, result.info)
+
+
+runs = {s: [run(s, seed) for seed in SEEDS] for s in ("automation", "orchestration")}
+
+# %% [markdown]
+# ## The paired comparison
+# Each row: orchestration minus automation, averaged over the seeds, with a 95 % t interval
+# on the paired differences. An interval that excludes zero is a difference we can call.
+
+# %%
+rows = []
+for k in KEYS:
+    ci = paired_ci([r[k] for r in runs["orchestration"]], [r[k] for r in runs["automation"]])
+    rows.append({"kpi": k, "automation": pd.Series([r[k] for r in runs["automation"]]).mean(),
+                 "orchestration": pd.Series([r[k] for r in runs["orchestration"]]).mean(),
+                 "difference": ci.mean, "ci_low": ci.lo, "ci_high": ci.hi, "n": ci.n})  # fmt: skip
+comparison = pd.DataFrame(rows).set_index("kpi")
+print(comparison.round(3).to_string())
+
+# %% [markdown]
+# ## Where the difference comes from: one link off at a time
+# Each ablation is orchestration with one policy swapped back to its automation-only version.
+# The gap between full orchestration and an ablation is that link's contribution (links
+# interact, so the contributions need not add up).
+
+# %%
+ABLATIONS = {
+    "routing=static": "strategy/routing=static",
+    "promise=contract": "strategy/promise=contract",
+    "pricing=feed_follow": "strategy/pricing=feed_follow",
+    "exceptions=all_human": "strategy/exceptions=all_human",
+}
+seed = SEEDS[0]
+full = runs["orchestration"][0]
+ablation_rows = []
+for name, override in ABLATIONS.items():
+    k = run("orchestration", seed, override)
+    ablation_rows.append({"ablation": name, **{key: k[key] - full[key] for key in KEYS}})
+print(f"ablation minus full orchestration, seed {seed}:")
+print(pd.DataFrame(ablation_rows).set_index("ablation").round(3).to_string())
+
+# %% [markdown]
+# ## Readout
+# A strategist reads the paired table first: margin, on-time rate and exception load, each
+# with its interval. Orchestration's exception load falls mostly because routing checks stock
+# and lanes before it commits (fewer irregularities are raised at all), and the rest are
+# resolved without a person; its on-time rate comes from promises made on learned transit
+# times; its margin from carrier choice, fewer SLA credits and stock-aware prices, minus the
+# platform fee. The scenario `orchestration_limits` shows where that stops paying.
+
+# %%
+better = (
+    comparison.loc["operator_margin", "ci_low"] is not None
+    and comparison.loc["operator_margin", "ci_low"] > 0
+)
+print(
+    "orchestration's margin gain is",
+    "significant" if better else "not significant",
+    f"on {SCENARIO} over {len(SEEDS)} seeds",
+)

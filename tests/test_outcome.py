@@ -1,0 +1,95 @@
+"""The comparison the project exists for, on the baseline marketplace: orchestration against
+automation-only, paired by seed (common random numbers) over five replications, with t
+intervals. Only directions are asserted; the sizes go in the notes and the report.
+
+Also the scenario built to show orchestration's limits (stale signals, a platform priced above
+what coordinating saves): there it must not come out ahead.
+
+About 3 minutes on 2 cores: 20 baseline-sized runs.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from conftest import run_sim
+
+from mptwin.stats import paired_ci
+from sim.metrics import compute_kpis
+
+SEEDS = (1, 2, 3, 4, 5)
+KEYS = ("operator_margin", "on_time_rate", "exceptions_per_1k_orders", "orders", "seller_margin")
+
+
+def _kpis(job: tuple[str, str, int]) -> dict:
+    scenario, strategy, seed = job
+    result = run_sim(f"scenario={scenario}", f"strategy={strategy}", f"seed={seed}")
+    return compute_kpis(result.tables, result.info)
+
+
+def _paired(scenario: str) -> dict[str, dict[str, list]]:
+    jobs = [(scenario, s, seed) for s in ("automation", "orchestration") for seed in SEEDS]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(jobs, pool.map(_kpis, jobs), strict=True))
+    return {
+        s: {k: [results[(scenario, s, seed)][k] for seed in SEEDS] for k in KEYS}
+        for s in ("automation", "orchestration")
+    }
+
+
+def _report(scenario: str, runs: dict) -> None:
+    print(f"\n{scenario}: orchestration - automation, paired over seeds {SEEDS}")
+    for k in KEYS:
+        ci = paired_ci(runs["orchestration"][k], runs["automation"][k])
+        print(f"  {k:26s} {ci.mean:+14.4f}  95% CI [{ci.lo:+.4f}, {ci.hi:+.4f}]  n={ci.n}")
+
+
+@pytest.fixture(scope="module")
+def baseline_runs():
+    runs = _paired("baseline")
+    _report("baseline", runs)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def limits_runs():
+    runs = _paired("orchestration_limits")
+    _report("orchestration_limits", runs)
+    return runs
+
+
+@pytest.mark.slow
+def test_orchestration_earns_more_margin_on_baseline(baseline_runs):
+    ci = paired_ci(
+        baseline_runs["orchestration"]["operator_margin"],
+        baseline_runs["automation"]["operator_margin"],
+    )
+    assert ci.n == len(SEEDS)
+    assert ci.lo > 0, f"operator_margin difference {ci}"
+
+
+@pytest.mark.slow
+def test_orchestration_delivers_more_on_time_on_baseline(baseline_runs):
+    ci = paired_ci(
+        baseline_runs["orchestration"]["on_time_rate"], baseline_runs["automation"]["on_time_rate"]
+    )
+    assert ci.lo > 0, f"on_time_rate difference {ci}"
+
+
+@pytest.mark.slow
+def test_orchestration_raises_fewer_exceptions_on_baseline(baseline_runs):
+    ci = paired_ci(
+        baseline_runs["orchestration"]["exceptions_per_1k_orders"],
+        baseline_runs["automation"]["exceptions_per_1k_orders"],
+    )
+    assert ci.hi < 0, f"exceptions_per_1k_orders difference {ci}"
+
+
+@pytest.mark.slow
+def test_orchestration_does_not_pay_off_where_built_not_to(limits_runs):
+    ci = paired_ci(
+        limits_runs["orchestration"]["operator_margin"],
+        limits_runs["automation"]["operator_margin"],
+    )
+    assert ci.mean < 0, f"operator_margin difference {ci}"

@@ -41,7 +41,7 @@ def _paired(scenario: str) -> dict[str, dict[str, list]]:
 def _report(scenario: str, runs: dict) -> None:
     print(f"\n{scenario}: orchestration - automation, paired over seeds {SEEDS}")
     for k in KEYS:
-        ci = paired_ci(runs["orchestration"][k], runs["automation"][k])
+        ci = _diff(runs, k)
         print(f"  {k:26s} {ci.mean:+14.4f}  95% CI [{ci.lo:+.4f}, {ci.hi:+.4f}]  n={ci.n}")
 
 
@@ -59,37 +59,31 @@ def limits_runs():
     return runs
 
 
+def _diff(runs: dict, key: str):
+    """Orchestration minus automation on `key`, paired by seed, with its 95 % t interval."""
+    return paired_ci(runs["orchestration"][key], runs["automation"][key])
+
+
 @pytest.mark.slow
 def test_orchestration_earns_more_margin_on_baseline(baseline_runs):
-    ci = paired_ci(
-        baseline_runs["orchestration"]["operator_margin"],
-        baseline_runs["automation"]["operator_margin"],
-    )
+    ci = _diff(baseline_runs, "operator_margin")
     assert ci.n == len(SEEDS)
     assert ci.lo > 0, f"operator_margin difference {ci}"
 
 
 @pytest.mark.slow
 def test_orchestration_delivers_more_on_time_on_baseline(baseline_runs):
-    ci = paired_ci(
-        baseline_runs["orchestration"]["on_time_rate"], baseline_runs["automation"]["on_time_rate"]
-    )
+    ci = _diff(baseline_runs, "on_time_rate")
     assert ci.lo > 0, f"on_time_rate difference {ci}"
 
 
 @pytest.mark.slow
 def test_orchestration_raises_fewer_exceptions_on_baseline(baseline_runs):
-    ci = paired_ci(
-        baseline_runs["orchestration"]["exceptions_per_1k_orders"],
-        baseline_runs["automation"]["exceptions_per_1k_orders"],
-    )
+    ci = _diff(baseline_runs, "exceptions_per_1k_orders")
     assert ci.hi < 0, f"exceptions_per_1k_orders difference {ci}"
 
 
 @pytest.mark.slow
 def test_orchestration_does_not_pay_off_where_built_not_to(limits_runs):
-    ci = paired_ci(
-        limits_runs["orchestration"]["operator_margin"],
-        limits_runs["automation"]["operator_margin"],
-    )
+    ci = _diff(limits_runs, "operator_margin")
     assert ci.mean < 0, f"operator_margin difference {ci}"

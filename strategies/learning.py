@@ -53,6 +53,7 @@ class LaneModel:
         self._censored: set[int] = set()
         self._cache: dict[int, tuple[float, float]] = {}
         self._cache_period = -1
+        self._now = 0.0  # event time of the current cache period
         market.subscribe(PARCEL_DELIVERED, self.on_delivered)
         market.subscribe(PARCEL_LATE, self.on_late)
 
@@ -61,6 +62,7 @@ class LaneModel:
         return shared(market, "lane_model", cls)
 
     def on_delivered(self, ev: ParcelEvent) -> None:
+        self._tick(ev.t_h)
         if ev.order_id in self._censored:
             self._censored.discard(ev.order_id)  # counted already, when its promise passed
             return
@@ -68,6 +70,7 @@ class LaneModel:
             self._observe(ev, math.log(max(ev.t_h - ev.handed_h, 1e-3) / ev.nominal_h))
 
     def on_late(self, ev: ParcelEvent) -> None:
+        self._tick(ev.t_h)
         if ev.handed_h == ev.handed_h and ev.nominal_h > 0:  # in transit, and still not there
             self._censored.add(ev.order_id)
             bound = math.log(max(ev.t_h - ev.handed_h, 1e-3) / ev.nominal_h)
@@ -88,21 +91,22 @@ class LaneModel:
         return (carrier * self.n_r + origin) * self.n_r + dest
 
     def log_ratio(self, carrier: int, origin: int, dest: int) -> tuple[float, float]:
-        """(mu, sigma) of ln(actual / contracted transit) on a lane; recomputed every `cache_h`
-        hours (an estimate that moves over days need not be redone for every parcel)."""
-        period = int(self.market.now() // self.cache_h)
-        if period != self._cache_period:
-            self._cache, self._cache_period = {}, period
+        """(mu, sigma) of ln(actual / contracted transit) on a lane. Estimates are kept for
+        `cache_h` hours of event time (one that moves over days need not be redone for every
+        parcel); the first event of a new period clears them."""
         key = self._idx(carrier, origin, dest)
         hit = self._cache.get(key)
         if hit is None:
             hit = self._cache[key] = self._estimate(carrier, origin, dest)
         return hit
 
+    def _tick(self, t_h: float) -> None:
+        period = int(t_h // self.cache_h)
+        if period != self._cache_period:
+            self._cache, self._cache_period, self._now = {}, period, t_h
+
     def _estimate(self, carrier: int, origin: int, dest: int) -> tuple[float, float]:
-        unit = math.exp(
-            min(self.market.now() / self.tau_h, 600.0)
-        )  # the weight of one fresh parcel
+        unit = math.exp(min(self._now / self.tau_h, 600.0))  # the weight of one fresh parcel
         c = self.carrier[carrier]
         k = self.prior_weight * unit  # the prior: the contract is right, sigma as assumed
         c_m1 = c[1] / (c[0] + k)

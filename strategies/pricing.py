@@ -112,6 +112,6 @@ class CoordinatedPricing:
         return np.round(np.maximum(target, self.floor(offers)), 2)
 
     def floor(self, offers: np.ndarray) -> np.ndarray:
-        net_ship = np.array([max(self.landed.per_offer.get(int(o), 0.0), 0.0) for o in offers])
+        net_ship = np.maximum(self.landed.per_offer[offers], 0.0)
         cost = self.cost[offers]
         return np.maximum(cost * (1.0 + self.floor_margin), net_ship / self.commission[offers])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sim.clock import next_hour_of_day
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView
@@ -182,16 +184,20 @@ def handover_eta(market: MarketView, warehouse: int, now: float) -> float:
 
 class LandedCost:
     """Net logistics cost per offer (carrier cost minus the customer's shipping fee) as routing
-    actually incurs it, an exponentially weighted mean; pricing uses it in its margin floor."""
+    actually incurs it, an exponentially weighted mean (0 until routed); pricing uses it in
+    its margin floor."""
 
     def __init__(self, market: MarketView, alpha: float = 0.2):
         self.alpha = alpha
-        self.per_offer: dict[int, float] = {}
+        self.per_offer = np.zeros(market.n_offers)
+        self._seen = np.zeros(market.n_offers, dtype=bool)
 
     @classmethod
     def of(cls, market: MarketView) -> LandedCost:
         return shared(market, "landed_cost", cls)
 
     def observe(self, offer: int, net_cost: float) -> None:
-        old = self.per_offer.get(offer)
-        self.per_offer[offer] = net_cost if old is None else old + self.alpha * (net_cost - old)
+        if self._seen[offer]:
+            self.per_offer[offer] += self.alpha * (net_cost - self.per_offer[offer])
+        else:
+            self.per_offer[offer], self._seen[offer] = net_cost, True

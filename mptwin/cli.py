@@ -7,6 +7,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from mptwin.config import register
@@ -25,6 +26,8 @@ def _app(cfg: DictConfig) -> None:
         run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
     except ConfigError as e:
         print(f"mptwin: config error: {e}", file=sys.stderr)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            raise  # this job fails; the sweep's other jobs still run
         sys.exit(2)
 
 

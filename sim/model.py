@@ -59,6 +59,7 @@ def quiet_gc():
     scans of them (and of the rows built from them at the end) are wasted work: freeze what
     exists and collect young objects less often. The previous settings come back afterwards."""
     old = gc.get_threshold()
+    gc.collect()  # garbage left by an earlier run in this process must not be frozen with us
     gc.freeze()
     gc.set_threshold(50_000, old[1], old[2])
     try:

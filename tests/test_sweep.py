@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -23,17 +22,12 @@ from omegaconf import OmegaConf
 from mptwin.report_load import ReportError, load_sweep, scan
 from mptwin.run import prepare
 from mptwin.sweep import STAGING, completed_kpis, staged
-from scenarios.config import ScenarioConfig
 
 TEST_CONF = ROOT / "tests" / "conf"  # a tests-only second strategy: automation_undercut
 EXPERIMENTS = sorted((CONF / "experiment").glob("*.yaml"))
 QUIET = ("scenario=smoke", "figures=false", "progress=false")
 NO_REPORT = "hydra.callbacks.report.enabled=false"
 TABLES = ("orders", "shipments", "exceptions", "money", "daily", "shifts")
-HAS_DISRUPTIONS = "disruptions" in {f.name for f in fields(ScenarioConfig)}
-NO_DISRUPTIONS = (
-    "scenario.disruptions does not exist yet (issue #3): carrier_disruption fails closed"
-)
 
 
 def mptwin(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -66,8 +60,6 @@ def test_there_are_the_four_experiments():
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
 def test_experiment_is_global_and_has_its_own_sweep_folder(path):
     assert path.read_text().startswith("# @package _global_\n"), f"{path.name}: first line"
-    if path.stem == "carrier_disruption" and not HAS_DISRUPTIONS:
-        pytest.skip(NO_DISRUPTIONS)
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose("config", overrides=[f"experiment={path.stem}"], return_hydra_config=True)
     assert cfg.hydra.sweep.dir == f"multirun/{path.stem}"
@@ -82,13 +74,6 @@ def test_experiment_config_is_valid_on_smoke(name):
     prepare(cfg)  # raises ConfigError on a bad key or value
 
 
-@pytest.mark.skipif(HAS_DISRUPTIONS, reason="scenario.disruptions exists: nothing to fail on")
-def test_carrier_disruption_fails_closed_without_disruptions():
-    with pytest.raises(Exception, match="disruptions"):
-        compose_cfg("experiment=carrier_disruption")
-
-
-@pytest.mark.skipif(not HAS_DISRUPTIONS, reason=NO_DISRUPTIONS)
 def test_carrier_disruption_config_is_valid():
     cfg = compose_cfg("experiment=carrier_disruption")
     prepare(cfg)

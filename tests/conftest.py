@@ -35,3 +35,11 @@ def run_sim(*overrides: str):
 def smoke_result():
     """One smoke run (seed 1), shared by the tests that only read it."""
     return run_sim("scenario=smoke", "seed=1")
+
+
+@pytest.fixture(scope="session")
+def stepped():
+    """The smoke run (seed 1) stepped hour by hour with stock checks (tests/stepped_run.py)."""
+    from stepped_run import stepped_smoke_run
+
+    return stepped_smoke_run()

@@ -1,11 +1,10 @@
-"""Conservation: every order ends in exactly one state, timestamps run forwards, the books
-balance (escrow holds exactly what is still owed), stock is never negative and reservations
-add up at every hour, and no exception is lost."""
+"""Conservation: every order ends in exactly one state, timestamps run forwards, stock is never
+negative and reservations add up at every hour, and no exception is lost. The books are in
+test_books.py."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,81 +12,10 @@ import pytest
 from conftest import compose_cfg
 
 from mptwin.run import prepare
-from sim.entities import CANCELLED, HELD, PLACED, ROUTING
-from sim.metrics import compute_kpis, window_money
 from sim.model import build
-from sim.results import RunResult, collect
-from sim.state import State
-from sim.tables import ACCOUNTS
+from sim.results import collect
 
 STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}
-UNROUTED = (PLACED, HELD, ROUTING)  # the order holds a reservation but no physical unit yet
-MAX_VIOLATIONS = 10
-REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
-
-# The operator's flows by ledger kind (KPIS.md, operator_margin): what it earns, what it bears.
-OPERATOR_EARNS = ("commission", "shipping_fee")
-OPERATOR_BEARS = (
-    "commission_reversal", "carrier_charge", "sla_credit", "chargeback", "fee_refund",
-    "reviewer_wages",
-)  # fmt: skip
-
-
-@dataclass
-class SteppedRun:
-    state: State
-    result: RunResult
-    violations: list[str]
-    steps: int
-
-
-def _check_stock(state: State, t: float, pending: dict[int, int], out: list[str]) -> None:
-    """Stock levels are never negative, and each offer's available units are its units on hand
-    minus the reservations of orders not yet routed to a warehouse."""
-    n_wh = state.world.n_warehouses
-    on_hand, available, on_order = state.on_hand, state.available, state.on_order
-    for i, (h, q) in enumerate(zip(on_hand, on_order, strict=True)):
-        if h < 0 or q < 0:
-            out.append(f"t={t}: offer {i // n_wh} warehouse {i % n_wh}: on_hand={h} on_order={q}")
-    for o, a in enumerate(available):
-        expected = sum(on_hand[o * n_wh : (o + 1) * n_wh]) - pending.get(o, 0)
-        if a < 0 or a != expected:
-            out.append(f"t={t}: offer {o}: available={a}, on hand minus reservations={expected}")
-
-
-def _pending_reservations(state: State, unrouted: set[int], seen: int) -> tuple[dict, int]:
-    """Reservations per offer: orders placed/held/routing with no warehouse, not cancelled.
-    `unrouted` is updated in place (new orders join, routed or cancelled ones leave)."""
-    unrouted.update(range(seen, len(state.orders)))
-    per_offer: dict[int, int] = {}
-    for oid in list(unrouted):
-        order = state.orders[oid]
-        if order.status in UNROUTED and order.warehouse == -1 and order.status != CANCELLED:
-            per_offer[order.offer] = per_offer.get(order.offer, 0) + 1
-        else:
-            unrouted.discard(oid)
-    return per_offer, len(state.orders)
-
-
-@pytest.fixture(scope="module")
-def stepped() -> SteppedRun:
-    """The smoke run (seed 1) stepped one hour at a time with the stock checks after each hour,
-    then collected into its tables."""
-    cfg = compose_cfg("scenario=smoke", "seed=1")
-    world, strategy = prepare(cfg)
-    state = build(world, strategy, int(cfg.seed))
-    violations: list[str] = []
-    unrouted: set[int] = set()
-    seen, steps = 0, 0
-    _check_stock(state, 0.0, {}, violations)
-    for t in range(1, int(math.ceil(world.end_h)) + 1):
-        state.env.run(until=min(float(t), world.end_h))
-        pending, seen = _pending_reservations(state, unrouted, seen)
-        if len(violations) < MAX_VIOLATIONS:
-            _check_stock(state, state.env.now, pending, violations)
-        steps += 1
-    assert state.env.now == world.end_h
-    return SteppedRun(state, collect(state, int(cfg.seed)), violations, steps)
 
 
 # --- stock -----------------------------------------------------------------------------------
@@ -214,116 +142,6 @@ def test_lost_parcels_are_always_declared(stepped, overrides):
     assert not missing, (
         f"lost parcels never declared lost (order, handed_h, promise_h, status): {missing}"
     )
-
-
-# --- money -----------------------------------------------------------------------------------
-
-
-def test_money_rows_are_valid_and_the_books_balance(stepped):
-    money = stepped.result.tables["money"]
-    assert len(money) > 0
-    amount = money["amount"].to_numpy()
-    assert np.isfinite(amount).all() and (amount > 0).all()
-    assert set(money["debit"].unique()) <= set(ACCOUNTS), set(money["debit"].unique())
-    assert set(money["credit"].unique()) <= set(ACCOUNTS), set(money["credit"].unique())
-    assert (money["debit"] != money["credit"]).all()
-    debits = money.groupby("debit")["amount"].sum()
-    credits = money.groupby("credit")["amount"].sum()
-    balances = debits.reindex(list(ACCOUNTS), fill_value=0.0) - credits.reindex(
-        list(ACCOUNTS), fill_value=0.0
-    )
-    total = float(amount.sum())
-    assert abs(float(balances.sum())) <= 1e-6 * total
-    assert abs(debits.sum() - credits.sum()) <= 1e-6 * total
-    # the ledger's own balances agree with the table
-    ledger = stepped.state.money.balances()
-    for acc in ACCOUNTS:
-        assert math.isclose(ledger[acc], balances[acc], rel_tol=REL, abs_tol=1e-6 * total), acc
-
-
-def test_each_kind_moves_between_one_pair_of_accounts(stepped):
-    money = stepped.result.tables["money"]
-    pairs = money.groupby("kind")[["debit", "credit"]].nunique()
-    assert (pairs == 1).all().all(), pairs[(pairs != 1).any(axis=1)]
-
-
-def _escrow_expected(orders: pd.DataFrame, money: pd.DataFrame) -> pd.Series:
-    """What escrow should still hold per order, from the order's status and its payout rows:
-    nothing for cancelled, returned and lost (refunded) orders and for paid-out deliveries;
-    the seller's share for a delivery not yet paid out; the payment (less the shipping fee once
-    the parcel is handed over) for an order still in flight."""
-    paid_out = set(money.loc[money["kind"] == "seller_payout", "order_id"].tolist())
-    price, fee = orders["price"], orders["shipping_fee"]
-    status = orders["status"]
-    expected = pd.Series(0.0, index=orders["order_id"])
-    delivered = (status == "delivered") & ~orders["order_id"].isin(paid_out)
-    share = price * (1.0 - orders["commission_rate"])
-    expected[delivered.to_numpy()] = share[delivered].to_numpy()
-    in_flight = status == "open"
-    not_handed = in_flight & orders["handed_h"].isna()
-    handed = in_flight & orders["handed_h"].notna()
-    expected[not_handed.to_numpy()] = (price + fee)[not_handed].to_numpy()
-    expected[handed.to_numpy()] = price[handed].to_numpy()
-    return expected
-
-
-def test_escrow_holds_exactly_what_is_still_owed(stepped):
-    orders, money = stepped.result.tables["orders"], stepped.result.tables["money"]
-    into = money[money["debit"] == "escrow"].groupby("order_id")["amount"].sum()
-    out = money[money["credit"] == "escrow"].groupby("order_id")["amount"].sum()
-    assert -1 not in into.index and -1 not in out.index, "escrow moved without an order"
-    net = into.reindex(orders["order_id"], fill_value=0.0) - out.reindex(
-        orders["order_id"], fill_value=0.0
-    )
-    expected = _escrow_expected(orders, money)
-    diff = (net - expected).abs()
-    bad = diff[diff > 1e-6]
-    assert bad.empty, (
-        f"{len(bad)} orders whose escrow differs from what is owed:\n"
-        f"{orders.set_index('order_id').loc[bad.index[:5], ['status', 'price', 'shipping_fee']]}\n"
-        f"net={net[bad.index[:5]].tolist()} expected={expected[bad.index[:5]].tolist()}"
-    )
-    balance = stepped.state.money.balances()["escrow"]
-    assert math.isclose(balance, float(expected.sum()), rel_tol=1e-9, abs_tol=1e-6)
-    assert balance >= -1e-6
-
-
-def test_payouts_only_for_delivered_orders_once_at_the_sellers_share(stepped):
-    orders = stepped.result.tables["orders"].set_index("order_id")
-    money = stepped.result.tables["money"]
-    payouts = money[money["kind"] == "seller_payout"]
-    assert len(payouts) > 0
-    assert payouts["order_id"].is_unique
-    paid = orders.loc[payouts["order_id"]]
-    assert (paid["status"] == "delivered").all()
-    share = paid["price"] * (1.0 - paid["commission_rate"])
-    np.testing.assert_allclose(payouts["amount"].to_numpy(), share.to_numpy(), rtol=1e-12)
-    assert (payouts["seller"].to_numpy() == paid["seller"].to_numpy()).all()
-
-
-def _operator_by_kind(money: pd.DataFrame) -> float:
-    by_kind = money.groupby("kind")["amount"].sum()
-    touches = money.loc[(money["debit"] == "operator") | (money["credit"] == "operator"), "kind"]
-    unknown = set(touches.unique()) - set(OPERATOR_EARNS) - set(OPERATOR_BEARS)
-    assert not unknown, f"operator flows of unknown kind: {unknown}"
-    for kind in OPERATOR_EARNS:
-        assert (money.loc[money["kind"] == kind, "debit"] == "operator").all(), kind
-    for kind in OPERATOR_BEARS:
-        assert (money.loc[money["kind"] == kind, "credit"] == "operator").all(), kind
-    earns = sum(float(by_kind.get(k, 0.0)) for k in OPERATOR_EARNS)
-    bears = sum(float(by_kind.get(k, 0.0)) for k in OPERATOR_BEARS)
-    return earns - bears
-
-
-def test_operator_margin_is_the_sum_of_its_flows_by_kind(stepped):
-    result = stepped.result
-    money = result.tables["money"]
-    whole_run = _operator_by_kind(money)
-    assert math.isclose(stepped.state.money.balances()["operator"], whole_run, rel_tol=1e-9)
-    kpis = compute_kpis(result.tables, result.info)
-    window = _operator_by_kind(window_money(result.tables, result.info))
-    assert math.isclose(kpis["operator_margin"], window, rel_tol=1e-9, abs_tol=1e-6)
-    assert kpis["commission_revenue"] > 0
 
 
 # --- exceptions ------------------------------------------------------------------------------

@@ -94,10 +94,6 @@ class MarketView:
         """Parcels assigned to a carrier and not yet collected."""
         return self._state.carrier_pending[carrier]
 
-    def carrier_collected_today(self, carrier: int) -> int:
-        s = self._state
-        return s.carrier_used[carrier] if s.carrier_day == int(s.env.now // 24) else 0
-
     def prices(self) -> np.ndarray:
         """Current listed price of every offer (a copy)."""
         return np.array(self._state.price)

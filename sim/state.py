@@ -65,7 +65,6 @@ class State:
     day: DayCounters = field(default_factory=DayCounters)
     daily_rows: list[dict] = field(default_factory=list)
     shift_rows: list[dict] = field(default_factory=list)
-    shipment_rows: list[tuple] = field(default_factory=list)
     market: MarketView | None = None
     lookup: Lookup | None = None
     comp_today: list[float] = field(default_factory=list)  # competitor price per SKU today

@@ -47,7 +47,6 @@ class LaneModel:
         self.prior_sigma, self.prior_weight = prior_sigma, prior_weight
         self.pool_weight, self.cache_h = pool_weight, cache_h
         self.n_r = n_r
-        self.market = market
         self.lane = [[0.0, 0.0, 0.0] for _ in range(n_c * n_r * n_r)]  # weighted sums w, wx, wx^2
         self.carrier = [[0.0, 0.0, 0.0] for _ in range(n_c)]
         self._censored: set[int] = set()

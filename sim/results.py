@@ -44,22 +44,19 @@ def orders_table(state: State) -> pd.DataFrame:
 
 
 def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
-    w = state.world
+    w, look = state.world, state.lookup
     s = orders[orders["handed_h"].notna()]
-    origin = np.array([wh.region for wh in w.warehouses], dtype=np.int64)[s["warehouse"].to_numpy()]
+    origin = np.asarray(look.warehouse_region, dtype=np.int64)[s["warehouse"].to_numpy()]
     dest = s["region"].to_numpy()
     carrier = s["carrier"].to_numpy()
-    km = w.distance_km[origin, dest]
-    fixed = np.array([c.fixed_cost for c in w.carriers])[carrier]
-    per_km = np.array([c.cost_per_km for c in w.carriers])[carrier]
-    base = np.array([c.base_days for c in w.carriers])[carrier]
-    speed = np.array([c.km_per_day for c in w.carriers])[carrier]
     lost = np.array([state.orders[i].lost for i in s["order_id"]], dtype=bool)
     cols = {
         "order_id": s["order_id"].to_numpy(), "warehouse": s["warehouse"].to_numpy(),
-        "carrier": carrier, "origin_region": origin, "dest_region": dest, "distance_km": km,
-        "handed_h": s["handed_h"].to_numpy(), "nominal_transit_h": 24.0 * (base + km / speed),
-        "delivered_h": s["delivered_h"].to_numpy(), "lost": lost, "carrier_cost": fixed + per_km * km,
+        "carrier": carrier, "origin_region": origin, "dest_region": dest,
+        "distance_km": w.distance_km[origin, dest], "handed_h": s["handed_h"].to_numpy(),
+        "nominal_transit_h": np.asarray(look.lane_nominal_h)[carrier, origin, dest],
+        "delivered_h": s["delivered_h"].to_numpy(), "lost": lost,
+        "carrier_cost": np.asarray(look.lane_cost)[carrier, origin, dest],
     }  # fmt: skip
     return _frame(cols, SHIPMENT_COLUMNS)
 

@@ -1,34 +1,10 @@
-"""Shared test helpers: compose configs with Hydra's compose API and run small scenarios."""
+"""Session fixtures shared by the tests; the helpers they use are in tests/helpers/."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from hydra import compose, initialize_config_dir
 
-from mptwin.config import register
-from mptwin.run import prepare
-from sim.model import simulate
-
-ROOT = Path(__file__).resolve().parent.parent
-CONF = ROOT / "conf"
-OLIST = ROOT.parent / "shared" / "data" / "olist-sample"
-
-register()
-
-
-def compose_cfg(*overrides: str):
-    """The config `mptwin` would run with these command-line overrides."""
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
-
-
-def run_sim(*overrides: str):
-    """Compose, build and simulate; returns the RunResult (tables + info)."""
-    cfg = compose_cfg(*overrides)
-    world, strategy = prepare(cfg)
-    return simulate(world, strategy, int(cfg.seed))
+from tests.helpers.runs import run_sim
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +15,7 @@ def smoke_result():
 
 @pytest.fixture(scope="session")
 def stepped():
-    """The smoke run (seed 1) stepped hour by hour with stock checks (tests/stepped_run.py)."""
-    from stepped_run import stepped_smoke_run
+    """The smoke run (seed 1) stepped hour by hour with stock checks (tests/helpers/stepped.py)."""
+    from tests.helpers.stepped import stepped_smoke_run
 
     return stepped_smoke_run()

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import simpy
-from conftest import compose_cfg
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from mptwin.run import prepare
 from sim.validate import ConfigError
+from tests.helpers.runs import compose_cfg
 
 
 @pytest.fixture(autouse=True)

@@ -128,6 +128,7 @@ def single_run(tmp_path_factory):
     return proc, out, args
 
 
+@pytest.mark.slow
 def test_single_run_exits_zero(single_run):
     proc, _, args = single_run
     assert proc.returncode == 0, (
@@ -136,6 +137,7 @@ def test_single_run_exits_zero(single_run):
     )
 
 
+@pytest.mark.slow
 def test_single_run_prints_the_kpi_table(single_run):
     proc, out, _ = single_run
     for key in ("on_time_rate", "operator_margin", "reviewer_utilisation", "orders"):
@@ -143,6 +145,7 @@ def test_single_run_prints_the_kpi_table(single_run):
     assert str(out) in proc.stdout, "stdout should say where the results are"
 
 
+@pytest.mark.slow
 def test_a_sweep_prints_the_paired_comparison_and_where_the_report_is(single_run):
     proc, out, args = single_run
     if not is_multirun(args):
@@ -156,6 +159,7 @@ def test_a_sweep_prints_the_paired_comparison_and_where_the_report_is(single_run
     assert page.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_single_run_writes_the_resolved_config(single_run):
     _, out, args = single_run
     jobs = job_dirs(out, args)
@@ -170,6 +174,7 @@ def test_single_run_writes_the_resolved_config(single_run):
     assert runs == sorted((s, n) for s in ("automation", "orchestration") for n in seeds)
 
 
+@pytest.mark.slow
 def test_single_run_writes_kpis_json_with_every_documented_key(single_run):
     _, out, args = single_run
     for job in job_dirs(out, args):
@@ -192,6 +197,7 @@ def check_kpis_json(out: Path) -> None:
     assert kpis["orders"] > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(TABLES))
 def test_single_run_writes_readable_parquet_tables(single_run, name):
     _, out, args = single_run
@@ -202,6 +208,7 @@ def test_single_run_writes_readable_parquet_tables(single_run, name):
         assert not missing, f"{job}/{name}.parquet lacks columns {missing}"
 
 
+@pytest.mark.slow
 def test_single_run_writes_figures(single_run):
     _, out, args = single_run
     for job in job_dirs(out, args):
@@ -212,6 +219,7 @@ def test_single_run_writes_figures(single_run):
             assert len(data) > 1000 and data.startswith(PNG_MAGIC), f"{png} is not a real PNG"
 
 
+@pytest.mark.slow
 def test_multirun_writes_one_result_folder_per_seed(tmp_path):
     sweep = tmp_path / "sweep"
     args = [*program(readme_command()), "-m", "scenario=smoke", "seed=1,2",

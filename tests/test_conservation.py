@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import compose_cfg
 
 from mptwin.run import prepare
 from sim.model import build
 from sim.results import collect
+from tests.helpers.runs import compose_cfg
 
 STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}
 

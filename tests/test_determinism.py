@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_sim
 
 from sim.metrics import compute_kpis
+from tests.helpers.runs import run_sim
 
 
 @pytest.fixture(scope="module")

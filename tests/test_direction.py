@@ -5,9 +5,9 @@ replications, so noise does not decide the comparison."""
 from __future__ import annotations
 
 import pytest
-from conftest import run_sim
 
 from sim.metrics import compute_kpis
+from tests.helpers.runs import run_sim
 
 SEEDS = (1, 2, 3)
 

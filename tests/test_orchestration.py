@@ -10,7 +10,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import compose_cfg
 
 from mptwin.run import prepare
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
@@ -21,6 +20,7 @@ from strategies.exceptions import AllHuman, AutoRoutine
 from strategies.pricing import CoordinatedPricing, FeedFollowPricing
 from strategies.promise import ContractPromise, LearnedPromise
 from strategies.routing import OptimisedRouting, StaticRouting
+from tests.helpers.runs import compose_cfg
 
 SMOKE_ORCH = ("scenario=smoke", "strategy=orchestration")
 

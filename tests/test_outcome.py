@@ -13,10 +13,10 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-from conftest import run_sim
 
 from mptwin.stats import paired_ci
 from sim.metrics import compute_kpis
+from tests.helpers.runs import run_sim
 
 SEEDS = (1, 2, 3, 4, 5)
 KEYS = ("operator_margin", "on_time_rate", "exceptions_per_1k_orders", "orders", "seller_margin")

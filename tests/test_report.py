@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 from mptwin.report import build_report, main
 from mptwin.report_costs import COST_COLUMNS
 from mptwin.report_load import ReportError, load_sweep
 from mptwin.stats import paired_ci
+from tests.helpers.runs import ROOT
 
 TEST_CONF = ROOT / "tests" / "conf"
 SEEDS = (1, 2, 3)
@@ -47,6 +47,7 @@ def sweep(tmp_path_factory):
     return root, proc
 
 
+@pytest.mark.slow
 def test_the_sweep_prints_the_paired_comparison_and_where_the_report_is(sweep):
     root, proc = sweep
     assert "Paired comparison: automation_undercut - automation" in proc.stdout
@@ -55,6 +56,7 @@ def test_the_sweep_prints_the_paired_comparison_and_where_the_report_is(sweep):
     assert f"Report: {root / 'report' / 'report.html'}" in proc.stdout
 
 
+@pytest.mark.slow
 def test_tables_are_written_as_csv_and_parquet(sweep):
     root, _ = sweep
     for name in TABLES:
@@ -76,6 +78,7 @@ def _kpis_by_arm(root: Path, key: str) -> dict[str, list]:
     return {arm: [v[s] for s in SEEDS] for arm, v in out.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["operator_margin", "on_time_rate", "orders"])
 def test_paired_rows_match_the_runs(sweep, key):
     root, _ = sweep
@@ -88,6 +91,7 @@ def test_paired_rows_match_the_runs(sweep, key):
     assert (row["lo"], row["hi"]) == (pytest.approx(ci.lo), pytest.approx(ci.hi))
 
 
+@pytest.mark.slow
 def test_exception_labour_cost_is_hours_times_the_hourly_rate(sweep):
     root, _ = sweep
     costs = pd.read_parquet(root / "report" / "tables" / "exception_costs.parquet")
@@ -99,6 +103,7 @@ def test_exception_labour_cost_is_hours_times_the_hourly_rate(sweep):
     assert ledger["stockout_at_routing"] == 0.0 and ledger["late_delivery"] >= 0.0
 
 
+@pytest.mark.slow
 def test_the_page_is_self_contained(sweep):
     root, _ = sweep
     page = (root / "report" / "report.html").read_text()
@@ -128,6 +133,7 @@ IMAGE_PROBE = """<script>window.addEventListener("load", () => {
 });</script>"""
 
 
+@pytest.mark.slow
 def test_the_page_renders_in_a_headless_browser(sweep, tmp_path):
     browser = _browser()
     if browser is None:
@@ -154,6 +160,7 @@ def test_the_page_renders_in_a_headless_browser(sweep, tmp_path):
     assert shot.stat().st_size > 50_000, "the screenshot looks blank"
 
 
+@pytest.mark.slow
 def test_the_report_command_rebuilds_the_report(sweep, tmp_path, capsys):
     root, _ = sweep
     out = tmp_path / "again"
@@ -163,6 +170,7 @@ def test_the_report_command_rebuilds_the_report(sweep, tmp_path, capsys):
     assert (out / "tables" / "paired.csv").exists()
 
 
+@pytest.mark.slow
 def test_a_single_arm_folder_gets_means_not_pairs(sweep, tmp_path):
     root, _ = sweep
     report = build_report(root / "smoke" / "automation", out=tmp_path / "one")
@@ -171,6 +179,7 @@ def test_a_single_arm_folder_gets_means_not_pairs(sweep, tmp_path):
     assert 'id="arm-summary"' in report.html.read_text()
 
 
+@pytest.mark.slow
 def test_incomplete_runs_are_left_out_and_listed(sweep, tmp_path):
     root, _ = sweep
     copy = tmp_path / "copy"

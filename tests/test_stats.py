@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import run_sim
 
 from mptwin.stats import (
     mean_ci,
@@ -17,6 +16,7 @@ from mptwin.stats import (
     welch_ci,
 )
 from sim.metrics import compute_kpis
+from tests.helpers.runs import run_sim
 
 # Hand-worked: candidate - baseline = [2, 1, 0, 2, 3]; mean 1.6; squared deviations
 # 0.16 + 0.36 + 2.56 + 0.16 + 1.96 = 5.2; variance 5.2 / 4 = 1.3; sd 1.140175;
@@ -123,6 +123,7 @@ def crn_kpis():
     return base, same, other
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", CRN_KPIS)
 def test_common_random_numbers_give_a_narrower_interval(crn_kpis, key):
     """Same seeds for both arms (paired) against the candidate on other seeds (independent):

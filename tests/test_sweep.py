@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CONF, ROOT, compose_cfg
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from mptwin.report_load import ReportError, load_sweep, scan
 from mptwin.run import prepare
 from mptwin.sweep import STAGING, completed_kpis, staged
+from tests.helpers.runs import CONF, ROOT, compose_cfg
 
 TEST_CONF = ROOT / "tests" / "conf"  # a tests-only second strategy: automation_undercut
 EXPERIMENTS = sorted((CONF / "experiment").glob("*.yaml"))
@@ -97,6 +97,7 @@ def test_peak_season_puts_the_peak_inside_the_baseline_window():
 # --- skip complete jobs ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_rerun_sweep_skips_its_complete_jobs(tmp_path):
     sweep = tmp_path / "sweep"
     first = mptwin("-m", *QUIET, NO_REPORT, "seed=1,2", f"hydra.sweep.dir={sweep}")
@@ -112,6 +113,7 @@ def test_a_rerun_sweep_skips_its_complete_jobs(tmp_path):
         assert (after[key] / "kpis.json").stat().st_mtime_ns == stamp, f"{key} was rerun"
 
 
+@pytest.mark.slow
 def test_a_changed_config_is_not_skipped(tmp_path):
     out = tmp_path / "job"
     cfg = compose_cfg("scenario=smoke", "figures=false", "progress=false")
@@ -146,6 +148,7 @@ DIE_WHILE_WRITING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_job_killed_mid_write_leaves_no_result_the_report_reads(tmp_path):
     sweep = tmp_path / "sweep"
     job = sweep / "job"
@@ -188,6 +191,7 @@ FAIL_ON_SEED_2 = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_failing_job_does_not_lose_the_other_jobs(tmp_path):
     sweep = tmp_path / "sweep"
     proc = subprocess.run([sys.executable, "-c", FAIL_ON_SEED_2, "-m", *QUIET, "seed=1,2,3",
@@ -200,6 +204,7 @@ def test_a_failing_job_does_not_lose_the_other_jobs(tmp_path):
     assert len(load_sweep(sweep).runs) == 2
 
 
+@pytest.mark.slow
 def test_a_failing_job_leaves_no_staging(tmp_path):
     with pytest.raises(RuntimeError, match="boom"), staged(tmp_path / "job") as stage:
         (stage / "orders.parquet").write_bytes(b"half")
@@ -221,6 +226,7 @@ def _frames(job: Path) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(job / f"{name}.parquet") for name in TABLES}
 
 
+@pytest.mark.slow
 def test_joblib_and_basic_launchers_give_identical_results(tmp_path):
     two = ("experiment=compare_strategies", "strategy=automation,automation_undercut",
            f"hydra.searchpath=[file://{TEST_CONF}]", "seed=1,2")  # fmt: skip
@@ -240,6 +246,7 @@ def test_joblib_and_basic_launchers_give_identical_results(tmp_path):
             pd.testing.assert_frame_equal(frame, _frames(joblib)[name], obj=f"{key}/{name}")
 
 
+@pytest.mark.slow
 def test_submitit_local_runs_a_two_job_sweep(tmp_path):
     sweep = tmp_path / "sweep"
     proc = mptwin("-m", *QUIET, "seed=1,2", "hydra/launcher=submitit_local",

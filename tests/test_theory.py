@@ -38,9 +38,9 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-from conftest import compose_cfg, run_sim
 
 from sim.metrics import compute_kpis
+from tests.helpers.runs import compose_cfg, run_sim
 
 HEADCOUNT = 3  # c
 HANDLING_MEAN_H = 1.0  # 1 / mu
@@ -195,6 +195,7 @@ def test_erlang_c_known_values():
 # --- the model against it ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_only_payment_holds_reach_the_queue(queue):
     exc = queue["exc"]
     types = sorted(str(t) for t in exc["type"].dropna().unique())
@@ -208,6 +209,7 @@ def test_only_payment_holds_reach_the_queue(queue):
     assert (queue["wait"] >= 0).all()
 
 
+@pytest.mark.slow
 def test_holds_are_a_poisson_stream_at_the_design_rate(queue):
     raised, lam, hours = queue["raised"], queue["lam"], queue["hours"]
     n = len(raised)
@@ -225,6 +227,7 @@ def test_holds_are_a_poisson_stream_at_the_design_rate(queue):
     )
 
 
+@pytest.mark.slow
 def test_mean_wait_in_queue_matches_erlang_c(queue):
     lam, mu, wait, info = queue["lam"], queue["mu"], queue["wait"], queue["info"]
     rho = lam / (HEADCOUNT * mu)
@@ -242,6 +245,7 @@ def test_mean_wait_in_queue_matches_erlang_c(queue):
     assert se / theory <= WQ_REL_TOL / 2, "run too noisy for the stated tolerance: " + msg
 
 
+@pytest.mark.slow
 def test_probability_of_waiting_matches_erlang_c(queue):
     lam, mu, wait, info = queue["lam"], queue["mu"], queue["wait"], queue["info"]
     theory = erlang_c(HEADCOUNT, lam / mu)
@@ -256,6 +260,7 @@ def test_probability_of_waiting_matches_erlang_c(queue):
     assert se <= P_WAIT_ABS_TOL / 2, "run too noisy for the stated tolerance: " + msg
 
 
+@pytest.mark.slow
 def test_reviewer_utilisation_is_offered_load_per_server(queue):
     lam, mu = queue["lam"], queue["mu"]
     theory = lam / (HEADCOUNT * mu)

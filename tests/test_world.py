@@ -7,12 +7,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import compose_cfg
 from omegaconf import OmegaConf
 
 from scenarios.synthetic import build_world
 from sim.metrics import compute_kpis
 from sim.world import World
+from tests.helpers.runs import compose_cfg
 
 
 def scenario_config(*overrides: str):

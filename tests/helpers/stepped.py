@@ -6,13 +6,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from conftest import compose_cfg
-
 from mptwin.run import prepare
 from sim.entities import CANCELLED, HELD, PLACED, ROUTING
 from sim.model import build
 from sim.results import RunResult, collect
 from sim.state import State
+from tests.helpers.runs import compose_cfg
 
 UNROUTED = (PLACED, HELD, ROUTING)  # the order holds a reservation but no physical unit yet
 MAX_VIOLATIONS = 10

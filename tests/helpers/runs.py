@@ -1,0 +1,30 @@
+"""Compose configs with Hydra's compose API, as `mptwin` would, and run small scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+from mptwin.config import register
+from mptwin.run import prepare
+from sim.model import simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "conf"
+OLIST = ROOT.parent / "shared" / "data" / "olist-sample"
+
+register()
+
+
+def compose_cfg(*overrides: str):
+    """The config `mptwin` would run with these command-line overrides."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def run_sim(*overrides: str):
+    """Compose, build and simulate; returns the RunResult (tables + info)."""
+    cfg = compose_cfg(*overrides)
+    world, strategy = prepare(cfg)
+    return simulate(world, strategy, int(cfg.seed))

@@ -17,11 +17,11 @@ import numpy as np
 import simpy
 from hydra import compose, initialize_config_dir
 
+from mptwin.analysis.metrics import compute_kpis
+from mptwin.analysis.records import collect
 from mptwin.config import register
 from mptwin.run import prepare
-from sim.metrics import compute_kpis
-from sim.model import build, quiet_gc
-from sim.results import collect
+from sim.model import build, quiet_gc, run
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
@@ -58,10 +58,10 @@ def bench_scenario(overrides: list[str]) -> dict:
     world, strategy = prepare(cfg)
     t1 = time.perf_counter()
     state = build(world, strategy, int(cfg.seed))
-    with quiet_gc():  # as sim.model.simulate does
-        state.env.run(until=world.end_h)
+    with quiet_gc():  # as mptwin.run.simulate does
+        run(state)
         t2 = time.perf_counter()
-        result = collect(state, int(cfg.seed))
+        result = collect(state)
         t3 = time.perf_counter()
     compute_kpis(result.tables, result.info)
     t4 = time.perf_counter()

@@ -31,7 +31,7 @@ from ortools.linear_solver import pywraplp
 import strategies.routing as routing_module
 from mptwin.config import register
 from mptwin.run import prepare
-from sim.model import build, quiet_gc
+from sim.model import build, quiet_gc, run
 from strategies import solver
 from strategies.solver import AssignmentProblem, feasible, greedy_assignment, objective
 
@@ -186,7 +186,7 @@ def run_strategy(scenario: str, strategy_name: str, seed: int) -> dict:
         t0 = time.perf_counter()
         state = build(world, strategy, seed)
         with quiet_gc():
-            state.env.run(until=world.end_h)
+            run(state)
         loop_s = time.perf_counter() - t0
     finally:
         routing_module.solve_assignment = original_solve

@@ -11,14 +11,14 @@ from hydra.errors import InstantiationException
 from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from mptwin.analysis.figures import write_figures
+from mptwin.analysis.metrics import compute_kpis, kpi_table
+from mptwin.analysis.records import RunResult, collect, write_tables
 from mptwin.config import check_known_keys
 from mptwin.progress import Progress
 from mptwin.sweep import completed_kpis, staged
 from sim.decisions import Strategy
-from sim.figures import write_figures
-from sim.metrics import compute_kpis, kpi_table
-from sim.model import simulate
-from sim.results import RunResult, write_tables
+from sim.model import build, quiet_gc, run
 from sim.validate import ConfigError, check_ranges
 
 log = logging.getLogger("mptwin")
@@ -46,6 +46,13 @@ def prepare(cfg: DictConfig):
     world = get_method(WORLD_BUILDER)(app.scenario)
     strategy = build_strategy(cfg.strategy)
     return world, strategy
+
+
+def simulate(world, strategy: Strategy, seed: int, progress=None) -> RunResult:
+    """One replication, start to end: its result tables and run facts."""
+    state = build(world, strategy, seed, progress)
+    with quiet_gc():  # the tables are built from the records inside it too
+        return collect(run(state))
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:

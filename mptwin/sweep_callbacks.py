@@ -25,8 +25,8 @@ class SweepReport(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         if not self.enabled:
             return
-        from mptwin.report import build_report  # lazy: plain runs never pay for the import
-        from mptwin.report_load import ReportError
+        from mptwin.report.build import build_report  # lazy: plain runs never pay for the import
+        from mptwin.report.load import ReportError
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         try:

@@ -29,11 +29,10 @@ from pathlib import Path
 import pandas as pd
 from hydra import compose, initialize_config_dir
 
+from mptwin.analysis.metrics import compute_kpis
 from mptwin.config import register
-from mptwin.run import prepare
+from mptwin.run import prepare, simulate
 from mptwin.stats import paired_ci
-from sim.metrics import compute_kpis
-from sim.model import simulate
 
 SCENARIO = "smoke"
 SEEDS = [1, 2, 3]

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
+from mptwin.analysis.metrics import compute_kpis, kpi_table
 from mptwin.config import register
-from mptwin.run import prepare
-from sim.metrics import compute_kpis, kpi_table
-from sim.model import simulate
+from mptwin.run import prepare, simulate
 
 ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
 register()

@@ -27,12 +27,11 @@ from pathlib import Path
 import pandas as pd
 from hydra import compose, initialize_config_dir
 
+from mptwin.analysis.metrics import compute_kpis
 from mptwin.config import register
-from mptwin.report_kpis import format_diff, format_interval, format_value
-from mptwin.run import prepare
+from mptwin.report.kpis import format_diff, format_interval, format_value
+from mptwin.run import prepare, simulate
 from mptwin.stats import paired_ci, replications_needed
-from sim.metrics import compute_kpis
-from sim.model import simulate
 
 ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
 SCENARIO = "smoke"

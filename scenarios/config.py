@@ -11,7 +11,7 @@ from datetime import date
 
 from omegaconf import MISSING
 
-from sim.tables import EXCEPTION_TYPES
+from sim.entities import EXCEPTION_TYPES
 from sim.validate import ConfigError, between, nonneg, positive, unit
 
 

@@ -3,6 +3,8 @@ states an order can end in."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 NAN = float("nan")
 
 # Order statuses. Terminal: delivered, returned, cancelled, lost. Anything else is in flight.
@@ -73,6 +75,30 @@ class OrderDraw:
         self.return_after_u = return_after_u  # where in the return window a return comes
         self.fraud = fraud  # hidden truth
         self.fraud_score = fraud_score  # the payment provider's risk signal
+
+
+class ExceptionType(StrEnum):
+    """Every irregularity the world raises. KPIs report a count for each, so the key set of
+    kpis.json is the same in every run."""
+
+    PAYMENT_HELD = "payment_held"  # the payment provider's risk score held the order
+    STOCKOUT_AT_ROUTING = "stockout_at_routing"  # no unit at the warehouse routing chose
+    UNROUTABLE = "unroutable"  # no carrier serves the region, or the policy escalated
+    STOCK_DISCREPANCY = "stock_discrepancy"  # the recorded unit is not on the shelf
+    LATE_DELIVERY = "late_delivery"  # the promise passed before delivery
+    PARCEL_LOST = "parcel_lost"  # a parcel silent well past its promise
+    RETURN_REQUEST = "return_request"  # a customer sends the item back
+    PRICE_BELOW_COST = "price_below_cost"  # a proposed price under the operator's floor
+
+
+EXCEPTION_TYPES = tuple(t.value for t in ExceptionType)
+
+
+class Handler(StrEnum):
+    """Who resolves an exception: a person on the review team, or the system at once."""
+
+    HUMAN = "human"
+    AUTO = "auto"
 
 
 class ExceptionRecord:

@@ -1,5 +1,6 @@
-"""Runs one replication: wires the processes of the world to a strategy and a seed, runs the
-SimPy environment to the end of the scenario, and returns the result tables."""
+"""Runs one replication: wires the processes of the world to a strategy and a seed, and runs the
+SimPy environment to the end of the scenario. The finished state holds the run's records;
+turning them into tables is analysis (`mptwin.analysis.records`), not the world's business."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from sim.decisions import Strategy
 from sim.processes.customer_arrivals import customer_arrivals
 from sim.processes.fulfil_order import route_orders
 from sim.processes.pick_and_pack import pick_and_pack
-from sim.processes.record_day import record_days
+from sim.processes.record_day import close_last_day, record_days
 from sim.processes.reprice_offers import reprice_offers
 from sim.processes.review_exception import start_team
 from sim.processes.settle_payouts import settle_payouts
 from sim.processes.watch_promises import watch_promises
-from sim.results import RunResult, collect
 from sim.state import State
 from sim.streams import Streams
 from sim.world import World
@@ -43,14 +43,11 @@ def build(world: World, strategy: Strategy, seed: int, progress: Progress | None
     return state
 
 
-def simulate(
-    world: World, strategy: Strategy, seed: int, progress: Progress | None = None
-) -> RunResult:
-    """One replication, start to end: the tables and run facts."""
-    state = build(world, strategy, seed, progress)
-    with quiet_gc():
-        state.env.run(until=world.end_h)
-        return collect(state, seed)
+def run(state: State) -> State:
+    """Run a built world to the scenario's end and close its last day."""
+    state.env.run(until=state.world.end_h)
+    close_last_day(state)
+    return state
 
 
 @contextmanager

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.metrics import compute_kpis, window_money
-from sim.tables import ACCOUNTS
+from mptwin.analysis.metrics import compute_kpis, window_money
+from sim.ledger import ACCOUNTS
 
 REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
 

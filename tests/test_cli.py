@@ -21,15 +21,15 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from sim.tables import (
+from mptwin.analysis.tables import (
     DAILY_COLUMNS,
     EXCEPTION_COLUMNS,
-    EXCEPTION_TYPES,
     MONEY_COLUMNS,
     ORDER_COLUMNS,
     SHIFT_COLUMNS,
     SHIPMENT_COLUMNS,
 )
+from sim.entities import EXCEPTION_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mptwin.analysis.records import collect
 from mptwin.run import prepare
-from sim.model import build
-from sim.results import collect
+from sim.model import build, run
 from tests.helpers.runs import compose_cfg
 
 STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}
@@ -121,8 +121,7 @@ def test_lost_parcels_are_always_declared(stepped, overrides):
         cfg = compose_cfg("scenario=smoke", "seed=1", *overrides)
         world, strategy = prepare(cfg)
         state = build(world, strategy, 1)
-        state.env.run(until=world.end_h)
-        result = collect(state, 1)
+        result = collect(run(state))
     else:
         state, result = stepped.state, stepped.result
     lost_after = state.world.risk.lost_detect_h

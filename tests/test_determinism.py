@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.metrics import compute_kpis
+from mptwin.analysis.metrics import compute_kpis
 from tests.helpers.runs import run_sim
 
 

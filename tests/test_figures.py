@@ -1,4 +1,4 @@
-"""Tests for sim.figures: every PNG is written, for a tiny run and for runs with nothing in
+"""Tests for mptwin.analysis.figures: every PNG is written, for a tiny run and for runs with nothing in
 them, and no matplotlib figure is left open."""
 
 import math
@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from sim.figures import FIGURES, backlog_series, operator_flows, write_figures
-from sim.tables import (
+from mptwin.analysis.figures import FIGURES, backlog_series, operator_flows, write_figures
+from mptwin.analysis.tables import (
     DAILY_COLUMNS,
     EXCEPTION_COLUMNS,
     MONEY_COLUMNS,

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.run import prepare
+from mptwin.run import prepare, simulate
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.events import STOCK_CHANGED
 from sim.market_view import MarketView
-from sim.model import build, simulate
+from sim.model import build
 from strategies.exceptions import AllHuman, AutoRoutine
 from strategies.pricing import CoordinatedPricing, FeedFollowPricing
 from strategies.promise import ContractPromise, LearnedPromise

@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from mptwin.analysis.metrics import compute_kpis
 from mptwin.stats import paired_ci
-from sim.metrics import compute_kpis
 from tests.helpers.runs import run_sim
 
 SEEDS = (1, 2, 3, 4, 5)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mptwin.report import build_report, main
-from mptwin.report_costs import COST_COLUMNS
-from mptwin.report_load import ReportError, load_sweep
+from mptwin.report.build import build_report, main
+from mptwin.report.costs import COST_COLUMNS
+from mptwin.report.load import ReportError, load_sweep
 from mptwin.stats import paired_ci
 from tests.helpers.runs import ROOT
 
@@ -196,7 +196,7 @@ def test_a_folder_with_no_complete_runs_is_a_clear_error(tmp_path):
     (tmp_path / "job" / ".hydra").mkdir(parents=True)
     with pytest.raises(ReportError, match=r"no complete runs under .*1 incomplete"):
         load_sweep(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "mptwin.report", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "mptwin.report.build", str(tmp_path)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
     assert proc.returncode == 2
     assert "mptwin-report: error: no complete runs" in proc.stderr

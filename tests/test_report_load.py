@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mptwin.report_load import (
+from mptwin.report.load import (
     choose_baseline,
     load_sweep,
     lookup,
     override_keys,
 )
-from mptwin.report_tables import paired
+from mptwin.report.tables import paired
 
 
 def make_run(root: Path, name: str, seed: int, strategy: str, headcount: int, margin: float,

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from mptwin.analysis.metrics import compute_kpis
 from mptwin.stats import (
     mean_ci,
     paired_ci,
@@ -15,7 +16,6 @@ from mptwin.stats import (
     t_quantile,
     welch_ci,
 )
-from sim.metrics import compute_kpis
 from tests.helpers.runs import run_sim
 
 # Hand-worked: candidate - baseline = [2, 1, 0, 2, 3]; mean 1.6; squared deviations

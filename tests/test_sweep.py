@@ -18,7 +18,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from mptwin.report_load import ReportError, load_sweep, scan
+from mptwin.report.load import ReportError, load_sweep, scan
 from mptwin.run import prepare
 from mptwin.sweep import STAGING, completed_kpis, staged
 from tests.helpers.runs import CONF, ROOT, compose_cfg

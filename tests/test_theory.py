@@ -39,7 +39,7 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from sim.metrics import compute_kpis
+from mptwin.analysis.metrics import compute_kpis
 from tests.helpers.runs import compose_cfg, run_sim
 
 HEADCOUNT = 3  # c

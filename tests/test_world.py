@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
+from mptwin.analysis.metrics import compute_kpis
 from scenarios.synthetic import build_world
-from sim.metrics import compute_kpis
 from sim.world import World
 from tests.helpers.runs import compose_cfg
 

@@ -33,3 +33,10 @@ def close_day(state: State, day: int) -> None:
     row["offers_out_of_stock"] = sum(1 for a in state.available if a <= 0)
     state.daily_rows.append(row)
     state.day = DayCounters()
+
+
+def close_last_day(state: State) -> None:
+    """At the end of the run: SimPy stops before the last midnight's tick, so close that day."""
+    w = state.world
+    if state.env.now >= w.end_h and len(state.daily_rows) < round(w.end_h / HOURS_PER_DAY):
+        close_day(state, len(state.daily_rows))

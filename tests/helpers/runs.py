@@ -7,8 +7,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 
 from mptwin.config import register
-from mptwin.run import prepare
-from sim.model import simulate
+from mptwin.run import prepare, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "conf"

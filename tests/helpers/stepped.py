@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mptwin.analysis.records import RunResult, collect
 from mptwin.run import prepare
 from sim.entities import CANCELLED, HELD, PLACED, ROUTING
 from sim.model import build
-from sim.results import RunResult, collect
+from sim.processes.record_day import close_last_day
 from sim.state import State
 from tests.helpers.runs import compose_cfg
 
@@ -70,4 +71,5 @@ def stepped_smoke_run() -> SteppedRun:
             _check_stock(state, state.env.now, pending, violations)
         steps += 1
     assert state.env.now == world.end_h
-    return SteppedRun(state, collect(state, int(cfg.seed)), violations, steps)
+    close_last_day(state)
+    return SteppedRun(state, collect(state), violations, steps)

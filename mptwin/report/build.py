@@ -22,11 +22,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from mptwin.report_figures import figure_makers, headline
-from mptwin.report_html import page
-from mptwin.report_kpis import format_diff, format_interval, format_range, format_value
-from mptwin.report_load import ReportError, Sweep, load_sweep
-from mptwin.report_tables import details, long_kpis, paired, summary, write_table
+from mptwin.report.figures import figure_makers, headline
+from mptwin.report.html import page
+from mptwin.report.kpis import format_diff, format_interval, format_range, format_value
+from mptwin.report.load import ReportError, Sweep, load_sweep
+from mptwin.report.tables import details, long_kpis, paired, summary, write_table
 from mptwin.stats import DEFAULT_LEVEL
 
 DEFAULT_TARGET = 0.01  # replications for a half-width of 1% of the baseline mean

@@ -1,5 +1,5 @@
 """The result tables of a run: their columns and meaning, the contract between the model,
-`sim.metrics` and every report.
+`mptwin.analysis.metrics` and every report.
 
 A run produces these tables (pandas DataFrames at the end of the run, Parquet on disk). Times
 are simulation hours since the run's calendar start; a missing time is NaN; a missing index
@@ -55,18 +55,10 @@ SHIPMENT_COLUMNS = {
     "carrier_cost": "float64",
 }
 
-# Every exception type the world raises. KPIs report a count for each, so the key set of
-# kpis.json is the same in every run.
-EXCEPTION_TYPES = (
-    "payment_held", "stockout_at_routing", "unroutable", "stock_discrepancy",
-    "late_delivery", "parcel_lost", "return_request", "price_below_cost",
-)  # fmt: skip
-
 # exceptions: one row per exception raised, resolved or not.
 EXCEPTION_COLUMNS = {
     "exc_id": "int64",
-    "type": "string",  # payment_held | stockout_at_routing | unroutable | stock_discrepancy |
-    #                    late_delivery | parcel_lost | return_request | price_below_cost
+    "type": "string",  # one of sim.entities.ExceptionType
     "cause": "string",
     "order_id": "int64",  # -1 when not about an order
     "offer": "int64",  # -1 when not about an offer
@@ -74,7 +66,7 @@ EXCEPTION_COLUMNS = {
     "raised_h": "float64",
     "deadline_h": "float64",
     "priority": "int64",  # lower is more urgent
-    "handler": "string",  # human | auto
+    "handler": "string",  # sim.entities.Handler: human | auto
     "started_h": "float64",  # a reviewer picked it up (NaN if never)
     "resolved_h": "float64",  # NaN if still open at run end
     "reviewer": "int64",
@@ -89,14 +81,11 @@ MONEY_COLUMNS = {
     "t_h": "float64",
     "order_id": "int64",
     "seller": "int64",
-    "debit": "string",  # account the money goes to
+    "debit": "string",  # account the money goes to (sim.ledger.ACCOUNTS)
     "credit": "string",  # account the money comes from
     "amount": "float64",
     "kind": "string",
 }
-ACCOUNTS = (
-    "customers", "escrow", "operator", "sellers", "carriers", "suppliers", "reviewers", "platform",
-)  # fmt: skip
 
 # shifts: one row per reviewer shift block (a day's shift for the whole team).
 SHIFT_COLUMNS = {

@@ -13,8 +13,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim import tables as schema
-from sim.tables import EXCEPTION_TYPES, RunInfo
+from mptwin.analysis import tables as schema
+from mptwin.analysis.tables import RunInfo
+from sim.entities import EXCEPTION_TYPES
 
 TABLE_COLUMNS = {
     "orders": schema.ORDER_COLUMNS,

@@ -18,9 +18,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mptwin.report_kpis import HEADLINE, is_rate
-from mptwin.report_load import Sweep, level_sort_key
-from mptwin.report_tables import Details
+from mptwin.report.kpis import HEADLINE, is_rate
+from mptwin.report.load import Sweep, level_sort_key
+from mptwin.report.tables import Details
 
 if "matplotlib.pyplot" not in sys.modules:  # headless unless a live session chose otherwise
     matplotlib.use("Agg")

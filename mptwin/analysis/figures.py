@@ -2,7 +2,7 @@
 backlog, click-to-door times, exceptions by type and the operator's margin waterfall.
 
 `write_figures` is the entry point. Window-only figures use the same window and money
-attribution as `sim.metrics`; time-series figures shade the measurement window. An empty table
+attribution as `mptwin.analysis.metrics`; time-series figures shade the measurement window. An empty table
 gives an empty axes saying "no data", never an error.
 """
 
@@ -18,8 +18,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.metrics import in_window, matches, numeric, table, window_money
-from sim.tables import RunInfo
+from mptwin.analysis.metrics import in_window, matches, numeric, table, window_money
+from mptwin.analysis.tables import RunInfo
 
 if "matplotlib.pyplot" not in sys.modules:  # headless by default; never hijack a live session
     matplotlib.use("Agg")

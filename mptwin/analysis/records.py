@@ -8,10 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.entities import TERMINAL
-from sim.processes.record_day import close_day
-from sim.state import State
-from sim.tables import (
+from mptwin.analysis.tables import (
     DAILY_COLUMNS,
     EXCEPTION_COLUMNS,
     MONEY_COLUMNS,
@@ -20,6 +17,8 @@ from sim.tables import (
     SHIPMENT_COLUMNS,
     RunInfo,
 )
+from sim.entities import TERMINAL
+from sim.state import State
 
 
 @dataclass
@@ -61,10 +60,9 @@ def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
     return _frame(cols, SHIPMENT_COLUMNS)
 
 
-def collect(state: State, seed: int) -> RunResult:
-    w = state.world
-    if state.env.now >= w.end_h and len(state.daily_rows) < round(w.end_h / 24.0):
-        close_day(state, len(state.daily_rows))  # SimPy stops before the last midnight's tick
+def collect(state: State) -> RunResult:
+    """The result tables of a finished run (see `sim.model.run`), and its run facts."""
+    w, seed = state.world, state.streams.seed
     orders = orders_table(state)
     tables = {
         "orders": orders,

@@ -3,7 +3,7 @@ print a value or a difference of one."""
 
 from __future__ import annotations
 
-from sim.metrics import MONEY_KEYS, format_kpi
+from mptwin.analysis.metrics import MONEY_KEYS, format_kpi
 
 # The KPIs a strategist reads first: the terminal table, the figures and the top of the page.
 HEADLINE = (

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from mptwin import report_costs
-from mptwin.report_figures import headline
-from mptwin.report_kpis import format_diff, format_interval, format_range, format_value
-from mptwin.report_load import Sweep
+from mptwin.report import costs as report_costs
+from mptwin.report.figures import headline
+from mptwin.report.kpis import format_diff, format_interval, format_range, format_value
+from mptwin.report.load import Sweep
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics import in_window, matches, numeric
-from sim.tables import EXCEPTION_TYPES, RunInfo
+from mptwin.analysis.metrics import in_window, matches, numeric
+from mptwin.analysis.tables import RunInfo
+from sim.entities import EXCEPTION_TYPES
 
 DEFINITION = """\
 For the exceptions of one type raised in the measurement window:

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mptwin.report_costs import exception_costs
-from mptwin.report_kpis import direction, verdict
-from mptwin.report_load import Sweep, lookup
+from mptwin.analysis.metrics import in_window, numeric
+from mptwin.analysis.tables import RunInfo
+from mptwin.report.costs import exception_costs
+from mptwin.report.kpis import direction, verdict
+from mptwin.report.load import Sweep, lookup
 from mptwin.stats import mean_ci, paired_ci, replications_needed
-from sim.metrics import in_window, numeric
-from sim.tables import RunInfo
 
 ID_COLUMNS = ["run", "group", "arm", "seed"]
 QUANTILES = tuple(range(1, 100))

@@ -7,43 +7,30 @@ import logging
 import time
 from pathlib import Path
 
-from hydra.errors import InstantiationException
-from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from mptwin.analysis.figures import write_figures
 from mptwin.analysis.metrics import compute_kpis, kpi_table
 from mptwin.analysis.records import RunResult, collect, write_tables
 from mptwin.config import check_known_keys
+from mptwin.policies import build_strategy
 from mptwin.progress import Progress
 from mptwin.sweep import completed_kpis, staged
+from scenarios.synthetic import build_world
 from sim.decisions import Strategy
 from sim.model import build, quiet_gc, run
-from sim.validate import ConfigError, check_ranges
+from sim.validate import check_config
 
 log = logging.getLogger("mptwin")
-POLICIES = ("routing", "promise", "pricing", "exceptions")
-WORLD_BUILDER = "scenarios.synthetic.build_world"
-
-
-def build_strategy(cfg: DictConfig) -> Strategy:
-    """Instantiate each policy of the bundle; a bad key or value names the policy."""
-    parts = {}
-    for key in POLICIES:
-        try:
-            parts[key] = instantiate(cfg[key], _convert_="all")
-        except InstantiationException as e:
-            cause = e.__cause__ or e
-            raise ConfigError(f"strategy.{key}: {cause}") from None
-    return Strategy(cfg.name, **parts, uses_platform=bool(cfg.uses_platform))
 
 
 def prepare(cfg: DictConfig):
-    """Everything that can fail on bad input, before any simulation runs."""
+    """Everything that can fail on bad input, before any simulation runs: unknown keys, every
+    value and rule of the scenario (checked once, here), then each policy of the strategy."""
     check_known_keys(cfg)
     app = OmegaConf.to_object(cfg)
-    check_ranges(app, "")
-    world = get_method(WORLD_BUILDER)(app.scenario)
+    check_config(app, "")
+    world = build_world(app.scenario)
     strategy = build_strategy(cfg.strategy)
     return world, strategy
 

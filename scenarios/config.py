@@ -1,7 +1,7 @@
 """Typed schema of a scenario config (Hydra structured config): what a scenario YAML may say.
 
-Hydra rejects unknown keys and wrong types against these dataclasses; `sim.validate` checks
-ranges (field metadata) and `check_scenario` below checks what spans several fields.
+Hydra rejects unknown keys and wrong types against these dataclasses; `sim.validate.check_config`
+checks ranges (field metadata) and each dataclass's `check_rules`: what spans several fields.
 """
 
 from __future__ import annotations
@@ -34,6 +34,15 @@ class DemandConfig:
     delivery_sensitivity: float = field(default=0.08, metadata=nonneg)  # utility per promised day
     zipf_exponent: float = field(default=0.9, metadata=nonneg)
 
+    def check_rules(self, path: str) -> None:
+        for key, n in (("hour_profile", 24), ("weekday_profile", 7)):
+            values = getattr(self, key)
+            _length(values, n, f"{path}.{key}")
+            if min(values) < 0 or sum(values) <= 0:
+                raise ConfigError(f"{path}.{key} needs non-negative weights, not all zero")
+        for i, d in enumerate(self.promo_dates):
+            _iso_date(d, f"{path}.promo_dates[{i}]")
+
 
 @dataclass
 class CategoryConfig:
@@ -53,6 +62,14 @@ class CatalogueConfig:
     stock_cover_days: float = field(default=21.0, metadata=positive)
     safety_days: float = field(default=3.0, metadata=nonneg)
     order_cover_days: float = field(default=14.0, metadata=positive)
+
+    def check_rules(self, path: str) -> None:
+        _nonempty(self.categories, f"{path}.categories", "SKUs need a category")
+        p = self.offers_per_sku
+        if not p or min(p) < 0 or sum(p) <= 0:
+            raise ConfigError(
+                f"{path}.offers_per_sku needs non-negative probabilities, not all zero"
+            )
 
 
 @dataclass
@@ -77,6 +94,9 @@ class WarehousesConfig:
     cutoff_hour: int = field(default=17, metadata=between(0, 23))
     weekend_factor: float = field(default=0.5, metadata=nonneg)
     discrepancy_rate: float = field(default=0.01, metadata=unit)
+
+    def check_rules(self, path: str) -> None:
+        _shift(self.shift_start, self.shift_end, path)
 
 
 @dataclass
@@ -132,6 +152,17 @@ class ReviewersConfig:
     fraud_detection: float = field(default=0.9, metadata=unit)
     false_rejection: float = field(default=0.05, metadata=unit)
 
+    def check_rules(self, path: str) -> None:
+        _shift(self.shift_start, self.shift_end, path)
+        unknown = set(self.handling_mean_h) - set(EXCEPTION_TYPES)
+        if unknown:
+            raise ConfigError(f"{path}.handling_mean_h has unknown exception types {sorted(unknown)}; "
+                              f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+        for t in EXCEPTION_TYPES:
+            v = self.handling_mean_h.get(t)
+            if v is None or v <= 0:
+                raise ConfigError(f"{path}.handling_mean_h.{t} must be > 0, got {v}")
+
 
 @dataclass
 class MoneyConfig:
@@ -179,57 +210,25 @@ class ScenarioConfig:
     disruptions: list[DisruptionConfig] = field(default_factory=list)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
 
-
-def check_scenario(s: ScenarioConfig, path: str = "scenario") -> None:
-    """Rules that span fields; raises ConfigError naming the key."""
-    _nonempty(s.sellers, f"{path}.sellers", "a marketplace needs at least one seller profile")
-    _nonempty(s.carriers, f"{path}.carriers", "orders need at least one carrier")
-    _nonempty(s.catalogue.categories, f"{path}.catalogue.categories", "SKUs need a category")
-    _length(s.demand.hour_profile, 24, f"{path}.demand.hour_profile")
-    _length(s.demand.weekday_profile, 7, f"{path}.demand.weekday_profile")
-    if min(s.demand.hour_profile) < 0 or sum(s.demand.hour_profile) <= 0:
-        raise ConfigError(f"{path}.demand.hour_profile needs non-negative weights, not all zero")
-    if min(s.demand.weekday_profile) < 0 or sum(s.demand.weekday_profile) <= 0:
-        raise ConfigError(f"{path}.demand.weekday_profile needs non-negative weights, not all zero")
-    if (
-        not s.catalogue.offers_per_sku
-        or min(s.catalogue.offers_per_sku) < 0
-        or sum(s.catalogue.offers_per_sku) <= 0
-    ):
-        raise ConfigError(
-            f"{path}.catalogue.offers_per_sku needs non-negative probabilities, not all zero"
+    def check_rules(self, path: str) -> None:
+        """Rules that span the scenario's parts; raises ConfigError naming the key."""
+        _iso_date(self.start_date, f"{path}.start_date")
+        _nonempty(
+            self.sellers, f"{path}.sellers", "a marketplace needs at least one seller profile"
         )
-    if len(s.catalogue.offers_per_sku) > sum(p.count for p in s.sellers):
-        raise ConfigError(
-            f"{path}.catalogue.offers_per_sku allows more offers per SKU than there are sellers"
-        )
-    if sum(c.share for c in s.carriers) <= 0:
-        raise ConfigError(f"{path}.carriers: at least one carrier needs a share > 0")
-    for key, (a, b) in {"warehouses": (s.warehouses.shift_start, s.warehouses.shift_end),
-                        "reviewers": (s.reviewers.shift_start, s.reviewers.shift_end)}.items():  # fmt: skip
-        if a >= b:
-            raise ConfigError(f"{path}.{key}.shift_start ({a}) must be before shift_end ({b})")
-    unknown = set(s.reviewers.handling_mean_h) - set(EXCEPTION_TYPES)
-    if unknown:
-        raise ConfigError(f"{path}.reviewers.handling_mean_h has unknown exception types {sorted(unknown)}; "
-                          f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
-    for t in EXCEPTION_TYPES:
-        v = s.reviewers.handling_mean_h.get(t)
-        if v is None or v <= 0:
-            raise ConfigError(f"{path}.reviewers.handling_mean_h.{t} must be > 0, got {v}")
-    for i, d in enumerate(s.disruptions):
-        if d.carrier >= len(s.carriers):
-            raise ConfigError(f"{path}.disruptions[{i}].carrier is {d.carrier}, but there are "
-                              f"{len(s.carriers)} carriers (0..{len(s.carriers) - 1})")  # fmt: skip
-        bad = [r for r in d.regions if not 0 <= r < s.regions.count]
-        if bad:
-            raise ConfigError(f"{path}.disruptions[{i}].regions has unknown regions {bad}")
-    for i, d in enumerate([s.start_date, *s.demand.promo_dates]):
-        key = f"{path}.start_date" if i == 0 else f"{path}.demand.promo_dates[{i - 1}]"
-        try:
-            date.fromisoformat(d)
-        except ValueError:
-            raise ConfigError(f"{key} must be an ISO date like 2026-01-05, got {d!r}") from None
+        _nonempty(self.carriers, f"{path}.carriers", "orders need at least one carrier")
+        if len(self.catalogue.offers_per_sku) > sum(p.count for p in self.sellers):
+            raise ConfigError(f"{path}.catalogue.offers_per_sku allows more offers per SKU than "
+                              "there are sellers")  # fmt: skip
+        if sum(c.share for c in self.carriers) <= 0:
+            raise ConfigError(f"{path}.carriers: at least one carrier needs a share > 0")
+        for i, d in enumerate(self.disruptions):
+            if d.carrier >= len(self.carriers):
+                raise ConfigError(f"{path}.disruptions[{i}].carrier is {d.carrier}, but there are "
+                                  f"{len(self.carriers)} carriers (0..{len(self.carriers) - 1})")  # fmt: skip
+            bad = [r for r in d.regions if not 0 <= r < self.regions.count]
+            if bad:
+                raise ConfigError(f"{path}.disruptions[{i}].regions has unknown regions {bad}")
 
 
 def _nonempty(items: list, key: str, why: str) -> None:
@@ -240,3 +239,15 @@ def _nonempty(items: list, key: str, why: str) -> None:
 def _length(items: list, n: int, key: str) -> None:
     if len(items) != n:
         raise ConfigError(f"{key} needs {n} values, got {len(items)}")
+
+
+def _shift(start: float, end: float, path: str) -> None:
+    if start >= end:
+        raise ConfigError(f"{path}.shift_start ({start}) must be before shift_end ({end})")
+
+
+def _iso_date(text: str, key: str) -> None:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{key} must be an ISO date like 2026-01-05, got {text!r}") from None

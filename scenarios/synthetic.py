@@ -8,8 +8,8 @@ from datetime import date
 
 import numpy as np
 
-from scenarios.config import ScenarioConfig, check_scenario
-from sim.validate import check_ranges
+from scenarios.config import ScenarioConfig
+from scenarios.specs import days, hours, spec_from
 from sim.world import (
     CarrierSpec,
     DemandSpec,
@@ -26,9 +26,8 @@ CONVERSION_GUESS = 0.7  # used only to size initial stock; real conversion is an
 
 
 def build_world(cfg: ScenarioConfig) -> World:
-    """Validate the config, then generate the world it describes."""
-    check_ranges(cfg, "scenario")
-    check_scenario(cfg)
+    """Generate the world a scenario config describes. The config must have passed
+    `sim.validate.check_config` (as `mptwin.run.prepare` does): nothing is checked twice."""
     rng = {name: np.random.default_rng([cfg.world_seed, i]) for i, name in enumerate(
         ("regions", "warehouses", "carriers", "sellers", "skus", "offers", "competitor"))}  # fmt: skip
     total_days = cfg.warmup_days + cfg.days + cfg.cooldown_days
@@ -43,10 +42,10 @@ def build_world(cfg: ScenarioConfig) -> World:
     start = date.fromisoformat(cfg.start_date)
     promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
     feed = _competitor_feed(cfg, ref_price, start, promo, total_days, rng["competitor"])
-    d, rv, m, r = cfg.demand, cfg.reviewers, cfg.money, cfg.risk
+    d = cfg.demand
     return World(
-        name=cfg.name, start_date=start, warmup_h=24.0 * cfg.warmup_days,
-        window_end_h=24.0 * (cfg.warmup_days + cfg.days), end_h=24.0 * total_days, promo_dates=promo,
+        name=cfg.name, start_date=start, warmup_h=hours(cfg.warmup_days),
+        window_end_h=hours(cfg.warmup_days + cfg.days), end_h=hours(total_days), promo_dates=promo,
         region_names=tuple(f"R{i:02d}" for i in range(len(weight))), region_weight=weight,
         distance_km=dist, category_names=tuple(c.name for c in cfg.catalogue.categories),
         commission_rate=cat_rate, sku_category=sku_cat, sku_cost=sku_cost,
@@ -54,18 +53,13 @@ def build_world(cfg: ScenarioConfig) -> World:
         offer_seller=offer_seller, offer_price=np.round(ref_price[offer_sku], 2),
         stock_initial=stock, reorder_point=rop, order_qty=qty, sellers=sellers,
         warehouses=warehouses, carriers=carriers,
-        demand=DemandSpec(d.visits_per_day, _mean_one(d.hour_profile), _mean_one(d.weekday_profile),
-                          d.promo_multiplier, d.attractiveness, d.price_sensitivity,
-                          d.delivery_sensitivity),
-        reviewers=ReviewerSpec(rv.headcount, rv.shift_start, rv.shift_end, rv.weekends,
-                               rv.hourly_cost, dict(rv.handling_mean_h), rv.fraud_detection,
-                               rv.false_rejection),
-        money=MoneySpec(m.currency, m.fee_base, m.fee_per_km, m.sla_credit_pct,
-                        24.0 * m.return_window_days, 24.0 * m.payout_every_days,
-                        24.0 * m.chargeback_delay_days, m.platform_fee_per_order),
-        risk=RiskSpec(r.fraud_rate, r.signal_separation, r.hold_threshold, r.return_rate,
-                      r.return_rate_late, 24.0 * r.lost_detect_days),
-        price_floor_margin=m.price_floor_margin,
+        demand=spec_from(DemandSpec, d, hour_profile=_mean_one(d.hour_profile),
+                         weekday_profile=_mean_one(d.weekday_profile)),
+        reviewers=spec_from(ReviewerSpec, cfg.reviewers,
+                            handling_mean_h=dict(cfg.reviewers.handling_mean_h)),
+        money=spec_from(MoneySpec, cfg.money),
+        risk=spec_from(RiskSpec, cfg.risk),
+        price_floor_margin=cfg.money.price_floor_margin,
         disruptions=tuple(_disruption(d, carriers) for d in cfg.disruptions),
         feed_lag_h=cfg.feeds.lag_h,
     )  # fmt: skip
@@ -73,8 +67,8 @@ def build_world(cfg: ScenarioConfig) -> World:
 
 def _disruption(d, carriers) -> Disruption:
     regions = frozenset(d.regions) if d.regions else carriers[d.carrier].serves
-    return Disruption(d.carrier, regions, 24.0 * d.start_day, 24.0 * (d.start_day + d.days),
-                      d.capacity_factor, d.transit_factor)  # fmt: skip
+    return spec_from(Disruption, d, regions=regions, start_h=hours(d.start_day),
+                     end_h=hours(d.start_day + d.days))  # fmt: skip
 
 
 def _mean_one(values: list[float]) -> tuple[float, ...]:
@@ -104,11 +98,10 @@ def _warehouses(
 ) -> tuple[WarehouseSpec, ...]:
     """Pick capacity sized to the orders per day each warehouse is expected to ship."""
     wc = cfg.warehouses
-    hours = wc.shift_end - wc.shift_start
+    shift_hours = wc.shift_end - wc.shift_start
     return tuple(
-        WarehouseSpec(f"W{i:02d}", int(r), max(1.0, wc.capacity_headroom * float(load[i]) / hours),
-                      wc.shift_start, wc.shift_end, float(wc.cutoff_hour), wc.weekend_factor,
-                      wc.discrepancy_rate)
+        spec_from(WarehouseSpec, wc, name=f"W{i:02d}", region=int(r),
+                  picks_per_hour=max(1.0, wc.capacity_headroom * float(load[i]) / shift_hours))
         for i, r in enumerate(regions)
     )  # fmt: skip
 
@@ -119,9 +112,7 @@ def _carriers(cfg: ScenarioConfig, rng) -> tuple[CarrierSpec, ...]:
     for c in cfg.carriers:
         k = max(1, math.ceil(c.coverage * n_regions))
         serves = frozenset(rng.choice(n_regions, size=k, replace=False).tolist())
-        out.append(CarrierSpec(c.name, c.fixed_cost, c.cost_per_km, c.base_days, c.km_per_day, serves,
-                               c.daily_capacity, c.transit_bias, c.transit_sigma, c.loss_rate,
-                               c.damage_rate))  # fmt: skip
+        out.append(spec_from(CarrierSpec, c, serves=serves))
     return tuple(out)
 
 
@@ -130,11 +121,10 @@ def _sellers(cfg, n_warehouses: int, carriers, rng) -> tuple[tuple[SellerSpec, .
     sellers, size = [], []
     for p in cfg.sellers:
         for k in range(p.count):
-            sellers.append(SellerSpec(
-                f"{p.name}-{k:03d}", int(rng.integers(n_warehouses)),
-                int(rng.choice(len(carriers), p=share / share.sum())), p.handling_h,
-                p.reliability, p.delay_mean_h, 24.0 * p.lead_time_days,
-            ))  # fmt: skip
+            home = int(rng.integers(n_warehouses))  # drawn in this order: the world is unchanged
+            carrier = int(rng.choice(len(carriers), p=share / share.sum()))
+            sellers.append(spec_from(SellerSpec, p, name=f"{p.name}-{k:03d}",
+                                     home_warehouse=home, carrier=carrier))  # fmt: skip
             size.append(p.size)
     return tuple(sellers), np.asarray(size, dtype=float)
 
@@ -189,7 +179,7 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
         if second[o] and other[o] != seller.home_warehouse:
             homes.append(int(other[o]))
         demand = daily[o] / len(homes)
-        lead_days = seller.lead_time_h / 24.0
+        lead_days = days(seller.lead_time_h)
         for wh in homes:
             stock[o, wh] = math.ceil(demand * c.stock_cover_days) + 1
             rop[o, wh] = math.ceil(demand * (lead_days + c.safety_days))

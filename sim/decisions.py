@@ -140,10 +140,19 @@ class ExceptionPolicy(Protocol):
 
 # --- the bundle ----------------------------------------------------------------------------
 
+POLICIES = ("routing", "promise", "pricing", "exceptions")  # one per decision point
+_PROTOCOLS = {"routing": RoutingPolicy, "promise": PromisePolicy, "pricing": PricingPolicy,
+              "exceptions": ExceptionPolicy}  # fmt: skip
+_POSITIVE = {"routing": ("batch_minutes",), "pricing": ("period_h",)}  # the world waits this long
+_NONNEG = {"routing": ("decision_latency_minutes",)}
+
 
 @dataclass
 class Strategy:
-    """A bundle of policies, one per decision point. Onboarding and governance come later."""
+    """A bundle of policies, one per decision point. Onboarding and governance come later.
+
+    Policies are bound late: each gets the market view in `bind` just before the run, and the
+    bundle is checked then (`check`), whoever built it (config or code)."""
 
     name: str
     routing: RoutingPolicy
@@ -152,9 +161,25 @@ class Strategy:
     exceptions: ExceptionPolicy
     uses_platform: bool = False  # runs on an orchestration platform the scenario charges for
 
+    def check(self) -> None:
+        """Each policy answers its decision point's protocol, and the intervals the world waits
+        between asks are usable; a TypeError or ValueError names the policy otherwise."""
+        for key in POLICIES:
+            policy = getattr(self, key)
+            if not isinstance(policy, _PROTOCOLS[key]):
+                raise TypeError(f"strategy.{key}: {type(policy).__name__} does not implement "
+                                f"{_PROTOCOLS[key].__name__} (see sim/decisions.py)")  # fmt: skip
+            for attr in _POSITIVE.get(key, ()):
+                if not getattr(policy, attr) > 0:
+                    raise ValueError(f"strategy.{key}.{attr} must be > 0")
+            for attr in _NONNEG.get(key, ()):
+                if not getattr(policy, attr) >= 0:
+                    raise ValueError(f"strategy.{key}.{attr} must be >= 0")
+
     def bind(self, market: MarketView) -> None:
-        """Give every policy that wants it the market view before the run starts."""
-        for policy in (self.routing, self.promise, self.pricing, self.exceptions):
-            bind = getattr(policy, "bind", None)
+        """Check the bundle, then give every policy that wants it the market view."""
+        self.check()
+        for key in POLICIES:
+            bind = getattr(getattr(self, key), "bind", None)
             if bind is not None:
                 bind(market)

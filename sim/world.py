@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SellerSpec:
     name: str
     home_warehouse: int  # default warehouse
@@ -24,7 +24,7 @@ class SellerSpec:
     lead_time_h: float  # replenishment lead time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WarehouseSpec:
     name: str
     region: int
@@ -36,7 +36,7 @@ class WarehouseSpec:
     discrepancy_rate: float  # hidden: share of picks where the recorded unit is not there
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CarrierSpec:
     name: str
     fixed_cost: float  # per parcel
@@ -51,7 +51,7 @@ class CarrierSpec:
     damage_rate: float  # hidden: parcels delivered damaged (the customer sends them back)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Disruption:
     """A carrier in trouble for a while: slower on some lanes, and able to collect only a share
     of its daily capacity for parcels to the affected regions."""
@@ -64,7 +64,7 @@ class Disruption:
     transit_factor: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DemandSpec:
     visits_per_day: float  # mean visits per day on an ordinary weekday before shaping
     hour_profile: tuple[float, ...]  # 24 weights, mean 1
@@ -75,7 +75,7 @@ class DemandSpec:
     delivery_sensitivity: float  # utility per promised day
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewerSpec:
     headcount: int
     shift_start: float
@@ -87,7 +87,7 @@ class ReviewerSpec:
     false_rejection: float  # hidden: chance a reviewer rejects a genuine held payment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MoneySpec:
     currency: str
     fee_base: float  # shipping fee charged to the customer: base + per km
@@ -99,7 +99,7 @@ class MoneySpec:
     platform_fee_per_order: float  # what an orchestration platform charges per order placed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RiskSpec:
     fraud_rate: float  # hidden: share of payments that are fraudulent
     signal_separation: float  # hidden: mean risk score of fraud minus genuine (unit noise)
@@ -109,7 +109,7 @@ class RiskSpec:
     lost_detect_h: float  # hours past the promise before a silent parcel is declared lost
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class World:
     """Everything a run needs, as plain arrays and small specs."""
 

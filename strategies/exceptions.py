@@ -2,49 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sim.decisions import ExceptionEvent, Triage
+from sim.entities import EXCEPTION_TYPES, Handler
 from sim.market_view import MarketView
+from sim.validate import ConfigError, nonneg
 
 
+@dataclass(eq=False)
 class AllHuman:
     """Automation-only: every irregularity becomes a human task. Priority and deadline come
-    from a fixed table per exception type (lower priority number = more urgent)."""
+    from a fixed table per exception type (lower priority number = more urgent); both tables
+    cover every exception type, so no event can find a gap."""
 
-    def __init__(self, priority: dict[str, int], deadline_h: dict[str, float]):
-        missing = set(priority) ^ set(deadline_h)
-        if missing:
-            raise ValueError(
-                f"strategy.exceptions: priority and deadline_h disagree on {sorted(missing)}"
-            )
-        self.priority = dict(priority)
-        self.deadline_h = dict(deadline_h)
+    priority: dict[str, int] = field(default_factory=dict)
+    deadline_h: dict[str, float] = field(default_factory=dict)
+
+    def check_rules(self, path: str) -> None:
+        for key in ("priority", "deadline_h"):
+            table = getattr(self, key)
+            unknown = sorted(set(table) - set(EXCEPTION_TYPES))
+            if unknown:
+                raise ConfigError(f"{path}.{key} has unknown exception types {unknown}; "
+                                  f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+            missing = [t for t in EXCEPTION_TYPES if t not in table]
+            if missing:
+                raise ConfigError(f"{path}.{key} has no entry for {missing}")
+        negative = sorted(t for t, h in self.deadline_h.items() if h < 0)
+        if negative:
+            raise ConfigError(f"{path}.deadline_h must be >= 0, not for {negative}")
 
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
-        try:
-            return Triage(
-                "human", self.priority[event.type], event.raised_h + self.deadline_h[event.type]
-            )
-        except KeyError:
-            raise KeyError(
-                f"strategy.exceptions has no priority for exception type {event.type!r}"
-            ) from None
+        t = event.type
+        return Triage(Handler.HUMAN, self.priority[t], event.raised_h + self.deadline_h[t])
 
 
-class AutoRoutine:
+@dataclass(eq=False)
+class AutoRoutine(AllHuman):
     """Orchestration: routine irregularities are resolved by the system at once (a stockout or
     an unserved region rerouted, a late customer informed, a small return refunded, a price
     reset to the floor); only anomalies go to a person: held payments, lost parcels, returns
     above `auto_refund_limit`, and any type not listed in `auto`."""
 
-    def __init__(self, auto: list[str], priority: dict[str, int], deadline_h: dict[str, float],
-                 auto_refund_limit: float = 200.0):  # fmt: skip
-        self.auto = frozenset(auto)
-        self.human = AllHuman(priority, deadline_h)
-        self.auto_refund_limit = auto_refund_limit
+    auto: list[str] = field(default_factory=list)
+    auto_refund_limit: float = field(default=200.0, metadata=nonneg)
+
+    def check_rules(self, path: str) -> None:
+        super().check_rules(path)
+        unknown = sorted(set(self.auto) - set(EXCEPTION_TYPES))
+        if unknown:
+            raise ConfigError(f"{path}.auto has unknown exception types {unknown}; "
+                              f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+
+    def __post_init__(self) -> None:
+        self._auto = frozenset(self.auto)
 
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
-        if event.type in self.auto and not (
+        if event.type in self._auto and not (
             event.type == "return_request" and event.value > self.auto_refund_limit
         ):
-            return Triage("auto", 0, event.raised_h)
-        return self.human.triage(event, market)
+            return Triage(Handler.AUTO, 0, event.raised_h)
+        return super().triage(event, market)

@@ -1,12 +1,15 @@
-"""What orchestration learns from the world's domain events, shared by its policies through the
-market view's per-run scratch space: carrier performance per lane, and sellers' time to hand
-parcels over. Only events are used, never the scenario's hidden truth."""
+"""What orchestration learns, shared by its policies through the market view's per-run scratch
+space: carrier performance per lane and sellers' time to hand parcels over (from the world's
+domain events), and the net shipping cost routing incurs per offer (from its own decisions).
+Only events and decisions are used, never the scenario's hidden truth."""
 
 from __future__ import annotations
 
 import math
 from functools import lru_cache
 from statistics import NormalDist
+
+import numpy as np
 
 from sim.events import PARCEL_DELIVERED, PARCEL_LATE, ParcelEvent
 from sim.market_view import MarketView
@@ -161,3 +164,24 @@ class HandoverModel:
         m = self.m1[seller]
         sd = math.sqrt(max(self.m2[seller] - m * m, 1.0))
         return max(0.0, m + sd * _z(q))
+
+
+class LandedCost:
+    """Net logistics cost per offer (carrier cost minus the customer's shipping fee) as routing
+    actually incurs it, an exponentially weighted mean (0 until routed); pricing uses it in
+    its margin floor."""
+
+    def __init__(self, market: MarketView, alpha: float = 0.2):
+        self.alpha = alpha
+        self.per_offer = np.zeros(market.n_offers)
+        self._seen = np.zeros(market.n_offers, dtype=bool)
+
+    @classmethod
+    def of(cls, market: MarketView) -> LandedCost:
+        return shared(market, "landed_cost", cls)
+
+    def observe(self, offer: int, net_cost: float) -> None:
+        if self._seen[offer]:
+            self.per_offer[offer] += self.alpha * (net_cost - self.per_offer[offer])
+        else:
+            self.per_offer[offer], self._seen[offer] = net_cost, True

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.decisions import PriceUpdate
 from sim.events import STOCK_CHANGED, StockChanged
 from sim.market_view import MarketView
-from strategies.routing import LandedCost
+from sim.validate import ConfigError, between, fraction, nonneg, positive
+from strategies.learning import LandedCost
 
 
+@dataclass(eq=False)
 class FeedFollowPricing:
     """Automation-only: every offer follows the competitor feed at a fixed undercut, blind to
     stock, cost and calendar. A price under the floor is caught by the world's guard."""
 
-    def __init__(self, undercut: float = 0.02, period_h: float = 24.0, first_at_h: float = 2.0):
-        if not 0 <= undercut < 1:
-            raise ValueError(f"strategy.pricing.undercut must be in [0, 1), got {undercut}")
-        if period_h <= 0:
-            raise ValueError(f"strategy.pricing.period_h must be > 0, got {period_h}")
-        self.undercut, self.period_h, self.first_at_h = undercut, period_h, first_at_h
+    undercut: float = field(default=0.02, metadata=fraction)
+    period_h: float = field(default=24.0, metadata=positive)
+    first_at_h: float = field(default=2.0, metadata=between(0, 24))  # hour of day of the first ask
+
+    def __post_init__(self) -> None:
         self._offers = np.empty(0, dtype=np.int64)
 
     def bind(self, market: MarketView) -> None:
@@ -32,6 +34,7 @@ class FeedFollowPricing:
         return PriceUpdate(self._offers, prices)
 
 
+@dataclass(eq=False)
 class CoordinatedPricing:
     """Orchestration: prices react to stock as well as to the competitor. Stock events update
     each offer's sales rate and days of cover; an offer crossing into scarcity (raise) or
@@ -40,27 +43,24 @@ class CoordinatedPricing:
     and enough commission to pay the net shipping cost routing actually incurs. On promotion
     days the competitor's cut is followed down to that floor, never below."""
 
-    def __init__(self, undercut: float = 0.02, floor_margin: float = 0.05,
-                 scarce_cover_days: float = 7.0, scarcity_markup: float = 0.08,
-                 overstock_cover_days: float = 60.0, markdown: float = 0.06,
-                 sales_half_life_days: float = 7.0, period_h: float = 1.0,
-                 full_reprice_hour: int = 2):  # fmt: skip
-        if (
-            not 0 <= undercut < 1
-            or floor_margin < 0
-            or scarcity_markup < 0
-            or not 0 <= markdown < 1
-        ):
-            raise ValueError("strategy.pricing: undercut and markdown in [0, 1), margins >= 0")
-        if not 0 < scarce_cover_days < overstock_cover_days:
-            raise ValueError("strategy.pricing: need 0 < scarce_cover_days < overstock_cover_days")
-        if period_h <= 0 or sales_half_life_days <= 0:
-            raise ValueError("strategy.pricing: period_h and sales_half_life_days must be > 0")
-        self.undercut, self.floor_margin = undercut, floor_margin
-        self.scarce, self.markup = scarce_cover_days, scarcity_markup
-        self.overstock, self.markdown = overstock_cover_days, markdown
-        self.tau_h = sales_half_life_days * 24.0 / math.log(2.0)
-        self.period_h, self.first_at_h, self.full_reprice_hour = period_h, 0.0, full_reprice_hour
+    undercut: float = field(default=0.02, metadata=fraction)
+    floor_margin: float = field(default=0.05, metadata=nonneg)  # over unit cost
+    scarce_cover_days: float = field(default=7.0, metadata=positive)  # fewer days: scarce
+    scarcity_markup: float = field(default=0.08, metadata=nonneg)
+    overstock_cover_days: float = field(default=60.0, metadata=positive)  # more days: overstocked
+    markdown: float = field(default=0.06, metadata=fraction)
+    sales_half_life_days: float = field(default=7.0, metadata=positive)
+    period_h: float = field(default=1.0, metadata=positive)
+    first_at_h: float = field(default=0.0, metadata=between(0, 24))
+    full_reprice_hour: int = field(default=2, metadata=between(0, 23))  # every offer, daily
+
+    def check_rules(self, path: str) -> None:
+        if not self.scarce_cover_days < self.overstock_cover_days:
+            raise ConfigError(f"{path}.scarce_cover_days ({self.scarce_cover_days}) must be below "
+                              f"overstock_cover_days ({self.overstock_cover_days})")  # fmt: skip
+
+    def __post_init__(self) -> None:
+        self.tau_h = self.sales_half_life_days * 24.0 / math.log(2.0)
         self.log: list[tuple[int, float, float]] = []  # (offer, stock event time, repriced at)
 
     def bind(self, market: MarketView) -> None:
@@ -90,7 +90,11 @@ class CoordinatedPricing:
     def _regime(self, offer: int, available: int, now: float) -> int:
         rate = self.rate[offer] * math.exp(-(now - self.last_sale[offer]) / self.tau_h)
         cover_days = available / max(rate * 24.0, 1e-9)
-        return -1 if cover_days < self.scarce else (1 if cover_days > self.overstock else 0)
+        return (
+            -1
+            if cover_days < self.scarce_cover_days
+            else (1 if cover_days > self.overstock_cover_days else 0)
+        )
 
     def reprice(self, market: MarketView) -> PriceUpdate:
         now = market.now()
@@ -106,7 +110,7 @@ class CoordinatedPricing:
     def prices_for(self, offers: np.ndarray, market: MarketView) -> np.ndarray:
         regime = self.regime[offers]
         factor = np.where(
-            regime < 0, 1.0 + self.markup, np.where(regime > 0, 1.0 - self.markdown, 1.0)
+            regime < 0, 1.0 + self.scarcity_markup, np.where(regime > 0, 1.0 - self.markdown, 1.0)
         )
         target = market.competitor_prices()[offers] * (1.0 - self.undercut) * factor
         return np.round(np.maximum(target, self.floor(offers)), 2)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sim.market_view import MarketView
+from sim.validate import nonneg, positive
 from strategies.learning import HandoverModel, LaneModel
 
 
+@dataclass(eq=False)
 class ContractPromise:
     """Automation-only: seller handling time plus the contracted carrier's nominal transit from
     the seller's default warehouse, plus a fixed buffer. Precomputed once; never learns."""
 
-    def __init__(self, buffer_days: float = 2.0):
-        if buffer_days < 0:
-            raise ValueError(f"strategy.promise.buffer_days must be >= 0, got {buffer_days}")
-        self.buffer_days = buffer_days
+    buffer_days: float = field(default=2.0, metadata=nonneg)
+
+    def __post_init__(self) -> None:
         self._hours: list[list[float]] = []
 
     def bind(self, market: MarketView) -> None:
@@ -30,6 +33,7 @@ class ContractPromise:
         return self._hours[offer][region]
 
 
+@dataclass(eq=False)
 class LearnedPromise:
     """Orchestration: promise = a quantile of the seller's learned time to hand-over, plus a
     quantile of the learned transit time from the seller's home warehouse with the fastest
@@ -39,16 +43,13 @@ class LearnedPromise:
     Recomputed every `refresh_h` from delivery events and carrier loads, so a carrier running
     late or full lengthens promises on its lanes, and promises stay ones routing can keep."""
 
-    def __init__(self, quantile: float = 0.9, buffer_h: float = 12.0, refresh_h: float = 4.0,
-                 load_limit: float = 0.8, horizon_days: float = 1.5):  # fmt: skip
-        if not 0.5 <= quantile < 1:
-            raise ValueError(f"strategy.promise.quantile must be in [0.5, 1), got {quantile}")
-        if buffer_h < 0 or refresh_h <= 0 or load_limit <= 0 or horizon_days <= 0:
-            raise ValueError(
-                "strategy.promise: buffer_h >= 0; refresh_h, load_limit, horizon_days > 0"
-            )
-        self.quantile, self.buffer_h, self.refresh_h = quantile, buffer_h, refresh_h
-        self.load_limit, self.horizon_days = load_limit, horizon_days
+    quantile: float = field(default=0.9, metadata={"ge": 0.5, "lt": 1})  # on-time target
+    buffer_h: float = field(default=12.0, metadata=nonneg)
+    refresh_h: float = field(default=4.0, metadata=positive)
+    load_limit: float = field(default=0.8, metadata=positive)  # share of horizon capacity: "full"
+    horizon_days: float = field(default=1.5, metadata=positive)
+
+    def __post_init__(self) -> None:
         self._table: list[list[float]] = []
         self._offer_seller: list[int] = []
         self._next_refresh = 0.0

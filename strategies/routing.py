@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from sim.clock import next_hour_of_day
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView
-from strategies.learning import LaneModel, shared
+from sim.validate import nonneg, positive
+from strategies.learning import LandedCost, LaneModel
 from strategies.solver import UNASSIGNED, AssignmentProblem, solve_assignment
 
 
+@dataclass(eq=False)
 class StaticRouting:
     """Automation-only: every order ships from its seller's default warehouse with the seller's
     contracted carrier. It reads no stock, no carrier performance: a stockout or an unserved
     region surfaces downstream as an exception for a person."""
 
-    def __init__(self, batch_minutes: float = 30.0):
-        if batch_minutes <= 0:
-            raise ValueError(f"strategy.routing.batch_minutes must be > 0, got {batch_minutes}")
-        self.batch_minutes = batch_minutes
-        self.decision_latency_minutes = 0.0
+    batch_minutes: float = field(default=30.0, metadata=positive)
+    decision_latency_minutes: float = field(default=0.0, metadata=nonneg)
+
+    def __post_init__(self) -> None:
         self._terms = ()
 
     def bind(self, market: MarketView) -> None:
@@ -39,6 +39,7 @@ class StaticRouting:
 _SQRT2 = math.sqrt(2.0)
 
 
+@dataclass(eq=False)
 class OptimisedRouting:
     """Orchestration: each batch is one optimisation over every feasible (warehouse, carrier)
     option of every waiting order, from live stock, warehouse backlogs, carrier loads and
@@ -48,21 +49,15 @@ class OptimisedRouting:
     `overflow_penalty` each); OR-Tools behind strategies.solver. An order no option can serve
     goes to triage; one the solver leaves unassigned waits for the next batch."""
 
-    def __init__(self, batch_minutes: float = 30.0, decision_latency_minutes: float = 0.0,
-                 late_penalty: float = 20.0, defer_penalty: float = 60.0,
-                 time_limit_s: float = 1.0, horizon_days: float = 1.0,
-                 overflow_penalty: float = 15.0):  # fmt: skip
-        if batch_minutes <= 0:
-            raise ValueError(f"strategy.routing.batch_minutes must be > 0, got {batch_minutes}")
-        if min(decision_latency_minutes, late_penalty, defer_penalty, overflow_penalty) < 0:
-            raise ValueError("strategy.routing: latency and penalties must be >= 0")
-        if time_limit_s <= 0 or horizon_days <= 0:
-            raise ValueError("strategy.routing: time_limit_s and horizon_days must be > 0")
-        self.batch_minutes = batch_minutes
-        self.decision_latency_minutes = decision_latency_minutes
-        self.late_penalty, self.defer_penalty = late_penalty, defer_penalty
-        self.time_limit_s, self.horizon_days = time_limit_s, horizon_days
-        self.overflow_penalty = overflow_penalty
+    batch_minutes: float = field(default=30.0, metadata=positive)
+    decision_latency_minutes: float = field(default=0.0, metadata=nonneg)
+    late_penalty: float = field(default=20.0, metadata=nonneg)  # beyond the SLA credit
+    defer_penalty: float = field(default=60.0, metadata=nonneg)  # leaving an order for later
+    time_limit_s: float = field(default=1.0, metadata=positive)  # per batch solve
+    horizon_days: float = field(default=1.0, metadata=positive)  # soft capacities look this far
+    overflow_penalty: float = field(default=15.0, metadata=nonneg)  # per order over capacity
+
+    def __post_init__(self) -> None:
         self.solves: list[tuple[int, str, float]] = []  # (batch size, method, seconds)
 
     def bind(self, market: MarketView) -> None:
@@ -180,24 +175,3 @@ def handover_eta(market: MarketView, warehouse: int, now: float) -> float:
         t = day0 + 24.0
     cutoff = next_hour_of_day(t, market.cutoff_hour[warehouse])
     return cutoff
-
-
-class LandedCost:
-    """Net logistics cost per offer (carrier cost minus the customer's shipping fee) as routing
-    actually incurs it, an exponentially weighted mean (0 until routed); pricing uses it in
-    its margin floor."""
-
-    def __init__(self, market: MarketView, alpha: float = 0.2):
-        self.alpha = alpha
-        self.per_offer = np.zeros(market.n_offers)
-        self._seen = np.zeros(market.n_offers, dtype=bool)
-
-    @classmethod
-    def of(cls, market: MarketView) -> LandedCost:
-        return shared(market, "landed_cost", cls)
-
-    def observe(self, offer: int, net_cost: float) -> None:
-        if self._seen[offer]:
-            self.per_offer[offer] += self.alpha * (net_cost - self.per_offer[offer])
-        else:
-            self.per_offer[offer], self._seen[offer] = net_cost, True

@@ -171,8 +171,15 @@ def test_empty_list_is_rejected_naming_the_key(override, key):
         ("strategy.routing.batch_minutes=0", "strategy.routing.batch_minutes"),
         ("strategy.promise.buffer_days=-1", "strategy.promise.buffer_days"),
         ("strategy.pricing.undercut=1.5", "strategy.pricing.undercut"),
+        ("strategy.pricing.undercut=abc", "strategy.pricing.undercut"),
+        ("strategy.pricing.period_h=nan", "strategy.pricing.period_h"),
+        ("strategy.routing._target_=strategies.promise.ContractPromise", "strategy.routing"),
+        ("strategy.routing._target_=strategies.routing.NoSuchRouting", "strategy.routing._target_"),
+        ("+strategy.exceptions.priority.late_delivry=1", "strategy.exceptions.priority"),
+        ("strategy.exceptions.deadline_h.parcel_lost=-4", "strategy.exceptions.deadline_h"),
+        ("strategy.exceptions.deadline_h.parcel_lost=inf", "strategy.exceptions.deadline_h.parcel_lost"),
     ],
-)
+)  # fmt: skip
 def test_bad_strategy_parameter_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigError) as err:
         compose_and_prepare(override)
@@ -182,8 +189,42 @@ def test_bad_strategy_parameter_is_rejected_naming_it(override, key):
 @pytest.mark.parametrize(
     ("override", "key"),
     [
+        ("strategy.routing.late_penalty=nan", "strategy.routing.late_penalty"),
+        ("strategy.pricing.scarce_cover_days=90", "strategy.pricing.scarce_cover_days"),
+        ("strategy.exceptions.auto=[late_delivry]", "strategy.exceptions.auto"),
+        ("strategy.promise.quantile=1.0", "strategy.promise.quantile"),
+    ],
+)
+def test_bad_orchestration_parameter_is_rejected_naming_it(override, key):
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare("strategy=orchestration", override)
+    assert names_key(str(err.value), key), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.risk.hold_threshold=nan", "scenario.risk.hold_threshold"),
+        ("scenario.risk.hold_threshold=inf", "scenario.risk.hold_threshold"),
+        ("scenario.carriers.1.transit_bias=-inf", "scenario.carriers[1].transit_bias"),
+        ("scenario.demand.attractiveness=nan", "scenario.demand.attractiveness"),
+        ("scenario.reviewers.handling_mean_h.payment_held=nan",
+         "scenario.reviewers.handling_mean_h.payment_held"),
+    ],
+)  # fmt: skip
+def test_nan_and_infinity_are_rejected_wherever_a_number_is(override, key):
+    """A number without bounds (a threshold, a bias, a utility) must still be a number."""
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare(override)
+    assert names_key(str(err.value), key) and "finite" in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
         ("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day"),
         ("seed=-1", "seed"),
+        ("strategy.pricing.undercut=abc", "strategy.pricing.undercut"),
     ],
 )
 def test_error_writes_the_key_as_on_the_command_line(override, key):
@@ -210,6 +251,8 @@ CLI_CASES = [
     ("+scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
     ("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day"),
     ("scenario.sellers=[]", "scenario.sellers"),
+    ("strategy.pricing.undercut=abc", "strategy.pricing.undercut"),
+    ("scenario.risk.hold_threshold=nan", "scenario.risk.hold_threshold"),
 ]
 
 

@@ -15,9 +15,7 @@ from sim.state import State
 
 def route_orders(state: State):
     """SimPy process: one routing batch every `batch_minutes`."""
-    interval = state.strategy.routing.batch_minutes / 60.0
-    if interval <= 0:
-        raise ValueError(f"routing batch_minutes must be > 0, got {interval * 60}")
+    interval = state.strategy.routing.batch_minutes / 60.0  # > 0: checked by Strategy.check
     while True:
         yield state.env.timeout(interval)
         if state.routing_queue:

@@ -12,9 +12,7 @@ from sim.state import State
 
 def reprice_offers(state: State):
     """SimPy process: first ask at the policy's hour of day, then every `period_h`."""
-    policy = state.strategy.pricing
-    if policy.period_h <= 0:
-        raise ValueError(f"pricing period_h must be > 0, got {policy.period_h}")
+    policy = state.strategy.pricing  # period_h > 0: checked by Strategy.check
     yield state.env.timeout(next_hour_of_day(state.env.now, policy.first_at_h) - state.env.now)
     while True:
         update = policy.reprice(state.market)

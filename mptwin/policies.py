@@ -1,0 +1,57 @@
+"""A strategy from its config: each policy is a `_target_` entry, bound late (the class is
+looked up only now) and checked before any simulation.
+
+A policy class that is a dataclass is its own schema: the entry is merged into it, so a wrong
+type or an unknown key is an error naming the key (`strategy.pricing.undercut`), then its field
+bounds and `check_rules` are checked by `sim.validate.check_config`, the same walk as the
+scenario's. A policy class that is not a dataclass gets its parameters as keyword arguments and
+checks them itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import is_dataclass
+
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.decisions import POLICIES, Strategy
+from sim.validate import ConfigError, check_config
+
+
+def build_policy(node: DictConfig, key: str):
+    """One policy from its config entry; `key` is where it sits (`strategy.routing`)."""
+    params = OmegaConf.to_container(node, resolve=True)
+    target = params.pop("_target_", None)
+    if not target:
+        raise ConfigError(
+            f"{key} needs a _target_: the policy class, e.g. strategies.routing.StaticRouting"
+        )
+    try:
+        cls = get_class(target)
+    except Exception as e:  # noqa: BLE001 - any import failure is the same user error
+        raise ConfigError(f"{key}._target_: cannot load {target!r}: {e}") from None
+    if not is_dataclass(cls):
+        try:
+            return cls(**params)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"{key}: {e}") from None
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(cls), params)
+    except OmegaConfBaseException as e:
+        raise ConfigError(f"{key}.{e.full_key}: {str(e.msg).splitlines()[0]}") from None
+    policy = OmegaConf.to_object(typed)
+    check_config(policy, key)
+    return policy
+
+
+def build_strategy(cfg: DictConfig) -> Strategy:
+    """Every policy of the bundle, each checked and named by its key."""
+    parts = {p: build_policy(cfg[p], f"strategy.{p}") for p in POLICIES}
+    strategy = Strategy(cfg.name, **parts, uses_platform=bool(cfg.uses_platform))
+    try:
+        strategy.check()  # the protocols, as the world will check them at bind
+    except (TypeError, ValueError) as e:
+        raise ConfigError(str(e)) from None
+    return strategy

@@ -190,7 +190,7 @@ def run_strategy(scenario: str, strategy_name: str, seed: int) -> dict:
         loop_s = time.perf_counter() - t0
     finally:
         routing_module.solve_assignment = original_solve
-    n = len(state.orders)
+    n = len(state.records.orders)
     out = {
         "scenario": world.name, "strategy": strategy.name, "seed": seed, "orders": n,
         "event_loop_s": loop_s, "orders_per_s": n / loop_s,

@@ -1,4 +1,5 @@
-"""Calendar arithmetic for simulation hours: hour 0 is midnight of the run's start date."""
+"""Simulated time: calendar arithmetic (hour 0 is midnight of the run's start date) and calling
+a function later."""
 
 from __future__ import annotations
 
@@ -44,3 +45,9 @@ class Calendar:
 
     def is_weekend(self, day: int) -> bool:
         return self.weekday(day) >= 5
+
+
+def call_later(env, delay_h: float, fn, *args) -> None:
+    """Call `fn(*args)` `delay_h` hours from now: a bare timeout with a callback, far cheaper
+    than a SimPy process for a one-off continuation (a delivery, a refund, a restock)."""
+    env.timeout(delay_h).callbacks.append(lambda _ev: fn(*args))

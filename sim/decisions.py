@@ -1,7 +1,16 @@
 """Decision points: what the world asks a strategy, what a strategy may answer, and the
 read-only views it sees. The only module of `sim` a strategy needs to know.
 
-A strategy never touches the SimPy environment, resources or ledgers; it answers requests.
+A strategy is a bundle of four policies, one per protocol below. A policy:
+- answers the world's requests (`route`, `promise_hours`, `reprice`, `triage`) and nothing else:
+  it never touches the SimPy environment, resources, ledgers or the scenario's hidden truth;
+- reads what an operator's systems would know through `sim.market_view.MarketView` (public
+  terms, live stock, queues, carrier loads, prices) and, if it learns, the domain events it
+  subscribes to there (`sim.events`);
+- may define `bind(market)`: called once before the run, to precompute tables or subscribe;
+- may keep what it learns during a run on itself; a fresh policy is built for every run.
+The world checks every answer (an unknown warehouse, a price that is not a positive number) and
+raises an error naming the policy; a price under the operator's floor becomes an exception.
 """
 
 from __future__ import annotations
@@ -72,8 +81,13 @@ class RoutingDecision:
 
 @runtime_checkable
 class RoutingPolicy(Protocol):
-    batch_minutes: float  # how often the world asks
-    decision_latency_minutes: float  # how long an answer takes to reach the warehouses
+    """Which warehouse ships each waiting order, with which carrier. Asked every `batch_minutes`
+    with every order waiting; must answer each order of the batch exactly once. The answer is
+    applied `decision_latency_minutes` later (stock may have moved by then: a shelf that is empty
+    then becomes a `stockout_at_routing` exception)."""
+
+    batch_minutes: float  # how often the world asks (> 0)
+    decision_latency_minutes: float  # how long an answer takes to reach the warehouses (>= 0)
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]: ...
 
@@ -83,6 +97,10 @@ class RoutingPolicy(Protocol):
 
 @runtime_checkable
 class PromisePolicy(Protocol):
+    """The delivery promise shown at checkout, for every offer a visitor considers (so it is
+    asked for far more often than any other decision: keep it a table lookup). The world
+    rounds it up to the end of that calendar day; a late delivery costs an SLA credit."""
+
     def promise_hours(self, offer: int, region: int) -> float:
         """Hours from purchase to the promised delivery, shown to the customer at checkout."""
         ...
@@ -101,7 +119,11 @@ class PriceUpdate:
 
 @runtime_checkable
 class PricingPolicy(Protocol):
-    period_h: float  # how often the world asks for repricing
+    """New listed prices for any offers, asked first at hour `first_at_h` of the first day,
+    then every `period_h`. A price under the operator's floor (cost x (1 + price_floor_margin))
+    is not applied: it becomes a `price_below_cost` exception."""
+
+    period_h: float  # how often the world asks for repricing (> 0)
     first_at_h: float  # hour of day of the first ask
 
     def reprice(self, market: MarketView) -> PriceUpdate: ...
@@ -135,6 +157,11 @@ class Triage:
 
 @runtime_checkable
 class ExceptionPolicy(Protocol):
+    """Who handles each irregularity the world raises (sim.entities.ExceptionType): `human`
+    puts it in the reviewers' queue by priority (1 = most urgent) and deadline, and the work it
+    blocks waits; `auto` resolves it at once, the way a person would, without their judgement
+    (a held payment released automatically is never checked for fraud)."""
+
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage: ...
 
 

@@ -101,6 +101,9 @@ class Handler(StrEnum):
     AUTO = "auto"
 
 
+HANDLERS = frozenset(h.value for h in Handler)
+
+
 class ExceptionRecord:
     """A typed irregularity: what it is about, what it blocks, who handled it and when."""
 

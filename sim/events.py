@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sim.clock import call_later
+
 STOCK_CHANGED = "stock_changed"
 PARCEL_DELIVERED = "parcel_delivered"
 PARCEL_LATE = "parcel_late"
@@ -68,4 +70,9 @@ class EventBus:
             for h in handlers:
                 h(event)
         else:
-            self.env.timeout(self.lag_h).callbacks.append(lambda _ev: [h(event) for h in handlers])
+            call_later(self.env, self.lag_h, _deliver, handlers, event)
+
+
+def _deliver(handlers: list[Callable], event) -> None:
+    for h in handlers:
+        h(event)

@@ -79,31 +79,31 @@ class MarketView:
     # --- live state ----------------------------------------------------------------------
 
     def on_hand(self, offer: int, warehouse: int) -> int:
-        return self._state.on_hand[offer * self.n_warehouses + warehouse]
+        return self._state.stock.on_hand[offer * self.n_warehouses + warehouse]
 
     def available(self, offer: int) -> int:
         """Units of an offer not yet promised to an order."""
-        return self._state.available[offer]
+        return self._state.stock.available[offer]
 
     def pick_backlog(self, warehouse: int) -> int:
         """Orders routed to a warehouse and not yet handed to a carrier."""
-        s = self._state
-        return len(s.pick_queues[warehouse]) + len(s.outbound[warehouse])
+        flow = self._state.flow
+        return len(flow.pick_queues[warehouse]) + len(flow.outbound[warehouse])
 
     def carrier_pending(self, carrier: int) -> int:
         """Parcels assigned to a carrier and not yet collected."""
-        return self._state.carrier_pending[carrier]
+        return self._state.flow.carrier_pending[carrier]
 
     def prices(self) -> np.ndarray:
         """Current listed price of every offer (a copy)."""
-        return np.array(self._state.price)
+        return np.array(self._state.prices.listed)
 
     def price(self, offer: int) -> float:
-        return self._state.price[offer]
+        return self._state.prices.listed[offer]
 
     def competitor_prices(self) -> np.ndarray:
         """Today's competitor feed, per offer (read-only; made once per feed update)."""
-        today = self._state.comp_today  # a new list each day
+        today = self._state.prices.competitor  # a new list each day
         if self._competitor_src is not today:
             self._competitor = _readonly(np.asarray(today)[self._world.offer_sku])
             self._competitor_src = today

@@ -12,11 +12,11 @@ import simpy
 
 from sim.decisions import Strategy
 from sim.processes.customer_arrivals import customer_arrivals
-from sim.processes.fulfil_order import route_orders
 from sim.processes.pick_and_pack import pick_and_pack
 from sim.processes.record_day import close_last_day, record_days
 from sim.processes.reprice_offers import reprice_offers
-from sim.processes.review_exception import start_team
+from sim.processes.reviewer_team import start_team
+from sim.processes.route_orders import route_orders
 from sim.processes.settle_payouts import settle_payouts
 from sim.processes.watch_promises import watch_promises
 from sim.state import State

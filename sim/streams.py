@@ -15,7 +15,6 @@ EXOGENOUS = (
     "handling",  # seller release delays, pick discrepancies
     "transit",  # transit-time quantile and loss draw of each order's parcel
     "aftersales",  # review noise, return draw, return timing
-    "competitor",  # the competitor price feed
 )
 # Streams whose use depends on what happened (how many exceptions, which stock was reordered).
 ENDOGENOUS = ("reviewers", "replenishment")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.decisions import ExceptionEvent, Triage
-from sim.entities import EXCEPTION_TYPES, Handler
+from sim.entities import EXCEPTION_TYPES, ExceptionType, Handler
 from sim.market_view import MarketView
 from sim.validate import ConfigError, nonneg
 
@@ -60,7 +60,7 @@ class AutoRoutine(AllHuman):
 
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
         if event.type in self._auto and not (
-            event.type == "return_request" and event.value > self.auto_refund_limit
+            event.type == ExceptionType.RETURN_REQUEST and event.value > self.auto_refund_limit
         ):
             return Triage(Handler.AUTO, 0, event.raised_h)
         return super().triage(event, market)

@@ -41,7 +41,7 @@ def test_money_rows_are_valid_and_the_books_balance(stepped):
     assert abs(float(balances.sum())) <= 1e-6 * total
     assert abs(debits.sum() - credits.sum()) <= 1e-6 * total
     # the ledger's own balances agree with the table
-    ledger = stepped.state.money.balances()
+    ledger = stepped.state.records.money.balances()
     for acc in ACCOUNTS:
         assert math.isclose(ledger[acc], balances[acc], rel_tol=REL, abs_tol=1e-6 * total), acc
 
@@ -88,7 +88,7 @@ def test_escrow_holds_exactly_what_is_still_owed(stepped):
         f"{orders.set_index('order_id').loc[bad.index[:5], ['status', 'price', 'shipping_fee']]}\n"
         f"net={net[bad.index[:5]].tolist()} expected={expected[bad.index[:5]].tolist()}"
     )
-    balance = stepped.state.money.balances()["escrow"]
+    balance = stepped.state.records.money.balances()["escrow"]
     assert math.isclose(balance, float(expected.sum()), rel_tol=1e-9, abs_tol=1e-6)
     assert balance >= -1e-6
 
@@ -124,7 +124,7 @@ def test_operator_margin_is_the_sum_of_its_flows_by_kind(stepped):
     result = stepped.result
     money = result.tables["money"]
     whole_run = _operator_by_kind(money)
-    assert math.isclose(stepped.state.money.balances()["operator"], whole_run, rel_tol=1e-9)
+    assert math.isclose(stepped.state.records.money.balances()["operator"], whole_run, rel_tol=1e-9)
     kpis = compute_kpis(result.tables, result.info)
     window = _operator_by_kind(window_money(result.tables, result.info))
     assert math.isclose(kpis["operator_margin"], window, rel_tol=1e-9, abs_tol=1e-6)

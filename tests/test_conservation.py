@@ -70,7 +70,7 @@ def test_window_orders_are_terminal_unless_still_in_transit(stepped):
     stuck = []
     w = state.world
     for oid in open_ids.tolist():
-        o = state.orders[oid]
+        o = state.records.orders[oid]
         if math.isnan(o.handed_h) or o.lost:
             stuck.append((oid, "never handed" if math.isnan(o.handed_h) else "lost, undeclared"))
             continue
@@ -157,11 +157,11 @@ def test_no_exception_is_lost(stepped):
     unresolved = exc["resolved_h"].isna()
     assert not (unresolved & ~human).any(), "an auto exception left unresolved"
     open_human = exc[human & unresolved]
-    assert len(open_human) == state.human_open
+    assert len(open_human) == state.desk.human_open
     waiting = open_human["started_h"].isna()
     in_hand = int((~waiting).sum())
     assert in_hand <= state.world.reviewers.headcount
-    queued = sorted(item.item.exc_id for item in state.review_queue.items)
+    queued = sorted(item.item.exc_id for item in state.desk.queue.items)
     assert queued == sorted(open_human.loc[waiting, "exc_id"].tolist())
 
 

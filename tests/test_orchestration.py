@@ -239,7 +239,7 @@ def test_crossing_into_scarcity_raises_the_price():
     def on_stock(ev):
         regime = int(pricing.regime[ev.offer])
         if regime == -1 and seen[ev.offer] != -1 and ev.offer not in crossings:
-            crossings[ev.offer] = (ev.t_h, state.price[ev.offer])
+            crossings[ev.offer] = (ev.t_h, state.prices.listed[ev.offer])
         seen[ev.offer] = regime
 
     state.market.subscribe(STOCK_CHANGED, on_stock)
@@ -255,7 +255,7 @@ def test_crossing_into_scarcity_raises_the_price():
             if not same_day or pricing.regime[offer] != -1:
                 continue
             compared += 1
-            after = state.price[offer]
+            after = state.prices.listed[offer]
             if after > before:
                 rose += 1
             else:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from mptwin.analysis import tables as schema
 from mptwin.analysis.tables import RunInfo
-from sim.entities import EXCEPTION_TYPES
+from sim.entities import EXCEPTION_TYPES, TERMINAL
 
 TABLE_COLUMNS = {
     "orders": schema.ORDER_COLUMNS,
@@ -25,7 +25,6 @@ TABLE_COLUMNS = {
     "shifts": schema.SHIFT_COLUMNS,
     "daily": schema.DAILY_COLUMNS,
 }
-TERMINAL_STATUSES = ("delivered", "returned", "cancelled", "lost")
 MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "carrier_cost": ("carrier_charge",),
     "sla_credits": ("sla_credit",),
@@ -221,7 +220,7 @@ def exception_kpis(
     res_p50, res_p95 = _percentiles(
         numeric(exc, "resolved_h")[raised] - raised_at[raised], (50, 95)
     )
-    terminal = matches(win["status"], TERMINAL_STATUSES)
+    terminal = matches(win["status"], tuple(TERMINAL))
     tasks = win["human_tasks"].to_numpy(dtype=float, na_value=np.nan)[terminal]
     return {
         "exceptions": n,

@@ -36,10 +36,10 @@ def _from_objects(objs: list, schema: dict[str, str]) -> pd.DataFrame:
 
 
 def orders_table(state: State) -> pd.DataFrame:
-    for o in state.orders:  # an order still in flight at the end is reported as open
+    for o in state.records.orders:  # an order still in flight at the end is reported as open
         if o.status not in TERMINAL:
             o.status = "open"
-    return _from_objects(state.orders, ORDER_COLUMNS)
+    return _from_objects(state.records.orders, ORDER_COLUMNS)
 
 
 def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +48,7 @@ def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
     origin = np.asarray(look.warehouse_region, dtype=np.int64)[s["warehouse"].to_numpy()]
     dest = s["region"].to_numpy()
     carrier = s["carrier"].to_numpy()
-    lost = np.array([state.orders[i].lost for i in s["order_id"]], dtype=bool)
+    lost = np.array([state.records.orders[i].lost for i in s["order_id"]], dtype=bool)
     cols = {
         "order_id": s["order_id"].to_numpy(), "warehouse": s["warehouse"].to_numpy(),
         "carrier": carrier, "origin_region": origin, "dest_region": dest,
@@ -67,13 +67,13 @@ def collect(state: State) -> RunResult:
     tables = {
         "orders": orders,
         "shipments": shipments_table(state, orders),
-        "exceptions": _from_objects(state.exceptions, EXCEPTION_COLUMNS),
-        "money": _frame(state.money.columns(), MONEY_COLUMNS),
+        "exceptions": _from_objects(state.records.exceptions, EXCEPTION_COLUMNS),
+        "money": _frame(state.records.money.columns(), MONEY_COLUMNS),
         "shifts": _frame(
-            {k: [r[k] for r in state.shift_rows] for k in SHIFT_COLUMNS}, SHIFT_COLUMNS
+            {k: [r[k] for r in state.records.shift_rows] for k in SHIFT_COLUMNS}, SHIFT_COLUMNS
         ),
         "daily": _frame(
-            {k: [r[k] for r in state.daily_rows] for k in DAILY_COLUMNS}, DAILY_COLUMNS
+            {k: [r[k] for r in state.records.daily_rows] for k in DAILY_COLUMNS}, DAILY_COLUMNS
         ),
     }
     info = RunInfo(w.name, state.strategy.name, seed, w.start_date.isoformat(), w.warmup_h,

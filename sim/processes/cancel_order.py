@@ -10,9 +10,9 @@ def cancel_order(state: State, order: Order, reason: str) -> None:
     """Cancel `order`. An order not yet given a warehouse gives its reserved unit back; one that
     had a warehouse lost its unit there (a pick discrepancy), so there is nothing to give back."""
     if order.warehouse < 0:
-        state.available[order.offer] += 1
+        state.stock.available[order.offer] += 1
     order.status = CANCELLED
     order.cancel_reason = reason
-    state.day.cancellations += 1
-    state.money.move(state.env.now, order.price + order.shipping_fee, "customers", "escrow",
+    state.records.day.cancellations += 1
+    state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers", "escrow",
                      "refund", order.order_id, order.seller)  # fmt: skip

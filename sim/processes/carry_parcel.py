@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from sim.clock import day_of
+from sim.clock import call_later, day_of
 from sim.entities import DELIVERED, NAN, SHIPPED, Order
 from sim.events import PARCEL_DELIVERED, ParcelEvent
 from sim.processes.return_order import maybe_return, request_return
@@ -20,28 +20,28 @@ def hand_over(state: State, warehouse: int) -> None:
     """The daily pick-up: parcels go in packing order until their carrier's capacity is used;
     the rest wait at the warehouse for tomorrow."""
     today = day_of(state.env.now)
-    if state.carrier_day != today:
-        state.carrier_day = today
-        state.carrier_used = [0] * len(state.world.carriers)
-        state.lane_used = {}
+    if state.flow.carrier_day != today:
+        state.flow.carrier_day = today
+        state.flow.carrier_used = [0] * len(state.world.carriers)
+        state.flow.lane_used = {}
     waiting = []
     disrupted = state.world.disruptions
-    for order in state.outbound[warehouse]:
+    for order in state.flow.outbound[warehouse]:
         c = order.carrier
         cap = state.world.carriers[c].daily_capacity
-        if state.carrier_used[c] >= cap:
+        if state.flow.carrier_used[c] >= cap:
             waiting.append(order)
             continue
         d = _disruption(disrupted, c, order.region, state.env.now) if disrupted else None
         if d is not None:
             key = (c, d)
-            if state.lane_used.get(key, 0) >= d.capacity_factor * cap:
+            if state.flow.lane_used.get(key, 0) >= d.capacity_factor * cap:
                 waiting.append(order)
                 continue
-            state.lane_used[key] = state.lane_used.get(key, 0) + 1
-        state.carrier_used[c] += 1
+            state.flow.lane_used[key] = state.flow.lane_used.get(key, 0) + 1
+        state.flow.carrier_used[c] += 1
         _ship(state, order, d)
-    state.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
+    state.flow.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
 
 
 def _disruption(disruptions, carrier: int, region: int, t_h: float):
@@ -52,12 +52,12 @@ def _disruption(disruptions, carrier: int, region: int, t_h: float):
 
 
 def _ship(state: State, order: Order, disruption=None) -> None:
-    w, now, money, look = state.world, state.env.now, state.money, state.lookup
+    w, now, money, look = state.world, state.env.now, state.records.money, state.lookup
     spec = w.carriers[order.carrier]
     origin = look.warehouse_region[order.warehouse]
     order.handed_h = now
     order.status = SHIPPED
-    state.carrier_pending[order.carrier] -= 1
+    state.flow.carrier_pending[order.carrier] -= 1
     oid, seller = order.order_id, order.seller
     money.move(now, order.shipping_fee, "operator", "escrow", "shipping_fee", oid, seller)
     money.move(now, look.lane_cost[order.carrier][origin][order.region], "carriers", "operator",
@@ -67,20 +67,20 @@ def _ship(state: State, order: Order, disruption=None) -> None:
     if draw.loss_u < spec.loss_rate:
         order.lost = True  # nobody knows yet: the parcel simply never arrives
         if now >= order.promise_h:  # the promise watch has passed already: watch from now
-            state.watch_lost(order, now)
+            state.watches.lost(order, now)
         return
     nominal = look.lane_nominal_h[order.carrier][origin][order.region]
     transit = nominal * math.exp(spec.transit_bias + spec.transit_sigma * draw.transit_z)
     if disruption is not None:
         transit *= disruption.transit_factor
-    state.env.timeout(transit).callbacks.append(lambda _ev: deliver(state, order))
+    call_later(state.env, transit, deliver, state, order)
 
 
 def deliver(state: State, order: Order) -> None:
-    now, money = state.env.now, state.money
+    now, money = state.env.now, state.records.money
     order.delivered_h = now
     order.status = DELIVERED
-    state.day.deliveries += 1
+    state.records.day.deliveries += 1
     if state.bus.wants(PARCEL_DELIVERED):
         state.bus.publish(PARCEL_DELIVERED, parcel_event(state, order))
     oid, seller = order.order_id, order.seller
@@ -92,11 +92,9 @@ def deliver(state: State, order: Order) -> None:
         credit = order.price * state.world.money.sla_credit_pct
         money.move(now, credit, "customers", "operator", "sla_credit", oid, seller)
     order.review_score = review_score(order.draw.review_u, late_days)
-    state.pending_payouts.append(order)
+    state.watches.payouts.append(order)
     if order.fraud:
-        state.env.timeout(state.world.money.chargeback_delay_h).callbacks.append(
-            lambda _ev: _chargeback(state, order)
-        )
+        call_later(state.env, state.world.money.chargeback_delay_h, _chargeback, state, order)
     spec = state.world.carriers[order.carrier]
     damaged = (
         order.draw.loss_u < spec.loss_rate + spec.damage_rate
@@ -126,5 +124,5 @@ def review_score(u: float, late_days: float) -> float:
 
 def _chargeback(state: State, order: Order) -> None:
     """The real card holder disputes a fraudulent payment; the operator guarantees the seller."""
-    state.money.move(state.env.now, order.price + order.shipping_fee, "customers", "operator",
+    state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers", "operator",
                      "chargeback", order.order_id, order.seller)  # fmt: skip

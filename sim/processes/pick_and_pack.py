@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import heapq
 
+from sim.entities import ExceptionType
 from sim.processes.carry_parcel import hand_over
-from sim.processes.fulfil_order import reroute
+from sim.processes.raise_exception import raise_exception
+from sim.processes.route_orders import reroute
 from sim.state import State
 
 
 def pick_and_pack(state: State, warehouse: int):
     """SimPy process: one tick per hour; picks spread evenly over the hour."""
     env, spec = state.env, state.world.warehouses[warehouse]
-    queue, outbound = state.pick_queues[warehouse], state.outbound[warehouse]
+    queue, outbound = state.flow.pick_queues[warehouse], state.flow.outbound[warehouse]
     cutoff = int(spec.cutoff_hour)
     carry = 0.0
     while True:
@@ -32,15 +34,21 @@ def pick_and_pack(state: State, warehouse: int):
             while done < n and queue and queue[0][0] <= now:
                 _, oid = heapq.heappop(queue)
                 done += 1
-                _pick(state, state.orders[oid], now + done / n, spec.discrepancy_rate, outbound)
+                _pick(
+                    state,
+                    state.records.orders[oid],
+                    now + done / n,
+                    spec.discrepancy_rate,
+                    outbound,
+                )
         yield env.timeout(1.0)
 
 
 def _pick(state: State, order, packed_at: float, discrepancy_rate: float, outbound: list) -> None:
     if order.draw.pick_u < discrepancy_rate:
         order.draw.pick_u = 1.0  # the shelf is corrected; a re-pick finds the unit
-        state.carrier_pending[order.carrier] -= 1  # it will not be collected from here
-        state.raise_exception("stock_discrepancy", "unit_not_on_shelf", "order", order,
+        state.flow.carrier_pending[order.carrier] -= 1  # it will not be collected from here
+        raise_exception(state, ExceptionType.STOCK_DISCREPANCY, "unit_not_on_shelf", "order", order,
                               on_resolved=lambda rec: reroute(state, order, rec, new_unit=True))  # fmt: skip
         return
     order.packed_h = packed_at

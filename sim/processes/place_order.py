@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 
 from sim.clock import end_of_day
-from sim.entities import HELD, ROUTING, Order
+from sim.entities import HELD, ROUTING, ExceptionType, Order
 from sim.processes.cancel_order import cancel_order
+from sim.processes.raise_exception import raise_exception
 from sim.state import State
 
 
@@ -20,20 +21,20 @@ def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, fl
     """
     look, d = state.lookup, state.world.demand
     now = state.env.now
-    comp = state.comp_today[sku]
+    comp = state.prices.competitor[sku]
     offers, weights, promises = [], [], []
     for o in look.sku_offers[sku]:
-        if state.available[o] <= 0:
+        if state.stock.available[o] <= 0:
             continue
         promise = end_of_day(now + state.strategy.promise.promise_hours(o, region))
-        total = state.price[o] + look.fee[o][region]
+        total = state.prices.listed[o] + look.fee[o][region]
         util = (d.attractiveness - d.price_sensitivity * math.log(total / comp)
                 - d.delivery_sensitivity * (promise - now) / 24.0)  # fmt: skip
         offers.append(o)
         weights.append(math.exp(util))
         promises.append(promise)
     if not offers:
-        state.day.visits_no_stock += 1
+        state.records.day.visits_no_stock += 1
         return -1, 0.0
     target = u * (1.0 + sum(weights))
     acc = 0.0
@@ -41,7 +42,7 @@ def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, fl
         acc += wgt
         if target < acc:
             return o, promise
-    state.day.visits_left += 1
+    state.records.day.visits_left += 1
     return -1, 0.0
 
 
@@ -51,7 +52,7 @@ def place_order(
     """One visit: choose, reserve a unit, take the payment, run the payment check.
 
     `draws.take(i)` is this visit's exogenous luck, materialised only if it buys."""
-    state.day.visits += 1
+    state.records.day.visits += 1
     offer, promise_h = choose_offer(state, region, sku, choice_u)
     if offer < 0:
         return None
@@ -59,28 +60,28 @@ def place_order(
     look, now = state.lookup, state.env.now
     seller = look.offer_seller[offer]
     order = Order(
-        len(state.orders), now, region, sku, offer, seller, look.offer_category[offer],
-        state.price[offer], look.fee[offer][region], look.offer_cost[offer],
+        len(state.records.orders), now, region, sku, offer, seller, look.offer_category[offer],
+        state.prices.listed[offer], look.fee[offer][region], look.offer_cost[offer],
         look.offer_commission[offer], promise_h, now + look.seller_handling_h[seller],
         draw.fraud, draw,
     )  # fmt: skip
-    state.orders.append(order)
-    state.day.orders += 1
-    state.available[offer] -= 1
-    state.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
+    state.records.orders.append(order)
+    state.records.day.orders += 1
+    state.stock.available[offer] -= 1
+    state.records.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
                      "customer_payment", order.order_id, seller)  # fmt: skip
     if state.strategy.uses_platform:  # the orchestration platform's fee, priced by the scenario
-        state.money.move(now, state.world.money.platform_fee_per_order, "platform", "operator", "platform_fee",
+        state.records.money.move(now, state.world.money.platform_fee_per_order, "platform", "operator", "platform_fee",
                          order.order_id, seller)  # fmt: skip
-    state.watch_promise(order)
+    state.watches.promise(order)
     if draw.fraud_score > state.world.risk.hold_threshold:
         order.fraud_flagged = True
         order.status = HELD
-        state.raise_exception("payment_held", "risk_score", "order", order,
+        raise_exception(state, ExceptionType.PAYMENT_HELD, "risk_score", "order", order,
                               on_resolved=lambda rec: _payment_reviewed(state, order, rec))  # fmt: skip
     else:
         order.status = ROUTING
-        state.routing_queue.append(order)
+        state.flow.routing_queue.append(order)
     return order
 
 
@@ -97,4 +98,4 @@ def _payment_reviewed(state: State, order: Order, rec) -> None:
     else:
         rec.outcome = "released"
         order.status = ROUTING
-        state.routing_queue.append(order)
+        state.flow.routing_queue.append(order)

@@ -19,24 +19,24 @@ def record_days(state: State, progress=None):
         close_day(state, day)
         day += 1
         feed = world.competitor_price
-        state.comp_today = feed[min(day, feed.shape[0] - 1)].tolist()
+        state.prices.competitor = feed[min(day, feed.shape[0] - 1)].tolist()
         if progress is not None:
-            progress(day, total_days, len(state.orders))
+            progress(day, total_days, len(state.records.orders))
 
 
 def close_day(state: State, day: int) -> None:
     row = {"day": day, "date": state.calendar.date_of_day(day).isoformat(),
            "promo": state.calendar.is_promo(day)}  # fmt: skip
-    row.update(asdict(state.day))
-    row["backlog_end"] = state.human_open
-    row["stock_on_hand"] = sum(state.on_hand)
-    row["offers_out_of_stock"] = sum(1 for a in state.available if a <= 0)
-    state.daily_rows.append(row)
-    state.day = DayCounters()
+    row.update(asdict(state.records.day))
+    row["backlog_end"] = state.desk.human_open
+    row["stock_on_hand"] = sum(state.stock.on_hand)
+    row["offers_out_of_stock"] = sum(1 for a in state.stock.available if a <= 0)
+    state.records.daily_rows.append(row)
+    state.records.day = DayCounters()
 
 
 def close_last_day(state: State) -> None:
     """At the end of the run: SimPy stops before the last midnight's tick, so close that day."""
     w = state.world
-    if state.env.now >= w.end_h and len(state.daily_rows) < round(w.end_h / HOURS_PER_DAY):
-        close_day(state, len(state.daily_rows))
+    if state.env.now >= w.end_h and len(state.records.daily_rows) < round(w.end_h / HOURS_PER_DAY):
+        close_day(state, len(state.records.daily_rows))

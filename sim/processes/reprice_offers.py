@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import next_hour_of_day
+from sim.entities import ExceptionType
+from sim.processes.raise_exception import raise_exception
 from sim.state import State
 
 
@@ -26,25 +28,25 @@ def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray) -> None:
     """Apply a batch of price changes; flag those under the floor instead of applying them."""
     if offers.shape != prices.shape:
         raise ValueError("a price update needs one price per offer")
-    if offers.size and (offers.min() < 0 or offers.max() >= len(state.price)):
+    if offers.size and (offers.min() < 0 or offers.max() >= len(state.prices.listed)):
         raise ValueError("a price update names an unknown offer")
     if not np.all(np.isfinite(prices) & (prices > 0)):
         raise ValueError("a price update has a non-positive or non-finite price")
     cost = np.asarray(state.lookup.offer_cost)[offers]
     floor = cost * (1.0 + state.world.price_floor_margin)
     below = prices < floor
-    price = state.price
+    price = state.prices.listed
     for o, p in zip(offers[~below].tolist(), prices[~below].tolist(), strict=True):
         price[o] = p
     for o, f in zip(offers[below].tolist(), floor[below].tolist(), strict=True):
-        if o in state.open_price_exception:
+        if o in state.prices.open_exception:
             continue
-        state.open_price_exception.add(o)
-        state.raise_exception("price_below_cost", "proposed_below_floor", "price", offer=o,
+        state.prices.open_exception.add(o)
+        raise_exception(state, ExceptionType.PRICE_BELOW_COST, "proposed_below_floor", "price", offer=o,
                               on_resolved=lambda rec, o=o, f=f: _set_floor(state, o, f, rec))  # fmt: skip
 
 
 def _set_floor(state: State, offer: int, floor: float, rec) -> None:
-    state.price[offer] = round(floor * 1.02, 2)
-    state.open_price_exception.discard(offer)
+    state.prices.listed[offer] = round(floor * 1.02, 2)
+    state.prices.open_exception.discard(offer)
     rec.outcome = "price_set_at_floor"

@@ -17,8 +17,8 @@ def settle_payouts(state: State):
 
 def pay_due(state: State, delivered_before_h: float) -> None:
     keep = []
-    now, money = state.env.now, state.money
-    for order in state.pending_payouts:
+    now, money = state.env.now, state.records.money
+    for order in state.watches.payouts:
         if order.status != DELIVERED:
             continue  # returned: nothing to pay
         if order.return_pending or order.delivered_h > delivered_before_h:
@@ -26,4 +26,4 @@ def pay_due(state: State, delivered_before_h: float) -> None:
             continue
         payout = order.price * (1.0 - order.commission_rate)
         money.move(now, payout, "sellers", "escrow", "seller_payout", order.order_id, order.seller)
-    state.pending_payouts = keep
+    state.watches.payouts = keep

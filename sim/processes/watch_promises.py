@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import heapq
 
-from sim.entities import LOST, TERMINAL, Order
+from sim.entities import LOST, TERMINAL, ExceptionType, Order
 from sim.events import PARCEL_LATE, PARCEL_LOST
 from sim.processes.carry_parcel import parcel_event
+from sim.processes.raise_exception import raise_exception
 from sim.state import State
 
 _LOST_CHECK = 1  # the entry kinds: 0 a promise passing, 1 a loss check
@@ -16,24 +17,24 @@ _LOST_CHECK = 1  # the entry kinds: 0 a promise passing, 1 a loss check
 
 def watch_promises(state: State):
     """SimPy process: hourly, look at the orders whose promise (or loss check) is due."""
-    env, heap = state.env, state.promise_watch
+    env, heap = state.env, state.watches.promises
     while True:
         now = env.now
         while heap and heap[0][0] <= now:
             _, oid, kind = heapq.heappop(heap)
-            order = state.orders[oid]
+            order = state.records.orders[oid]
             if order.status in TERMINAL:
                 continue
             if kind == _LOST_CHECK:
                 _declare_lost(state, order)
                 continue
             cause = "not_shipped" if order.handed_h != order.handed_h else "in_transit"
-            state.raise_exception("late_delivery", cause, "none", order,
+            raise_exception(state, ExceptionType.LATE_DELIVERY, cause, "none", order,
                                   on_resolved=_customer_informed)  # fmt: skip
             if order.carrier >= 0 and state.bus.wants(PARCEL_LATE):
                 state.bus.publish(PARCEL_LATE, parcel_event(state, order))
             if order.lost:  # handed over before the promise; if later, _ship starts the watch
-                state.watch_lost(order, order.promise_h)
+                state.watches.lost(order, order.promise_h)
         yield env.timeout(1.0)
 
 
@@ -44,13 +45,13 @@ def _customer_informed(rec) -> None:
 def _declare_lost(state: State, order: Order) -> None:
     if state.bus.wants(PARCEL_LOST):
         state.bus.publish(PARCEL_LOST, parcel_event(state, order))
-    state.raise_exception("parcel_lost", "no_scan_since_handover", "refund", order,
+    raise_exception(state, ExceptionType.PARCEL_LOST, "no_scan_since_handover", "refund", order,
                           on_resolved=lambda rec: _refund_lost(state, order, rec))  # fmt: skip
 
 
 def _refund_lost(state: State, order: Order, rec) -> None:
     """Refund item and fee; the carrier's liability pays the seller the goods' cost."""
-    now, money = state.env.now, state.money
+    now, money = state.env.now, state.records.money
     oid, seller = order.order_id, order.seller
     money.move(now, order.price, "customers", "escrow", "refund", oid, seller)
     money.move(now, order.shipping_fee, "customers", "operator", "fee_refund", oid, seller)

@@ -30,7 +30,7 @@ def _check_stock(state: State, t: float, pending: dict[int, int], out: list[str]
     """Stock levels are never negative, and each offer's available units are its units on hand
     minus the reservations of orders not yet routed to a warehouse."""
     n_wh = state.world.n_warehouses
-    on_hand, available, on_order = state.on_hand, state.available, state.on_order
+    on_hand, available, on_order = state.stock.on_hand, state.stock.available, state.stock.on_order
     for i, (h, q) in enumerate(zip(on_hand, on_order, strict=True)):
         if h < 0 or q < 0:
             out.append(f"t={t}: offer {i // n_wh} warehouse {i % n_wh}: on_hand={h} on_order={q}")
@@ -43,15 +43,15 @@ def _check_stock(state: State, t: float, pending: dict[int, int], out: list[str]
 def _pending_reservations(state: State, unrouted: set[int], seen: int) -> tuple[dict, int]:
     """Reservations per offer: orders placed/held/routing with no warehouse, not cancelled.
     `unrouted` is updated in place (new orders join, routed or cancelled ones leave)."""
-    unrouted.update(range(seen, len(state.orders)))
+    unrouted.update(range(seen, len(state.records.orders)))
     per_offer: dict[int, int] = {}
     for oid in list(unrouted):
-        order = state.orders[oid]
+        order = state.records.orders[oid]
         if order.status in UNROUTED and order.warehouse == -1 and order.status != CANCELLED:
             per_offer[order.offer] = per_offer.get(order.offer, 0) + 1
         else:
             unrouted.discard(oid)
-    return per_offer, len(state.orders)
+    return per_offer, len(state.records.orders)
 
 
 def stepped_smoke_run() -> SteppedRun:

@@ -30,7 +30,7 @@ def next_shift_start(spec: ReviewerSpec, calendar, t_h: float) -> float:
 
 def reviewer(state: State, rid: int):
     """SimPy process: one reviewer. Finishes the task in hand at shift end, then goes home."""
-    env, spec, queue = state.env, state.world.reviewers, state.review_queue
+    env, spec, queue = state.env, state.world.reviewers, state.desk.queue
     rng = state.streams["reviewers"]
     while True:
         if not on_shift(spec, state.calendar, env.now):
@@ -46,8 +46,8 @@ def reviewer(state: State, rid: int):
         yield env.timeout(hours)
         rec.handling_h = hours
         rec.resolved_h = env.now
-        state.human_open -= 1
-        state.day.exceptions_resolved += 1
+        state.desk.human_open -= 1
+        state.records.day.exceptions_resolved += 1
         if rec.on_resolved is not None:
             rec.on_resolved(rec)
 
@@ -59,12 +59,12 @@ def pay_shifts(state: State):
         start = next_shift_start(spec, state.calendar, env.now)
         yield env.timeout(start - env.now)
         end = start + spec.shift_end - spec.shift_start
-        state.shift_rows.append(
+        state.records.shift_rows.append(
             {"day": int(start // HOURS_PER_DAY), "start_h": start, "end_h": end,
              "headcount": spec.headcount, "hourly_cost": spec.hourly_cost}
         )  # fmt: skip
         wages = spec.headcount * (end - start) * spec.hourly_cost
-        state.money.move(env.now, wages, "reviewers", "operator", "reviewer_wages")
+        state.records.money.move(env.now, wages, "reviewers", "operator", "reviewer_wages")
         yield env.timeout(end - start)
 
 

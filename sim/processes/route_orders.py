@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import heapq
 
+from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
-from sim.entities import PICKING, Order
+from sim.entities import PICKING, ExceptionType, Order
 from sim.processes.cancel_order import cancel_order
-from sim.processes.replenish_stock import check_reorder
+from sim.processes.raise_exception import raise_exception
+from sim.processes.replenish_stock import check_reorder, stock_changed
 from sim.state import State
 
 
@@ -18,12 +20,12 @@ def route_orders(state: State):
     interval = state.strategy.routing.batch_minutes / 60.0  # > 0: checked by Strategy.check
     while True:
         yield state.env.timeout(interval)
-        if state.routing_queue:
+        if state.flow.routing_queue:
             route_batch(state)
 
 
 def route_batch(state: State) -> None:
-    batch, state.routing_queue = state.routing_queue, []
+    batch, state.flow.routing_queue = state.flow.routing_queue, []
     requests = [
         RoutingRequest(
             o.order_id, o.offer, o.seller, o.region, o.price, o.placed_h, o.promise_h, o.ship_by_h
@@ -37,7 +39,7 @@ def route_batch(state: State) -> None:
         raise ValueError("a routing policy must answer every order of the batch exactly once")
     latency_h = getattr(policy, "decision_latency_minutes", 0.0) / 60.0
     if latency_h > 0:  # the answer reaches the warehouses later; stock may have moved meanwhile
-        state.env.timeout(latency_h).callbacks.append(lambda _ev: _apply(state, by_id, decisions))
+        call_later(state.env, latency_h, _apply, state, by_id, decisions)
     else:
         _apply(state, by_id, decisions)
 
@@ -51,23 +53,29 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
     """Apply one routing answer, or raise the exception that explains why it cannot be."""
     w = state.world
     if warehouse == DEFER:
-        state.routing_queue.append(order)
+        state.flow.routing_queue.append(order)
         return
     if warehouse == ESCALATE:
-        _raise(state, order, "unroutable", reason or "escalated_by_policy", new_unit=False)
+        _raise(
+            state, order, ExceptionType.UNROUTABLE, reason or "escalated_by_policy", new_unit=False
+        )
         return
     if not (0 <= warehouse < w.n_warehouses and 0 <= carrier < len(w.carriers)):
         raise ValueError(f"routing answered an unknown warehouse {warehouse} or carrier {carrier}")
     if order.region not in w.carriers[carrier].serves:
-        _raise(state, order, "unroutable", "carrier_does_not_serve_region", new_unit=False)
+        _raise(
+            state, order, ExceptionType.UNROUTABLE, "carrier_does_not_serve_region", new_unit=False
+        )
         return
     idx = order.offer * w.n_warehouses + warehouse
-    if state.on_hand[idx] <= 0:
-        _raise(state, order, "stockout_at_routing", "no_stock_at_warehouse", new_unit=False)
+    if state.stock.on_hand[idx] <= 0:
+        _raise(
+            state, order, ExceptionType.STOCKOUT_AT_ROUTING, "no_stock_at_warehouse", new_unit=False
+        )
         return
-    state.on_hand[idx] -= 1
+    state.stock.on_hand[idx] -= 1
     _send_to_pick(state, order, warehouse, carrier)
-    state.stock_changed(order.offer, warehouse, sold=True)
+    stock_changed(state, order.offer, warehouse, sold=True)
     check_reorder(state, order.offer, warehouse)
 
 
@@ -78,12 +86,12 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
     order.warehouse, order.carrier = warehouse, carrier
     order.routed_h = state.env.now
     order.status = PICKING
-    state.carrier_pending[carrier] += 1
-    heapq.heappush(state.pick_queues[warehouse], (state.env.now + delay, order.order_id))
+    state.flow.carrier_pending[carrier] += 1
+    heapq.heappush(state.flow.pick_queues[warehouse], (state.env.now + delay, order.order_id))
 
 
 def _raise(state: State, order: Order, type_: str, cause: str, new_unit: bool) -> None:
-    state.raise_exception(type_, cause, "order", order,
+    raise_exception(state, type_, cause, "order", order,
                           on_resolved=lambda rec: reroute(state, order, rec, new_unit))  # fmt: skip
 
 
@@ -96,13 +104,13 @@ def reroute(state: State, order: Order, rec, new_unit: bool) -> None:
     must be found and reserved; otherwise the order still holds its reservation.
     """
     w, look = state.world, state.lookup
-    if new_unit and state.available[order.offer] <= 0:
+    if new_unit and state.stock.available[order.offer] <= 0:
         rec.outcome = "cancelled_no_stock"
         cancel_order(state, order, "stockout")
         return
     best, best_km = -1, float("inf")
     for wh in look.stocked_at[order.offer]:
-        if state.on_hand[order.offer * w.n_warehouses + wh] > 0:
+        if state.stock.on_hand[order.offer * w.n_warehouses + wh] > 0:
             km = w.distance_km[look.warehouse_region[wh], order.region]
             if km < best_km:
                 best, best_km = wh, km
@@ -112,12 +120,12 @@ def reroute(state: State, order: Order, rec, new_unit: bool) -> None:
         # a routing-stage order gives back its reservation; a discrepancy order holds none
         cancel_order(state, order, "stockout" if best < 0 else "unroutable")
         return
-    state.on_hand[order.offer * w.n_warehouses + best] -= 1
+    state.stock.on_hand[order.offer * w.n_warehouses + best] -= 1
     if new_unit:
-        state.available[order.offer] -= 1
+        state.stock.available[order.offer] -= 1
     rec.outcome = "rerouted"
     _send_to_pick(state, order, best, carrier)
-    state.stock_changed(order.offer, best, sold=True)
+    stock_changed(state, order.offer, best, sold=True)
     check_reorder(state, order.offer, best)
 
 

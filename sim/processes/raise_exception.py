@@ -1,0 +1,48 @@
+"""Raising an exception: record the irregularity, let the strategy triage it, then resolve it at
+once (`auto`) or put it in the reviewers' queue (`human`)."""
+
+from __future__ import annotations
+
+import simpy
+
+from sim.decisions import ExceptionEvent
+from sim.entities import HANDLERS, ExceptionRecord, ExceptionType, Handler, Order
+from sim.state import State
+
+
+def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
+                    order: Order | None = None, offer: int = -1,
+                    on_resolved=None) -> ExceptionRecord:  # fmt: skip
+    """Record an irregularity, let the strategy triage it, and queue it for its handler.
+
+    `on_resolved(record)` is the world's continuation: what the blocked work does once the
+    exception is resolved (by a reviewer, or at once when triaged `auto`).
+    """
+    now, records = state.env.now, state.records
+    order_id = order.order_id if order is not None else -1
+    rec = ExceptionRecord(len(records.exceptions), type_, cause, order_id, offer, blocks, now)
+    rec.on_resolved = on_resolved
+    records.exceptions.append(rec)
+    records.day.exceptions_raised += 1
+    value = order.price if order is not None else state.lookup.offer_cost[offer]
+    event = ExceptionEvent(rec.exc_id, type_, cause, order_id, offer, blocks, now, value)
+    triage = state.strategy.exceptions.triage(event, state.market)
+    if triage.handler not in HANDLERS:
+        raise ValueError(
+            f"triage handler must be one of {sorted(HANDLERS)}, got {triage.handler!r}"
+        )
+    rec.handler, rec.priority, rec.deadline_h = triage.handler, triage.priority, triage.deadline_h
+    if triage.handler == Handler.AUTO:
+        rec.started_h = rec.resolved_h = now
+        rec.outcome = "auto"
+        records.day.exceptions_resolved += 1
+        if on_resolved is not None:
+            on_resolved(rec)
+    else:
+        if order is not None:
+            order.human_tasks += 1
+        state.desk.human_open += 1
+        state.desk.queue.put(
+            simpy.PriorityItem((triage.priority, triage.deadline_h, rec.exc_id), rec)
+        )
+    return rec

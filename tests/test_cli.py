@@ -21,14 +21,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.analysis.tables import (
-    DAILY_COLUMNS,
-    EXCEPTION_COLUMNS,
-    MONEY_COLUMNS,
-    ORDER_COLUMNS,
-    SHIFT_COLUMNS,
-    SHIPMENT_COLUMNS,
-)
+from mptwin.analysis.tables import TABLE_COLUMNS
 from sim.entities import EXCEPTION_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,14 +31,7 @@ INTENDED_COMMAND = (
     "python3 -m pip install uv && uv run --locked mptwin -m experiment=compare_strategies"
 )
 TIMEOUT_S = 600
-TABLES = {
-    "orders": ORDER_COLUMNS,
-    "shipments": SHIPMENT_COLUMNS,
-    "exceptions": EXCEPTION_COLUMNS,
-    "money": MONEY_COLUMNS,
-    "daily": DAILY_COLUMNS,
-    "shifts": SHIFT_COLUMNS,
-}
+TABLES = TABLE_COLUMNS
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

@@ -8,26 +8,11 @@ import pandas as pd
 import pytest
 
 from mptwin.analysis.figures import FIGURES, backlog_series, operator_flows, write_figures
-from mptwin.analysis.tables import (
-    DAILY_COLUMNS,
-    EXCEPTION_COLUMNS,
-    MONEY_COLUMNS,
-    ORDER_COLUMNS,
-    SHIFT_COLUMNS,
-    SHIPMENT_COLUMNS,
-    RunInfo,
-)
+from mptwin.analysis.tables import TABLE_COLUMNS, RunInfo
 
 NAN = math.nan
 INFO = RunInfo("tiny", "test", 0, "2024-01-01", 24.0, 72.0, 96.0, "EUR")
-SCHEMAS = {
-    "orders": ORDER_COLUMNS,
-    "shipments": SHIPMENT_COLUMNS,
-    "exceptions": EXCEPTION_COLUMNS,
-    "money": MONEY_COLUMNS,
-    "shifts": SHIFT_COLUMNS,
-    "daily": DAILY_COLUMNS,
-}
+SCHEMAS = TABLE_COLUMNS
 DEFAULTS = {"float64": NAN, "int64": 0, "string": "", "bool": False}
 
 

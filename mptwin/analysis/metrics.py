@@ -13,18 +13,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from mptwin.analysis import tables as schema
-from mptwin.analysis.tables import RunInfo
+from mptwin.analysis.tables import TABLE_COLUMNS, RunInfo
 from sim.entities import EXCEPTION_TYPES, TERMINAL
 
-TABLE_COLUMNS = {
-    "orders": schema.ORDER_COLUMNS,
-    "shipments": schema.SHIPMENT_COLUMNS,
-    "exceptions": schema.EXCEPTION_COLUMNS,
-    "money": schema.MONEY_COLUMNS,
-    "shifts": schema.SHIFT_COLUMNS,
-    "daily": schema.DAILY_COLUMNS,
-}
 MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "carrier_cost": ("carrier_charge",),
     "sla_credits": ("sla_credit",),

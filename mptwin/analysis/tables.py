@@ -115,6 +115,17 @@ DAILY_COLUMNS = {
 }
 
 
+# every table of a run, by the name of its Parquet file
+TABLE_COLUMNS = {
+    "orders": ORDER_COLUMNS,
+    "shipments": SHIPMENT_COLUMNS,
+    "exceptions": EXCEPTION_COLUMNS,
+    "money": MONEY_COLUMNS,
+    "shifts": SHIFT_COLUMNS,
+    "daily": DAILY_COLUMNS,
+}
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """Run-level facts the KPIs need besides the tables."""

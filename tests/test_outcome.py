@@ -14,28 +14,27 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
 from mptwin.stats import paired_ci
-from tests.helpers.runs import run_sim
+from tests.helpers.golden import case_kpis, moved_kpis
 
 SEEDS = (1, 2, 3, 4, 5)
 KEYS = ("operator_margin", "on_time_rate", "exceptions_per_1k_orders", "orders", "seller_margin")
 
 
 def _kpis(job: tuple[str, str, int]) -> dict:
-    scenario, strategy, seed = job
-    result = run_sim(f"scenario={scenario}", f"strategy={strategy}", f"seed={seed}")
-    return compute_kpis(result.tables, result.info)
+    return case_kpis(*job)  # as the golden back-test computes them
 
 
 def _paired(scenario: str) -> dict[str, dict[str, list]]:
     jobs = [(scenario, s, seed) for s in ("automation", "orchestration") for seed in SEEDS]
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = dict(zip(jobs, pool.map(_kpis, jobs), strict=True))
-    return {
+    runs = {
         s: {k: [results[(scenario, s, seed)][k] for seed in SEEDS] for k in KEYS}
         for s in ("automation", "orchestration")
     }
+    runs["all"] = results  # every KPI of every job, for the golden back-test
+    return runs
 
 
 def _report(scenario: str, runs: dict) -> None:
@@ -81,6 +80,14 @@ def test_orchestration_delivers_more_on_time_on_baseline(baseline_runs):
 def test_orchestration_raises_fewer_exceptions_on_baseline(baseline_runs):
     ci = _diff(baseline_runs, "exceptions_per_1k_orders")
     assert ci.hi < 0, f"exceptions_per_1k_orders difference {ci}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["automation", "orchestration"])
+def test_baseline_seed_1_reproduces_the_golden_kpis(baseline_runs, strategy):
+    """The baseline cases of tests/test_golden.py, from the runs this module makes anyway."""
+    moved = moved_kpis("baseline", strategy, 1, baseline_runs["all"][("baseline", strategy, 1)])
+    assert not moved, f"KPIs moved (stored, now): {moved}"
 
 
 @pytest.mark.slow

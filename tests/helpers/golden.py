@@ -33,6 +33,13 @@ def case_kpis(scenario: str, strategy: str, seed: int) -> dict:
     return json.loads(json.dumps(compute_kpis(result.tables, result.info), allow_nan=False))
 
 
+def moved_kpis(scenario: str, strategy: str, seed: int, fresh: dict) -> dict:
+    """The KPIs of a case that differ from the stored ones: {key: (stored, now)}."""
+    stored = json.loads(GOLDEN.read_text())[case_key(scenario, strategy, seed)]
+    keys = stored.keys() | fresh.keys()
+    return {k: (stored.get(k), fresh.get(k)) for k in keys if stored.get(k) != fresh.get(k)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare with the stored file only")

@@ -20,28 +20,30 @@ def hand_over(state: State, warehouse: int) -> None:
     """The daily pick-up: parcels go in packing order until their carrier's capacity is used;
     the rest wait at the warehouse for tomorrow."""
     today = day_of(state.env.now)
-    if state.flow.carrier_day != today:
-        state.flow.carrier_day = today
-        state.flow.carrier_used = [0] * len(state.world.carriers)
-        state.flow.lane_used = {}
+    flow = state.flow
+    if flow.carrier_day != today:
+        flow.carrier_day = today
+        flow.carrier_used = [0] * len(state.world.carriers)
+        flow.lane_used = {}
     waiting = []
     disrupted = state.world.disruptions
-    for order in state.flow.outbound[warehouse]:
+    used, lane_used = flow.carrier_used, flow.lane_used
+    for order in flow.outbound[warehouse]:
         c = order.carrier
         cap = state.world.carriers[c].daily_capacity
-        if state.flow.carrier_used[c] >= cap:
+        if used[c] >= cap:
             waiting.append(order)
             continue
         d = _disruption(disrupted, c, order.region, state.env.now) if disrupted else None
         if d is not None:
             key = (c, d)
-            if state.flow.lane_used.get(key, 0) >= d.capacity_factor * cap:
+            if lane_used.get(key, 0) >= d.capacity_factor * cap:
                 waiting.append(order)
                 continue
-            state.flow.lane_used[key] = state.flow.lane_used.get(key, 0) + 1
-        state.flow.carrier_used[c] += 1
+            lane_used[key] = lane_used.get(key, 0) + 1
+        used[c] += 1
         _ship(state, order, d)
-    state.flow.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
+    flow.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
 
 
 def _disruption(disruptions, carrier: int, region: int, t_h: float):

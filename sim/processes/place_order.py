@@ -22,12 +22,13 @@ def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, fl
     look, d = state.lookup, state.world.demand
     now = state.env.now
     comp = state.prices.competitor[sku]
+    available, listed = state.stock.available, state.prices.listed
     offers, weights, promises = [], [], []
     for o in look.sku_offers[sku]:
-        if state.stock.available[o] <= 0:
+        if available[o] <= 0:
             continue
         promise = end_of_day(now + state.strategy.promise.promise_hours(o, region))
-        total = state.prices.listed[o] + look.fee[o][region]
+        total = listed[o] + look.fee[o][region]
         util = (d.attractiveness - d.price_sensitivity * math.log(total / comp)
                 - d.delivery_sensitivity * (promise - now) / 24.0)  # fmt: skip
         offers.append(o)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -31,6 +32,8 @@ def prepare(cfg: DictConfig):
     app = OmegaConf.to_object(cfg)
     check_config(app, "")
     world = build_world(app.scenario)
+    if app.strategy.headcount is not None:  # the arm staffs its own review team
+        world = replace(world, reviewers=replace(world.reviewers, headcount=app.strategy.headcount))
     strategy = build_strategy(cfg.strategy)
     return world, strategy
 

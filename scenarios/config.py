@@ -151,6 +151,7 @@ class ReviewersConfig:
     handling_mean_h: dict[str, float] = field(default_factory=dict)
     fraud_detection: float = field(default=0.9, metadata=unit)
     false_rejection: float = field(default=0.05, metadata=unit)
+    return_fraud_detection: float = field(default=0.6, metadata=unit)
 
     def check_rules(self, path: str) -> None:
         _shift(self.shift_start, self.shift_end, path)
@@ -186,6 +187,7 @@ class RiskConfig:
     hold_threshold: float = 2.0
     return_rate: float = field(default=0.04, metadata=unit)
     return_rate_late: float = field(default=0.12, metadata=unit)
+    return_fraud_rate: float = field(default=0.0, metadata=unit)  # share of customer returns
     lost_detect_days: float = field(default=5.0, metadata=nonneg)
 
 

@@ -157,8 +157,9 @@ def _offers(cfg: ScenarioConfig, popularity, seller_size, rng) -> tuple[np.ndarr
 
 def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
     """Initial stock, reorder points and order quantities per (offer, warehouse), sized from
-    the demand each offer can expect: home warehouse always, a second one for some offers.
-    Also the orders per day each warehouse can expect (its sellers' demand, shipped from home)."""
+    the demand each offer can expect: home warehouse always, a second one for some offers, each
+    stocked for its share. Also the orders per day each warehouse can expect: the same shares,
+    so pick capacity is planned for the stock plan (a unit on a shelf can be picked there)."""
     c = cfg.catalogue
     n_wh = cfg.warehouses.count
     n_offers_of_sku = np.bincount(offer_sku, minlength=len(popularity))
@@ -171,6 +172,7 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
     stock = np.zeros((len(offer_sku), n_wh), dtype=np.int64)
     rop = np.full((len(offer_sku), n_wh), -1, dtype=np.int64)
     qty = np.zeros((len(offer_sku), n_wh), dtype=np.int64)
+    load = np.zeros(n_wh)
     second = rng.random(len(offer_sku)) < c.second_warehouse_share
     other = rng.integers(n_wh, size=len(offer_sku))
     for o, s in enumerate(offer_seller.tolist()):
@@ -181,11 +183,10 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
         demand = daily[o] / len(homes)
         lead_days = days(seller.lead_time_h)
         for wh in homes:
+            load[wh] += demand
             stock[o, wh] = math.ceil(demand * c.stock_cover_days) + 1
             rop[o, wh] = math.ceil(demand * (lead_days + c.safety_days))
             qty[o, wh] = max(1, math.ceil(demand * c.order_cover_days))
-    load = np.bincount([sellers[s].home_warehouse for s in offer_seller.tolist()], weights=daily,
-                       minlength=n_wh)  # fmt: skip
     return stock, rop, qty, load
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from sim.seam import private_reads
+
 if TYPE_CHECKING:
     from sim.market_view import MarketView
 
@@ -189,13 +191,18 @@ class Strategy:
     uses_platform: bool = False  # runs on an orchestration platform the scenario charges for
 
     def check(self) -> None:
-        """Each policy answers its decision point's protocol, and the intervals the world waits
-        between asks are usable; a TypeError or ValueError names the policy otherwise."""
+        """Each policy answers its decision point's protocol, reads the market through its
+        public seam only (`sim.seam`), and the intervals the world waits between asks are
+        usable; a TypeError or ValueError names the policy otherwise."""
         for key in POLICIES:
             policy = getattr(self, key)
             if not isinstance(policy, _PROTOCOLS[key]):
                 raise TypeError(f"strategy.{key}: {type(policy).__name__} does not implement "
                                 f"{_PROTOCOLS[key].__name__} (see sim/decisions.py)")  # fmt: skip
+            private = private_reads(type(policy))
+            if private:
+                raise TypeError(f"strategy.{key}: {type(policy).__name__} reads private state "
+                                f"past the MarketView seam: {'; '.join(private)}")  # fmt: skip
             for attr in _POSITIVE.get(key, ()):
                 if not getattr(policy, attr) > 0:
                     raise ValueError(f"strategy.{key}.{attr} must be > 0")

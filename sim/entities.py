@@ -21,7 +21,7 @@ class Order:
         "shipping_fee", "unit_cost", "commission_rate", "promise_h", "ship_by_h", "status",
         "cancel_reason", "fraud", "fraud_flagged", "routed_h", "warehouse", "carrier",
         "packed_h", "handed_h", "delivered_h", "returned_h", "review_score", "human_tasks",
-        "lost", "draw", "return_pending",
+        "lost", "draw", "return_pending", "auto_released",
     )  # fmt: skip
 
     def __init__(self, order_id, placed_h, region, sku, offer, seller, category, price,
@@ -55,16 +55,19 @@ class Order:
         self.lost = False
         self.draw = draw  # this customer's exogenous draws (an OrderDraw)
         self.return_pending = False
+        self.auto_released = False  # a held payment released by the system, unchecked
 
 
 class OrderDraw:
     """The exogenous luck of one visit, drawn when the customer arrives, whatever the strategy."""
 
     __slots__ = ("release_u", "release_e", "pick_u", "transit_z", "loss_u", "review_u",
-                 "return_u", "return_after_u", "fraud", "fraud_score")  # fmt: skip
+                 "return_u", "return_after_u", "fraud", "fraud_score", "payment_catch_u",
+                 "return_fraud_u", "return_catch_u")  # fmt: skip
 
     def __init__(self, release_u, release_e, pick_u, transit_z, loss_u, review_u, return_u,
-                 return_after_u, fraud, fraud_score):  # fmt: skip
+                 return_after_u, fraud, fraud_score, payment_catch_u, return_fraud_u,
+                 return_catch_u):  # fmt: skip
         self.release_u = release_u  # below the seller's reliability: released without delay
         self.release_e = release_e  # unit exponential, scaled by the seller's mean delay
         self.pick_u = pick_u  # below the warehouse's discrepancy rate: the unit is missing
@@ -75,6 +78,11 @@ class OrderDraw:
         self.return_after_u = return_after_u  # where in the return window a return comes
         self.fraud = fraud  # hidden truth
         self.fraud_score = fraud_score  # the payment provider's risk signal
+        # a reviewer's verdict is part of the visit's luck, so the same held order or return
+        # gets the same verdict whatever the strategy (common random numbers)
+        self.payment_catch_u = payment_catch_u  # below the reviewer's rate: rejected
+        self.return_fraud_u = return_fraud_u  # below the scenario's share: a fraudulent return
+        self.return_catch_u = return_catch_u  # below the reviewer's rate: the fraud is caught
 
 
 class ExceptionType(StrEnum):

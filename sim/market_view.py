@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.decisions import CarrierContract, SellerTerms
+from sim.feeds import StaleFeeds
 
 
 class MarketView:
@@ -54,6 +55,8 @@ class MarketView:
             for c in world.carriers
         )
         self.shared: dict = {}  # scratch space for the strategy's policies, scoped to this run
+        # with a feed lag, shelves, backlogs and carrier loads are read as late as the events
+        self.stale = StaleFeeds(state, world.feed_lag_h) if world.feed_lag_h > 0 else None
         self._competitor, self._competitor_src = None, None
 
     # --- time and calendar ---------------------------------------------------------------
@@ -76,22 +79,29 @@ class MarketView:
         """What a customer in `region` pays for shipping on `offer`."""
         return self._state.lookup.fee[offer][region]
 
-    # --- live state ----------------------------------------------------------------------
+    # --- live state (as late as the scenario's feeds: `stale`) ---------------------------
 
     def on_hand(self, offer: int, warehouse: int) -> int:
+        """Units on the shelf of `warehouse`, as the stock feed shows them."""
+        if self.stale is not None:
+            return self.stale.on_hand[offer * self.n_warehouses + warehouse]
         return self._state.stock.on_hand[offer * self.n_warehouses + warehouse]
 
     def available(self, offer: int) -> int:
-        """Units of an offer not yet promised to an order."""
+        """Units of an offer not yet promised to an order: the storefront's own count, live."""
         return self._state.stock.available[offer]
 
     def pick_backlog(self, warehouse: int) -> int:
         """Orders routed to a warehouse and not yet handed to a carrier."""
+        if self.stale is not None:
+            return self.stale.as_of(self._state.env.now)[0][warehouse]
         flow = self._state.flow
         return len(flow.pick_queues[warehouse]) + len(flow.outbound[warehouse])
 
     def carrier_pending(self, carrier: int) -> int:
         """Parcels assigned to a carrier and not yet collected."""
+        if self.stale is not None:
+            return self.stale.as_of(self._state.env.now)[1][carrier]
         return self._state.flow.carrier_pending[carrier]
 
     def prices(self) -> np.ndarray:

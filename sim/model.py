@@ -40,6 +40,8 @@ def build(world: World, strategy: Strategy, seed: int, progress: Progress | None
     env.process(settle_payouts(state))
     start_team(state)
     env.process(record_days(state, progress))
+    if state.market.stale is not None:
+        env.process(state.market.stale.snapshots(state))
     return state
 
 

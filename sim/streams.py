@@ -15,6 +15,7 @@ EXOGENOUS = (
     "handling",  # seller release delays, pick discrepancies
     "transit",  # transit-time quantile and loss draw of each order's parcel
     "aftersales",  # review noise, return draw, return timing
+    "casework",  # a reviewer's verdict on this visit's held payment or return; return fraud
 )
 # Streams whose use depends on what happened (how many exceptions, which stock was reordered).
 ENDOGENOUS = ("reviewers", "replenishment")

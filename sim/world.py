@@ -85,6 +85,7 @@ class ReviewerSpec:
     handling_mean_h: dict[str, float]  # mean handling hours per exception type (exponential)
     fraud_detection: float  # hidden: chance a reviewer spots a fraudulent payment
     false_rejection: float  # hidden: chance a reviewer rejects a genuine held payment
+    return_fraud_detection: float  # hidden: chance a reviewer spots a fraudulent return
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +107,7 @@ class RiskSpec:
     hold_threshold: float  # the payment provider holds orders whose risk score exceeds this
     return_rate: float  # chance a delivered order is returned when on time
     return_rate_late: float  # when late
+    return_fraud_rate: float  # hidden: share of customer returns that are fraud (empty box, worn)
     lost_detect_h: float  # hours past the promise before a silent parcel is declared lost
 
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.market_view import MarketView
-from sim.validate import nonneg, positive
+from sim.validate import ConfigError, nonneg, positive, unit
 from strategies.learning import HandoverModel, LaneModel
+
+
+def contract_table(market: MarketView, buffer_h: list[float]) -> list[list[float]]:
+    """Per offer and customer region: the seller's handling time + its contracted carrier's
+    nominal transit from its home warehouse + the seller's buffer (hours)."""
+    per_seller = []
+    for s, extra in zip(market.sellers, buffer_h, strict=True):
+        origin = int(market.warehouse_region[s.home_warehouse])
+        per_seller.append([s.handling_h + market.nominal_transit_h(s.carrier, origin, r) + extra
+                           for r in range(market.n_regions)])  # fmt: skip
+    return [per_seller[s] for s in market.offer_seller.tolist()]
 
 
 @dataclass(eq=False)
@@ -20,14 +31,36 @@ class ContractPromise:
         self._hours: list[list[float]] = []
 
     def bind(self, market: MarketView) -> None:
-        per_seller = []
-        for s in market.sellers:
-            origin = int(market.warehouse_region[s.home_warehouse])
-            per_seller.append([
-                s.handling_h + market.nominal_transit_h(s.carrier, origin, r) + 24.0 * self.buffer_days
-                for r in range(market.n_regions)
-            ])  # fmt: skip
-        self._hours = [per_seller[s] for s in market.offer_seller.tolist()]
+        self._hours = contract_table(market, [24.0 * self.buffer_days] * len(market.sellers))
+
+    def promise_hours(self, offer: int, region: int) -> float:
+        return self._hours[offer][region]
+
+
+@dataclass(eq=False)
+class CarrierBufferPromise:
+    """Competent automation-only: seller handling time plus the contracted carrier's nominal
+    transit from the seller's home warehouse, plus a buffer per contracted carrier, calibrated
+    offline from a previous period's deliveries for an on-time target (`mptwin-tune` writes
+    `buffer_days`; `mptwin.tuning.calibrate`). Precomputed once; never learns during a run.
+    A carrier missing from the table gets `default_buffer_days`."""
+
+    buffer_days: dict[str, float] = field(default_factory=dict)  # per carrier name
+    default_buffer_days: float = field(default=2.0, metadata=nonneg)
+    quantile: float = field(default=0.95, metadata=unit)  # the target the table was made for
+
+    def check_rules(self, path: str) -> None:
+        negative = sorted(c for c, d in self.buffer_days.items() if d < 0)
+        if negative:
+            raise ConfigError(f"{path}.buffer_days must be >= 0, not for {negative}")
+
+    def __post_init__(self) -> None:
+        self._hours: list[list[float]] = []
+
+    def bind(self, market: MarketView) -> None:
+        days = [self.buffer_days.get(market.carriers[s.carrier].name, self.default_buffer_days)
+                for s in market.sellers]  # fmt: skip
+        self._hours = contract_table(market, [24.0 * d for d in days])
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]

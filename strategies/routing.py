@@ -36,6 +36,55 @@ class StaticRouting:
         ]
 
 
+@dataclass(eq=False)
+class RuleRouting:
+    """Competent automation-only: the static rules of a good order-management system, on its
+    own data. Ship from the seller's home warehouse if its shelf has the unit, else from the
+    nearest other warehouse the stock plan puts the offer in that has it; with the seller's
+    contracted carrier where it serves the customer's region, else that region's fallback
+    carrier (the cheapest contract serving it from the shipping warehouse). It reads shelves,
+    never carrier performance, loads or backlogs, and coordinates with no other decision.
+
+    An order no shelf can serve goes to its home warehouse, and one no carrier serves to its
+    contracted carrier, so the world raises the exception that says why (`stockout_at_routing`,
+    `unroutable`) for the triage policy."""
+
+    batch_minutes: float = field(default=30.0, metadata=positive)
+    decision_latency_minutes: float = field(default=0.0, metadata=nonneg)
+
+    def __post_init__(self) -> None:
+        self._terms = ()
+
+    def bind(self, market: MarketView) -> None:
+        self._terms = market.sellers
+        self._serves = [k.serves for k in market.carriers]
+        self._origin = [int(x) for x in market.warehouse_region]
+        self._fallback = [  # per (origin region, customer region): a carrier, or -1
+            [min((c for c, k in enumerate(market.carriers) if r in k.serves), default=-1,
+                 key=lambda c, o=o, r=r: market.shipping_cost(c, o, r))
+             for r in range(market.n_regions)]
+            for o in range(market.n_regions)
+        ]  # fmt: skip
+
+    def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
+        return [self._one(r, market) for r in batch]
+
+    def _one(self, r: RoutingRequest, market: MarketView) -> RoutingDecision:
+        terms = self._terms[r.seller]
+        w = terms.home_warehouse
+        if market.on_hand(r.offer, w) <= 0:
+            others = [x for x in market.stocked_at[r.offer]
+                      if x != w and market.on_hand(r.offer, x) > 0]  # fmt: skip
+            if others:
+                w = min(others, key=lambda x: market.distance_km[self._origin[x], r.region])
+        c = terms.carrier
+        if r.region not in self._serves[c]:
+            c = self._fallback[self._origin[w]][r.region]
+            if c < 0:
+                c = terms.carrier
+        return RoutingDecision(r.order_id, w, c)
+
+
 _SQRT2 = math.sqrt(2.0)
 
 

@@ -17,7 +17,7 @@ REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
 OPERATOR_EARNS = ("commission", "shipping_fee")
 OPERATOR_BEARS = (
     "commission_reversal", "carrier_charge", "sla_credit", "chargeback", "fee_refund",
-    "reviewer_wages",
+    "reviewer_wages", "return_fraud", "return_fraud_auto", "chargeback_auto_release",
 )  # fmt: skip
 
 

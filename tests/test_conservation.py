@@ -110,7 +110,7 @@ def test_order_timestamps_run_forwards(stepped):
 
 @pytest.mark.parametrize(
     "overrides",
-    [(), ("strategy.promise.buffer_days=0",)],
+    [(), ("strategy.promise.default_buffer_days=0",)],
     ids=["default", "tight_promise"],
 )
 def test_lost_parcels_are_always_declared(stepped, overrides):

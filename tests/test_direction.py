@@ -29,7 +29,7 @@ def total(kpis: list[dict], key: str) -> float:
 
 @pytest.fixture(scope="module")
 def reviewers():
-    return kpis_over_seeds("scenario.reviewers.headcount=2"), kpis_over_seeds(
+    return kpis_over_seeds("scenario.reviewers.headcount=1"), kpis_over_seeds(
         "scenario.reviewers.headcount=6"
     )
 

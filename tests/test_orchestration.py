@@ -19,7 +19,7 @@ from sim.model import build
 from strategies.exceptions import AllHuman, AutoRoutine
 from strategies.pricing import CoordinatedPricing, FeedFollowPricing
 from strategies.promise import ContractPromise, LearnedPromise
-from strategies.routing import OptimisedRouting, StaticRouting
+from strategies.routing import OptimisedRouting, RuleRouting, StaticRouting
 from tests.helpers.runs import compose_cfg
 
 SMOKE_ORCH = ("scenario=smoke", "strategy=orchestration")
@@ -293,7 +293,7 @@ def disruption(carrier: int, start_day: int, days: int) -> str:
     )
 
 
-def test_optimised_routing_moves_away_from_a_slow_carrier_and_static_does_not(checked):
+def test_optimised_routing_moves_away_from_a_slow_carrier_and_rules_do_not(checked):
     base, _, _, world = checked
     orders = base.tables["orders"]
     warm = world.warmup_h / 24.0
@@ -315,7 +315,7 @@ def test_optimised_routing_moves_away_from_a_slow_carrier_and_static_does_not(ch
 
     auto = [prepared("scenario=smoke", "strategy=automation", "seed=1", *extra)
             for extra in ((), (slow,))]  # fmt: skip
-    assert all(isinstance(s.routing, StaticRouting) for _, _, s in auto)
+    assert all(isinstance(s.routing, RuleRouting) for _, _, s in auto)
     shares = [
         carrier_share(simulate(w, s, int(c.seed)).tables["orders"], busiest, last, end_day)
         for c, w, s in auto

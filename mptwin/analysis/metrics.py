@@ -19,7 +19,11 @@ from sim.entities import EXCEPTION_TYPES, TERMINAL
 MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "carrier_cost": ("carrier_charge",),
     "sla_credits": ("sla_credit",),
-    "fraud_losses": ("chargeback",),
+    "fraud_losses": ("chargeback", "chargeback_auto_release"),
+    "return_fraud_losses": ("return_fraud", "return_fraud_auto"),
+    # what the system's own decisions lost: a fraudulent return approved, a held payment
+    # released unchecked and then charged back (a person might have caught either)
+    "auto_decision_losses": ("return_fraud_auto", "chargeback_auto_release"),
     "reviewer_cost": ("reviewer_wages",),
     "platform_cost": ("platform_fee",),
     "refunds": ("refund", "fee_refund"),
@@ -208,9 +212,10 @@ def exception_kpis(
     reviewer_hours = float(_overlap_hours(*reviewer_busy(exc, info), info).sum())
     shift_hours = _overlap_hours(numeric(shifts, "start_h"), numeric(shifts, "end_h"), info)
     on_shift = float((shift_hours * numeric(shifts, "headcount")).sum())
-    res_p50, res_p95 = _percentiles(
-        numeric(exc, "resolved_h")[raised] - raised_at[raised], (50, 95)
-    )
+    took = numeric(exc, "resolved_h") - raised_at
+    res_p50, res_p95 = _percentiles(took[raised], (50, 95))
+    human = raised & matches(exc["handler"], "human")
+    human_p50, human_p90 = _percentiles(took[human], (50, 90))
     terminal = matches(win["status"], tuple(TERMINAL))
     tasks = win["human_tasks"].to_numpy(dtype=float, na_value=np.nan)[terminal]
     return {
@@ -222,6 +227,8 @@ def exception_kpis(
         "backlog_max": backlog_max(exc, info),
         "resolution_p50_h": res_p50,
         "resolution_p95_h": res_p95,
+        "human_resolution_p50_h": human_p50,
+        "human_resolution_p90_h": human_p90,
         "touchless_rate": _share(tasks == 0),
         **exception_type_kpis(exc, raised),
     }

@@ -19,8 +19,9 @@ For the exceptions of one type raised in the measurement window:
 - ledger cost: money out of the operator's account (the double-entry ledger) on the orders
   those exceptions are about, of the ledger kind that the exception type leads to:
   `late_delivery` -> `sla_credit`, `parcel_lost` -> `fee_refund`, `return_request` ->
-  `commission_reversal`, `payment_held` -> `chargeback` (a held payment released and later
-  disputed). Each ledger row belongs to one kind, so no money is counted twice. Types whose
+  `commission_reversal` and the cost of a fraudulent return approved (`return_fraud`,
+  `return_fraud_auto`), `payment_held` -> `chargeback` (a held payment released and later
+  disputed; `chargeback_auto_release` when the system released it). Each ledger row belongs to one kind, so no money is counted twice. Types whose
   resolution moves no operator money (stockouts, unroutable orders, stock discrepancies,
   prices below the floor) have no ledger cost;
 - cost = labour cost + ledger cost.
@@ -33,8 +34,8 @@ is shown but not added to the cost.
 LEDGER_KIND = {
     "late_delivery": "sla_credit",
     "parcel_lost": "fee_refund",
-    "return_request": "commission_reversal",
-    "payment_held": "chargeback",
+    "return_request": ("commission_reversal", "return_fraud", "return_fraud_auto"),
+    "payment_held": ("chargeback", "chargeback_auto_release"),
 }
 COST_COLUMNS = ["type", "exceptions", "human", "reviewer_hours", "labour_cost", "ledger_cost",
                 "cost", "forgone_commission"]  # fmt: skip
@@ -46,7 +47,7 @@ def hourly_cost(shifts: pd.DataFrame) -> float:
     return float(np.nanmean(rates)) if rates.size else 0.0
 
 
-def _ledger_cost(money: pd.DataFrame, orders_of_type: np.ndarray, kind: str | None) -> float:
+def _ledger_cost(money: pd.DataFrame, orders_of_type: np.ndarray, kind) -> float:
     if kind is None or orders_of_type.size == 0:
         return 0.0
     rows = (matches(money["kind"], kind) & matches(money["credit"], "operator")

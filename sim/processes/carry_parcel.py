@@ -125,6 +125,8 @@ def review_score(u: float, late_days: float) -> float:
 
 
 def _chargeback(state: State, order: Order) -> None:
-    """The real card holder disputes a fraudulent payment; the operator guarantees the seller."""
-    state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers", "operator",
-                     "chargeback", order.order_id, order.seller)  # fmt: skip
+    """The real card holder disputes a fraudulent payment; the operator guarantees the seller.
+    A payment the system released from a hold unchecked is a wrong automatic decision."""
+    kind = "chargeback_auto_release" if order.auto_released else "chargeback"
+    state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers",
+                             "operator", kind, order.order_id, order.seller)  # fmt: skip

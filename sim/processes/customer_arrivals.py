@@ -60,12 +60,11 @@ class DayDraws:
         ]  # fmt: skip
         fraud = f.random(n) < risk.fraud_rate
         score = f.standard_normal(n) + np.where(fraud, risk.signal_separation, 0.0)
-        self.cols = [c.tolist() for c in (*cols, fraud, score)]
+        case = s["casework"].random((3, n))
+        self.cols = [c.tolist() for c in (*cols, fraud, score, *case)]
 
     def take(self, i: int) -> OrderDraw:
-        c = self.cols
-        return OrderDraw(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i], c[7][i],
-                         c[8][i], c[9][i])  # fmt: skip
+        return OrderDraw(*(c[i] for c in self.cols))
 
 
 def customer_arrivals(state: State, until_h: float):

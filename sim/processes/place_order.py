@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from sim.clock import end_of_day
-from sim.entities import HELD, ROUTING, ExceptionType, Order
+from sim.entities import HELD, ROUTING, ExceptionType, Handler, Order
 from sim.processes.cancel_order import cancel_order
 from sim.processes.raise_exception import raise_exception
 from sim.state import State
@@ -87,12 +87,15 @@ def place_order(
 
 
 def _payment_reviewed(state: State, order: Order, rec) -> None:
-    """A reviewer looked at a held payment: reject (cancel and refund) or release it."""
+    """A held payment resolved: a reviewer rejects (cancel and refund) or releases it, with the
+    verdict drawn with the visit; the system (`auto`) releases it unchecked."""
     rv = state.world.reviewers
-    u = state.streams["reviewers"].random()
-    reject = u < (rv.fraud_detection if order.fraud else rv.false_rejection)
-    if rec.handler == "auto":
+    if rec.handler == Handler.AUTO:
         reject = False  # no human judgement: the hold is simply released
+        order.auto_released = True
+    else:
+        rate = rv.fraud_detection if order.fraud else rv.false_rejection
+        reject = order.draw.payment_catch_u < rate
     if reject:
         rec.outcome = "rejected"
         cancel_order(state, order, "fraud_rejected")

@@ -4,7 +4,7 @@ strategy and a seed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
@@ -24,7 +24,7 @@ class StrategyConfig:
     exceptions: Any = MISSING
     uses_platform: bool = False  # pays scenario.money.platform_fee_per_order on every order
     # staffing belongs to the arm: the review team it pays (null: scenario.reviewers.headcount)
-    headcount: Optional[int] = field(default=None, metadata=nonneg)
+    headcount: int | None = field(default=None, metadata=nonneg)
     tuned: Any = None  # where tuned parameters came from (mptwin-tune writes it); informative
 
 

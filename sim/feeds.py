@@ -28,7 +28,9 @@ class StaleFeeds:
         flow = state.flow
         while True:
             yield state.env.timeout(SNAPSHOT_H)
-            backlog = [len(q) + len(out) for q, out in zip(flow.pick_queues, flow.outbound)]
+            backlog = [
+                len(q) + len(out) for q, out in zip(flow.pick_queues, flow.outbound, strict=True)
+            ]
             self.history.append((backlog, list(flow.carrier_pending)))
 
     def as_of(self, now: float) -> tuple[list[int], list[int]]:

@@ -136,7 +136,9 @@ def test_a_sweep_prints_the_paired_comparison_and_where_the_report_is(single_run
     proc, out, args = single_run
     if not is_multirun(args):
         pytest.skip("the README's main command is a single run")
-    assert "Paired comparison: orchestration - automation" in proc.stdout, proc.stdout[-3000:]
+    assert "Paired comparison: orchestration_tuned - automation_tuned" in proc.stdout, proc.stdout[
+        -3000:
+    ]
     for key in ("operator_margin", "on_time_rate", "touchless_rate"):
         assert re.search(rf"^\s+{key}\s.*\s(better|worse|no clear difference)$", proc.stdout,
                          re.M), f"{key} has no paired row"  # fmt: skip
@@ -157,7 +159,8 @@ def test_single_run_writes_the_resolved_config(single_run):
     runs = sorted((cfg.strategy.name, cfg.seed) for cfg in cfgs)
     seeds = sorted({seed for _, seed in runs})
     assert len(seeds) >= 3, f"a comparison needs a few seeds, got {seeds}"
-    assert runs == sorted((s, n) for s in ("automation", "orchestration") for n in seeds)
+    arms = ("automation_tuned", "orchestration_tuned")  # the fair fight: both arms tuned
+    assert runs == sorted((s, n) for s in arms for n in seeds)
 
 
 @pytest.mark.slow

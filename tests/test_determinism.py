@@ -42,7 +42,7 @@ def test_different_seed_gives_different_orders(smoke_result):
 
 @pytest.mark.parametrize(
     "override",
-    ["scenario.reviewers.headcount=6", "strategy.promise.default_buffer_days=4"],
+    ["scenario.reviewers.headcount=6", "strategy/promise=contract"],
 )
 def test_common_random_numbers_keep_arrivals(smoke_result, override):
     """Arrivals are exogenous: a change that does not touch demand generation leaves the daily

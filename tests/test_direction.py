@@ -29,8 +29,10 @@ def total(kpis: list[dict], key: str) -> float:
 
 @pytest.fixture(scope="module")
 def reviewers():
-    return kpis_over_seeds("scenario.reviewers.headcount=1"), kpis_over_seeds(
-        "scenario.reviewers.headcount=6"
+    # the naive arm sends every irregularity to people: load enough to see the team's size
+    naive = "strategy=automation_naive"
+    return kpis_over_seeds(naive, "scenario.reviewers.headcount=2"), kpis_over_seeds(
+        naive, "scenario.reviewers.headcount=6"
     )
 
 

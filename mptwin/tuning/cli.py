@@ -1,0 +1,130 @@
+"""`mptwin-tune ARM`: tune one arm on tuning seeds and write it as a strategy config,
+`conf/strategy/<ARM>_tuned.yaml`, which `experiment=compare_tuned` compares on fresh seeds.
+
+    uv run mptwin-tune automation                  # baseline, seeds 101 102, 12 trials
+    uv run mptwin-tune orchestration --trials 20 --seeds 101 102 103
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import optuna
+import pandas as pd
+from omegaconf import OmegaConf
+
+from mptwin.tuning.calibrate import carrier_buffers
+from mptwin.tuning.evaluate import CONF_DIR, compose_config
+from mptwin.tuning.search import OBJECTIVE, Tuned, TuneSpec, calibrate, tune
+from sim.validate import ConfigError
+
+
+def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
+    """The arm's search space from conf/tune/<arm>.yaml, with the shared settings."""
+    path = CONF_DIR / "tune" / f"{arm}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in (CONF_DIR / "tune").glob("*.yaml"))
+        raise ConfigError(f"no search space for {arm!r}: {path} is missing; known: {known}")
+    raw = OmegaConf.to_container(OmegaConf.load(path))
+    params = raw.get("params") or {}
+    for key, bounds in params.items():
+        if len(bounds) != 3 or not bounds[0] < bounds[1] or bounds[2] <= 0:
+            raise ConfigError(f"{path.name}: params.{key} must be [low, high, step] with "
+                              f"low < high and step > 0, got {bounds}")  # fmt: skip
+    spec = TuneSpec(strategy=raw.get("strategy", arm), params=params,
+                    calibrate_promise=bool(raw.get("calibrate_promise", False)),
+                    scenario=args.scenario, seeds=list(args.seeds), trials=args.trials,
+                    sampler_seed=args.sampler_seed, staffing_max_h=args.target,
+                    headcounts=(args.min_headcount, args.max_headcount), workers=args.workers,
+                    overrides=list(args.override))  # fmt: skip
+    compose_config(spec.base())  # a bad scenario, strategy or override fails now, not later
+    return spec
+
+
+def tuned_config(spec: TuneSpec, result: Tuned) -> dict:
+    """The strategy config of the tuned arm: the arm's own, with tuned values on top."""
+    body: dict = {"defaults": [spec.strategy, "_self_"], "name": f"{spec.strategy}_tuned",
+                  "headcount": result.headcount}  # fmt: skip
+    for key, value in result.values.items():
+        node = body
+        parts = key.split(".")[1:]  # strategy.promise.quantile -> promise, quantile
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    body["tuned"] = {
+        "scenario": spec.scenario, "seeds": spec.seeds, "trials": spec.trials,
+        "optimiser": f"optuna {optuna.__version__} TPESampler(seed={spec.sampler_seed})",
+        "objective": f"mean {OBJECTIVE} over the seeds", "objective_value": round(result.objective, 2),
+        "staffing": f"smallest team with mean {spec.staffing_kpi} <= {spec.staffing_max_h} h",
+        "staffing_value": round(result.staffing_value, 2), "overrides": spec.overrides,
+        "date": date.today().isoformat(),
+    }  # fmt: skip
+    return body
+
+
+def write(spec: TuneSpec, result: Tuned, out: Path, trials_csv: Path) -> None:
+    header = (f"# Written by `mptwin-tune {spec.strategy}`: tuned on scenario {spec.scenario}, "
+              f"seeds {spec.seeds}, {spec.trials} trials.\n# Compare on other seeds. Rerun "
+              "mptwin-tune to retune; edits by hand are lost.\n")  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(header + OmegaConf.to_yaml(OmegaConf.create(tuned_config(spec, result))))
+    trials_csv.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(result.trials).to_csv(trials_csv, index=False)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="mptwin-tune", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument(
+        "arm", help="a strategy with a search space in conf/tune/ (automation, orchestration)"
+    )
+    p.add_argument("--scenario", default="baseline")
+    p.add_argument("--seeds", type=int, nargs="+", default=[101, 102],
+                   help="tuning seeds; compare on others (default 101 102)")  # fmt: skip
+    p.add_argument("--trials", type=int, default=12)
+    p.add_argument("--sampler-seed", type=int, default=0)
+    p.add_argument("--target", type=float, default=48.0,
+                   help="staffing: mean human_resolution_p90_h at most this (hours)")  # fmt: skip
+    p.add_argument("--min-headcount", type=int, default=1)
+    p.add_argument("--max-headcount", type=int, default=40)
+    p.add_argument("--workers", type=int, default=2, help="runs in parallel (one per core)")
+    p.add_argument("--override", action="append", default=[],
+                   help="a further config override for every run, e.g. scenario.days=30")  # fmt: skip
+    p.add_argument("--out", type=Path, help="default conf/strategy/<arm>_tuned.yaml")
+    p.add_argument("--calibrate-only", action="store_true",
+                   help="print the promise buffers per carrier calibrated for the arm's own "
+                        "quantile, and stop")  # fmt: skip
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    args = parse(argv)
+    try:
+        spec = load_spec(args.arm, args)
+    except ConfigError as e:
+        print(f"mptwin-tune: config error: {e}", file=sys.stderr)
+        sys.exit(2)
+    if args.calibrate_only:
+        q = float(compose_config(spec.base()).strategy.promise.quantile)
+        print(
+            OmegaConf.to_yaml({"quantile": q, "buffer_days": carrier_buffers(calibrate(spec), q)})
+        )
+        return
+    out = args.out or CONF_DIR / "strategy" / f"{args.arm}_tuned.yaml"
+    t0 = time.perf_counter()
+    result = tune(spec)
+    trials_csv = Path("outputs") / "tune" / spec.scenario / args.arm / "trials.csv"
+    write(spec, result, out, trials_csv)
+    print(f"\n{args.arm}: tuned in {time.perf_counter() - t0:.0f} s; {OBJECTIVE} "
+          f"{result.objective:,.0f} with {result.headcount} reviewers\n"
+          f"wrote {out} and {trials_csv}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,11 @@
-"""The comparison the project exists for, on the baseline marketplace: orchestration against
-automation-only, paired by seed (common random numbers) over five replications, with t
-intervals. Only directions are asserted; the sizes go in the notes and the report.
+"""The comparison the project exists for, on the baseline marketplace: the fair fight, tuned
+automation-only against tuned orchestration (`mptwin-tune`, tuning seeds 101-102; each staffed
+to the same resolution target), paired by seed (common random numbers) over five fresh
+replications, with t intervals. Only directions are asserted; the sizes go in the README, the
+notes and the report.
 
-Also the scenario built to show orchestration's limits (stale signals, a platform priced above
-what coordinating saves): there it must not come out ahead.
+Also the scenario built to show orchestration's limits (five-day-old signals, a carrier in
+trouble, a platform priced at 1.00 per order): there it must not come out ahead.
 
 About 3 minutes on 2 cores: 20 baseline-sized runs.
 """
@@ -12,13 +14,16 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 import pytest
 
 from mptwin.stats import paired_ci
 from tests.helpers.golden import case_kpis, moved_kpis
 
 SEEDS = (1, 2, 3, 4, 5)
-KEYS = ("operator_margin", "on_time_rate", "exceptions_per_1k_orders", "orders", "seller_margin")
+ARMS = ("automation_tuned", "orchestration_tuned")
+KEYS = ("operator_margin", "on_time_rate", "exceptions_per_1k_orders", "orders", "seller_margin",
+        "reviewer_cost", "auto_decision_losses", "touchless_rate", "human_resolution_p90_h")  # fmt: skip
 
 
 def _kpis(job: tuple[str, str, int]) -> dict:
@@ -26,19 +31,16 @@ def _kpis(job: tuple[str, str, int]) -> dict:
 
 
 def _paired(scenario: str) -> dict[str, dict[str, list]]:
-    jobs = [(scenario, s, seed) for s in ("automation", "orchestration") for seed in SEEDS]
+    jobs = [(scenario, s, seed) for s in ARMS for seed in SEEDS]
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = dict(zip(jobs, pool.map(_kpis, jobs), strict=True))
-    runs = {
-        s: {k: [results[(scenario, s, seed)][k] for seed in SEEDS] for k in KEYS}
-        for s in ("automation", "orchestration")
-    }
+    runs = {s: {k: [results[(scenario, s, seed)][k] for seed in SEEDS] for k in KEYS} for s in ARMS}
     runs["all"] = results  # every KPI of every job, for the golden back-test
     return runs
 
 
 def _report(scenario: str, runs: dict) -> None:
-    print(f"\n{scenario}: orchestration - automation, paired over seeds {SEEDS}")
+    print(f"\n{scenario}: {ARMS[1]} - {ARMS[0]}, paired over seeds {SEEDS}")
     for k in KEYS:
         ci = _diff(runs, k)
         print(f"  {k:26s} {ci.mean:+14.4f}  95% CI [{ci.lo:+.4f}, {ci.hi:+.4f}]  n={ci.n}")
@@ -60,7 +62,7 @@ def limits_runs():
 
 def _diff(runs: dict, key: str):
     """Orchestration minus automation on `key`, paired by seed, with its 95 % t interval."""
-    return paired_ci(runs["orchestration"][key], runs["automation"][key])
+    return paired_ci(runs[ARMS[1]][key], runs[ARMS[0]][key])
 
 
 @pytest.mark.slow
@@ -71,19 +73,35 @@ def test_orchestration_earns_more_margin_on_baseline(baseline_runs):
 
 
 @pytest.mark.slow
-def test_orchestration_delivers_more_on_time_on_baseline(baseline_runs):
-    ci = _diff(baseline_runs, "on_time_rate")
-    assert ci.lo > 0, f"on_time_rate difference {ci}"
+def test_its_margin_edge_is_the_labour_it_saves(baseline_runs):
+    """The finding of the fair fight: tuned and staffed fairly, orchestration's whole margin
+    edge is the smaller review team it needs; before wages, automation-only keeps more (the
+    platform fee, dearer fast carriers and wrong automatic refunds outweigh what coordination
+    earns)."""
+    runs = baseline_runs
+    before_wages = {a: np.add(runs[a]["operator_margin"], runs[a]["reviewer_cost"]) for a in ARMS}
+    ci = paired_ci(before_wages[ARMS[1]], before_wages[ARMS[0]])
+    assert ci.hi < 0, f"operator margin before wages, difference {ci}"
+    assert _diff(runs, "reviewer_cost").hi < 0
 
 
 @pytest.mark.slow
-def test_orchestration_raises_fewer_exceptions_on_baseline(baseline_runs):
-    ci = _diff(baseline_runs, "exceptions_per_1k_orders")
-    assert ci.hi < 0, f"exceptions_per_1k_orders difference {ci}"
+def test_orchestration_loses_more_to_automatic_decisions_and_touches_fewer_orders(baseline_runs):
+    assert _diff(baseline_runs, "auto_decision_losses").lo > 0
+    assert _diff(baseline_runs, "touchless_rate").lo > 0
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("strategy", ["automation", "orchestration"])
+def test_both_tuned_arms_keep_the_floor_and_the_staffing_target(baseline_runs):
+    """Tuned on seeds 101-102 for on_time_rate >= 0.9 and human_resolution_p90_h <= 48 h; on
+    fresh seeds both still keep them, within a small tolerance."""
+    for arm in ARMS:
+        assert np.mean(baseline_runs[arm]["on_time_rate"]) >= 0.89, arm
+        assert np.mean(baseline_runs[arm]["human_resolution_p90_h"]) <= 49.0, arm
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ARMS)
 def test_baseline_seed_1_reproduces_the_golden_kpis(baseline_runs, strategy):
     """The baseline cases of tests/test_golden.py, from the runs this module makes anyway."""
     moved = moved_kpis("baseline", strategy, 1, baseline_runs["all"][("baseline", strategy, 1)])

@@ -39,7 +39,8 @@ def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
     spec = TuneSpec(strategy=raw.get("strategy", arm), params=params,
                     calibrate_promise=bool(raw.get("calibrate_promise", False)),
                     scenario=args.scenario, seeds=list(args.seeds), trials=args.trials,
-                    sampler_seed=args.sampler_seed, staffing_max_h=args.target,
+                    sampler_seed=args.sampler_seed, on_time_floor=args.on_time,
+                    staffing_max_h=args.target,
                     headcounts=(args.min_headcount, args.max_headcount), workers=args.workers,
                     overrides=list(args.override))  # fmt: skip
     compose_config(spec.base())  # a bad scenario, strategy or override fails now, not later
@@ -59,7 +60,8 @@ def tuned_config(spec: TuneSpec, result: Tuned) -> dict:
     body["tuned"] = {
         "scenario": spec.scenario, "seeds": spec.seeds, "trials": spec.trials,
         "optimiser": f"optuna {optuna.__version__} TPESampler(seed={spec.sampler_seed})",
-        "objective": f"mean {OBJECTIVE} over the seeds", "objective_value": round(result.objective, 2),
+        "objective": f"mean {OBJECTIVE} over the seeds, with mean on_time_rate >= "
+                     f"{spec.on_time_floor}", "objective_value": round(result.objective, 2),
         "staffing": f"smallest team with mean {spec.staffing_kpi} <= {spec.staffing_max_h} h",
         "staffing_value": round(result.staffing_value, 2), "overrides": spec.overrides,
         "date": date.today().isoformat(),
@@ -88,6 +90,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="tuning seeds; compare on others (default 101 102)")  # fmt: skip
     p.add_argument("--trials", type=int, default=12)
     p.add_argument("--sampler-seed", type=int, default=0)
+    p.add_argument("--on-time", type=float, default=0.9,
+                   help="trials below this mean on_time_rate are infeasible (default 0.9)")  # fmt: skip
     p.add_argument("--target", type=float, default=48.0,
                    help="staffing: mean human_resolution_p90_h at most this (hours)")  # fmt: skip
     p.add_argument("--min-headcount", type=int, default=1)

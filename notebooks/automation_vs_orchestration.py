@@ -14,8 +14,10 @@
 # seed draws its visitors and their transit, fraud and return luck whatever the strategy),
 # run under two strategies:
 #
-# - **automation**: each decision automated in isolation with local, static rules; every
-#   irregularity is a human task;
+# - **automation**: each decision automated well in its own silo with the static rules a
+#   competent operator writes (home warehouse else another stocked one, a promise buffer per
+#   carrier calibrated offline, routine notices and rule reroutes by the system), not
+#   coordinated; `automation_naive` is the straw man without those rules;
 # - **orchestration**: policies share what they learn from domain events and coordinate;
 #   people get only anomalies.
 #
@@ -71,16 +73,17 @@ print(comparison.round(3).to_string())
 
 # %% [markdown]
 # ## Where the difference comes from: one link off at a time
-# Each ablation is orchestration with one policy swapped back to its automation-only version.
+# Each ablation is orchestration with one policy swapped back to its (competent)
+# automation-only version.
 # The gap between full orchestration and an ablation is that link's contribution (links
 # interact, so the contributions need not add up).
 
 # %%
 ABLATIONS = {
-    "routing=static": "strategy/routing=static",
-    "promise=contract": "strategy/promise=contract",
+    "routing=rules": "strategy/routing=rules",
+    "promise=carrier_buffer": "strategy/promise=carrier_buffer",
     "pricing=feed_follow": "strategy/pricing=feed_follow",
-    "exceptions=all_human": "strategy/exceptions=all_human",
+    "exceptions=auto_notices": "strategy/exceptions=auto_notices",
 }
 seed = SEEDS[0]
 full = runs["orchestration"][0]
@@ -94,11 +97,12 @@ print(pd.DataFrame(ablation_rows).set_index("ablation").round(3).to_string())
 # %% [markdown]
 # ## Readout
 # A strategist reads the paired table first: margin, on-time rate and exception load, each
-# with its interval. Orchestration's exception load falls mostly because routing checks stock
-# and lanes before it commits (fewer irregularities are raised at all), and the rest are
-# resolved without a person; its on-time rate comes from promises made on learned transit
-# times; its margin from carrier choice, fewer SLA credits and stock-aware prices, minus the
-# platform fee. The scenario `orchestration_limits` shows where that stops paying.
+# with its interval. Both arms here are untuned and pay the same team; the fair fight tunes
+# and staffs each arm (`mptwin-tune`, `experiment=compare_strategies`), and there, on
+# baseline, orchestration's whole margin edge is the smaller team it needs: before wages,
+# competent automation keeps more (the platform fee, dearer fast carriers and wrong automatic
+# refunds outweigh what coordination earns). The scenario `orchestration_limits` shows where
+# it stops paying altogether.
 
 # %%
 better = (

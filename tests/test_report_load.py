@@ -90,3 +90,15 @@ def test_duplicate_runs_are_used_once(tmp_path):
         make_run(tmp_path, name, 1, "automation", 3, 1.0, ["seed=1"])
     sweep = load_sweep(tmp_path)
     assert len(sweep.runs) == 1 and any("more than once" in n for n in sweep.notes)
+
+
+def test_the_report_says_how_each_arm_was_tuned_and_staffed():
+    from mptwin.report.load import _tuning
+
+    plain = {"strategy": {"name": "automation"}, "scenario": {"reviewers": {"headcount": 14}}}
+    assert _tuning(plain) == "not tuned; 14 reviewers"
+    tuned = {"strategy": {"name": "automation_tuned", "headcount": 9,
+                          "tuned": {"scenario": "baseline", "seeds": [101, 102], "trials": 12}},
+             "scenario": {"reviewers": {"headcount": 14}}}  # fmt: skip
+    text = _tuning(tuned)
+    assert "baseline seeds [101, 102]" in text and "12 trials" in text and "9 reviewers" in text

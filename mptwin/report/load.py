@@ -227,7 +227,24 @@ def _settings(runs: list[Run]) -> dict:
         "start_date": values("scenario.start_date"),
         "currency": values("scenario.money.currency"),
         "seeds": sorted({r.seed for r in runs}),
+        "tuning": {lookup(r.config, "strategy.name"): _tuning(r.config) for r in runs},
     }
+
+
+def _tuning(config: dict) -> str:
+    """How an arm was tuned and staffed, from its `strategy.tuned` block (mptwin-tune)."""
+    strategy = config.get("strategy") or {}
+    team = strategy.get("headcount")
+    if team is None:
+        team = lookup(config, "scenario.reviewers.headcount")
+    t = strategy.get("tuned")
+    if not t:
+        return f"not tuned; {team} reviewers"
+    return (
+        f"tuned on {t.get('scenario')} seeds {t.get('seeds')}, {t.get('trials')} trials, "
+        f"{t.get('optimiser')}; {t.get('objective')}; {team} reviewers "
+        f"({t.get('staffing')})"
+    )
 
 
 def load_sweep(root: Path, compare: str | None = "strategy", baseline=None) -> Sweep:

@@ -10,8 +10,8 @@
 
 # %% [markdown]
 # # Validate a rule change before rollout
-# The operations team wants to promise faster delivery: cut the buffer added to every delivery
-# promise from 2 days to 1 (`strategy.promise.buffer_days=1`). Shorter promises should win
+# An operator whose promise adds one flat buffer to every delivery (`strategy/promise=contract`)
+# wants to promise faster: cut the buffer from 2 days to 1 (`strategy.promise.buffer_days=1`). Shorter promises should win
 # more orders; they may also break more promises, pay more SLA credits and send more late
 # deliveries to the review team. Before rolling it out, run the current rules and the candidate
 # on the same seeds (common random numbers: both see the same customers and the same luck),
@@ -36,8 +36,8 @@ from mptwin.stats import paired_ci, replications_needed
 ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
 SCENARIO = "smoke"
 SEEDS = list(range(1, 7))
-CURRENT: list[str] = []  # today's rules: the strategy as configured
-CANDIDATE = ["strategy.promise.buffer_days=1.0"]
+CURRENT = ["strategy/promise=contract"]  # today's rules: a flat 2-day buffer
+CANDIDATE = ["strategy/promise=contract", "strategy.promise.buffer_days=1.0"]
 LEVEL = 0.95
 register()
 

@@ -77,6 +77,7 @@ def test_unknown_key_is_rejected_naming_it(override, key):
         ("scenario.days=1.5", "scenario.days"),
         ("scenario.demand.visits_per_day=lots", "scenario.demand.visits_per_day"),
         ("scenario.reviewers.weekends=maybe", "scenario.reviewers.weekends"),
+        ("strategy.headcount=many", "strategy.headcount"),
     ],
 )
 def test_wrong_type_is_rejected_naming_the_key(override, key):
@@ -170,6 +171,9 @@ def test_empty_list_is_rejected_naming_the_key(override, key):
         ("strategy.routing.batch_minutes=-1", "strategy.routing.batch_minutes"),
         ("strategy.routing.batch_minutes=0", "strategy.routing.batch_minutes"),
         ("strategy.promise.buffer_days=-1", "strategy.promise.buffer_days"),
+        ("strategy.promise.default_buffer_days=-1", "strategy.promise.default_buffer_days"),
+        ("strategy.promise.buffer_days={national-economy: -1}", "strategy.promise.buffer_days"),
+        ("strategy.headcount=-1", "strategy.headcount"),
         ("strategy.pricing.undercut=1.5", "strategy.pricing.undercut"),
         ("strategy.pricing.undercut=abc", "strategy.pricing.undercut"),
         ("strategy.pricing.period_h=nan", "strategy.pricing.period_h"),

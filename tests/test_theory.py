@@ -131,7 +131,9 @@ def theory_overrides() -> list[str]:
         "scenario.reviewers.weekends=true",
         f"scenario.reviewers.handling_mean_h.payment_held={HANDLING_MEAN_H}",
         "scenario.reviewers.false_rejection=1.0",  # held orders are cancelled: a faster run
-        # promises far enough out that nothing is ever late
+        # every irregularity to people (the queue is the point), promises far enough out
+        # that nothing is ever late: the naive arm's flat buffer
+        "strategy=automation_naive",
         "strategy.promise.buffer_days=60",
         *carriers,
     ]

@@ -1,7 +1,7 @@
 """`mptwin-tune ARM`: tune one arm on tuning seeds and write it as a strategy config,
 `conf/strategy/<ARM>_tuned.yaml`, which `experiment=compare_tuned` compares on fresh seeds.
 
-    uv run mptwin-tune automation                  # baseline, seeds 101 102, 12 trials
+    uv run mptwin-tune automation                  # baseline, seeds 101 102, 30 trials
     uv run mptwin-tune orchestration --trials 20 --seeds 101 102 103
 """
 
@@ -88,14 +88,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scenario", default="baseline")
     p.add_argument("--seeds", type=int, nargs="+", default=[101, 102],
                    help="tuning seeds; compare on others (default 101 102)")  # fmt: skip
-    p.add_argument("--trials", type=int, default=12)
+    p.add_argument("--trials", type=int, default=30)
     p.add_argument("--sampler-seed", type=int, default=0)
     p.add_argument("--on-time", type=float, default=0.9,
                    help="trials below this mean on_time_rate are infeasible (default 0.9)")  # fmt: skip
     p.add_argument("--target", type=float, default=48.0,
                    help="staffing: mean human_resolution_p90_h at most this (hours)")  # fmt: skip
     p.add_argument("--min-headcount", type=int, default=1)
-    p.add_argument("--max-headcount", type=int, default=40)
+    p.add_argument("--max-headcount", type=int, default=30)
     p.add_argument("--workers", type=int, default=2, help="runs in parallel (one per core)")
     p.add_argument("--override", action="append", default=[],
                    help="a further config override for every run, e.g. scenario.days=30")  # fmt: skip

@@ -99,8 +99,8 @@ print(pd.DataFrame(ablation_rows).set_index("ablation").round(3).to_string())
 # A strategist reads the paired table first: margin, on-time rate and exception load, each
 # with its interval. Both arms here are untuned and pay the same team; the fair fight tunes
 # and staffs each arm (`mptwin-tune`, `experiment=compare_strategies`); there, on baseline,
-# orchestration earns about 3 % more margin, a third of it from the smaller team it needs and
-# two thirds from cheaper carriers and fewer SLA credits, net of its platform fee. The
+# orchestration earns about 2.5 % more margin, under half of it from the smaller team it needs,
+# the rest from cheaper carriers and fewer SLA credits, net of its platform fee. The
 # scenario `orchestration_limits` shows where it stops paying altogether.
 
 # %%

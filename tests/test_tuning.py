@@ -49,7 +49,7 @@ def test_an_unknown_arm_is_a_config_error():
 def test_the_tuned_config_nests_the_values_under_the_arm():
     class Result:
         values = {"strategy.pricing.undercut": 0.03, "strategy.promise.buffer_days": {"x": 1.0}}
-        headcount, objective, staffing_value, trials = 7, 1.0, 40.0, []
+        headcount, objective, staffing_value, trials, studies = 7, 1.0, 40.0, [], []
 
     spec = load_spec("automation", parse(["automation", *SMALL]))
     body = tuned_config(spec, Result())

@@ -48,6 +48,7 @@ def test_rule_routing_ships_from_the_second_warehouse_when_home_is_out():
     assert 0 in state.world.carriers[decision.carrier].serves
 
 
+@pytest.mark.slow  # several runs
 def test_competent_automation_ships_split_stock_without_people():
     """Over a whole run: orders leave from a second warehouse with no human task, and far fewer
     orders meet an empty shelf than under home-only routing."""
@@ -71,6 +72,7 @@ def kept(rows: np.ndarray, buffer_days: float) -> np.ndarray:
     return delivered <= (np.floor((end + 24.0 * buffer_days) / 24.0) + 1.0) * 24.0 - 1e-6
 
 
+@pytest.mark.slow  # several runs
 def test_calibrated_promise_meets_its_target_on_a_fresh_seed():
     """Buffers calibrated on seeds 11 and 12 for a 90 % on-time target keep 90 % +- 3 pp of
     the promises made on seed 13 (orders placed in the window and delivered), and +- 6 pp for
@@ -109,6 +111,7 @@ def test_calibration_is_monotone_in_the_target():
 FRAUDY = ("scenario=smoke", "scenario.risk.return_fraud_rate=0.5", "scenario.risk.return_rate=0.2")
 
 
+@pytest.mark.slow  # several runs
 def test_return_fraud_under_auto_approval_costs_what_people_partly_recover():
     auto, human = [], []
     for seed in (1, 2, 3):
@@ -134,6 +137,7 @@ def test_a_hold_released_by_the_system_is_an_automatic_decision_loss():
 # --- common random numbers and stale feeds ---------------------------------------------------
 
 
+@pytest.mark.slow  # several runs
 def test_a_reviewer_gives_the_same_verdict_on_the_same_held_order_in_both_arms():
     """Visits are identified by their time; a held order placed in both arms gets the same
     verdict, though the arms' reviewers work different queues."""

@@ -37,7 +37,7 @@ class StaticRouting:
 
 
 @dataclass(eq=False)
-class RuleRouting:
+class RuleRouting(StaticRouting):
     """Competent automation-only: the static rules of a good order-management system, on its
     own data. Ship from the seller's home warehouse if its shelf has the unit, else from the
     nearest other warehouse the stock plan puts the offer in that has it; with the seller's
@@ -47,16 +47,11 @@ class RuleRouting:
 
     An order no shelf can serve goes to its home warehouse, and one no carrier serves to its
     contracted carrier, so the world raises the exception that says why (`stockout_at_routing`,
-    `unroutable`) for the triage policy."""
-
-    batch_minutes: float = field(default=30.0, metadata=positive)
-    decision_latency_minutes: float = field(default=0.0, metadata=nonneg)
-
-    def __post_init__(self) -> None:
-        self._terms = ()
+    `unroutable`) for the triage policy. StaticRouting's parameters and seller terms, plus
+    the rules' fallbacks."""
 
     def bind(self, market: MarketView) -> None:
-        self._terms = market.sellers
+        super().bind(market)
         self._serves = [k.serves for k in market.carriers]
         self._origin = [int(x) for x in market.warehouse_region]
         self._fallback = [  # per (origin region, customer region): a carrier, or -1

@@ -64,7 +64,9 @@ class DayDraws:
         self.cols = [c.tolist() for c in (*cols, fraud, score, *case)]
 
     def take(self, i: int) -> OrderDraw:
-        return OrderDraw(*(c[i] for c in self.cols))
+        c = self.cols  # explicit indexes: this runs once per order, on the hot path
+        return OrderDraw(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i], c[7][i],
+                         c[8][i], c[9][i], c[10][i], c[11][i], c[12][i])  # fmt: skip
 
 
 def customer_arrivals(state: State, until_h: float):

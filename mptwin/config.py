@@ -11,6 +11,7 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from scenarios.config import ScenarioConfig
 from sim.validate import ConfigError, nonneg
+from strategies.rules import RulesConfig
 
 
 @dataclass
@@ -18,10 +19,13 @@ class StrategyConfig:
     """A bundle of policies, each a `_target_` entry instantiated by Hydra."""
 
     name: str = MISSING
+    # conf/rules/: the operator's rules; first, so a bad rule is named where it is written
+    rules: RulesConfig = field(default_factory=RulesConfig)
     routing: Any = MISSING
     promise: Any = MISSING
     pricing: Any = MISSING
     exceptions: Any = MISSING
+    onboarding: Any = MISSING
     uses_platform: bool = False  # pays scenario.money.platform_fee_per_order on every order
     # staffing belongs to the arm: the review team it pays (null: scenario.reviewers.headcount)
     headcount: int | None = field(default=None, metadata=nonneg)

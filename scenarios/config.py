@@ -53,6 +53,28 @@ class CategoryConfig:
 
 
 @dataclass
+class MapperConfig:
+    """A simulated catalogue mapper (sim.classifier): its accuracy and calibration."""
+
+    accuracy: float = field(default=0.85, metadata=unit)  # mean chance a label is right
+    sharpness: float = field(default=8.0, metadata=positive)  # spread of that chance by listing
+    temperature: float = field(default=1.0, metadata=positive)  # 1: calibrated confidences
+
+
+@dataclass
+class MappingConfig:
+    """How new listings get the operator's categories: two mappers a strategy may call (a
+    keyword mapper, a trained model), and what a wrong category does until it is corrected."""
+
+    keyword: MapperConfig = field(
+        default_factory=lambda: MapperConfig(accuracy=0.8, sharpness=50.0, temperature=1.0)
+    )
+    model: MapperConfig = field(default_factory=MapperConfig)
+    miscategorised_penalty: float = field(default=1.0, metadata=nonneg)  # utility a buyer loses
+    surface_days: float = field(default=10.0, metadata=positive)  # mean time until it shows
+
+
+@dataclass
 class CatalogueConfig:
     skus: int = field(default=5000, metadata=positive)
     categories: list[CategoryConfig] = field(default_factory=list)
@@ -62,6 +84,7 @@ class CatalogueConfig:
     stock_cover_days: float = field(default=21.0, metadata=positive)
     safety_days: float = field(default=3.0, metadata=nonneg)
     order_cover_days: float = field(default=14.0, metadata=positive)
+    mapping: MappingConfig = field(default_factory=MappingConfig)
 
     def check_rules(self, path: str) -> None:
         _nonempty(self.categories, f"{path}.categories", "SKUs need a category")
@@ -81,6 +104,34 @@ class SellerProfile:
     reliability: float = field(default=0.95, metadata=unit)
     delay_mean_h: float = field(default=24.0, metadata=nonneg)
     lead_time_days: float = field(default=7.0, metadata=positive)
+
+
+@dataclass
+class ApplicationsConfig:
+    """Sellers who apply to join during the run: a Poisson stream of applications. Their
+    catalogues are part of the world, dark until approved; when each applies and its hidden
+    truth (honest or bad actor, documents, compliance) are drawn per run."""
+
+    per_day: float = field(default=0.0, metadata=nonneg)
+    bad_share: float = field(default=0.1, metadata=unit)  # hidden: share of bad actors
+    kyc_separation: float = field(default=2.0, metadata=nonneg)  # hidden: KYC score, bad - honest
+    screen_separation: float = field(default=1.5, metadata=nonneg)  # hidden: screen, issue - none
+    documents_fail_honest: float = field(default=0.05, metadata=unit)  # automatic check fails
+    documents_fail_bad: float = field(default=0.25, metadata=unit)
+    compliance_issue_honest: float = field(default=0.05, metadata=unit)  # prohibited listings
+    compliance_issue_bad: float = field(default=0.5, metadata=unit)
+    fix_days: float = field(default=2.0, metadata=nonneg)  # an honest seller fixes its catalogue
+    listings_median: float = field(default=25.0, metadata=positive)  # catalogue size, lognormal
+    listings_sigma: float = field(default=0.8, metadata=nonneg)
+    visits_per_listing_day: float = field(default=0.5, metadata=nonneg)  # demand a listing brings
+    profile: SellerProfile = field(
+        default_factory=lambda: SellerProfile(
+            name="new", handling_h=48.0, reliability=0.9, delay_mean_h=24.0, lead_time_days=7.0
+        )  # fmt: skip
+    )  # how an honest new seller works
+    bad_reliability: float = field(default=0.5, metadata=unit)  # hidden: how a bad actor ships
+    bad_delay_mean_h: float = field(default=96.0, metadata=nonneg)  # hidden
+    bad_return_rate: float = field(default=0.25, metadata=unit)  # hidden: counterfeits come back
 
 
 @dataclass
@@ -142,7 +193,27 @@ class FeedsConfig:
 
 
 @dataclass
+class TeamConfig:
+    """A review team by skill: its own headcount, shifts and wage, and the exception types it
+    works (the main team works every type no other team names)."""
+
+    headcount: int = field(default=1, metadata=nonneg)
+    shift_start: float = field(default=8.0, metadata=between(0, 24))
+    shift_end: float = field(default=17.0, metadata=between(0, 24))
+    weekends: bool = False
+    hourly_cost: float = field(default=30.0, metadata=nonneg)
+    types: list[str] = field(default_factory=list)
+
+    def check_rules(self, path: str) -> None:
+        _shift(self.shift_start, self.shift_end, path)
+        _known_types(self.types, f"{path}.types")
+        _nonempty(self.types, f"{path}.types", "a team needs the exception types it works")
+
+
+@dataclass
 class ReviewersConfig:
+    """The main team (headcount, shifts, wage) and, optionally, `teams` by skill beside it."""
+
     headcount: int = field(default=10, metadata=nonneg)
     shift_start: float = field(default=8.0, metadata=between(0, 24))
     shift_end: float = field(default=17.0, metadata=between(0, 24))
@@ -152,9 +223,23 @@ class ReviewersConfig:
     fraud_detection: float = field(default=0.9, metadata=unit)
     false_rejection: float = field(default=0.05, metadata=unit)
     return_fraud_detection: float = field(default=0.6, metadata=unit)
+    kyc_detection: float = field(default=0.85, metadata=unit)  # hidden: bad applicants caught
+    kyc_false_rejection: float = field(default=0.03, metadata=unit)  # hidden: honest rejected
+    compliance_detection: float = field(default=0.9, metadata=unit)  # hidden: issues found
+    teams: dict[str, TeamConfig] = field(default_factory=dict)
 
     def check_rules(self, path: str) -> None:
         _shift(self.shift_start, self.shift_end, path)
+        if "operations" in self.teams:
+            raise ConfigError(f"{path}.teams.operations: the main team is configured by "
+                              f"{path}.headcount and its shifts; name the other teams otherwise")  # fmt: skip
+        seen: dict[str, str] = {}
+        for name, team in self.teams.items():
+            for t in team.types:
+                if t in seen:
+                    raise ConfigError(f"{path}.teams.{name}.types: {t} is already worked by "
+                                      f"team {seen[t]}; each type goes to one team")  # fmt: skip
+                seen[t] = name
         unknown = set(self.handling_mean_h) - set(EXCEPTION_TYPES)
         if unknown:
             raise ConfigError(f"{path}.handling_mean_h has unknown exception types {sorted(unknown)}; "
@@ -203,6 +288,7 @@ class ScenarioConfig:
     demand: DemandConfig = field(default_factory=DemandConfig)
     catalogue: CatalogueConfig = field(default_factory=CatalogueConfig)
     sellers: list[SellerProfile] = field(default_factory=list)
+    applications: ApplicationsConfig = field(default_factory=ApplicationsConfig)
     warehouses: WarehousesConfig = field(default_factory=WarehousesConfig)
     carriers: list[CarrierConfig] = field(default_factory=list)
     competitor: CompetitorConfig = field(default_factory=CompetitorConfig)
@@ -231,6 +317,13 @@ class ScenarioConfig:
             bad = [r for r in d.regions if not 0 <= r < self.regions.count]
             if bad:
                 raise ConfigError(f"{path}.disruptions[{i}].regions has unknown regions {bad}")
+
+
+def _known_types(types, key: str) -> None:
+    unknown = sorted(set(types) - set(EXCEPTION_TYPES))
+    if unknown:
+        raise ConfigError(f"{key} has unknown exception types {unknown}; "
+                          f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
 
 
 def _nonempty(items: list, key: str, why: str) -> None:

@@ -8,16 +8,21 @@ from datetime import date
 
 import numpy as np
 
+from scenarios.applicants import new_sellers
 from scenarios.config import ScenarioConfig
 from scenarios.specs import days, hours, spec_from
+from sim.classifier import ClassifierSpec
 from sim.world import (
+    ApplicantSpec,
     CarrierSpec,
     DemandSpec,
     Disruption,
+    MappingSpec,
     MoneySpec,
     ReviewerSpec,
     RiskSpec,
     SellerSpec,
+    TeamSpec,
     WarehouseSpec,
     World,
 )
@@ -29,7 +34,8 @@ def build_world(cfg: ScenarioConfig) -> World:
     """Generate the world a scenario config describes. The config must have passed
     `sim.validate.check_config` (as `mptwin.run.prepare` does): nothing is checked twice."""
     rng = {name: np.random.default_rng([cfg.world_seed, i]) for i, name in enumerate(
-        ("regions", "warehouses", "carriers", "sellers", "skus", "offers", "competitor"))}  # fmt: skip
+        ("regions", "warehouses", "carriers", "sellers", "skus", "offers", "competitor",
+         "applicants"))}  # fmt: skip
     total_days = cfg.warmup_days + cfg.days + cfg.cooldown_days
     weight, dist = _regions(cfg, rng["regions"])
     regions = _warehouse_regions(cfg, weight, rng["warehouses"])
@@ -38,10 +44,28 @@ def build_world(cfg: ScenarioConfig) -> World:
     cat_rate, sku_cat, sku_cost, ref_price, popularity = _skus(cfg, rng["skus"])
     offer_sku, offer_seller = _offers(cfg, popularity, seller_size, rng["offers"])
     stock, rop, qty, load = _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng["offers"])
-    warehouses = _warehouses(cfg, regions, load)
     start = date.fromisoformat(cfg.start_date)
     promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
     feed = _competitor_feed(cfg, ref_price, start, promo, total_days, rng["competitor"])
+    pool = new_sellers(cfg, carriers, CONVERSION_GUESS, rng["applicants"])
+    firsts = dict(first_new_seller=-1, first_new_sku=-1, first_new_offer=-1, new_sku_visits=None)
+    if pool is not None:  # applicants' sellers, SKUs and offers come after the founding ones
+        firsts = dict(first_new_seller=len(sellers), first_new_sku=len(sku_cat),
+                      first_new_offer=len(offer_sku), new_sku_visits=pool.sku_visits)  # fmt: skip
+        offer_sku = np.concatenate([offer_sku, len(sku_cat) + np.arange(len(pool.sku_cost))])
+        offer_seller = np.concatenate([offer_seller, len(sellers) + pool.offer_seller])
+        sellers = sellers + pool.sellers
+        sku_cat = np.concatenate([sku_cat, pool.sku_category])
+        sku_cost = np.concatenate([sku_cost, pool.sku_cost])
+        popularity = np.concatenate([popularity, np.zeros(len(pool.sku_cost))])
+        new_feed = _competitor_feed(cfg, pool.ref_price, start, promo, total_days,
+                                    rng["applicants"])  # fmt: skip
+        ref_price = np.concatenate([ref_price, pool.ref_price])
+        feed = np.hstack([feed, new_feed])
+        stock, rop, qty = (np.vstack(p) for p in ((stock, pool.stock), (rop, pool.rop),
+                                                 (qty, pool.qty)))  # fmt: skip
+        load = load + pool.load
+    warehouses = _warehouses(cfg, regions, load)
     d = cfg.demand
     return World(
         name=cfg.name, start_date=start, warmup_h=hours(cfg.warmup_days),
@@ -56,13 +80,27 @@ def build_world(cfg: ScenarioConfig) -> World:
         demand=spec_from(DemandSpec, d, hour_profile=_mean_one(d.hour_profile),
                          weekday_profile=_mean_one(d.weekday_profile)),
         reviewers=spec_from(ReviewerSpec, cfg.reviewers,
-                            handling_mean_h=dict(cfg.reviewers.handling_mean_h)),
+                            handling_mean_h=dict(cfg.reviewers.handling_mean_h),
+                            teams=tuple(_team(n, t) for n, t in cfg.reviewers.teams.items())),
         money=spec_from(MoneySpec, cfg.money),
         risk=spec_from(RiskSpec, cfg.risk),
         price_floor_margin=cfg.money.price_floor_margin,
         disruptions=tuple(_disruption(d, carriers) for d in cfg.disruptions),
         feed_lag_h=cfg.feeds.lag_h,
+        applicants=spec_from(ApplicantSpec, cfg.applications) if pool is not None else None,
+        mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)), **firsts,
     )  # fmt: skip
+
+
+def _team(name: str, t) -> TeamSpec:
+    return spec_from(TeamSpec, t, name=name, types=frozenset(t.types))
+
+
+def _mapping(m, n_categories: int) -> MappingSpec:
+    def mapper(c) -> ClassifierSpec:
+        return ClassifierSpec(n_categories, c.accuracy, c.sharpness, c.temperature)
+
+    return spec_from(MappingSpec, m, keyword=mapper(m.keyword), model=mapper(m.model))
 
 
 def _disruption(d, carriers) -> Disruption:

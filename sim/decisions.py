@@ -1,8 +1,9 @@
 """Decision points: what the world asks a strategy, what a strategy may answer, and the
 read-only views it sees. The only module of `sim` a strategy needs to know.
 
-A strategy is a bundle of four policies, one per protocol below. A policy:
-- answers the world's requests (`route`, `promise_hours`, `reprice`, `triage`) and nothing else:
+A strategy is a bundle of five policies, one per protocol below. A policy:
+- answers the world's requests (`route`, `promise_hours`, `reprice`, `triage`, `assess`,
+  `accept_label`) and nothing else:
   it never touches the SimPy environment, resources, ledgers or the scenario's hidden truth;
 - reads what an operator's systems would know through `sim.market_view.MarketView` (public
   terms, live stock, queues, carrier loads, prices) and, if it learns, the domain events it
@@ -146,6 +147,7 @@ class ExceptionEvent:
     blocks: str
     raised_h: float
     value: float  # the order's price, or the offer's unit cost for a price exception
+    seller: int = -1  # the seller or applicant it is about (-1: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,18 +169,72 @@ class ExceptionPolicy(Protocol):
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage: ...
 
 
+# --- onboarding ----------------------------------------------------------------------------
+
+APPROVE, REJECT, PEOPLE = "approve", "reject", "people"  # what an onboarding step may answer
+MAPPERS = ("keyword", "model")  # the catalogue mappers a scenario offers (scenario.catalogue)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationView:
+    """A seller application as the operator's systems see it; never whether it is honest."""
+
+    app_id: int
+    seller: int  # the seller it would become
+    arrived_h: float
+    documents_ok: bool  # the automatic document check passed
+    kyc_score: float  # the KYC provider's risk score: higher is riskier
+    screen_score: float  # the automatic screen of the declared catalogue: higher, more suspect
+    listings: int  # catalogue size
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingDecision:
+    """Two steps: the applicant (`identity`: approve, reject or people) and the compliance of
+    its declared catalogue (`catalogue`: approve or people), checked once the applicant passes."""
+
+    identity: str
+    catalogue: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingView:
+    """A new listing with the mapper's label and confidence (its true category is hidden)."""
+
+    offer: int
+    seller: int
+    label: int
+    confidence: float
+
+
+@runtime_checkable
+class OnboardingPolicy(Protocol):
+    """Who joins and how their listings are mapped. `assess` answers each application when it
+    arrives; a step sent to people becomes an exception for the team that works it (the
+    verdict is theirs). Once approved, each listing is labelled by the scenario's `mapper`
+    (keyword or model) and `accept_label` says whether it goes live under that label or waits
+    for a person to map it. A wrong label goes live and surfaces later as an exception."""
+
+    mapper: str  # keyword | model
+
+    def assess(self, app: ApplicationView, market: MarketView) -> OnboardingDecision: ...
+
+    def accept_label(self, listing: ListingView, market: MarketView) -> bool: ...
+
+
 # --- the bundle ----------------------------------------------------------------------------
 
-POLICIES = ("routing", "promise", "pricing", "exceptions")  # one per decision point
+POLICIES = ("routing", "promise", "pricing", "exceptions", "onboarding")  # one per decision
 _PROTOCOLS = {"routing": RoutingPolicy, "promise": PromisePolicy, "pricing": PricingPolicy,
-              "exceptions": ExceptionPolicy}  # fmt: skip
+              "exceptions": ExceptionPolicy, "onboarding": OnboardingPolicy}  # fmt: skip
 _POSITIVE = {"routing": ("batch_minutes",), "pricing": ("period_h",)}  # the world waits this long
 _NONNEG = {"routing": ("decision_latency_minutes",)}
 
 
 @dataclass
 class Strategy:
-    """A bundle of policies, one per decision point. Onboarding and governance come later.
+    """A bundle of policies, one per decision point. Governance comes later.
 
     Policies are bound late: each gets the market view in `bind` just before the run, and the
     bundle is checked then (`check`), whoever built it (config or code)."""
@@ -188,6 +244,7 @@ class Strategy:
     promise: PromisePolicy
     pricing: PricingPolicy
     exceptions: ExceptionPolicy
+    onboarding: OnboardingPolicy
     uses_platform: bool = False  # runs on an orchestration platform the scenario charges for
 
     def check(self) -> None:
@@ -209,6 +266,9 @@ class Strategy:
             for attr in _NONNEG.get(key, ()):
                 if not getattr(policy, attr) >= 0:
                     raise ValueError(f"strategy.{key}.{attr} must be >= 0")
+        if self.onboarding.mapper not in MAPPERS:
+            raise ValueError(f"strategy.onboarding.mapper must be one of {list(MAPPERS)}, "
+                             f"got {self.onboarding.mapper!r}")  # fmt: skip
 
     def bind(self, market: MarketView) -> None:
         """Check the bundle, then give every policy that wants it the market view."""

@@ -97,6 +97,17 @@ class ExceptionType(StrEnum):
     PARCEL_LOST = "parcel_lost"  # a parcel silent well past its promise
     RETURN_REQUEST = "return_request"  # a customer sends the item back
     PRICE_BELOW_COST = "price_below_cost"  # a proposed price under the operator's floor
+    # the seller network: escalations the onboarding policy sends to people
+    APPLICATION_REVIEW = "application_review"  # a person checks an applicant's identity and risk
+    CATALOGUE_CHECK = "catalogue_check"  # a person checks a declared catalogue's compliance
+    LISTING_MAPPING = "listing_mapping"  # a person maps listings the mapper was unsure of
+    LISTING_MISCATEGORISED = "listing_miscategorised"  # a wrong category surfaced later
+
+
+# Escalations: the world raises these because a policy already chose people; the triage policy
+# sets their priority and deadline, never an automatic handler.
+PEOPLE_ONLY = frozenset({ExceptionType.APPLICATION_REVIEW, ExceptionType.CATALOGUE_CHECK,
+                         ExceptionType.LISTING_MAPPING, ExceptionType.LISTING_MISCATEGORISED})  # fmt: skip
 
 
 EXCEPTION_TYPES = tuple(t.value for t in ExceptionType)
@@ -117,9 +128,10 @@ class ExceptionRecord:
 
     __slots__ = ("exc_id", "type", "cause", "order_id", "offer", "blocks", "raised_h",
                  "deadline_h", "priority", "handler", "started_h", "resolved_h", "reviewer",
-                 "handling_h", "outcome", "on_resolved")  # fmt: skip
+                 "handling_h", "outcome", "on_resolved", "seller", "units", "team")  # fmt: skip
 
-    def __init__(self, exc_id, type_, cause, order_id, offer, blocks, raised_h):
+    def __init__(self, exc_id, type_, cause, order_id, offer, blocks, raised_h, seller=-1,
+                 units=1):  # fmt: skip
         self.exc_id = exc_id
         self.type = type_
         self.cause = cause
@@ -136,3 +148,63 @@ class ExceptionRecord:
         self.handling_h = 0.0
         self.outcome = ""
         self.on_resolved = None  # the world's continuation: what the blocked work does next
+        self.seller = seller  # -1 when not about a seller or an application
+        self.units = units  # items of work in the task (listings to map); handling scales
+        self.team = ""  # the review team whose queue it joined (human tasks)
+
+
+# Application decisions (an application ends in one of these, or is still open at run end).
+APPROVED, REJECTED = "approved", "rejected"
+
+
+class Application:
+    """A seller's application to join: what the operator sees, the hidden truth, and how it
+    went. Its truth and luck are drawn per run, the same whatever the strategy."""
+
+    __slots__ = (
+        "app_id", "seller", "arrived_h", "documents_ok", "kyc_score", "screen_score",
+        "listings", "bad", "compliance_issue", "review_u", "catalogue_u", "fix_e",
+        "decision", "decided_h", "live_h", "by_people", "reason",
+    )  # fmt: skip
+
+    def __init__(self, app_id, seller, arrived_h, documents_ok, kyc_score, screen_score,
+                 listings, bad, compliance_issue, review_u, catalogue_u, fix_e):  # fmt: skip
+        self.app_id = app_id
+        self.seller = seller
+        self.arrived_h = arrived_h
+        self.documents_ok = documents_ok  # the automatic document check passed
+        self.kyc_score = kyc_score  # the KYC provider's score: higher is riskier
+        self.screen_score = screen_score  # the automatic catalogue screen: higher, more suspect
+        self.listings = listings
+        self.bad = bad  # hidden: a bad actor
+        self.compliance_issue = compliance_issue  # hidden: the catalogue breaks the rules
+        self.review_u = review_u  # below a reviewer's rate: the verdict catches it
+        self.catalogue_u = catalogue_u  # below the catalogue team's rate: the issue is found
+        self.fix_e = fix_e  # unit exponential: how long an honest seller takes to fix it
+        self.decision = ""  # approved | rejected ("" while open)
+        self.decided_h = NAN
+        self.live_h = NAN  # its first listing went live
+        self.by_people = False  # a person took part in the decision
+        self.reason = ""
+
+
+class Listing:
+    """A new listing's mapping to the operator's categories: the label it went live under, and
+    when a wrong one was corrected."""
+
+    __slots__ = ("offer", "seller", "category", "label", "confidence", "by_people", "live_h",
+                 "corrected_h", "surface_e", "u_conf", "u_correct", "u_wrong")  # fmt: skip
+
+    def __init__(self, offer, seller, category, surface_e, u_conf, u_correct, u_wrong):
+        self.offer = offer
+        self.seller = seller
+        self.category = category  # hidden: the true category
+        self.label = -1
+        self.confidence = NAN
+        self.by_people = False
+        self.live_h = NAN
+        self.corrected_h = NAN
+        self.surface_e = surface_e  # unit exponential: when a wrong label surfaces
+        self.u_conf = u_conf  # the mapper's draws for this listing (common random numbers)
+        self.u_correct = u_correct
+        self.u_wrong = u_wrong

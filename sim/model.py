@@ -12,10 +12,11 @@ import simpy
 
 from sim.decisions import Strategy
 from sim.processes.customer_arrivals import customer_arrivals
+from sim.processes.onboard_seller import draw_applications, onboard_sellers
 from sim.processes.pick_and_pack import pick_and_pack
 from sim.processes.record_day import close_last_day, record_days
 from sim.processes.reprice_offers import reprice_offers
-from sim.processes.reviewer_team import start_team
+from sim.processes.reviewer_team import start_teams
 from sim.processes.route_orders import route_orders
 from sim.processes.settle_payouts import settle_payouts
 from sim.processes.watch_promises import watch_promises
@@ -31,14 +32,16 @@ def build(world: World, strategy: Strategy, seed: int, progress: Progress | None
     env = simpy.Environment()
     state = State.create(env, world, strategy, Streams(seed))
     strategy.bind(state.market)
+    applications = draw_applications(state)  # before the first visit: it reads when they apply
     env.process(customer_arrivals(state, world.end_h))
+    env.process(onboard_sellers(state, applications))
     env.process(route_orders(state))
     for w in range(world.n_warehouses):
         env.process(pick_and_pack(state, w))
     env.process(watch_promises(state))
     env.process(reprice_offers(state))
     env.process(settle_payouts(state))
-    start_team(state)
+    start_teams(state)
     env.process(record_days(state, progress))
     if state.market.stale is not None:
         env.process(state.market.stale.snapshots(state))

@@ -1,6 +1,8 @@
 """The mutable state of a run, in parts named for what they hold, so a process says which part it
 touches: `stock`, `flow` (orders between purchase and carrier), `prices`, `watches`, `desk`
-(exceptions waiting for people) and `records` (what the run leaves behind).
+(exceptions waiting for people, a queue per review team), `catalogue` (which offers are live,
+under which category), `sellers` (how each really works) and `records` (what the run leaves
+behind).
 
 Hot-path state is kept in plain Python lists (fast scalar access), never in pandas.
 """
@@ -8,6 +10,7 @@ Hot-path state is kept in plain Python lists (fast scalar access), never in pand
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,13 +18,13 @@ import simpy
 
 from sim.clock import Calendar
 from sim.decisions import Strategy
-from sim.entities import ExceptionRecord, Order
+from sim.entities import EXCEPTION_TYPES, Application, ExceptionRecord, Listing, Order
 from sim.events import EventBus
 from sim.ledger import MoneyLedger
 from sim.lookup import Lookup
 from sim.market_view import MarketView
 from sim.streams import Streams
-from sim.world import World
+from sim.world import TeamSpec, World
 
 
 @dataclass
@@ -34,6 +37,7 @@ class DayCounters:
     visits_left: int = 0
     deliveries: int = 0
     cancellations: int = 0
+    visits_unlisted: int = 0  # visits to an applicant's listing that is not live
     exceptions_raised: int = 0
     exceptions_resolved: int = 0
 
@@ -91,12 +95,72 @@ class Watches:
 
 
 @dataclass
-class ReviewDesk:
-    """Exceptions waiting for a person: the reviewers' queue (by priority, then deadline) and
-    how many human exceptions are open."""
+class Catalogue:
+    """Per offer: live (shown to buyers), the commission rate of the category it is listed
+    under, and the utility a wrong category costs it. Founding offers are live from the start;
+    applicants' offers go live when their seller is approved and they are mapped."""
 
+    live: list[bool]
+    commission: list[float]
+    penalty: list[float]
+
+    @classmethod
+    def create(cls, world: World, lookup: Lookup) -> Catalogue:
+        n, first = world.n_offers, world.first_new_offer
+        live = [True] * n if first < 0 else [True] * first + [False] * (n - first)
+        return cls(live, list(lookup.offer_commission), [0.0] * n)
+
+
+@dataclass
+class SellerBook:
+    """Per seller, how it really works in this run (hidden): founding sellers as the scenario
+    says; an admitted bad actor as the scenario's bad-actor settings say."""
+
+    reliability: list[float]
+    delay_mean_h: list[float]
+    return_rate: list[float]  # -1: the scenario's return rates; else this rate (counterfeits)
+    applied_h: list[float]  # when it applied (founding sellers: -inf; applicants drawn per run)
+
+    @classmethod
+    def create(cls, world: World) -> SellerBook:
+        n = len(world.sellers)
+        first = world.first_new_seller if world.first_new_seller >= 0 else n
+        applied = [-math.inf] * first + [math.inf] * (n - first)
+        return cls([s.reliability for s in world.sellers], [s.delay_mean_h for s in world.sellers],
+                   [-1.0] * n, applied)  # fmt: skip
+
+
+@dataclass
+class ReviewDesk:
+    """One team's desk: its queue (by priority, then deadline) and how many of its human
+    exceptions are open."""
+
+    team: TeamSpec
     queue: simpy.PriorityStore
     human_open: int = 0
+
+
+@dataclass
+class Desks:
+    """Exceptions waiting for people: one desk per review team, and which desk each exception
+    type goes to."""
+
+    desks: list[ReviewDesk]
+    desk_of: dict[str, ReviewDesk]
+
+    @classmethod
+    def create(cls, env, world: World) -> Desks:
+        desks = [ReviewDesk(t, simpy.PriorityStore(env))
+                 for t in world.reviewers.all_teams(EXCEPTION_TYPES)]  # fmt: skip
+        return cls(desks, {typ: d for d in desks for typ in d.team.types})
+
+    @property
+    def human_open(self) -> int:
+        return sum(d.human_open for d in self.desks)
+
+    @property
+    def headcount(self) -> int:
+        return sum(d.team.headcount for d in self.desks)
 
 
 @dataclass
@@ -109,6 +173,8 @@ class Records:
     daily_rows: list[dict] = field(default_factory=list)
     shift_rows: list[dict] = field(default_factory=list)
     day: DayCounters = field(default_factory=DayCounters)
+    applications: list[Application] = field(default_factory=list)
+    listings: list[Listing] = field(default_factory=list)
 
 
 @dataclass
@@ -126,24 +192,29 @@ class State:
     flow: Flow
     prices: Prices
     watches: Watches
-    desk: ReviewDesk
+    desk: Desks
+    catalogue: Catalogue
+    sellers: SellerBook
     records: Records = field(default_factory=Records)
     market: MarketView | None = None
 
     @classmethod
     def create(cls, env, world: World, strategy: Strategy, streams: Streams) -> State:
         n_carriers = len(world.carriers)
-        on_hand = world.stock_initial.astype(np.int64).ravel().tolist()
+        shelves = world.stock_initial.astype(np.int64)
+        if world.first_new_offer >= 0:  # applicants bring their stock when they go live
+            shelves[world.first_new_offer :] = 0
+        on_hand = shelves.ravel().tolist()
+        lookup = Lookup(world)
         s = cls(
             env, world, strategy, streams, Calendar(world.start_date, world.promo_dates),
-            Lookup(world), EventBus(env, world.feed_lag_h),
-            Stock(on_hand, [0] * len(on_hand),
-                  world.stock_initial.sum(axis=1).astype(np.int64).tolist()),
+            lookup, EventBus(env, world.feed_lag_h),
+            Stock(on_hand, [0] * len(on_hand), shelves.sum(axis=1).tolist()),
             Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
                  [0] * n_carriers),
             Prices(world.offer_price.astype(float).tolist(), world.competitor_price[0].tolist()),
             Watches(world.risk.lost_detect_h),
-            ReviewDesk(simpy.PriorityStore(env)),
+            Desks.create(env, world), Catalogue.create(world, lookup), SellerBook.create(world),
         )  # fmt: skip
         s.market = MarketView(world, s)
         return s

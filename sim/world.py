@@ -12,6 +12,8 @@ from datetime import date
 
 import numpy as np
 
+from sim.classifier import ClassifierSpec
+
 
 @dataclass(frozen=True, kw_only=True)
 class SellerSpec:
@@ -76,7 +78,23 @@ class DemandSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeamSpec:
+    """A review team: its own people, shifts and wage, working the exception types it owns."""
+
+    name: str
+    headcount: int
+    shift_start: float
+    shift_end: float
+    weekends: bool
+    hourly_cost: float
+    types: frozenset[str]  # exception types this team works
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReviewerSpec:
+    """The operator's people. The main team (`headcount`, shifts) works every exception type no
+    other team in `teams` owns; with no other teams it is the single team of earlier versions."""
+
     headcount: int
     shift_start: float
     shift_end: float
@@ -86,6 +104,19 @@ class ReviewerSpec:
     fraud_detection: float  # hidden: chance a reviewer spots a fraudulent payment
     false_rejection: float  # hidden: chance a reviewer rejects a genuine held payment
     return_fraud_detection: float  # hidden: chance a reviewer spots a fraudulent return
+    kyc_detection: float  # hidden: chance a reviewer spots a bad-actor application
+    kyc_false_rejection: float  # hidden: chance a reviewer rejects an honest application
+    compliance_detection: float  # hidden: chance a catalogue check finds a compliance issue
+    teams: tuple[TeamSpec, ...] = ()  # teams by skill beside the main team
+
+    def all_teams(self, types: tuple[str, ...]) -> tuple[TeamSpec, ...]:
+        """The main team (named `operations`, owning what no other team owns), then the rest."""
+        owned = frozenset().union(*(t.types for t in self.teams))
+        main = TeamSpec(name="operations", headcount=self.headcount,
+                        shift_start=self.shift_start, shift_end=self.shift_end,
+                        weekends=self.weekends, hourly_cost=self.hourly_cost,
+                        types=frozenset(types) - owned)  # fmt: skip
+        return (main, *self.teams)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +140,34 @@ class RiskSpec:
     return_rate_late: float  # when late
     return_fraud_rate: float  # hidden: share of customer returns that are fraud (empty box, worn)
     lost_detect_h: float  # hours past the promise before a silent parcel is declared lost
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicantSpec:
+    """How seller applications arrive and what is hidden in them (drawn per run)."""
+
+    per_day: float  # Poisson rate of applications
+    bad_share: float  # hidden
+    kyc_separation: float  # hidden: mean KYC score of a bad actor minus an honest one
+    screen_separation: float  # hidden: mean catalogue-screen score of an issue minus none
+    documents_fail_honest: float
+    documents_fail_bad: float
+    compliance_issue_honest: float
+    compliance_issue_bad: float
+    fix_h: float  # an honest applicant fixes a flagged catalogue in this long (mean)
+    bad_reliability: float  # hidden: how an admitted bad actor ships
+    bad_delay_mean_h: float
+    bad_return_rate: float  # hidden: counterfeit goods come back this often
+
+
+@dataclass(frozen=True, kw_only=True)
+class MappingSpec:
+    """The two catalogue mappers a strategy may call, and what a wrong category costs."""
+
+    keyword: ClassifierSpec
+    model: ClassifierSpec
+    miscategorised_penalty: float  # utility a buyer loses on a listing under a wrong category
+    surface_h: float  # mean time until a wrong category surfaces as an exception
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,7 +205,19 @@ class World:
     price_floor_margin: float = 0.0  # the operator's rule: prices below cost*(1+this) are flagged
     disruptions: tuple[Disruption, ...] = ()
     feed_lag_h: float = 0.0  # how late domain events reach the strategy's systems
+    # the sellers who may apply during the run: sellers, SKUs and offers from these indexes on
+    # belong to applicants (one offer per new SKU), dark until approved
+    applicants: ApplicantSpec | None = None
+    mapping: MappingSpec | None = None
+    first_new_seller: int = -1  # -1: no applicants (set to len(sellers) otherwise)
+    first_new_sku: int = -1
+    first_new_offer: int = -1
+    new_sku_visits: np.ndarray | None = None  # visits per day each new SKU brings once listed
     meta: dict = field(default_factory=dict)
+
+    @property
+    def n_applicants(self) -> int:
+        return 0 if self.first_new_seller < 0 else len(self.sellers) - self.first_new_seller
 
     @property
     def n_offers(self) -> int:

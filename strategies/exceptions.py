@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.decisions import ExceptionEvent, Triage
-from sim.entities import EXCEPTION_TYPES, ExceptionType, Handler
+from sim.entities import EXCEPTION_TYPES, PEOPLE_ONLY, ExceptionType, Handler
 from sim.market_view import MarketView
 from sim.validate import ConfigError, nonneg
 
@@ -54,6 +54,10 @@ class AutoRoutine(AllHuman):
         if unknown:
             raise ConfigError(f"{path}.auto has unknown exception types {unknown}; "
                               f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+        escalations = sorted(set(self.auto) & PEOPLE_ONLY)
+        if escalations:
+            raise ConfigError(f"{path}.auto lists {escalations}: the onboarding policy already "
+                              "sent these to people; triage sets only their priority")  # fmt: skip
 
     def __post_init__(self) -> None:
         self._auto = frozenset(self.auto)

@@ -250,13 +250,19 @@ def test_a_good_config_passes_the_same_checks():
 
 # --- through the real command line ---------------------------------------------------------
 
+SLOW = pytest.mark.slow  # a subprocess each: one case in the quick loop, the rest in CI
 CLI_CASES = [
     ("scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
-    ("+scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya"),
-    ("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day"),
-    ("scenario.sellers=[]", "scenario.sellers"),
-    ("strategy.pricing.undercut=abc", "strategy.pricing.undercut"),
-    ("scenario.risk.hold_threshold=nan", "scenario.risk.hold_threshold"),
+    pytest.param("+scenario.demand.visits_per_dya=5", "scenario.demand.visits_per_dya", marks=SLOW),
+    pytest.param("scenario.demand.visits_per_day=-5", "scenario.demand.visits_per_day", marks=SLOW),
+    pytest.param("scenario.sellers=[]", "scenario.sellers", marks=SLOW),
+    pytest.param("strategy.pricing.undercut=abc", "strategy.pricing.undercut", marks=SLOW),
+    pytest.param("scenario.risk.hold_threshold=nan", "scenario.risk.hold_threshold", marks=SLOW),
+    pytest.param(
+        "strategy.rules.onboarding.approve_below=9",
+        "strategy.rules.onboarding.approve_below",
+        marks=SLOW,
+    ),
 ]
 
 
@@ -276,3 +282,55 @@ def test_cli_stops_with_an_error_naming_the_key_and_writes_nothing(tmp_path: Pat
     assert "orders simulated" not in output, "the run simulated before failing"
     written = [p for p in tmp_path.rglob("*") if p.name == "kpis.json" or p.suffix == ".parquet"]
     assert not written, f"a failed run wrote results: {written}"
+
+
+# --- rules files and review teams --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("strategy.rules.onboarding.approve_below=4", "strategy.rules.onboarding.approve_below"),
+        ("strategy.rules.onboarding.documents_failed=maybe",
+         "strategy.rules.onboarding.documents_failed"),
+        ("strategy.rules.onboarding.min_confidence=1.5", "strategy.rules.onboarding.min_confidence"),
+        ("strategy.rules.onboarding.reject_above=nan", "strategy.rules.onboarding.reject_above"),
+        ("strategy.onboarding.mapper=oracle", "strategy.onboarding.mapper"),
+        ("strategy.exceptions.auto=[application_review]", "strategy.exceptions.auto"),
+        ("+scenario.reviewers.teams={a: {types: [payment_held]}, b: {types: [payment_held]}}",
+         "scenario.reviewers.teams.b.types"),
+        ("+scenario.reviewers.teams={risk: {types: [kyc_check]}}",
+         "scenario.reviewers.teams.risk.types"),
+        ("+scenario.reviewers.teams={risk: {types: []}}", "scenario.reviewers.teams.risk.types"),
+        ("+scenario.reviewers.teams={operations: {types: [payment_held]}}",
+         "scenario.reviewers.teams.operations"),
+        ("+scenario.reviewers.teams={risk: {types: [payment_held], shift_start: 18}}",
+         "scenario.reviewers.teams.risk.shift_start"),
+        ("scenario.applications.bad_share=2", "scenario.applications.bad_share"),
+        ("scenario.catalogue.mapping.model.accuracy=1.2", "scenario.catalogue.mapping.model.accuracy"),
+    ],
+)  # fmt: skip
+def test_bad_rule_or_team_is_rejected_naming_it(override, key):
+    with pytest.raises(ConfigError) as err:
+        compose_and_prepare("strategy=orchestration", override)
+    assert names_key(str(err.value), key), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("onboarding:\n  aprove_below: 0.5\n", "aprove_below"),
+        ("onboarding:\n  approve_below: 4.0\n  reject_above: 2.0\n",
+         "strategy.rules.onboarding.approve_below"),
+        ("onboarding:\n  min_confidence: -0.1\n", "strategy.rules.onboarding.min_confidence"),
+    ],
+)  # fmt: skip
+def test_a_bad_rules_file_is_rejected_naming_the_key(tmp_path, text, key):
+    """A rules file of one's own (conf/rules/ through hydra.searchpath): an unknown key, a
+    threshold band the wrong way round, a confidence out of range."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(text)
+    with pytest.raises((ConfigError, ConfigCompositionException)) as err:
+        compose_and_prepare(f"hydra.searchpath=[file://{tmp_path}]", "rules@strategy.rules=mine")
+    assert names_key(full_message(err.value), key), full_message(err.value)

@@ -25,10 +25,18 @@ def test_every_strategy_composes_and_builds(strategy):
     assert built.name.startswith(strategy.removesuffix("_tuned").removesuffix("_naive"))
 
 
-@pytest.mark.parametrize("group", ["routing", "promise", "pricing", "exceptions"])
+@pytest.mark.parametrize("group", ["routing", "promise", "pricing", "exceptions", "onboarding"])
 def test_every_policy_option_composes_and_builds(group):
     for option in names(f"strategy/{group}"):
         prepare(compose_cfg("scenario=smoke", f"strategy/{group}={option}"))
+
+
+@pytest.mark.parametrize("rules", names("rules"))
+def test_every_rules_file_composes_and_builds(rules):
+    for strategy in ("automation", "orchestration"):
+        _, built = prepare(compose_cfg("scenario=smoke", f"strategy={strategy}",
+                                       f"rules@strategy.rules={rules}"))  # fmt: skip
+        assert built.onboarding.rules.approve_below <= built.onboarding.rules.reject_above
 
 
 @pytest.mark.parametrize("experiment", names("experiment"))

@@ -160,8 +160,8 @@ def test_no_exception_is_lost(stepped):
     assert len(open_human) == state.desk.human_open
     waiting = open_human["started_h"].isna()
     in_hand = int((~waiting).sum())
-    assert in_hand <= state.world.reviewers.headcount
-    queued = sorted(item.item.exc_id for item in state.desk.queue.items)
+    assert in_hand <= state.desk.headcount
+    queued = sorted(i.item.exc_id for d in state.desk.desks for i in d.queue.items)
     assert queued == sorted(open_human.loc[waiting, "exc_id"].tolist())
 
 

@@ -41,7 +41,9 @@ def test_more_reviewers_give_a_shorter_backlog(reviewers):
     assert total(few, "backlog_max") > total(many, "backlog_max")
     assert total(few, "resolution_p50_h") > total(many, "resolution_p50_h")
     # reviewers act after the order is placed: demand itself is unchanged
-    assert [k["visits"] for k in few] == [k["visits"] for k in many]
+    # the same visitors arrive (which find an applicant's listing live depends on onboarding)
+    arrived = [[k["visits"] + k["visits_unlisted"] for k in ks] for ks in (few, many)]
+    assert arrived[0] == arrived[1]
 
 
 def test_more_reviewers_are_less_utilised(reviewers):
@@ -49,15 +51,19 @@ def test_more_reviewers_are_less_utilised(reviewers):
     assert total(few, "reviewer_utilisation") > total(many, "reviewer_utilisation")
 
 
+@pytest.mark.slow  # six runs
 def test_a_higher_price_gives_fewer_orders():
     full_price = kpis_over_seeds("strategy.pricing.undercut=0.0")
     discounted = kpis_over_seeds("strategy.pricing.undercut=0.15")
     assert total(full_price, "orders") < total(discounted, "orders")
     assert total(full_price, "conversion_rate") < total(discounted, "conversion_rate")
     # the same visitors came: only their choices differ
-    assert [k["visits"] for k in full_price] == [k["visits"] for k in discounted]
+    assert [k["visits"] + k["visits_unlisted"] for k in full_price] == [
+        k["visits"] + k["visits_unlisted"] for k in discounted
+    ]  # the same visitors arrive
 
 
+@pytest.mark.slow  # six runs
 def test_more_demand_gives_more_orders():
     low = kpis_over_seeds("scenario.demand.visits_per_day=200")
     high = kpis_over_seeds("scenario.demand.visits_per_day=400")

@@ -18,6 +18,7 @@ from sim.decisions import RoutingRequest, Strategy
 from sim.model import build
 from sim.seam import private_reads, reads_in_source
 from strategies.exceptions import AllHuman
+from strategies.onboarding import AllPeople
 from strategies.pricing import FeedFollowPricing
 from strategies.promise import ContractPromise
 from strategies.routing import RuleRouting
@@ -210,7 +211,7 @@ def test_the_seam_guard_refuses_a_policy_that_reads_market_world(tmp_path, monke
         found = private_reads(module.PeekingRouting)
         assert any("market._world" in f for f in found), found
         strategy = Strategy("peek", module.PeekingRouting(), ContractPromise(),
-                            FeedFollowPricing(), AllHuman())  # fmt: skip
+                            FeedFollowPricing(), AllHuman(), AllPeople())  # fmt: skip
         with pytest.raises(TypeError, match=r"market\._world"):
             strategy.check()
     finally:

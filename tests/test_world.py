@@ -92,8 +92,12 @@ def test_smoke_world_is_consistent(smoke_world):
 def test_baseline_world_has_its_documented_size():
     w = build_world(scenario_config("scenario=baseline"))
     assert w.name == "baseline"
-    assert len(w.sellers) == 50
-    assert len(w.sku_popularity) == len(w.sku_cost) == 5000
+    assert w.first_new_seller == 50  # founding sellers; applicants' slots come after them
+    assert w.first_new_sku == 5000
+    assert (
+        len(w.sku_popularity) == len(w.sku_cost) == w.first_new_sku + w.n_offers - w.first_new_offer
+    )
+    assert w.sku_popularity[w.first_new_sku :].sum() == 0  # applicants' SKUs: their own demand
     assert w.n_warehouses == 10
     assert len(w.carriers) == 4
     assert w.window_end_h - w.warmup_h == 90 * 24

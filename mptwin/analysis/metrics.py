@@ -183,12 +183,16 @@ def reviewer_busy(exc: pd.DataFrame, info: RunInfo) -> tuple[np.ndarray, np.ndar
 
 
 def backlog_max(exc: pd.DataFrame, info: RunInfo) -> int:
-    """Most human exceptions open at once in the window (open: raised <= t < resolved), by an
-    event sweep that starts from the backlog carried into the window."""
+    """Most human exceptions open at once in the window (open: raised <= t < resolved)."""
     human = matches(exc["handler"], "human")
-    raised, resolved = numeric(exc, "raised_h")[human], numeric(exc, "resolved_h")[human]
-    keep = ~np.isnan(raised)
-    raised, resolved = raised[keep], np.nan_to_num(resolved[keep], nan=np.inf)
+    return max_open(numeric(exc, "raised_h")[human], numeric(exc, "resolved_h")[human], info)
+
+
+def max_open(opened: np.ndarray, closed: np.ndarray, info: RunInfo) -> int:
+    """Most items open at once in the window (open: opened <= t < closed; never closed: open to
+    the end), by an event sweep that starts from what was carried into the window."""
+    keep = ~np.isnan(opened)
+    raised, resolved = opened[keep], np.nan_to_num(closed[keep], nan=np.inf)
     lo, hi = info.warmup_h, info.window_end_h
     base = int(np.count_nonzero((raised <= lo) & (resolved > lo)))
     times = np.concatenate([raised, resolved])
@@ -234,6 +238,46 @@ def exception_kpis(
     }
 
 
+def seller_network_kpis(tables: dict[str, pd.DataFrame], win: pd.DataFrame, info: RunInfo) -> dict:
+    """Onboarding and catalogue mapping: applications received in the window and how they
+    ended, how long approval took, both errors against the hidden truth, and the listings
+    mapped with the share of their live time spent under a wrong category."""
+    apps, listings = table(tables, "applications"), table(tables, "listings")
+    arrived = in_window(numeric(apps, "arrived_h"), info)
+    approved = matches(apps["decision"], "approved")
+    rejected = matches(apps["decision"], "rejected")
+    bad = apps["bad"].to_numpy(dtype=bool, na_value=False)
+    took = (numeric(apps, "decided_h") - numeric(apps, "arrived_h"))[arrived & approved]
+    p50, p95 = _percentiles(took, (50, 95))
+    live = numeric(listings, "live_h")
+    wrong = (listings["label"] != listings["category"]).to_numpy(dtype=bool, na_value=False)
+    fixed = np.nan_to_num(numeric(listings, "corrected_h"), nan=info.end_h)
+    live_hours = _overlap_hours(live, np.full(live.shape, info.end_h), info)
+    wrong_hours = _overlap_hours(live, fixed, info) * wrong
+    new_sellers = win["seller"].isin(apps["seller"]).to_numpy(dtype=bool, na_value=False)
+    daily = table(tables, "daily")
+    in_days = in_window(daily["day"].to_numpy(dtype=float) * 24.0, info)
+    return {
+        "applications": int(arrived.sum()),
+        "sellers_onboarded": int((in_window(numeric(apps, "decided_h"), info) & approved).sum()),
+        "onboarding_p50_h": p50,
+        "onboarding_p95_h": p95,
+        "onboarding_backlog_max": max_open(
+            numeric(apps, "arrived_h"), numeric(apps, "decided_h"), info
+        ),
+        "bad_sellers_admitted": int((arrived & approved & bad).sum()),
+        "good_sellers_rejected": int((arrived & rejected & ~bad).sum()),
+        "listings_mapped": int(in_window(live, info).sum()),
+        "miscategorisation_rate": _ratio(
+            float(np.nansum(wrong_hours)), float(np.nansum(live_hours))
+        ),
+        "new_seller_gmv": float(
+            (numeric(win, "price") + numeric(win, "shipping_fee"))[new_sellers].sum()
+        ),
+        "visits_unlisted": int(daily["visits_unlisted"].to_numpy()[in_days].sum()),
+    }
+
+
 def _jsonable(value):
     """Plain Python scalars only; NaN and infinities (no data) become None."""
     if value is None or isinstance(value, bool | np.bool_):
@@ -266,6 +310,7 @@ def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
         margin_kpis(window_money(tables, info), volume["gmv"]),
         sla_kpis(orders, win, info),
         exception_kpis(table(tables, "exceptions"), table(tables, "shifts"), win, info),
+        seller_network_kpis(tables, win, info),
     )
     return {k: _jsonable(v) for k, v in kpis.items()}
 
@@ -277,11 +322,22 @@ KPI_GROUPS = {  # headings of kpi_table, in order
     "SLA": ["on_time_rate", "click_to_door_p50_h", "click_to_door_p90_h", "click_to_door_p95_h",
             "ship_on_time_rate", "cancellation_rate", "fill_rate", "return_rate",
             "review_score_mean"],
+    "Seller network": ["applications", "sellers_onboarded", "onboarding_p50_h", "onboarding_p95_h",
+                       "onboarding_backlog_max", "bad_sellers_admitted", "good_sellers_rejected",
+                       "listings_mapped", "miscategorisation_rate", "new_seller_gmv",
+                       "visits_unlisted"],
     "Exception load": ["exceptions", "exceptions_human", "exceptions_per_1k_orders",
                        "reviewer_hours", "reviewer_utilisation", "backlog_max",
                        "resolution_p50_h", "resolution_p95_h", "touchless_rate"],
 }  # fmt: skip
-MONEY_KEYS = {"gmv", "commission_revenue", "operator_margin", "seller_margin", *MONEY_KINDS}
+MONEY_KEYS = {
+    "gmv",
+    "commission_revenue",
+    "operator_margin",
+    "seller_margin",
+    "new_seller_gmv",
+    *MONEY_KINDS,
+}
 
 
 def format_kpi(key: str, value) -> str:

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from mptwin.analysis.tables import (
+    APPLICATION_COLUMNS,
     DAILY_COLUMNS,
     EXCEPTION_COLUMNS,
+    LISTING_COLUMNS,
     MONEY_COLUMNS,
     ORDER_COLUMNS,
     SHIFT_COLUMNS,
@@ -75,6 +77,8 @@ def collect(state: State) -> RunResult:
         "daily": _frame(
             {k: [r[k] for r in state.records.daily_rows] for k in DAILY_COLUMNS}, DAILY_COLUMNS
         ),
+        "applications": _from_objects(state.records.applications, APPLICATION_COLUMNS),
+        "listings": _from_objects(state.records.listings, LISTING_COLUMNS),
     }
     info = RunInfo(w.name, state.strategy.name, seed, w.start_date.isoformat(), w.warmup_h,
                    w.window_end_h, w.end_h, w.money.currency)  # fmt: skip

@@ -62,7 +62,7 @@ EXCEPTION_COLUMNS = {
     "cause": "string",
     "order_id": "int64",  # -1 when not about an order
     "offer": "int64",  # -1 when not about an offer
-    "blocks": "string",  # order | refund | price | none: what waits for the resolution
+    "blocks": "string",  # order | refund | price | application | listing: what waits for it
     "raised_h": "float64",
     "deadline_h": "float64",
     "priority": "int64",  # lower is more urgent
@@ -72,6 +72,9 @@ EXCEPTION_COLUMNS = {
     "reviewer": "int64",
     "handling_h": "float64",  # reviewer hours spent on it
     "outcome": "string",
+    "seller": "int64",  # the seller or applicant it is about; -1 when none
+    "units": "int64",  # items of work in it (listings to map); 1 for most tasks
+    "team": "string",  # the review team whose queue it joined; "" when auto
 }
 
 # money: the double-entry ledger. Each row moves `amount` (> 0) out of account `credit` into
@@ -94,6 +97,7 @@ SHIFT_COLUMNS = {
     "end_h": "float64",
     "headcount": "int64",
     "hourly_cost": "float64",
+    "team": "string",  # the review team (operations: the main team)
 }
 
 # daily: one row per simulated day, a time series for plots and the backlog.
@@ -107,13 +111,44 @@ DAILY_COLUMNS = {
     "visits_left": "int64",  # customers who chose the outside option
     "deliveries": "int64",
     "cancellations": "int64",
+    "visits_unlisted": "int64",  # visits to an applicant's listing not live (not in `visits`)
     "exceptions_raised": "int64",
     "exceptions_resolved": "int64",
     "backlog_end": "int64",  # human exceptions open at the end of the day
     "stock_on_hand": "int64",
-    "offers_out_of_stock": "int64",
+    "offers_out_of_stock": "int64",  # live offers with no unit available
 }
 
+
+# applications: one row per seller application received during the run.
+APPLICATION_COLUMNS = {
+    "app_id": "int64",
+    "seller": "int64",  # the seller it becomes if approved
+    "arrived_h": "float64",
+    "documents_ok": "bool",  # the automatic document check passed
+    "kyc_score": "float64",  # the KYC provider's score (higher: riskier)
+    "screen_score": "float64",  # the automatic catalogue screen's score
+    "listings": "int64",
+    "bad": "bool",  # hidden truth: a bad actor (never shown to strategies)
+    "compliance_issue": "bool",  # hidden truth: its catalogue breaks the rules
+    "decision": "string",  # approved | rejected | "" (still open at run end)
+    "decided_h": "float64",
+    "live_h": "float64",  # its first listing went live
+    "by_people": "bool",  # a person took part in the decision
+    "reason": "string",  # what the strategy's assessment gave as its reason
+}
+
+# listings: one row per new listing mapped to a category (approved applicants' catalogues).
+LISTING_COLUMNS = {
+    "offer": "int64",
+    "seller": "int64",
+    "category": "int64",  # hidden truth: the true category
+    "label": "int64",  # the category it went live under
+    "confidence": "float64",  # the mapper's reported confidence
+    "by_people": "bool",  # a person mapped it
+    "live_h": "float64",  # NaN if still waiting for a person at run end
+    "corrected_h": "float64",  # a wrong label corrected by a person (NaN: never)
+}
 
 # every table of a run, by the name of its Parquet file
 TABLE_COLUMNS = {
@@ -123,6 +158,8 @@ TABLE_COLUMNS = {
     "money": MONEY_COLUMNS,
     "shifts": SHIFT_COLUMNS,
     "daily": DAILY_COLUMNS,
+    "applications": APPLICATION_COLUMNS,
+    "listings": LISTING_COLUMNS,
 }
 
 

@@ -9,38 +9,53 @@ from sim.clock import HOURS_PER_DAY
 from sim.entities import OrderDraw
 from sim.processes.place_order import place_order
 from sim.state import State
+from sim.streams import NEW_LISTINGS
 
 
-def hourly_rates(state: State, day: int) -> np.ndarray:
+def hourly_rates(state: State, day: int, visits_per_day: float | None = None) -> np.ndarray:
     """Expected visits in each hour of `day` (piecewise-constant intensity)."""
     d = state.world.demand
+    per_day = d.visits_per_day if visits_per_day is None else visits_per_day
     profile = np.asarray(d.hour_profile) / 24.0
-    rate = d.visits_per_day * d.weekday_profile[state.calendar.weekday(day)] * profile
+    rate = per_day * d.weekday_profile[state.calendar.weekday(day)] * profile
     if state.calendar.is_promo(day):
         rate = rate * d.promo_multiplier
     return rate
 
 
-def draw_day(state: State, day: int) -> tuple[list, list, list, list, DayDraws]:
-    """All of a day's visits: times, regions, SKUs, choice uniforms and per-order luck.
+class Demand:
+    """One block of the catalogue visitors come for: its SKUs' cumulative weights, visits per
+    day, and the streams it draws from. The founding catalogue is one block; applicants'
+    listings are another, drawn from their own streams."""
+
+    def __init__(self, state: State, weights: np.ndarray, first_sku: int, prefix: str = ""):
+        self.cum = np.cumsum(weights)
+        self.per_day = float(self.cum[-1]) if prefix else state.world.demand.visits_per_day
+        self.first_sku = first_sku
+        self.prefix = prefix
+
+
+def draw_day(state: State, day: int, block: Demand) -> tuple[list, list, list, list, DayDraws]:
+    """All of a day's visits to a block: times, regions, SKUs, choice uniforms, per-order luck.
 
     Each stream draws arrays sized by the day's visit count only, so the draws are the same
     whatever the strategy does.
     """
-    s, w = state.streams, state.world
-    counts = s["arrivals"].poisson(hourly_rates(state, day))
+    s, w, p = state.streams, state.world, block.prefix
+    arrivals = s[p + "arrivals"]
+    counts = arrivals.poisson(hourly_rates(state, day, block.per_day))
     n = int(counts.sum())
     hours = np.repeat(np.arange(24), counts)
-    times = day * HOURS_PER_DAY + hours + s["arrivals"].random(n)
+    times = day * HOURS_PER_DAY + hours + arrivals.random(n)
     order = np.argsort(times, kind="stable")
     times = times[order]
-    regions = s["arrivals"].choice(len(w.region_weight), size=n, p=w.region_weight)
-    cum_pop = np.cumsum(w.sku_popularity)
-    skus = np.minimum(
-        np.searchsorted(cum_pop, s["choice"].random(n) * cum_pop[-1]), len(cum_pop) - 1
+    regions = arrivals.choice(len(w.region_weight), size=n, p=w.region_weight)
+    cum = block.cum
+    skus = block.first_sku + np.minimum(
+        np.searchsorted(cum, s[p + "choice"].random(n) * cum[-1]), len(cum) - 1
     )
-    choice_u = s["choice"].random(n)
-    draws = DayDraws(state, n)
+    choice_u = s[p + "choice"].random(n)
+    draws = DayDraws(state, n, p)
     return times.tolist(), regions.tolist(), skus.tolist(), choice_u.tolist(), draws
 
 
@@ -50,9 +65,9 @@ class DayDraws:
 
     __slots__ = ("cols",)
 
-    def __init__(self, state: State, n: int):
-        s, risk = state.streams, state.world.risk
-        h, t, a, f = s["handling"], s["transit"], s["aftersales"], s["fraud"]
+    def __init__(self, state: State, n: int, prefix: str = ""):
+        s, risk, p = state.streams, state.world.risk, prefix
+        h, t, a, f = s[p + "handling"], s[p + "transit"], s[p + "aftersales"], s[p + "fraud"]
         cols = [
             h.random(n), h.standard_exponential(n), h.random(n),
             t.standard_normal(n), t.random(n),
@@ -60,7 +75,7 @@ class DayDraws:
         ]  # fmt: skip
         fraud = f.random(n) < risk.fraud_rate
         score = f.standard_normal(n) + np.where(fraud, risk.signal_separation, 0.0)
-        case = s["casework"].random((3, n))
+        case = s[p + "casework"].random((3, n))
         self.cols = [c.tolist() for c in (*cols, fraud, score, *case)]
 
     def take(self, i: int) -> OrderDraw:
@@ -71,16 +86,71 @@ class DayDraws:
 
 def customer_arrivals(state: State, until_h: float):
     """SimPy process: one timeout per visit; each visit may become an order."""
-    env = state.env
+    env, w = state.env, state.world
+    founding = Demand(
+        state, w.sku_popularity[: w.first_new_sku if w.first_new_sku >= 0 else None], 0
+    )
+    new = (
+        None
+        if w.first_new_sku < 0
+        else Demand(state, w.new_sku_visits, w.first_new_sku, NEW_LISTINGS)
+    )
+    first_new = w.first_new_sku if new is not None else len(w.sku_cost)
+    shift, live = w.first_new_offer - w.first_new_sku, state.catalogue.live
     day = 0
     while day * HOURS_PER_DAY < until_h:
-        times, regions, skus, choice_u, draws = draw_day(state, day)
+        times, regions, skus, choice_u, draws = draw_day(state, day, founding)
+        if new is not None:
+            times, regions, skus, choice_u, draws = _with_new_listings(
+                state, day, new, times, regions, skus, choice_u, draws
+            )
         for i, t in enumerate(times):
             if t >= until_h:
                 return
             yield env.timeout(t - env.now)
-            place_order(state, regions[i], skus[i], choice_u[i], draws, i)
+            sku = skus[i]
+            if sku >= first_new and not live[sku + shift]:  # an applicant not (yet) listed
+                state.records.day.visits_unlisted += 1
+                continue
+            place_order(state, regions[i], sku, choice_u[i], draws, i)
         day += 1
         start = day * HOURS_PER_DAY
         if env.now < start:
             yield env.timeout(start - env.now)
+
+
+class MergedDraws:
+    """The luck of a day's merged visits: each visit's draws from its own block."""
+
+    __slots__ = ("src",)
+
+    def __init__(self, src: list):
+        self.src = src  # per merged visit: (DayDraws, index in it)
+
+    def take(self, i: int) -> OrderDraw:
+        draws, j = self.src[i]
+        return draws.take(j)
+
+
+def _with_new_listings(state: State, day: int, new: Demand, times, regions, skus, choice_u,
+                       draws):  # fmt: skip
+    """Add the day's visits to applicants' listings, keeping only those to a seller who has
+    applied by then (an exogenous time, so the same visits whatever the strategy); a visit to
+    a listing that is not live is counted as unlisted demand when it comes."""
+    n_times, n_regions, n_skus, n_choice, n_draws = draw_day(state, day, new)
+    applied, seller_of = state.sellers.applied_h, state.lookup.offer_seller
+    shift = state.world.first_new_offer - new.first_sku  # one offer per new SKU
+    keep = [i for i, (t, k) in enumerate(zip(n_times, n_skus, strict=True))
+            if applied[seller_of[k + shift]] <= t]  # fmt: skip
+    if not keep:
+        return times, regions, skus, choice_u, draws
+    merged = sorted([(t, 0, i) for i, t in enumerate(times)] + [(n_times[i], 1, i) for i in keep])
+    cols = (
+        (times, regions, skus, choice_u, draws),
+        (n_times, n_regions, n_skus, n_choice, n_draws),
+    )
+    out_t = [cols[b][0][i] for _, b, i in merged]
+    out_r = [cols[b][1][i] for _, b, i in merged]
+    out_k = [cols[b][2][i] for _, b, i in merged]
+    out_u = [cols[b][3][i] for _, b, i in merged]
+    return out_t, out_r, out_k, out_u, MergedDraws([(cols[b][4], i) for _, b, i in merged])

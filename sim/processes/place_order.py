@@ -15,21 +15,22 @@ from sim.state import State
 def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, float]:
     """The offer the visitor buys (-1: leaves) and its promised delivery time.
 
-    Offers with no available stock are not shown. Utility of an offer: attractiveness
-    - price_sensitivity * ln(price incl. fee / competitor price) - delivery_sensitivity * days;
+    Offers with no available stock, or not live, are not shown. Utility of an offer:
+    attractiveness - penalty (listed under a wrong category) - price_sensitivity * ln(price incl. fee / competitor price) - delivery_sensitivity * days;
     the outside option has utility 0.
     """
     look, d = state.lookup, state.world.demand
     now = state.env.now
     comp = state.prices.competitor[sku]
     available, listed = state.stock.available, state.prices.listed
+    live, penalty = state.catalogue.live, state.catalogue.penalty
     offers, weights, promises = [], [], []
     for o in look.sku_offers[sku]:
-        if available[o] <= 0:
+        if available[o] <= 0 or not live[o]:
             continue
         promise = end_of_day(now + state.strategy.promise.promise_hours(o, region))
         total = listed[o] + look.fee[o][region]
-        util = (d.attractiveness - d.price_sensitivity * math.log(total / comp)
+        util = (d.attractiveness - penalty[o] - d.price_sensitivity * math.log(total / comp)
                 - d.delivery_sensitivity * (promise - now) / 24.0)  # fmt: skip
         offers.append(o)
         weights.append(math.exp(util))
@@ -63,7 +64,7 @@ def place_order(
     order = Order(
         len(state.records.orders), now, region, sku, offer, seller, look.offer_category[offer],
         state.prices.listed[offer], look.fee[offer][region], look.offer_cost[offer],
-        look.offer_commission[offer], promise_h, now + look.seller_handling_h[seller],
+        state.catalogue.commission[offer], promise_h, now + look.seller_handling_h[seller],
         draw.fraud, draw,
     )  # fmt: skip
     state.records.orders.append(order)

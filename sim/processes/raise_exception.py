@@ -6,13 +6,13 @@ from __future__ import annotations
 import simpy
 
 from sim.decisions import ExceptionEvent
-from sim.entities import HANDLERS, ExceptionRecord, ExceptionType, Handler, Order
+from sim.entities import HANDLERS, PEOPLE_ONLY, ExceptionRecord, ExceptionType, Handler, Order
 from sim.state import State
 
 
 def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
-                    order: Order | None = None, offer: int = -1,
-                    on_resolved=None) -> ExceptionRecord:  # fmt: skip
+                    order: Order | None = None, offer: int = -1, on_resolved=None,
+                    seller: int = -1, units: int = 1) -> ExceptionRecord:  # fmt: skip
     """Record an irregularity, let the strategy triage it, and queue it for its handler.
 
     `on_resolved(record)` is the world's continuation: what the blocked work does once the
@@ -20,17 +20,24 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
     """
     now, records = state.env.now, state.records
     order_id = order.order_id if order is not None else -1
-    rec = ExceptionRecord(len(records.exceptions), type_, cause, order_id, offer, blocks, now)
+    rec = ExceptionRecord(len(records.exceptions), type_, cause, order_id, offer, blocks, now,
+                          seller, units)  # fmt: skip
     rec.on_resolved = on_resolved
     records.exceptions.append(rec)
     records.day.exceptions_raised += 1
-    value = order.price if order is not None else state.lookup.offer_cost[offer]
-    event = ExceptionEvent(rec.exc_id, type_, cause, order_id, offer, blocks, now, value)
+    if order is not None:
+        value = order.price
+    else:
+        value = state.lookup.offer_cost[offer] if offer >= 0 else 0.0
+    event = ExceptionEvent(rec.exc_id, type_, cause, order_id, offer, blocks, now, value, seller)
     triage = state.strategy.exceptions.triage(event, state.market)
     if triage.handler not in HANDLERS:
         raise ValueError(
             f"triage handler must be one of {sorted(HANDLERS)}, got {triage.handler!r}"
         )
+    if triage.handler == Handler.AUTO and type_ in PEOPLE_ONLY:
+        raise ValueError(f"triage sent {type_} to the system, but it is an escalation to people "
+                         "(sim.entities.PEOPLE_ONLY): a triage policy sets only its priority")  # fmt: skip
     rec.handler, rec.priority, rec.deadline_h = triage.handler, triage.priority, triage.deadline_h
     if triage.handler == Handler.AUTO:
         rec.started_h = rec.resolved_h = now
@@ -41,8 +48,8 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
     else:
         if order is not None:
             order.human_tasks += 1
-        state.desk.human_open += 1
-        state.desk.queue.put(
-            simpy.PriorityItem((triage.priority, triage.deadline_h, rec.exc_id), rec)
-        )
+        desk = state.desk.desk_of[type_]
+        rec.team = desk.team.name
+        desk.human_open += 1
+        desk.queue.put(simpy.PriorityItem((triage.priority, triage.deadline_h, rec.exc_id), rec))
     return rec

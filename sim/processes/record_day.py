@@ -30,7 +30,10 @@ def close_day(state: State, day: int) -> None:
     row.update(asdict(state.records.day))
     row["backlog_end"] = state.desk.human_open
     row["stock_on_hand"] = sum(state.stock.on_hand)
-    row["offers_out_of_stock"] = sum(1 for a in state.stock.available if a <= 0)
+    live = state.catalogue.live
+    row["offers_out_of_stock"] = sum(
+        1 for a, shown in zip(state.stock.available, live, strict=True) if shown and a <= 0
+    )
     state.records.daily_rows.append(row)
     state.records.day = DayCounters()
 

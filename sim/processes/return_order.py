@@ -16,6 +16,9 @@ CUSTOMER_RETURN = "customer_return"  # the cause of a return the customer asked 
 def maybe_return(state: State, order: Order, late: bool) -> None:
     risk = state.world.risk
     rate = risk.return_rate_late if late else risk.return_rate
+    own = state.sellers.return_rate[order.seller]  # a counterfeiter's goods come back more
+    if own > rate:
+        rate = own
     if order.fraud or order.draw.return_u >= rate:  # a fraudster keeps the goods
         return
     after = order.draw.return_after_u * state.world.money.return_window_h

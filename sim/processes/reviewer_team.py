@@ -1,16 +1,16 @@
-"""The operator's human reviewers: a team on shifts works the exception queue by priority and
-deadline; each task takes a random handling time; wages are paid per shift."""
+"""The operator's human reviewers: each team on its shifts works its own exception queue by
+priority and deadline; each task takes a random handling time; wages are paid per shift."""
 
 from __future__ import annotations
 
 import simpy
 
 from sim.clock import HOURS_PER_DAY
-from sim.state import State
-from sim.world import ReviewerSpec
+from sim.state import ReviewDesk, State
+from sim.world import TeamSpec
 
 
-def on_shift(spec: ReviewerSpec, calendar, t_h: float) -> bool:
+def on_shift(spec: TeamSpec, calendar, t_h: float) -> bool:
     day = int(t_h // HOURS_PER_DAY)
     if not spec.weekends and calendar.is_weekend(day):
         return False
@@ -18,7 +18,7 @@ def on_shift(spec: ReviewerSpec, calendar, t_h: float) -> bool:
     return spec.shift_start <= hour < spec.shift_end
 
 
-def next_shift_start(spec: ReviewerSpec, calendar, t_h: float) -> float:
+def next_shift_start(spec: TeamSpec, calendar, t_h: float) -> float:
     """The first shift start strictly after `t_h` (or `t_h` itself if a shift starts then)."""
     day = int(t_h // HOURS_PER_DAY)
     while True:
@@ -28,9 +28,11 @@ def next_shift_start(spec: ReviewerSpec, calendar, t_h: float) -> float:
         day += 1
 
 
-def reviewer(state: State, rid: int):
-    """SimPy process: one reviewer. Finishes the task in hand at shift end, then goes home."""
-    env, spec, queue = state.env, state.world.reviewers, state.desk.queue
+def reviewer(state: State, desk: ReviewDesk, rid: int):
+    """SimPy process: one reviewer of a team. Finishes the task in hand at shift end, then goes
+    home. A task of several units (listings to map) takes the sum of that many handling times."""
+    env, spec, queue = state.env, desk.team, desk.queue
+    means = state.world.reviewers.handling_mean_h
     rng = state.streams["reviewers"]
     while True:
         if not on_shift(spec, state.calendar, env.now):
@@ -42,33 +44,39 @@ def reviewer(state: State, rid: int):
             continue
         rec = item.item
         rec.started_h, rec.reviewer = env.now, rid
-        hours = rng.exponential(spec.handling_mean_h[rec.type])
+        mean = means[rec.type]
+        hours = rng.exponential(mean) if rec.units == 1 else rng.gamma(rec.units, mean)
         yield env.timeout(hours)
         rec.handling_h = hours
         rec.resolved_h = env.now
-        state.desk.human_open -= 1
+        desk.human_open -= 1
         state.records.day.exceptions_resolved += 1
         if rec.on_resolved is not None:
             rec.on_resolved(rec)
 
 
-def pay_shifts(state: State):
+def pay_shifts(state: State, spec: TeamSpec):
     """SimPy process: at each shift start, record the shift and pay the team's wages for it."""
-    env, spec = state.env, state.world.reviewers
+    env = state.env
     while True:
         start = next_shift_start(spec, state.calendar, env.now)
         yield env.timeout(start - env.now)
         end = start + spec.shift_end - spec.shift_start
         state.records.shift_rows.append(
             {"day": int(start // HOURS_PER_DAY), "start_h": start, "end_h": end,
-             "headcount": spec.headcount, "hourly_cost": spec.hourly_cost}
+             "headcount": spec.headcount, "hourly_cost": spec.hourly_cost, "team": spec.name}
         )  # fmt: skip
         wages = spec.headcount * (end - start) * spec.hourly_cost
         state.records.money.move(env.now, wages, "reviewers", "operator", "reviewer_wages")
         yield env.timeout(end - start)
 
 
-def start_team(state: State) -> list[simpy.Process]:
-    procs = [state.env.process(reviewer(state, r)) for r in range(state.world.reviewers.headcount)]
-    procs.append(state.env.process(pay_shifts(state)))
+def start_teams(state: State) -> list[simpy.Process]:
+    """Every team's reviewers (numbered across teams) and its payroll."""
+    procs, rid = [], 0
+    for desk in state.desk.desks:
+        for _ in range(desk.team.headcount):
+            procs.append(state.env.process(reviewer(state, desk, rid)))
+            rid += 1
+        procs.append(state.env.process(pay_shifts(state, desk.team)))
     return procs

@@ -80,9 +80,9 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
 
 
 def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> None:
-    seller = state.world.sellers[order.seller]
+    book, s = state.sellers, order.seller  # how the seller really works (hidden)
     draw = order.draw
-    delay = 0.0 if draw.release_u < seller.reliability else draw.release_e * seller.delay_mean_h
+    delay = 0.0 if draw.release_u < book.reliability[s] else draw.release_e * book.delay_mean_h[s]
     order.warehouse, order.carrier = warehouse, carrier
     order.routed_h = state.env.now
     order.status = PICKING

@@ -1,0 +1,227 @@
+"""Seller onboarding: applications arrive (a Poisson stream), the strategy assesses each, people
+work the steps sent to them, and an approved seller's listings are mapped to the operator's
+categories and go live with the seller's stock.
+
+Steps: the applicant (documents, KYC risk: approve, reject or people), then the declared
+catalogue's compliance (approve or people), then each listing's category. A person's verdict
+comes from the application's own draws, so the same application gets the same verdict whatever
+the strategy. A wrong category goes live and surfaces later as an exception for people.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.classifier import SimulatedClassifier
+from sim.clock import call_later
+from sim.decisions import APPROVE, PEOPLE, REJECT, ApplicationView, ListingView
+from sim.entities import APPROVED, REJECTED, Application, ExceptionType, Listing
+from sim.processes.raise_exception import raise_exception
+from sim.processes.replenish_stock import stock_changed
+from sim.state import State
+
+_IDENTITY = (APPROVE, REJECT, PEOPLE)
+_CATALOGUE = (APPROVE, PEOPLE)
+
+
+class NewListings:
+    """Per applicant: where its offers start and how many it has; per new offer, the mapper's
+    draws and when a wrong label would surface (drawn once per run, before anyone decides)."""
+
+    def __init__(self, state: State):
+        w = state.world
+        first, n_new = w.first_new_offer, w.n_offers - w.first_new_offer
+        owner = w.offer_seller[first:] - w.first_new_seller
+        self.count = np.bincount(owner, minlength=w.n_applicants).tolist()
+        self.start = (first + np.concatenate([[0], np.cumsum(self.count)[:-1]])).tolist()
+        self.category = w.sku_category[w.offer_sku[first:]]
+        rng = state.streams["catalogue"]
+        self.u_conf, self.u_correct, self.u_wrong = rng.random((3, n_new))
+        self.surface_e = rng.standard_exponential(n_new)
+        mapping = w.mapping
+        self.mapper = {"keyword": SimulatedClassifier(mapping.keyword),
+                       "model": SimulatedClassifier(mapping.model)}  # fmt: skip
+
+
+def draw_applications(state: State) -> list[Application]:
+    """Every application of the run, in arrival order, with its hidden truth and luck; marks
+    when each applicant applied (its listings' visits count from then)."""
+    w, a = state.world, state.world.applicants
+    if a is None:
+        return []
+    rng = state.streams["applications"]
+    n = w.n_applicants
+    arrived = np.cumsum(rng.exponential(24.0 / a.per_day, n))  # a pool exists only if per_day > 0
+    bad = rng.random(n) < a.bad_share
+    docs_fail = rng.random(n) < np.where(bad, a.documents_fail_bad, a.documents_fail_honest)
+    kyc = rng.standard_normal(n) + np.where(bad, a.kyc_separation, 0.0)
+    issue = rng.random(n) < np.where(bad, a.compliance_issue_bad, a.compliance_issue_honest)
+    screen = rng.standard_normal(n) + np.where(issue, a.screen_separation, 0.0)
+    review_u, catalogue_u, fix_e = rng.random(n), rng.random(n), rng.standard_exponential(n)
+    sizes = np.bincount(w.offer_seller[w.first_new_offer :] - w.first_new_seller, minlength=n)
+    apps = []
+    for k in range(n):
+        if arrived[k] >= w.end_h:
+            break
+        seller = w.first_new_seller + k
+        state.sellers.applied_h[seller] = float(arrived[k])
+        apps.append(Application(k, seller, float(arrived[k]), not docs_fail[k], float(kyc[k]),
+                                float(screen[k]), int(sizes[k]), bool(bad[k]), bool(issue[k]),
+                                float(review_u[k]), float(catalogue_u[k]), float(fix_e[k])))  # fmt: skip
+    return apps
+
+
+def onboard_sellers(state: State, apps: list[Application]):
+    """SimPy process: each application arrives and is assessed."""
+    env = state.env
+    listings = NewListings(state) if apps else None
+    for app in apps:
+        yield env.timeout(app.arrived_h - env.now)
+        receive(state, listings, app)
+
+
+def receive(state: State, listings: NewListings, app: Application) -> None:
+    """Ask the strategy about a new application and start the step it chose."""
+    state.records.applications.append(app)
+    view = ApplicationView(app.app_id, app.seller, app.arrived_h, app.documents_ok,
+                           app.kyc_score, app.screen_score, app.listings)  # fmt: skip
+    d = state.strategy.onboarding.assess(view, state.market)
+    if d.identity not in _IDENTITY or d.catalogue not in _CATALOGUE:
+        raise ValueError(f"strategy.onboarding answered identity={d.identity!r}, catalogue="
+                         f"{d.catalogue!r}; identity must be one of {_IDENTITY}, catalogue "
+                         f"one of {_CATALOGUE}")  # fmt: skip
+    app.reason = d.reason
+    if d.identity == REJECT:
+        _decide(state, app, REJECTED)
+    elif d.identity == PEOPLE:
+        app.by_people = True
+        raise_exception(state, ExceptionType.APPLICATION_REVIEW, d.reason, "application",
+                        seller=app.seller,
+                        on_resolved=lambda rec: _reviewed(state, listings, app, d.catalogue, rec))  # fmt: skip
+    else:
+        _catalogue_step(state, listings, app, d.catalogue)
+
+
+def _reviewed(state: State, listings, app: Application, catalogue: str, rec) -> None:
+    """A person's verdict on the applicant: a bad actor caught at the team's rate, an honest
+    one wrongly refused at another."""
+    rv = state.world.reviewers
+    rate = rv.kyc_detection if app.bad else rv.kyc_false_rejection
+    if app.review_u < rate:
+        rec.outcome = "rejected"
+        _decide(state, app, REJECTED)
+    else:
+        rec.outcome = "approved"
+        _catalogue_step(state, listings, app, catalogue)
+
+
+def _catalogue_step(state: State, listings, app: Application, catalogue: str) -> None:
+    if catalogue == PEOPLE:
+        app.by_people = True
+        raise_exception(state, ExceptionType.CATALOGUE_CHECK, "declared_catalogue", "application",
+                        seller=app.seller,
+                        on_resolved=lambda rec: _checked(state, listings, app, rec))  # fmt: skip
+    else:
+        _approve(state, listings, app)
+
+
+def _checked(state: State, listings, app: Application, rec) -> None:
+    """A person's compliance check: an issue is found at the team's rate; a bad actor's
+    application then ends, an honest seller fixes its catalogue and is approved later."""
+    found = app.compliance_issue and app.catalogue_u < state.world.reviewers.compliance_detection
+    if not found:
+        rec.outcome = "compliant"
+        _approve(state, listings, app)
+    elif app.bad:
+        rec.outcome = "rejected"
+        _decide(state, app, REJECTED)
+    else:
+        rec.outcome = "fix_requested"
+        call_later(state.env, app.fix_e * state.world.applicants.fix_h, _approve, state,
+                   listings, app)  # fmt: skip
+
+
+def _decide(state: State, app: Application, decision: str) -> None:
+    app.decision, app.decided_h = decision, state.env.now
+
+
+def _approve(state: State, listings: NewListings, app: Application) -> None:
+    """The seller joins: a bad actor starts behaving as the scenario's bad actors do; each of
+    its listings is labelled by the strategy's mapper, and goes live now or after a person
+    maps it."""
+    _decide(state, app, APPROVED)
+    w, s = state.world, app.seller
+    if app.bad:
+        a, book = w.applicants, state.sellers
+        book.reliability[s], book.delay_mean_h[s] = a.bad_reliability, a.bad_delay_mean_h
+        book.return_rate[s] = a.bad_return_rate
+    k = app.app_id
+    start, count = listings.start[k], listings.count[k]
+    rows = slice(start - w.first_new_offer, start - w.first_new_offer + count)
+    policy = state.strategy.onboarding
+    labels, conf = listings.mapper[policy.mapper].classify_many(
+        listings.category[rows], listings.u_conf[rows], listings.u_correct[rows],
+        listings.u_wrong[rows],
+    )  # fmt: skip
+    waiting = []
+    for i in range(count):
+        o = start + i
+        j = o - w.first_new_offer
+        listing = Listing(o, s, int(listings.category[j]), float(listings.surface_e[j]),
+                          float(listings.u_conf[j]), float(listings.u_correct[j]),
+                          float(listings.u_wrong[j]))  # fmt: skip
+        listing.label, listing.confidence = int(labels[i]), float(conf[i])
+        state.records.listings.append(listing)
+        if policy.accept_label(ListingView(o, s, listing.label, listing.confidence), state.market):
+            _go_live(state, app, listing)
+        else:
+            waiting.append(listing)
+    if waiting:
+        raise_exception(state, ExceptionType.LISTING_MAPPING, "low_confidence", "listing",
+                        seller=s, units=len(waiting),
+                        on_resolved=lambda rec: _mapped(state, app, waiting, rec))  # fmt: skip
+
+
+def _mapped(state: State, app: Application, waiting: list[Listing], rec) -> None:
+    """A person maps the listings the mapper was unsure of (people map them right)."""
+    rec.outcome = "mapped"
+    for listing in waiting:
+        listing.label, listing.by_people = listing.category, True
+        _go_live(state, app, listing)
+
+
+def _go_live(state: State, app: Application, listing: Listing) -> None:
+    """Show a listing under its label, with its commission, and put its launch stock on the
+    shelf. A wrong label costs it buyers until it surfaces and a person corrects it."""
+    w, cat, now = state.world, state.catalogue, state.env.now
+    o = listing.offer
+    cat.live[o] = True
+    listing.live_h = now
+    if math.isnan(app.live_h):
+        app.live_h = now
+    cat.commission[o] = float(w.commission_rate[listing.label])
+    if listing.label != listing.category:
+        cat.penalty[o] = w.mapping.miscategorised_penalty
+        call_later(state.env, listing.surface_e * w.mapping.surface_h, _surface, state, listing)
+    n_wh = w.n_warehouses
+    for wh in np.flatnonzero(w.stock_initial[o]).tolist():
+        units = int(w.stock_initial[o, wh])
+        state.stock.on_hand[o * n_wh + wh] += units
+        state.stock.available[o] += units
+        stock_changed(state, o, wh, sold=False)
+
+
+def _surface(state: State, listing: Listing) -> None:
+    raise_exception(state, ExceptionType.LISTING_MISCATEGORISED, "wrong_category", "listing",
+                    offer=listing.offer, seller=listing.seller,
+                    on_resolved=lambda rec: _correct(state, listing, rec))  # fmt: skip
+
+
+def _correct(state: State, listing: Listing, rec) -> None:
+    rec.outcome = "corrected"
+    o, cat = listing.offer, state.catalogue
+    cat.commission[o] = float(state.world.commission_rate[listing.category])
+    cat.penalty[o] = 0.0
+    listing.corrected_h = state.env.now

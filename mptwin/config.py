@@ -26,6 +26,7 @@ class StrategyConfig:
     pricing: Any = MISSING
     exceptions: Any = MISSING
     onboarding: Any = MISSING
+    governance: Any = MISSING
     uses_platform: bool = False  # pays scenario.money.platform_fee_per_order on every order
     # staffing belongs to the arm: the review team it pays (null: scenario.reviewers.headcount)
     headcount: int | None = field(default=None, metadata=nonneg)

@@ -104,6 +104,7 @@ class SellerProfile:
     reliability: float = field(default=0.95, metadata=unit)
     delay_mean_h: float = field(default=24.0, metadata=nonneg)
     lead_time_days: float = field(default=7.0, metadata=positive)
+    bad_actor: bool = False  # hidden: bad actors among the founding sellers (governance tests)
 
 
 @dataclass
@@ -132,6 +133,22 @@ class ApplicationsConfig:
     bad_reliability: float = field(default=0.5, metadata=unit)  # hidden: how a bad actor ships
     bad_delay_mean_h: float = field(default=96.0, metadata=nonneg)  # hidden
     bad_return_rate: float = field(default=0.25, metadata=unit)  # hidden: counterfeits come back
+    bad_never_ship: float = field(default=0.1, metadata=unit)  # hidden: orders never shipped
+    bad_review_drop: float = field(default=2.0, metadata=nonneg)  # hidden: stars lost to fakes
+    wave_share: float = field(default=0.3, metadata=unit)  # hidden: bad actors that run a wave
+    wave_after_days: float = field(default=14.0, metadata=nonneg)  # after going live
+    wave_days: float = field(default=4.0, metadata=positive)
+    wave_orders_per_day: float = field(default=15.0, metadata=nonneg)  # stolen-card orders
+
+
+@dataclass
+class GovernanceConfig:
+    """How sellers react to governance (hidden): whether a warning reforms a bad actor, how
+    soon a wrongly suspended seller appeals, how late a review lands after delivery."""
+
+    reform_chance: float = field(default=0.3, metadata=unit)  # a warned bad actor reforms
+    appeal_days: float = field(default=3.0, metadata=nonneg)  # honest suspended: appeals then
+    review_lag_days: float = field(default=5.0, metadata=nonneg)  # a review lands this late
 
 
 @dataclass
@@ -226,6 +243,10 @@ class ReviewersConfig:
     kyc_detection: float = field(default=0.85, metadata=unit)  # hidden: bad applicants caught
     kyc_false_rejection: float = field(default=0.03, metadata=unit)  # hidden: honest rejected
     compliance_detection: float = field(default=0.9, metadata=unit)  # hidden: issues found
+    seller_detection: float = field(
+        default=0.85, metadata=unit
+    )  # hidden: a review finds a bad actor
+    seller_false_suspension: float = field(default=0.01, metadata=unit)  # hidden: honest suspended
     teams: dict[str, TeamConfig] = field(default_factory=dict)
 
     def check_rules(self, path: str) -> None:
@@ -289,6 +310,7 @@ class ScenarioConfig:
     catalogue: CatalogueConfig = field(default_factory=CatalogueConfig)
     sellers: list[SellerProfile] = field(default_factory=list)
     applications: ApplicationsConfig = field(default_factory=ApplicationsConfig)
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     warehouses: WarehousesConfig = field(default_factory=WarehousesConfig)
     carriers: list[CarrierConfig] = field(default_factory=list)
     competitor: CompetitorConfig = field(default_factory=CompetitorConfig)

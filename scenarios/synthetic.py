@@ -17,6 +17,7 @@ from sim.world import (
     CarrierSpec,
     DemandSpec,
     Disruption,
+    GovernanceSpec,
     MappingSpec,
     MoneySpec,
     ReviewerSpec,
@@ -88,7 +89,8 @@ def build_world(cfg: ScenarioConfig) -> World:
         disruptions=tuple(_disruption(d, carriers) for d in cfg.disruptions),
         feed_lag_h=cfg.feeds.lag_h,
         applicants=spec_from(ApplicantSpec, cfg.applications) if pool is not None else None,
-        mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)), **firsts,
+        mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)),
+        governance=spec_from(GovernanceSpec, cfg.governance), **firsts,
     )  # fmt: skip
 
 

@@ -1,9 +1,9 @@
 """Decision points: what the world asks a strategy, what a strategy may answer, and the
 read-only views it sees. The only module of `sim` a strategy needs to know.
 
-A strategy is a bundle of five policies, one per protocol below. A policy:
+A strategy is a bundle of six policies, one per protocol below. A policy:
 - answers the world's requests (`route`, `promise_hours`, `reprice`, `triage`, `assess`,
-  `accept_label`) and nothing else:
+  `accept_label`, `review`) and nothing else:
   it never touches the SimPy environment, resources, ledgers or the scenario's hidden truth;
 - reads what an operator's systems would know through `sim.market_view.MarketView` (public
   terms, live stock, queues, carrier loads, prices) and, if it learns, the domain events it
@@ -223,18 +223,48 @@ class OnboardingPolicy(Protocol):
     def accept_label(self, listing: ListingView, market: MarketView) -> bool: ...
 
 
+# --- governance ----------------------------------------------------------------------------
+
+WARN, SUSPEND = "warn", "suspend"  # what governance may do to a seller, besides PEOPLE
+SELLER_ACTIONS = (WARN, SUSPEND, PEOPLE)
+
+
+@dataclass(frozen=True, slots=True)
+class SellerAction:
+    """Warn a seller, suspend it (its offers hidden, its payouts held), or send it to people
+    (a seller review: its payouts held until a person decides; they suspend or clear it)."""
+
+    seller: int
+    action: str
+    reason: str = ""
+
+
+@runtime_checkable
+class GovernancePolicy(Protocol):
+    """Keeps sellers honest. Asked every `period_h` for actions; reads each seller's KPI
+    windows (`market.seller_window`), who is selling (`market.selling_sellers`) and, if it
+    watches continuously, the `seller_signal` events it subscribed to. Never whether a seller
+    is honest. An action on a seller already suspended or under review is ignored."""
+
+    period_h: float  # how often the world asks (> 0)
+
+    def review(self, market: MarketView) -> list[SellerAction]: ...
+
+
 # --- the bundle ----------------------------------------------------------------------------
 
-POLICIES = ("routing", "promise", "pricing", "exceptions", "onboarding")  # one per decision
+POLICIES = ("routing", "promise", "pricing", "exceptions", "onboarding", "governance")
 _PROTOCOLS = {"routing": RoutingPolicy, "promise": PromisePolicy, "pricing": PricingPolicy,
-              "exceptions": ExceptionPolicy, "onboarding": OnboardingPolicy}  # fmt: skip
-_POSITIVE = {"routing": ("batch_minutes",), "pricing": ("period_h",)}  # the world waits this long
+              "exceptions": ExceptionPolicy, "onboarding": OnboardingPolicy,
+              "governance": GovernancePolicy}  # fmt: skip
+_POSITIVE = {"routing": ("batch_minutes",), "pricing": ("period_h",),
+             "governance": ("period_h",)}  # fmt: skip  # the world waits this long
 _NONNEG = {"routing": ("decision_latency_minutes",)}
 
 
 @dataclass
 class Strategy:
-    """A bundle of policies, one per decision point. Governance comes later.
+    """A bundle of policies, one per decision point.
 
     Policies are bound late: each gets the market view in `bind` just before the run, and the
     bundle is checked then (`check`), whoever built it (config or code)."""
@@ -245,6 +275,7 @@ class Strategy:
     pricing: PricingPolicy
     exceptions: ExceptionPolicy
     onboarding: OnboardingPolicy
+    governance: GovernancePolicy
     uses_platform: bool = False  # runs on an orchestration platform the scenario charges for
 
     def check(self) -> None:

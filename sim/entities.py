@@ -21,7 +21,7 @@ class Order:
         "shipping_fee", "unit_cost", "commission_rate", "promise_h", "ship_by_h", "status",
         "cancel_reason", "fraud", "fraud_flagged", "routed_h", "warehouse", "carrier",
         "packed_h", "handed_h", "delivered_h", "returned_h", "review_score", "human_tasks",
-        "lost", "draw", "return_pending", "auto_released",
+        "lost", "draw", "return_pending", "auto_released", "seller_held",
     )  # fmt: skip
 
     def __init__(self, order_id, placed_h, region, sku, offer, seller, category, price,
@@ -56,6 +56,7 @@ class Order:
         self.draw = draw  # this customer's exogenous draws (an OrderDraw)
         self.return_pending = False
         self.auto_released = False  # a held payment released by the system, unchecked
+        self.seller_held = False  # the seller released it late (its own delay, not the warehouse)
 
 
 class OrderDraw:
@@ -102,12 +103,15 @@ class ExceptionType(StrEnum):
     CATALOGUE_CHECK = "catalogue_check"  # a person checks a declared catalogue's compliance
     LISTING_MAPPING = "listing_mapping"  # a person maps listings the mapper was unsure of
     LISTING_MISCATEGORISED = "listing_miscategorised"  # a wrong category surfaced later
+    SELLER_REVIEW = "seller_review"  # governance sent a seller to people (payouts held)
+    SUSPENSION_APPEAL = "suspension_appeal"  # a suspended seller appeals
 
 
 # Escalations: the world raises these because a policy already chose people; the triage policy
 # sets their priority and deadline, never an automatic handler.
 PEOPLE_ONLY = frozenset({ExceptionType.APPLICATION_REVIEW, ExceptionType.CATALOGUE_CHECK,
-                         ExceptionType.LISTING_MAPPING, ExceptionType.LISTING_MISCATEGORISED})  # fmt: skip
+                         ExceptionType.LISTING_MAPPING, ExceptionType.LISTING_MISCATEGORISED,
+                         ExceptionType.SELLER_REVIEW, ExceptionType.SUSPENSION_APPEAL})  # fmt: skip
 
 
 EXCEPTION_TYPES = tuple(t.value for t in ExceptionType)
@@ -164,7 +168,7 @@ class Application:
     __slots__ = (
         "app_id", "seller", "arrived_h", "documents_ok", "kyc_score", "screen_score",
         "listings", "bad", "compliance_issue", "review_u", "catalogue_u", "fix_e",
-        "decision", "decided_h", "live_h", "by_people", "reason",
+        "decision", "decided_h", "live_h", "by_people", "reason", "wave",
     )  # fmt: skip
 
     def __init__(self, app_id, seller, arrived_h, documents_ok, kyc_score, screen_score,
@@ -186,6 +190,7 @@ class Application:
         self.live_h = NAN  # its first listing went live
         self.by_people = False  # a person took part in the decision
         self.reason = ""
+        self.wave = False  # hidden: a bad actor that will run a stolen-card order wave
 
 
 class Listing:

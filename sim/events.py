@@ -1,6 +1,6 @@
 """Domain events the world publishes and policies may subscribe to: stock changed, parcel
-delivered, parcel late, parcel lost. Delivered through a feed that may lag (a scenario setting),
-which is how stale data reaches a strategy.
+delivered, parcel late, parcel lost, a seller signal. Delivered through a feed that may lag (a
+scenario setting), which is how stale data reaches a strategy.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ STOCK_CHANGED = "stock_changed"
 PARCEL_DELIVERED = "parcel_delivered"
 PARCEL_LATE = "parcel_late"
 PARCEL_LOST = "parcel_lost"
-TOPICS = (STOCK_CHANGED, PARCEL_DELIVERED, PARCEL_LATE, PARCEL_LOST)
+SELLER_SIGNAL = "seller_signal"
+TOPICS = (STOCK_CHANGED, PARCEL_DELIVERED, PARCEL_LATE, PARCEL_LOST, SELLER_SIGNAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,18 @@ class ParcelEvent:
     handed_h: float  # NaN if not handed over yet
     nominal_h: float  # the contracted transit time of the lane
     promise_h: float
+
+
+@dataclass(frozen=True, slots=True)
+class SellerSignal:
+    """Something the seller-performance system just counted for a seller: an order, a
+    shipment, a late shipment, a cancellation, a defect (negative review, chargeback), a
+    refund (see sim.seller_performance.KINDS)."""
+
+    t_h: float
+    seller: int
+    kind: str
+    order_id: int
 
 
 class EventBus:

@@ -21,6 +21,9 @@ class Lookup:
         for o, sku in enumerate(self.offer_sku):
             self.sku_offers[sku].append(o)
         self.seller_handling_h = [s.handling_h for s in world.sellers]
+        self.seller_offers: list[list[int]] = [[] for _ in world.sellers]
+        for o, s in enumerate(self.offer_seller):
+            self.seller_offers[s].append(o)
         self.warehouse_region = [w.region for w in world.warehouses]
         home_region = np.array([world.warehouses[s.home_warehouse].region for s in world.sellers])
         origin = home_region[world.offer_seller]

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.decisions import CarrierContract, SellerTerms
 from sim.feeds import StaleFeeds
+from sim.seller_performance import SellerWindow
 
 
 class MarketView:
@@ -118,6 +119,33 @@ class MarketView:
             self._competitor = _readonly(np.asarray(today)[self._world.offer_sku])
             self._competitor_src = today
         return self._competitor
+
+    # --- sellers (the seller-performance system and the seller register) -------------------
+
+    def seller_window(self, seller: int, days: int) -> SellerWindow:
+        """A seller's counts over the last `days` days (defects counted when they land)."""
+        return self._state.perf.window(seller, days)
+
+    def selling_sellers(self) -> list[int]:
+        """Sellers approved and not suspended, in index order."""
+        return sorted(self._state.sellers.selling)
+
+    def selling_since_h(self, seller: int) -> float:
+        """When a seller started selling (founding sellers: -inf, long established; inf: not
+        yet)."""
+        return self._state.sellers.since_h[seller]
+
+    def is_selling(self, seller: int) -> bool:
+        return seller in self._state.sellers.selling
+
+    def warnings(self, seller: int) -> int:
+        return self._state.sellers.warnings[seller]
+
+    def random(self, purpose: str) -> np.random.Generator:
+        """A generator for the strategy's own randomness (an audit sample), seeded by the run's
+        seed, the strategy's name and `purpose`; never one of the world's streams."""
+        s = self._state
+        return s.streams.strategy_stream(f"{s.strategy.name}:{purpose}")
 
     # --- domain events -------------------------------------------------------------------
 

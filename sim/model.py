@@ -12,6 +12,7 @@ import simpy
 
 from sim.decisions import Strategy
 from sim.processes.customer_arrivals import customer_arrivals
+from sim.processes.monitor_sellers import monitor_sellers
 from sim.processes.onboard_seller import draw_applications, onboard_sellers
 from sim.processes.pick_and_pack import pick_and_pack
 from sim.processes.record_day import close_last_day, record_days
@@ -35,6 +36,7 @@ def build(world: World, strategy: Strategy, seed: int, progress: Progress | None
     applications = draw_applications(state)  # before the first visit: it reads when they apply
     env.process(customer_arrivals(state, world.end_h))
     env.process(onboard_sellers(state, applications))
+    env.process(monitor_sellers(state))
     env.process(route_orders(state))
     for w in range(world.n_warehouses):
         env.process(pick_and_pack(state, w))

@@ -1,8 +1,8 @@
 """The mutable state of a run, in parts named for what they hold, so a process says which part it
 touches: `stock`, `flow` (orders between purchase and carrier), `prices`, `watches`, `desk`
 (exceptions waiting for people, a queue per review team), `catalogue` (which offers are live,
-under which category), `sellers` (how each really works) and `records` (what the run leaves
-behind).
+under which category), `sellers` (how each really works, where it stands), `perf` (its
+KPI windows) and `records` (what the run leaves behind).
 
 Hot-path state is kept in plain Python lists (fast scalar access), never in pandas.
 """
@@ -23,6 +23,7 @@ from sim.events import EventBus
 from sim.ledger import MoneyLedger
 from sim.lookup import Lookup
 from sim.market_view import MarketView
+from sim.seller_performance import Performance
 from sim.streams import Streams
 from sim.world import TeamSpec, World
 
@@ -113,21 +114,38 @@ class Catalogue:
 
 @dataclass
 class SellerBook:
-    """Per seller, how it really works in this run (hidden): founding sellers as the scenario
-    says; an admitted bad actor as the scenario's bad-actor settings say."""
+    """Per seller: how it really works in this run (hidden: founding sellers as the scenario
+    says, an admitted bad actor as the scenario's bad-actor settings say), and where it stands
+    with the operator (selling, suspended, under review, warned)."""
 
     reliability: list[float]
     delay_mean_h: list[float]
     return_rate: list[float]  # -1: the scenario's return rates; else this rate (counterfeits)
     applied_h: list[float]  # when it applied (founding sellers: -inf; applicants drawn per run)
+    bad: list[bool]  # hidden: a bad actor that has not reformed
+    never_ship: list[float]  # hidden: share of its orders it never ships
+    review_drop: list[float]  # hidden: stars its goods lose (counterfeits)
+    since_h: list[float]  # when it started selling (founding sellers: -inf; inf: not yet)
+    selling: set[int] = field(default_factory=set)  # approved and not suspended
+    suspended: set[int] = field(default_factory=set)
+    under_review: set[int] = field(default_factory=set)  # payouts held while people look
+    warnings: list[int] = field(default_factory=list)
+    hidden: dict[int, list[int]] = field(default_factory=dict)  # a suspended seller's listings
 
     @classmethod
     def create(cls, world: World) -> SellerBook:
         n = len(world.sellers)
         first = world.first_new_seller if world.first_new_seller >= 0 else n
         applied = [-math.inf] * first + [math.inf] * (n - first)
+        since = [-math.inf] * first + [math.inf] * (n - first)
         return cls([s.reliability for s in world.sellers], [s.delay_mean_h for s in world.sellers],
-                   [-1.0] * n, applied)  # fmt: skip
+                   [-1.0] * n, applied, [s.bad_actor for s in world.sellers], [0.0] * n,
+                   [0.0] * n, since,
+                   set(range(first)), set(), set(), [0] * n)  # fmt: skip
+
+    def held(self, seller: int) -> bool:
+        """Its payouts wait: suspended or under review."""
+        return seller in self.suspended or seller in self.under_review
 
 
 @dataclass
@@ -175,6 +193,8 @@ class Records:
     day: DayCounters = field(default_factory=DayCounters)
     applications: list[Application] = field(default_factory=list)
     listings: list[Listing] = field(default_factory=list)
+    seller_actions: list[dict] = field(default_factory=list)  # governance, one row per action
+    suspensions: list[dict] = field(default_factory=list)  # one row per suspension
 
 
 @dataclass
@@ -195,6 +215,7 @@ class State:
     desk: Desks
     catalogue: Catalogue
     sellers: SellerBook
+    perf: Performance
     records: Records = field(default_factory=Records)
     market: MarketView | None = None
 
@@ -206,15 +227,17 @@ class State:
             shelves[world.first_new_offer :] = 0
         on_hand = shelves.ravel().tolist()
         lookup = Lookup(world)
+        bus = EventBus(env, world.feed_lag_h)
         s = cls(
             env, world, strategy, streams, Calendar(world.start_date, world.promo_dates),
-            lookup, EventBus(env, world.feed_lag_h),
+            lookup, bus,
             Stock(on_hand, [0] * len(on_hand), shelves.sum(axis=1).tolist()),
             Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
                  [0] * n_carriers),
             Prices(world.offer_price.astype(float).tolist(), world.competitor_price[0].tolist()),
             Watches(world.risk.lost_detect_h),
             Desks.create(env, world), Catalogue.create(world, lookup), SellerBook.create(world),
+            Performance(len(world.sellers), bus),
         )  # fmt: skip
         s.market = MarketView(world, s)
         return s

@@ -18,13 +18,14 @@ EXOGENOUS = (
     "casework",  # a reviewer's verdict on this visit's held payment or return; return fraud
     "applications",  # when each seller applies, its hidden truth and the verdicts on it
     "catalogue",  # each new listing's mapper draws and when a wrong label surfaces
+    "governance",  # per seller: a person's verdicts on it, whether a warning reforms it
 )
 # Visits to applicants' listings draw from their own copies of the visit streams, so the
 # founding catalogue's customers are the same with or without applicants.
 NEW_LISTINGS = "new:"
 EXOGENOUS = EXOGENOUS + tuple(NEW_LISTINGS + name for name in EXOGENOUS[:7])
 # Streams whose use depends on what happened (how many exceptions, which stock was reordered).
-ENDOGENOUS = ("reviewers", "replenishment")
+ENDOGENOUS = ("reviewers", "replenishment", "fraud_wave")
 
 
 def _stream_key(name: str) -> int:

@@ -24,6 +24,7 @@ class SellerSpec:
     reliability: float  # hidden: probability an order is released without delay
     delay_mean_h: float  # hidden: mean extra delay when an order is held up
     lead_time_h: float  # replenishment lead time
+    bad_actor: bool = False  # hidden: a bad actor from the start (applicants: drawn per run)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +108,8 @@ class ReviewerSpec:
     kyc_detection: float  # hidden: chance a reviewer spots a bad-actor application
     kyc_false_rejection: float  # hidden: chance a reviewer rejects an honest application
     compliance_detection: float  # hidden: chance a catalogue check finds a compliance issue
+    seller_detection: float  # hidden: chance a seller review finds a bad actor out
+    seller_false_suspension: float  # hidden: chance a seller review suspends an honest seller
     teams: tuple[TeamSpec, ...] = ()  # teams by skill beside the main team
 
     def all_teams(self, types: tuple[str, ...]) -> tuple[TeamSpec, ...]:
@@ -158,6 +161,21 @@ class ApplicantSpec:
     bad_reliability: float  # hidden: how an admitted bad actor ships
     bad_delay_mean_h: float
     bad_return_rate: float  # hidden: counterfeit goods come back this often
+    bad_never_ship: float  # hidden: share of its orders a bad actor never ships
+    bad_review_drop: float  # hidden: stars its counterfeits lose
+    wave_share: float  # hidden: share of bad actors that run a stolen-card order wave
+    wave_after_h: float  # after going live
+    wave_h: float
+    wave_orders_per_day: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class GovernanceSpec:
+    """How sellers react to governance (hidden)."""
+
+    reform_chance: float
+    appeal_h: float
+    review_lag_h: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,6 +227,7 @@ class World:
     # belong to applicants (one offer per new SKU), dark until approved
     applicants: ApplicantSpec | None = None
     mapping: MappingSpec | None = None
+    governance: GovernanceSpec | None = None
     first_new_seller: int = -1  # -1: no applicants (set to len(sellers) otherwise)
     first_new_sku: int = -1
     first_new_offer: int = -1

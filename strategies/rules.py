@@ -1,4 +1,4 @@
-"""The operator's rules as data: the thresholds its onboarding (and, later, governance and
+"""The operator's rules as data: the thresholds its onboarding and governance (and, later,
 finance) decisions apply. A rules file lives in `conf/rules/`, a strategy picks one
 (`strategy.rules`), and any rule is a one-line override (`strategy.rules.onboarding.
 approve_below=0.8`). Checked like every config: unknown keys, out-of-range values and rules
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.decisions import PEOPLE, REJECT
-from sim.validate import ConfigError, unit
+from sim.validate import ConfigError, nonneg, positive, unit
 
 
 @dataclass
@@ -32,7 +32,47 @@ class OnboardingRules:
 
 
 @dataclass
+class Threshold:
+    """A KPI's two levels: at or above `warn` a warning, at or above `suspend` a suspension (or
+    a person, where the policy asks people to confirm)."""
+
+    warn: float = field(default=0.1, metadata=unit)
+    suspend: float = field(default=0.2, metadata=unit)
+
+    def check_rules(self, path: str) -> None:
+        if self.warn > self.suspend:
+            raise ConfigError(f"{path}.warn ({self.warn}) is above {path}.suspend "
+                              f"({self.suspend}): a warning must come first")  # fmt: skip
+
+
+@dataclass
+class GovernanceRules:
+    """Seller quality windows and what they trigger. Rates are shares of a seller's orders in
+    the window (late shipments: of its shipments)."""
+
+    window_days: int = field(default=60, metadata=positive)
+    assess_every_days: float = field(default=7.0, metadata=positive)  # scheduled assessments
+    min_orders: int = field(default=20, metadata=nonneg)  # no judgement on fewer orders
+    audit_sample: int = field(default=3, metadata=nonneg)  # sellers people audit per assessment
+    late_shipment: Threshold = field(default_factory=lambda: Threshold(0.15, 0.30))
+    cancellation: Threshold = field(default_factory=lambda: Threshold(0.02, 0.05))
+    defect: Threshold = field(default_factory=lambda: Threshold(0.10, 0.20))
+    refund: Threshold = field(default_factory=lambda: Threshold(0.10, 0.20))
+    # where a policy watches continuously
+    new_seller_days: int = field(default=30, metadata=nonneg)  # watched on a short window
+    short_window_days: int = field(default=14, metadata=positive)
+    spike_factor: float = field(default=3.0, metadata=positive)  # orders today / recent mean
+    recheck_days: float = field(default=7.0, metadata=nonneg)  # after people looked at a seller
+
+    def check_rules(self, path: str) -> None:
+        if self.short_window_days > self.window_days:
+            raise ConfigError(f"{path}.short_window_days ({self.short_window_days}) is longer "
+                              f"than {path}.window_days ({self.window_days})")  # fmt: skip
+
+
+@dataclass
 class RulesConfig:
     """A rules file: one section per decision that applies rules."""
 
     onboarding: OnboardingRules = field(default_factory=OnboardingRules)
+    governance: GovernanceRules = field(default_factory=GovernanceRules)

@@ -15,7 +15,8 @@ def smoke_result():
 
 @pytest.fixture(scope="session")
 def stepped():
-    """The smoke run (seed 1) stepped hour by hour with stock checks (tests/helpers/stepped.py)."""
+    """A smoke run (seed 1, orchestration, a seller network) stepped hour by hour with stock
+    checks (tests/helpers/stepped.py)."""
     from tests.helpers.stepped import stepped_smoke_run
 
     return stepped_smoke_run()

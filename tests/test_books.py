@@ -14,10 +14,11 @@ from sim.ledger import ACCOUNTS
 REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
 
 # The operator's flows by ledger kind (KPIS.md, operator_margin): what it earns, what it bears.
-OPERATOR_EARNS = ("commission", "shipping_fee")
+OPERATOR_EARNS = ("commission", "shipping_fee", "payout_forfeit")
 OPERATOR_BEARS = (
     "commission_reversal", "carrier_charge", "sla_credit", "chargeback", "fee_refund",
     "reviewer_wages", "return_fraud", "return_fraud_auto", "chargeback_auto_release",
+    "platform_fee",
 )  # fmt: skip
 
 
@@ -54,10 +55,12 @@ def test_each_kind_moves_between_one_pair_of_accounts(stepped):
 
 def _escrow_expected(orders: pd.DataFrame, money: pd.DataFrame) -> pd.Series:
     """What escrow should still hold per order, from the order's status and its payout rows:
-    nothing for cancelled, returned and lost (refunded) orders and for paid-out deliveries;
+    nothing for cancelled, returned and lost (refunded) orders and for paid-out deliveries (or
+    forfeited ones: a bad actor's held payouts kept by the operator);
     the seller's share for a delivery not yet paid out; the payment (less the shipping fee once
     the parcel is handed over) for an order still in flight."""
-    paid_out = set(money.loc[money["kind"] == "seller_payout", "order_id"].tolist())
+    paid_out = set(money.loc[money["kind"].isin(["seller_payout", "payout_forfeit"]),
+                             "order_id"].tolist())  # fmt: skip
     price, fee = orders["price"], orders["shipping_fee"]
     status = orders["status"]
     expected = pd.Series(0.0, index=orders["order_id"])
@@ -129,3 +132,20 @@ def test_operator_margin_is_the_sum_of_its_flows_by_kind(stepped):
     window = _operator_by_kind(window_money(result.tables, result.info))
     assert math.isclose(kpis["operator_margin"], window, rel_tol=1e-9, abs_tol=1e-6)
     assert kpis["commission_revenue"] > 0
+
+
+def test_only_suspended_bad_actors_forfeit_and_nobody_is_paid_while_suspended(stepped):
+    """Payout holds: a suspended seller is paid nothing until reinstated; a bad actor that
+    never appeals forfeits its held payouts to the operator (the ledger moves them out of
+    escrow), and nobody else does."""
+    t = stepped.result.tables
+    susp, money = t["suspensions"], t["money"]
+    forfeits = money[money["kind"] == "payout_forfeit"]
+    assert len(forfeits) > 0 and susp["bad"].any(), "the stepped run should exercise forfeits"
+    assert set(forfeits["seller"]) <= set(susp.loc[susp["bad"], "seller"])
+    payouts = money[money["kind"] == "seller_payout"]
+    for row in susp.itertuples():
+        end = row.end_h if not math.isnan(row.end_h) else math.inf
+        mine = payouts[payouts["seller"] == row.seller]
+        assert not ((mine["t_h"] > row.start_h) & (mine["t_h"] < end)).any(), row
+    assert not set(forfeits["order_id"]) & set(payouts["order_id"]), "paid and forfeited"

@@ -13,7 +13,7 @@ import pytest
 from mptwin.analysis.records import collect
 from mptwin.run import prepare
 from sim.model import build, run
-from tests.helpers.runs import compose_cfg
+from tests.helpers.runs import NETWORK, compose_cfg, run_sim
 
 STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}
 
@@ -26,9 +26,10 @@ def test_stock_never_negative_and_reservations_balance(stepped):
     assert not stepped.violations, "\n".join(stepped.violations)
 
 
-def test_stepped_run_equals_one_shot_run(stepped, smoke_result):
+def test_stepped_run_equals_one_shot_run(stepped):
     """Stepping the environment hour by hour changes nothing (the checks are read-only)."""
-    for name, df in smoke_result.tables.items():
+    one_shot = run_sim("scenario=smoke", "seed=1", "strategy=orchestration", *NETWORK)
+    for name, df in one_shot.tables.items():
         pd.testing.assert_frame_equal(df, stepped.result.tables[name], obj=name)
 
 

@@ -13,11 +13,16 @@ SEEDS = (1, 2, 3)
 
 
 def kpis_over_seeds(*overrides: str) -> list[dict]:
-    """KPIs of the smoke scenario for each seed, with the given overrides."""
+    """KPIs of the smoke scenario for each seed, with the given overrides, plus
+    `backlog_mean`: the human backlog at the end of each day, averaged over the window's days."""
     out = []
     for seed in SEEDS:
         result = run_sim("scenario=smoke", f"seed={seed}", *overrides)
-        out.append(compute_kpis(result.tables, result.info))
+        kpis = compute_kpis(result.tables, result.info)
+        daily, info = result.tables["daily"], result.info
+        days = daily[(daily["day"] * 24 >= info.warmup_h) & (daily["day"] * 24 < info.window_end_h)]
+        kpis["backlog_mean"] = float(days["backlog_end"].mean())
+        out.append(kpis)
     return out
 
 
@@ -37,9 +42,13 @@ def reviewers():
 
 
 def test_more_reviewers_give_a_shorter_backlog(reviewers):
+    """The backlog people carry day to day, and how long a task waits, fall with the team's
+    size. (The peak, `backlog_max`, does not discriminate here: in this small world it is the
+    burst of late-delivery notices raised at once at midnight, off shift, whatever the team.)"""
     few, many = reviewers
-    assert total(few, "backlog_max") > total(many, "backlog_max")
-    assert total(few, "resolution_p50_h") > total(many, "resolution_p50_h")
+    assert total(few, "backlog_mean") > 1.1 * total(many, "backlog_mean")
+    assert total(few, "human_resolution_p90_h") > 1.1 * total(many, "human_resolution_p90_h")
+    assert total(few, "resolution_p50_h") > 1.1 * total(many, "resolution_p50_h")
     # reviewers act after the order is placed: demand itself is unchanged
     # the same visitors arrive (which find an applicant's listing live depends on onboarding)
     arrived = [[k["visits"] + k["visits_unlisted"] for k in ks] for ks in (few, many)]

@@ -18,6 +18,7 @@ from sim.decisions import RoutingRequest, Strategy
 from sim.model import build
 from sim.seam import private_reads, reads_in_source
 from strategies.exceptions import AllHuman
+from strategies.governance import ThresholdRules
 from strategies.onboarding import AllPeople
 from strategies.pricing import FeedFollowPricing
 from strategies.promise import ContractPromise
@@ -211,7 +212,7 @@ def test_the_seam_guard_refuses_a_policy_that_reads_market_world(tmp_path, monke
         found = private_reads(module.PeekingRouting)
         assert any("market._world" in f for f in found), found
         strategy = Strategy("peek", module.PeekingRouting(), ContractPromise(),
-                            FeedFollowPricing(), AllHuman(), AllPeople())  # fmt: skip
+                            FeedFollowPricing(), AllHuman(), AllPeople(), ThresholdRules())  # fmt: skip
         with pytest.raises(TypeError, match=r"market\._world"):
             strategy.check()
     finally:

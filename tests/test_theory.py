@@ -121,6 +121,7 @@ def theory_overrides() -> list[str]:
         "scenario.money.price_floor_margin=0",
         # holds: a Bernoulli thinning of the orders (no fraud: the score is N(0, 1))
         "scenario.risk.fraud_rate=0",
+        "scenario.applications.per_day=0",  # no seller network: its tasks would join the queue
         f"scenario.risk.hold_threshold={HOLD_THRESHOLD}",
         "scenario.risk.return_rate=0",
         "scenario.risk.return_rate_late=0",

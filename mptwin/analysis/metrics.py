@@ -13,7 +13,20 @@ import math
 import numpy as np
 import pandas as pd
 
-from mptwin.analysis.tables import TABLE_COLUMNS, RunInfo
+from mptwin.analysis.columns import (
+    in_window,
+    matches,
+    max_open,
+    numeric,
+    overlap_hours,
+    percentiles,
+    ratio,
+    share,
+    sums_by,
+    table,
+)
+from mptwin.analysis.seller_metrics import seller_network_kpis
+from mptwin.analysis.tables import RunInfo
 from sim.entities import EXCEPTION_TYPES, TERMINAL
 
 MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
@@ -27,54 +40,8 @@ MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "reviewer_cost": ("reviewer_wages",),
     "platform_cost": ("platform_fee",),
     "refunds": ("refund", "fee_refund"),
+    "payouts_forfeited": ("payout_forfeit",),  # a bad actor's held payouts, kept by the operator
 }
-
-
-def table(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
-    """The named table, or an empty one with the contract's columns when the run produced none."""
-    df = tables.get(name)
-    if df is None:
-        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in TABLE_COLUMNS[name].items()})
-    return df
-
-
-def in_window(values, info: RunInfo) -> np.ndarray:
-    """Boolean mask of times in [warmup_h, window_end_h); NaN (never happened) is outside."""
-    x = np.asarray(values, dtype=float)
-    return (x >= info.warmup_h) & (x < info.window_end_h)
-
-
-def numeric(df: pd.DataFrame, name: str) -> np.ndarray:
-    """A numeric column as a float array (NaN for missing), whatever its storage."""
-    return df[name].to_numpy(dtype=float, na_value=np.nan)
-
-
-def matches(series: pd.Series, values) -> np.ndarray:
-    """Boolean mask of a string column matching one value or any of a tuple; NA never matches."""
-    hit = series.isin(values) if isinstance(values, tuple) else series.eq(values)
-    return hit.to_numpy(dtype=bool, na_value=False)
-
-
-def _ratio(num: float, den: float) -> float | None:
-    return None if den == 0 else num / den
-
-
-def _share(mask: np.ndarray) -> float | None:
-    """Share of True in a mask; None when the mask is empty (no data, not zero)."""
-    return None if mask.size == 0 else float(mask.mean())
-
-
-def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float | None]:
-    v = values[~np.isnan(values)]
-    if v.size == 0:
-        return [None] * len(qs)
-    return [float(p) for p in np.percentile(v, qs)]
-
-
-def _overlap_hours(start: np.ndarray, end: np.ndarray, info: RunInfo) -> np.ndarray:
-    """Per interval, how many of its hours fall inside the window."""
-    lo, hi = info.warmup_h, info.window_end_h
-    return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
 
 
 def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFrame:
@@ -95,10 +62,6 @@ def window_money(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFrame
     return money[of_window_order | (no_order & in_window(numeric(money, "t_h"), info))]
 
 
-def _sums_by(money: pd.DataFrame, column: str) -> dict[str, float]:
-    return money.groupby(column, observed=True, sort=False)["amount"].sum().to_dict()
-
-
 def volume_kpis(win: pd.DataFrame, daily: pd.DataFrame, info: RunInfo) -> dict:
     """How much business the window saw: orders, GMV (before refunds), visits, conversion."""
     gmv = float((numeric(win, "price") + numeric(win, "shipping_fee")).sum())
@@ -108,15 +71,15 @@ def volume_kpis(win: pd.DataFrame, daily: pd.DataFrame, info: RunInfo) -> dict:
         "orders": len(win),
         "gmv": gmv,
         "visits": visits,
-        "conversion_rate": _ratio(len(win), visits),
+        "conversion_rate": ratio(len(win), visits),
         "orders_open_at_end": int(matches(win["status"], "open").sum()),
     }
 
 
 def margin_kpis(money: pd.DataFrame, gmv: float) -> dict:
     """Who keeps what of the window's orders: account nets from the double-entry ledger."""
-    by_kind = _sums_by(money, "kind")
-    debits, credits = _sums_by(money, "debit"), _sums_by(money, "credit")
+    by_kind = sums_by(money, "kind")
+    debits, credits = sums_by(money, "debit"), sums_by(money, "credit")
 
     def net(account: str) -> float:
         return float(debits.get(account, 0.0) - credits.get(account, 0.0))
@@ -127,7 +90,7 @@ def margin_kpis(money: pd.DataFrame, gmv: float) -> dict:
             by_kind.get("commission", 0.0) - by_kind.get("commission_reversal", 0.0)
         ),
         "operator_margin": operator,
-        "operator_margin_pct": _ratio(operator, gmv),
+        "operator_margin_pct": ratio(operator, gmv),
         "seller_margin": net("sellers"),
     }
     for key, kinds in MONEY_KINDS.items():
@@ -141,7 +104,7 @@ def sla_kpis(orders: pd.DataFrame, win: pd.DataFrame, info: RunInfo) -> dict:
     delivered_at = numeric(orders, "delivered_h")
     done = in_window(delivered_at, info)
     c2d = delivered_at[done] - numeric(orders, "placed_h")[done]
-    p50, p90, p95 = _percentiles(c2d, (50, 90, 95))
+    p50, p90, p95 = percentiles(c2d, (50, 90, 95))
     handed_at = numeric(orders, "handed_h")
     handed = in_window(handed_at, info)
     status = win["status"]
@@ -149,14 +112,14 @@ def sla_kpis(orders: pd.DataFrame, win: pd.DataFrame, info: RunInfo) -> dict:
     scores = numeric(orders, "review_score")[done]
     scores = scores[~np.isnan(scores)]
     return {
-        "on_time_rate": _share(delivered_at[done] <= numeric(orders, "promise_h")[done]),
+        "on_time_rate": share(delivered_at[done] <= numeric(orders, "promise_h")[done]),
         "click_to_door_p50_h": p50,
         "click_to_door_p90_h": p90,
         "click_to_door_p95_h": p95,
-        "ship_on_time_rate": _share(handed_at[handed] <= numeric(orders, "ship_by_h")[handed]),
-        "cancellation_rate": _share(matches(status, "cancelled")),
-        "fill_rate": _share(~np.isnan(numeric(win, "handed_h"))),
-        "return_rate": _ratio(int(matches(status, "returned").sum()), int(settled.sum())),
+        "ship_on_time_rate": share(handed_at[handed] <= numeric(orders, "ship_by_h")[handed]),
+        "cancellation_rate": share(matches(status, "cancelled")),
+        "fill_rate": share(~np.isnan(numeric(win, "handed_h"))),
+        "return_rate": ratio(int(matches(status, "returned").sum()), int(settled.sum())),
         "review_score_mean": float(scores.mean()) if scores.size else None,
     }
 
@@ -188,23 +151,6 @@ def backlog_max(exc: pd.DataFrame, info: RunInfo) -> int:
     return max_open(numeric(exc, "raised_h")[human], numeric(exc, "resolved_h")[human], info)
 
 
-def max_open(opened: np.ndarray, closed: np.ndarray, info: RunInfo) -> int:
-    """Most items open at once in the window (open: opened <= t < closed; never closed: open to
-    the end), by an event sweep that starts from what was carried into the window."""
-    keep = ~np.isnan(opened)
-    raised, resolved = opened[keep], np.nan_to_num(closed[keep], nan=np.inf)
-    lo, hi = info.warmup_h, info.window_end_h
-    base = int(np.count_nonzero((raised <= lo) & (resolved > lo)))
-    times = np.concatenate([raised, resolved])
-    steps = np.concatenate([np.ones(raised.size, np.int64), -np.ones(resolved.size, np.int64)])
-    inside = (times > lo) & (times < hi)
-    if not inside.any():
-        return base
-    times, steps = times[inside], steps[inside]
-    order = np.lexsort((steps, times))  # by time; at one instant, closes before opens
-    return int(max(base, base + np.cumsum(steps[order]).max()))
-
-
 def exception_kpis(
     exc: pd.DataFrame, shifts: pd.DataFrame, win: pd.DataFrame, info: RunInfo
 ) -> dict:
@@ -213,68 +159,28 @@ def exception_kpis(
     raised_at = numeric(exc, "raised_h")
     raised = in_window(raised_at, info)
     n = int(raised.sum())
-    reviewer_hours = float(_overlap_hours(*reviewer_busy(exc, info), info).sum())
-    shift_hours = _overlap_hours(numeric(shifts, "start_h"), numeric(shifts, "end_h"), info)
+    reviewer_hours = float(overlap_hours(*reviewer_busy(exc, info), info).sum())
+    shift_hours = overlap_hours(numeric(shifts, "start_h"), numeric(shifts, "end_h"), info)
     on_shift = float((shift_hours * numeric(shifts, "headcount")).sum())
     took = numeric(exc, "resolved_h") - raised_at
-    res_p50, res_p95 = _percentiles(took[raised], (50, 95))
+    res_p50, res_p95 = percentiles(took[raised], (50, 95))
     human = raised & matches(exc["handler"], "human")
-    human_p50, human_p90 = _percentiles(took[human], (50, 90))
+    human_p50, human_p90 = percentiles(took[human], (50, 90))
     terminal = matches(win["status"], tuple(TERMINAL))
     tasks = win["human_tasks"].to_numpy(dtype=float, na_value=np.nan)[terminal]
     return {
         "exceptions": n,
         "exceptions_human": int((matches(exc["handler"], "human") & raised).sum()),
-        "exceptions_per_1k_orders": _ratio(1000.0 * n, len(win)),
+        "exceptions_per_1k_orders": ratio(1000.0 * n, len(win)),
         "reviewer_hours": reviewer_hours,
-        "reviewer_utilisation": _ratio(reviewer_hours, on_shift),
+        "reviewer_utilisation": ratio(reviewer_hours, on_shift),
         "backlog_max": backlog_max(exc, info),
         "resolution_p50_h": res_p50,
         "resolution_p95_h": res_p95,
         "human_resolution_p50_h": human_p50,
         "human_resolution_p90_h": human_p90,
-        "touchless_rate": _share(tasks == 0),
+        "touchless_rate": share(tasks == 0),
         **exception_type_kpis(exc, raised),
-    }
-
-
-def seller_network_kpis(tables: dict[str, pd.DataFrame], win: pd.DataFrame, info: RunInfo) -> dict:
-    """Onboarding and catalogue mapping: applications received in the window and how they
-    ended, how long approval took, both errors against the hidden truth, and the listings
-    mapped with the share of their live time spent under a wrong category."""
-    apps, listings = table(tables, "applications"), table(tables, "listings")
-    arrived = in_window(numeric(apps, "arrived_h"), info)
-    approved = matches(apps["decision"], "approved")
-    rejected = matches(apps["decision"], "rejected")
-    bad = apps["bad"].to_numpy(dtype=bool, na_value=False)
-    took = (numeric(apps, "decided_h") - numeric(apps, "arrived_h"))[arrived & approved]
-    p50, p95 = _percentiles(took, (50, 95))
-    live = numeric(listings, "live_h")
-    wrong = (listings["label"] != listings["category"]).to_numpy(dtype=bool, na_value=False)
-    fixed = np.nan_to_num(numeric(listings, "corrected_h"), nan=info.end_h)
-    live_hours = _overlap_hours(live, np.full(live.shape, info.end_h), info)
-    wrong_hours = _overlap_hours(live, fixed, info) * wrong
-    new_sellers = win["seller"].isin(apps["seller"]).to_numpy(dtype=bool, na_value=False)
-    daily = table(tables, "daily")
-    in_days = in_window(daily["day"].to_numpy(dtype=float) * 24.0, info)
-    return {
-        "applications": int(arrived.sum()),
-        "sellers_onboarded": int((in_window(numeric(apps, "decided_h"), info) & approved).sum()),
-        "onboarding_p50_h": p50,
-        "onboarding_p95_h": p95,
-        "onboarding_backlog_max": max_open(
-            numeric(apps, "arrived_h"), numeric(apps, "decided_h"), info
-        ),
-        "bad_sellers_admitted": int((arrived & approved & bad).sum()),
-        "good_sellers_rejected": int((arrived & rejected & ~bad).sum()),
-        "listings_mapped": int(in_window(live, info).sum()),
-        "miscategorisation_rate": _ratio(
-            float(np.nansum(wrong_hours)), float(np.nansum(live_hours))
-        ),
-        "new_seller_gmv": float(
-            (numeric(win, "price") + numeric(win, "shipping_fee"))[new_sellers].sum()
-        ),
-        "visits_unlisted": int(daily["visits_unlisted"].to_numpy()[in_days].sum()),
     }
 
 
@@ -325,7 +231,8 @@ KPI_GROUPS = {  # headings of kpi_table, in order
     "Seller network": ["applications", "sellers_onboarded", "onboarding_p50_h", "onboarding_p95_h",
                        "onboarding_backlog_max", "bad_sellers_admitted", "good_sellers_rejected",
                        "listings_mapped", "miscategorisation_rate", "new_seller_gmv",
-                       "visits_unlisted"],
+                       "visits_unlisted", "governance_precision", "governance_recall",
+                       "detect_p50_h", "gmv_lost_false_suspension", "bad_actor_losses"],
     "Exception load": ["exceptions", "exceptions_human", "exceptions_per_1k_orders",
                        "reviewer_hours", "reviewer_utilisation", "backlog_max",
                        "resolution_p50_h", "resolution_p95_h", "touchless_rate"],

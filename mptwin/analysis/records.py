@@ -15,8 +15,10 @@ from mptwin.analysis.tables import (
     LISTING_COLUMNS,
     MONEY_COLUMNS,
     ORDER_COLUMNS,
+    SELLER_ACTION_COLUMNS,
     SHIFT_COLUMNS,
     SHIPMENT_COLUMNS,
+    SUSPENSION_COLUMNS,
     RunInfo,
 )
 from sim.entities import TERMINAL
@@ -35,6 +37,10 @@ def _frame(columns: dict[str, list], schema: dict[str, str]) -> pd.DataFrame:
 
 def _from_objects(objs: list, schema: dict[str, str]) -> pd.DataFrame:
     return _frame({k: [getattr(o, k) for o in objs] for k in schema}, schema)
+
+
+def _from_rows(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
+    return _frame({k: [r[k] for r in rows] for k in schema}, schema)
 
 
 def orders_table(state: State) -> pd.DataFrame:
@@ -79,6 +85,8 @@ def collect(state: State) -> RunResult:
         ),
         "applications": _from_objects(state.records.applications, APPLICATION_COLUMNS),
         "listings": _from_objects(state.records.listings, LISTING_COLUMNS),
+        "seller_actions": _from_rows(state.records.seller_actions, SELLER_ACTION_COLUMNS),
+        "suspensions": _from_rows(state.records.suspensions, SUSPENSION_COLUMNS),
     }
     info = RunInfo(w.name, state.strategy.name, seed, w.start_date.isoformat(), w.warmup_h,
                    w.window_end_h, w.end_h, w.money.currency)  # fmt: skip

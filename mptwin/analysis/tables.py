@@ -150,6 +150,26 @@ LISTING_COLUMNS = {
     "corrected_h": "float64",  # a wrong label corrected by a person (NaN: never)
 }
 
+# seller_actions: one row per governance action carried out, and what followed from it.
+SELLER_ACTION_COLUMNS = {
+    "t_h": "float64",
+    "seller": "int64",
+    "action": "string",  # warn | suspend | people | reformed | reinstated
+    "reason": "string",  # the breached metrics, audit, order_spike, appeal, ...
+    "by": "string",  # policy | people | seller
+    "bad": "bool",  # hidden truth at the time: a bad actor
+}
+
+# suspensions: one row per suspension (the seller's offers hidden, its payouts held).
+SUSPENSION_COLUMNS = {
+    "seller": "int64",
+    "start_h": "float64",
+    "end_h": "float64",  # reinstated (NaN: never)
+    "bad": "bool",  # hidden truth: a bad actor
+    "by": "string",  # auto (a rule) | people (a seller review)
+    "reason": "string",
+}
+
 # every table of a run, by the name of its Parquet file
 TABLE_COLUMNS = {
     "orders": ORDER_COLUMNS,
@@ -160,6 +180,8 @@ TABLE_COLUMNS = {
     "daily": DAILY_COLUMNS,
     "applications": APPLICATION_COLUMNS,
     "listings": LISTING_COLUMNS,
+    "seller_actions": SELLER_ACTION_COLUMNS,
+    "suspensions": SUSPENSION_COLUMNS,
 }
 
 

@@ -11,9 +11,12 @@ from sim.clock import call_later, day_of
 from sim.entities import DELIVERED, NAN, SHIPPED, Order
 from sim.events import PARCEL_DELIVERED, ParcelEvent
 from sim.processes.return_order import maybe_return, request_return
+from sim.seller_performance import DEFECTS, LATE
+from sim.seller_performance import SHIPPED as SHIPPED_KIND
 from sim.state import State
 
 _NORMAL = NormalDist()
+NEGATIVE_REVIEW = 2.0  # stars at or below: an order defect
 
 
 def hand_over(state: State, warehouse: int) -> None:
@@ -61,6 +64,9 @@ def _ship(state: State, order: Order, disruption=None) -> None:
     order.status = SHIPPED
     state.flow.carrier_pending[order.carrier] -= 1
     oid, seller = order.order_id, order.seller
+    state.perf.count(now, SHIPPED_KIND, seller, oid)
+    if now > order.ship_by_h and order.seller_held:  # late through the seller's own delay
+        state.perf.count(now, LATE, seller, oid)
     money.move(now, order.shipping_fee, "operator", "escrow", "shipping_fee", oid, seller)
     money.move(now, look.lane_cost[order.carrier][origin][order.region], "carriers", "operator",
                "carrier_charge", oid, seller)  # fmt: skip
@@ -94,6 +100,12 @@ def deliver(state: State, order: Order) -> None:
         credit = order.price * state.world.money.sla_credit_pct
         money.move(now, credit, "customers", "operator", "sla_credit", oid, seller)
     order.review_score = review_score(order.draw.review_u, late_days)
+    drop = state.sellers.review_drop[seller]  # counterfeit goods
+    if drop > 0.0:
+        order.review_score = max(1.0, order.review_score - drop)
+    if order.review_score <= NEGATIVE_REVIEW:  # a defect, once the review lands
+        call_later(state.env, state.world.governance.review_lag_h, state.perf.count,
+                   now + state.world.governance.review_lag_h, DEFECTS, seller, oid)  # fmt: skip
     state.watches.payouts.append(order)
     if order.fraud:
         call_later(state.env, state.world.money.chargeback_delay_h, _chargeback, state, order)
@@ -130,3 +142,4 @@ def _chargeback(state: State, order: Order) -> None:
     kind = "chargeback_auto_release" if order.auto_released else "chargeback"
     state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers",
                              "operator", kind, order.order_id, order.seller)  # fmt: skip
+    state.perf.count(state.env.now, DEFECTS, order.seller, order.order_id)

@@ -18,6 +18,7 @@ from sim.classifier import SimulatedClassifier
 from sim.clock import call_later
 from sim.decisions import APPROVE, PEOPLE, REJECT, ApplicationView, ListingView
 from sim.entities import APPROVED, REJECTED, Application, ExceptionType, Listing
+from sim.processes.fraud_wave import fraud_wave
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import stock_changed
 from sim.state import State
@@ -60,6 +61,7 @@ def draw_applications(state: State) -> list[Application]:
     issue = rng.random(n) < np.where(bad, a.compliance_issue_bad, a.compliance_issue_honest)
     screen = rng.standard_normal(n) + np.where(issue, a.screen_separation, 0.0)
     review_u, catalogue_u, fix_e = rng.random(n), rng.random(n), rng.standard_exponential(n)
+    wave = bad & (rng.random(n) < a.wave_share)  # drawn last: the draws above stay as they were
     sizes = np.bincount(w.offer_seller[w.first_new_offer :] - w.first_new_seller, minlength=n)
     apps = []
     for k in range(n):
@@ -67,9 +69,11 @@ def draw_applications(state: State) -> list[Application]:
             break
         seller = w.first_new_seller + k
         state.sellers.applied_h[seller] = float(arrived[k])
-        apps.append(Application(k, seller, float(arrived[k]), not docs_fail[k], float(kyc[k]),
-                                float(screen[k]), int(sizes[k]), bool(bad[k]), bool(issue[k]),
-                                float(review_u[k]), float(catalogue_u[k]), float(fix_e[k])))  # fmt: skip
+        app = Application(k, seller, float(arrived[k]), not docs_fail[k], float(kyc[k]),
+                          float(screen[k]), int(sizes[k]), bool(bad[k]), bool(issue[k]),
+                          float(review_u[k]), float(catalogue_u[k]), float(fix_e[k]))  # fmt: skip
+        app.wave = bool(wave[k])
+        apps.append(app)
     return apps
 
 
@@ -155,8 +159,10 @@ def _approve(state: State, listings: NewListings, app: Application) -> None:
     w, s = state.world, app.seller
     if app.bad:
         a, book = w.applicants, state.sellers
+        book.bad[s] = True
         book.reliability[s], book.delay_mean_h[s] = a.bad_reliability, a.bad_delay_mean_h
-        book.return_rate[s] = a.bad_return_rate
+        book.return_rate[s], book.never_ship[s] = a.bad_return_rate, a.bad_never_ship
+        book.review_drop[s] = a.bad_review_drop
     k = app.app_id
     start, count = listings.start[k], listings.count[k]
     rows = slice(start - w.first_new_offer, start - w.first_new_offer + count)
@@ -195,12 +201,18 @@ def _mapped(state: State, app: Application, waiting: list[Listing], rec) -> None
 def _go_live(state: State, app: Application, listing: Listing) -> None:
     """Show a listing under its label, with its commission, and put its launch stock on the
     shelf. A wrong label costs it buyers until it surfaces and a person corrects it."""
-    w, cat, now = state.world, state.catalogue, state.env.now
-    o = listing.offer
-    cat.live[o] = True
+    w, cat, now, book = state.world, state.catalogue, state.env.now, state.sellers
+    o, s = listing.offer, listing.seller
+    if s in book.suspended:  # mapped while its seller is suspended: shown on reinstatement
+        book.hidden.setdefault(s, []).append(o)
+    else:
+        cat.live[o] = True
     listing.live_h = now
-    if math.isnan(app.live_h):
-        app.live_h = now
+    if math.isnan(app.live_h):  # the seller starts selling
+        app.live_h = book.since_h[s] = now
+        book.selling.add(s)
+        if app.wave and book.bad[s]:
+            state.env.process(fraud_wave(state, s))
     cat.commission[o] = float(w.commission_rate[listing.label])
     if listing.label != listing.category:
         cat.penalty[o] = w.mapping.miscategorised_penalty

@@ -9,6 +9,7 @@ from sim.clock import end_of_day
 from sim.entities import HELD, ROUTING, ExceptionType, Handler, Order
 from sim.processes.cancel_order import cancel_order
 from sim.processes.raise_exception import raise_exception
+from sim.seller_performance import ORDERS
 from sim.state import State
 
 
@@ -58,7 +59,11 @@ def place_order(
     offer, promise_h = choose_offer(state, region, sku, choice_u)
     if offer < 0:
         return None
-    draw = draws.take(i)
+    return book_order(state, region, sku, offer, promise_h, draws.take(i))
+
+
+def book_order(state: State, region: int, sku: int, offer: int, promise_h: float, draw) -> Order:
+    """An order for `offer`: reserve a unit, take the payment, run the payment check."""
     look, now = state.lookup, state.env.now
     seller = look.offer_seller[offer]
     order = Order(
@@ -69,6 +74,7 @@ def place_order(
     )  # fmt: skip
     state.records.orders.append(order)
     state.records.day.orders += 1
+    state.perf.count(now, ORDERS, seller, order.order_id)
     state.stock.available[offer] -= 1
     state.records.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
                      "customer_payment", order.order_id, seller)  # fmt: skip

@@ -36,6 +36,7 @@ def close_day(state: State, day: int) -> None:
     )
     state.records.daily_rows.append(row)
     state.records.day = DayCounters()
+    state.perf.close_day()
 
 
 def close_last_day(state: State) -> None:

@@ -8,6 +8,7 @@ from sim.clock import call_later
 from sim.entities import RETURNED, ExceptionType, Handler, Order
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import stock_changed
+from sim.seller_performance import REFUNDS
 from sim.state import State
 
 CUSTOMER_RETURN = "customer_return"  # the cause of a return the customer asked for
@@ -65,6 +66,7 @@ def refund_return(state: State, order: Order, rec) -> None:
     order.returned_h = now
     order.return_pending = False
     rec.outcome = "refunded"
+    state.perf.count(now, REFUNDS, seller, oid)
 
 
 def _fraud(state: State, order: Order, rec) -> bool:

@@ -12,6 +12,7 @@ from sim.entities import PICKING, ExceptionType, Order
 from sim.processes.cancel_order import cancel_order
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import check_reorder, stock_changed
+from sim.seller_performance import CANCELLED
 from sim.state import State
 
 
@@ -79,6 +80,15 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
     check_reorder(state, order.offer, warehouse)
 
 
+NEVER_SHIPPED_AFTER_H = 48.0  # an order not shipped this long after its ship-by is cancelled
+
+
+def _never_shipped(state: State, order: Order) -> None:
+    """The seller never ships: the order is cancelled and refunded, a cancellation it caused."""
+    cancel_order(state, order, "seller_never_shipped")
+    state.perf.count(state.env.now, CANCELLED, order.seller, order.order_id)
+
+
 def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> None:
     book, s = state.sellers, order.seller  # how the seller really works (hidden)
     draw = order.draw
@@ -86,6 +96,12 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
     order.warehouse, order.carrier = warehouse, carrier
     order.routed_h = state.env.now
     order.status = PICKING
+    order.seller_held = delay > 0.0
+    never = book.never_ship[s]
+    if never > 0.0 and draw.release_u >= 1.0 - never:  # a bad actor takes the money and waits
+        wait = max(0.0, order.ship_by_h + NEVER_SHIPPED_AFTER_H - state.env.now)
+        call_later(state.env, wait, _never_shipped, state, order)
+        return
     state.flow.carrier_pending[carrier] += 1
     heapq.heappush(state.flow.pick_queues[warehouse], (state.env.now + delay, order.order_id))
 

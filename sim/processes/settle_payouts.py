@@ -1,5 +1,5 @@
 """Seller payouts: on each settlement run, pay sellers for deliveries whose return window has
-closed with no return pending."""
+closed with no return pending, unless the seller is suspended or under review (held)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,15 @@ def settle_payouts(state: State):
 
 def pay_due(state: State, delivered_before_h: float) -> None:
     keep = []
-    now, money = state.env.now, state.records.money
+    now, money, book = state.env.now, state.records.money, state.sellers
     for order in state.watches.payouts:
         if order.status != DELIVERED:
             continue  # returned: nothing to pay
-        if order.return_pending or order.delivered_h > delivered_before_h:
+        if (
+            order.return_pending
+            or order.delivered_h > delivered_before_h
+            or book.held(order.seller)
+        ):
             keep.append(order)
             continue
         payout = order.price * (1.0 - order.commission_rate)

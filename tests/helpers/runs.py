@@ -15,6 +15,11 @@ OLIST = ROOT.parent / "shared" / "data" / "olist-sample"
 
 register()
 
+# the smoke world with a seller network busy enough to exercise every mechanism: applications,
+# bad actors among them (late, never-shipped and counterfeit orders, fraud waves), governance
+NETWORK = ("scenario.applications.per_day=3", "scenario.applications.bad_share=0.3",
+           "scenario.applications.visits_per_listing_day=0.05")  # fmt: skip
+
 
 def compose_cfg(*overrides: str):
     """The config `mptwin` would run with these command-line overrides."""

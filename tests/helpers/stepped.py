@@ -12,7 +12,7 @@ from sim.entities import CANCELLED, HELD, PLACED, ROUTING
 from sim.model import build
 from sim.processes.record_day import close_last_day
 from sim.state import State
-from tests.helpers.runs import compose_cfg
+from tests.helpers.runs import NETWORK, compose_cfg
 
 UNROUTED = (PLACED, HELD, ROUTING)  # the order holds a reservation but no physical unit yet
 MAX_VIOLATIONS = 10
@@ -55,9 +55,10 @@ def _pending_reservations(state: State, unrouted: set[int], seen: int) -> tuple[
 
 
 def stepped_smoke_run() -> SteppedRun:
-    """The smoke run (seed 1) stepped one hour at a time with the stock checks after each hour,
-    then collected into its tables."""
-    cfg = compose_cfg("scenario=smoke", "seed=1")
+    """The smoke run (seed 1) under orchestration with a seller network (so suspensions, held
+    and forfeited payouts and fraud waves are in it), stepped one hour at a time with the
+    stock checks after each hour, then collected into its tables."""
+    cfg = compose_cfg("scenario=smoke", "seed=1", "strategy=orchestration", *NETWORK)
     world, strategy = prepare(cfg)
     state = build(world, strategy, int(cfg.seed))
     violations: list[str] = []

@@ -136,6 +136,7 @@ def theory_overrides() -> list[str]:
         # that nothing is ever late: the naive arm's flat buffer
         "strategy=automation_naive",
         "strategy.promise.buffer_days=60",
+        "strategy.rules.governance.audit_sample=0",  # no seller audits in the queue either
         *carriers,
     ]
 

@@ -21,6 +21,7 @@ from scenarios.synthetic import build_world
 from sim.decisions import Strategy
 from sim.model import build, quiet_gc, run
 from sim.validate import check_config
+from sim.world import World
 
 log = logging.getLogger("mptwin")
 
@@ -34,8 +35,18 @@ def prepare(cfg: DictConfig):
     world = build_world(app.scenario)
     if app.strategy.headcount is not None:  # the arm staffs its own review team
         world = replace(world, reviewers=replace(world.reviewers, headcount=app.strategy.headcount))
+    world = apply_commission(world, app.strategy.rules.commission)
     strategy = build_strategy(cfg.strategy)
     return world, strategy
+
+
+def apply_commission(world, rules) -> World:
+    """The rules file's commission table and promotional cut, on the scenario's categories."""
+    rules.check_categories("strategy.rules.commission", list(world.category_names))
+    rates = world.commission_rate.copy()
+    for name, rate in rules.rates.items():
+        rates[world.category_names.index(name)] = rate
+    return replace(world, commission_rate=rates, promo_commission_cut=rules.promo_cut)
 
 
 def simulate(world, strategy: Strategy, seed: int, progress=None) -> RunResult:

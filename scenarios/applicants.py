@@ -79,6 +79,33 @@ def new_sellers(cfg: ScenarioConfig, carriers, conversion: float, rng) -> NewSel
                       stock, rop, qty, load)  # fmt: skip
 
 
+def listing_slots(cfg: ScenarioConfig) -> int:
+    """Founding sellers' new listings: the expected launches over the run plus four sd and three."""
+    mu = cfg.catalogue.new_listings_per_day * (cfg.warmup_days + cfg.days + cfg.cooldown_days)
+    return 0 if mu <= 0 else math.ceil(mu + 4.0 * math.sqrt(mu) + 3.0)
+
+
+def founders_new_listings(cfg: ScenarioConfig, founders, founder_size: np.ndarray,
+                          conversion: float, rng) -> NewSellers | None:  # fmt: skip
+    """The listings the founding sellers will launch during the run (one offer per new SKU,
+    a founder drawn by its size for each), or None when the scenario launches none. Which of
+    these slots launch, and when, is drawn per run."""
+    n = listing_slots(cfg)
+    if n == 0:
+        return None
+    cat = cfg.catalogue
+    owner = rng.choice(len(founders), size=n, p=founder_size / founder_size.sum())
+    cat_share = np.array([c.share for c in cat.categories], dtype=float)
+    sku_cat = rng.choice(len(cat.categories), size=n, p=cat_share / cat_share.sum())
+    cost_mean = np.array([c.cost_mean for c in cat.categories])[sku_cat]
+    sku_cost = np.round(cost_mean * rng.lognormal(-0.18, 0.6, n), 2).clip(1.0)
+    ref_price = sku_cost * cat.markup * rng.lognormal(0.0, 0.1, n)
+    visits = cat.new_listing_visits_day * rng.exponential(1.0, n)  # some sell, most do not
+    mu = cat.new_listings_per_day * (cfg.warmup_days + cfg.days + cfg.cooldown_days)
+    stock, rop, qty, load = _stock(cfg, founders, owner, visits * conversion, mu / n)
+    return NewSellers((), sku_cat, sku_cost, ref_price, visits, owner, stock, rop, qty, load)
+
+
 def _stock(cfg: ScenarioConfig, sellers, offer_seller: np.ndarray, daily: np.ndarray,
            expected_share: float):  # fmt: skip
     """A new seller stocks its home warehouse for the demand it expects (the same cover rules

@@ -85,6 +85,8 @@ class CatalogueConfig:
     safety_days: float = field(default=3.0, metadata=nonneg)
     order_cover_days: float = field(default=14.0, metadata=positive)
     mapping: MappingConfig = field(default_factory=MappingConfig)
+    new_listings_per_day: float = field(default=0.0, metadata=nonneg)  # founders' new listings
+    new_listing_visits_day: float = field(default=0.3, metadata=nonneg)  # mean, exponential
 
     def check_rules(self, path: str) -> None:
         _nonempty(self.categories, f"{path}.categories", "SKUs need a category")
@@ -149,6 +151,18 @@ class GovernanceConfig:
     reform_chance: float = field(default=0.3, metadata=unit)  # a warned bad actor reforms
     appeal_days: float = field(default=3.0, metadata=nonneg)  # honest suspended: appeals then
     review_lag_days: float = field(default=5.0, metadata=nonneg)  # a review lands this late
+
+
+@dataclass
+class FinanceConfig:
+    """Reconciliation: how often a carrier invoice line or a seller payout does not match the
+    ledger, by how much, and how often in the counterparty's favour (hidden); how long a
+    seller's negative balance may wait for a payout to recover it before it is an exception."""
+
+    mismatch_rate: float = field(default=0.005, metadata=unit)  # per invoice line and payout
+    mismatch_sd: float = field(default=0.2, metadata=nonneg)  # relative size, half-normal
+    overbill_share: float = field(default=0.7, metadata=unit)  # against the operator
+    negative_balance_days: float = field(default=14.0, metadata=nonneg)
 
 
 @dataclass
@@ -247,6 +261,7 @@ class ReviewersConfig:
         default=0.85, metadata=unit
     )  # hidden: a review finds a bad actor
     seller_false_suspension: float = field(default=0.01, metadata=unit)  # hidden: honest suspended
+    reconciliation_detection: float = field(default=0.95, metadata=unit)  # hidden: overbills found
     teams: dict[str, TeamConfig] = field(default_factory=dict)
 
     def check_rules(self, path: str) -> None:
@@ -311,6 +326,7 @@ class ScenarioConfig:
     sellers: list[SellerProfile] = field(default_factory=list)
     applications: ApplicationsConfig = field(default_factory=ApplicationsConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    finance: FinanceConfig = field(default_factory=FinanceConfig)
     warehouses: WarehousesConfig = field(default_factory=WarehousesConfig)
     carriers: list[CarrierConfig] = field(default_factory=list)
     competitor: CompetitorConfig = field(default_factory=CompetitorConfig)

@@ -8,7 +8,7 @@ from datetime import date
 
 import numpy as np
 
-from scenarios.applicants import new_sellers
+from scenarios.applicants import founders_new_listings, new_sellers
 from scenarios.config import ScenarioConfig
 from scenarios.specs import days, hours, spec_from
 from sim.classifier import ClassifierSpec
@@ -17,6 +17,7 @@ from sim.world import (
     CarrierSpec,
     DemandSpec,
     Disruption,
+    FinanceSpec,
     GovernanceSpec,
     MappingSpec,
     MoneySpec,
@@ -36,7 +37,7 @@ def build_world(cfg: ScenarioConfig) -> World:
     `sim.validate.check_config` (as `mptwin.run.prepare` does): nothing is checked twice."""
     rng = {name: np.random.default_rng([cfg.world_seed, i]) for i, name in enumerate(
         ("regions", "warehouses", "carriers", "sellers", "skus", "offers", "competitor",
-         "applicants"))}  # fmt: skip
+         "applicants", "listings"))}  # fmt: skip
     total_days = cfg.warmup_days + cfg.days + cfg.cooldown_days
     weight, dist = _regions(cfg, rng["regions"])
     regions = _warehouse_regions(cfg, weight, rng["warehouses"])
@@ -49,23 +50,35 @@ def build_world(cfg: ScenarioConfig) -> World:
     promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
     feed = _competitor_feed(cfg, ref_price, start, promo, total_days, rng["competitor"])
     pool = new_sellers(cfg, carriers, CONVERSION_GUESS, rng["applicants"])
-    firsts = dict(first_new_seller=-1, first_new_sku=-1, first_new_offer=-1, new_sku_visits=None)
-    if pool is not None:  # applicants' sellers, SKUs and offers come after the founding ones
+    launches = founders_new_listings(cfg, sellers, seller_size, CONVERSION_GUESS,
+                                     rng["listings"])  # fmt: skip
+    firsts = dict(first_new_seller=-1, first_new_sku=-1, first_new_offer=-1,
+                  first_listing_offer=-1, new_sku_visits=None)  # fmt: skip
+    if pool is not None or launches is not None:  # dark offers come after the founding ones
         firsts = dict(first_new_seller=len(sellers), first_new_sku=len(sku_cat),
-                      first_new_offer=len(offer_sku), new_sku_visits=pool.sku_visits)  # fmt: skip
-        offer_sku = np.concatenate([offer_sku, len(sku_cat) + np.arange(len(pool.sku_cost))])
-        offer_seller = np.concatenate([offer_seller, len(sellers) + pool.offer_seller])
-        sellers = sellers + pool.sellers
-        sku_cat = np.concatenate([sku_cat, pool.sku_category])
-        sku_cost = np.concatenate([sku_cost, pool.sku_cost])
-        popularity = np.concatenate([popularity, np.zeros(len(pool.sku_cost))])
-        new_feed = _competitor_feed(cfg, pool.ref_price, start, promo, total_days,
-                                    rng["applicants"])  # fmt: skip
-        ref_price = np.concatenate([ref_price, pool.ref_price])
-        feed = np.hstack([feed, new_feed])
-        stock, rop, qty = (np.vstack(p) for p in ((stock, pool.stock), (rop, pool.rop),
-                                                 (qty, pool.qty)))  # fmt: skip
-        load = load + pool.load
+                      first_new_offer=len(offer_sku), first_listing_offer=-1)  # fmt: skip
+        visits = []
+        for block, rng_key in ((pool, "applicants"), (launches, "listings")):
+            if block is None:
+                continue
+            if block is launches:
+                firsts["first_listing_offer"] = len(offer_sku)
+            owner = block.offer_seller if block is launches else len(sellers) + block.offer_seller
+            offer_sku = np.concatenate([offer_sku, len(sku_cat) + np.arange(len(block.sku_cost))])
+            offer_seller = np.concatenate([offer_seller, owner])
+            sellers = sellers + block.sellers
+            sku_cat = np.concatenate([sku_cat, block.sku_category])
+            sku_cost = np.concatenate([sku_cost, block.sku_cost])
+            popularity = np.concatenate([popularity, np.zeros(len(block.sku_cost))])
+            new_feed = _competitor_feed(cfg, block.ref_price, start, promo, total_days,
+                                        rng[rng_key])  # fmt: skip
+            ref_price = np.concatenate([ref_price, block.ref_price])
+            feed = np.hstack([feed, new_feed])
+            stock, rop, qty = (np.vstack(p) for p in ((stock, block.stock), (rop, block.rop),
+                                                     (qty, block.qty)))  # fmt: skip
+            load = load + block.load
+            visits.append(block.sku_visits)
+        firsts["new_sku_visits"] = np.concatenate(visits)
     warehouses = _warehouses(cfg, regions, load)
     d = cfg.demand
     return World(
@@ -90,7 +103,9 @@ def build_world(cfg: ScenarioConfig) -> World:
         feed_lag_h=cfg.feeds.lag_h,
         applicants=spec_from(ApplicantSpec, cfg.applications) if pool is not None else None,
         mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)),
-        governance=spec_from(GovernanceSpec, cfg.governance), **firsts,
+        governance=spec_from(GovernanceSpec, cfg.governance),
+        new_listings_per_day=cfg.catalogue.new_listings_per_day,
+        finance=spec_from(FinanceSpec, cfg.finance), **firsts,
     )  # fmt: skip
 
 

@@ -196,6 +196,7 @@ class OnboardingDecision:
     identity: str
     catalogue: str
     reason: str = ""
+    volume_cap: int = 0  # orders a day while on probation once approved (0: no probation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,14 +226,15 @@ class OnboardingPolicy(Protocol):
 
 # --- governance ----------------------------------------------------------------------------
 
-WARN, SUSPEND = "warn", "suspend"  # what governance may do to a seller, besides PEOPLE
-SELLER_ACTIONS = (WARN, SUSPEND, PEOPLE)
+WARN, SUSPEND, LIFT = "warn", "suspend", "lift"  # what governance may do, besides PEOPLE
+SELLER_ACTIONS = (WARN, SUSPEND, PEOPLE, LIFT)
 
 
 @dataclass(frozen=True, slots=True)
 class SellerAction:
-    """Warn a seller, suspend it (its offers hidden, its payouts held), or send it to people
-    (a seller review: its payouts held until a person decides; they suspend or clear it)."""
+    """Warn a seller, suspend it (its offers hidden, its payouts held), send it to people (a
+    seller review: its payouts held until a person decides; they suspend or clear it), or lift
+    its probation (its daily volume cap)."""
 
     seller: int
     action: str
@@ -242,8 +244,9 @@ class SellerAction:
 @runtime_checkable
 class GovernancePolicy(Protocol):
     """Keeps sellers honest. Asked every `period_h` for actions; reads each seller's KPI
-    windows (`market.seller_window`), who is selling (`market.selling_sellers`) and, if it
-    watches continuously, the `seller_signal` events it subscribed to. Never whether a seller
+    windows (`market.seller_window`), who is selling (`market.selling_sellers`), who is on
+    probation (`market.on_probation`) and, if it watches continuously, the `seller_signal`
+    events it subscribed to. Never whether a seller
     is honest. An action on a seller already suspended or under review is ignored."""
 
     period_h: float  # how often the world asks (> 0)

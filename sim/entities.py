@@ -21,7 +21,7 @@ class Order:
         "shipping_fee", "unit_cost", "commission_rate", "promise_h", "ship_by_h", "status",
         "cancel_reason", "fraud", "fraud_flagged", "routed_h", "warehouse", "carrier",
         "packed_h", "handed_h", "delivered_h", "returned_h", "review_score", "human_tasks",
-        "lost", "draw", "return_pending", "auto_released", "seller_held",
+        "lost", "draw", "return_pending", "auto_released", "seller_held", "settled",
     )  # fmt: skip
 
     def __init__(self, order_id, placed_h, region, sku, offer, seller, category, price,
@@ -57,6 +57,7 @@ class Order:
         self.return_pending = False
         self.auto_released = False  # a held payment released by the system, unchecked
         self.seller_held = False  # the seller released it late (its own delay, not the warehouse)
+        self.settled = ""  # the seller's share: "" not yet, paid, forfeited or clawed (back)
 
 
 class OrderDraw:
@@ -64,11 +65,13 @@ class OrderDraw:
 
     __slots__ = ("release_u", "release_e", "pick_u", "transit_z", "loss_u", "review_u",
                  "return_u", "return_after_u", "fraud", "fraud_score", "payment_catch_u",
-                 "return_fraud_u", "return_catch_u")  # fmt: skip
+                 "return_fraud_u", "return_catch_u", "invoice_u", "payout_u", "mismatch_z",
+                 "mismatch_catch_u")  # fmt: skip
 
     def __init__(self, release_u, release_e, pick_u, transit_z, loss_u, review_u, return_u,
                  return_after_u, fraud, fraud_score, payment_catch_u, return_fraud_u,
-                 return_catch_u):  # fmt: skip
+                 return_catch_u, invoice_u=1.0, payout_u=1.0, mismatch_z=0.0,
+                 mismatch_catch_u=1.0):  # fmt: skip
         self.release_u = release_u  # below the seller's reliability: released without delay
         self.release_e = release_e  # unit exponential, scaled by the seller's mean delay
         self.pick_u = pick_u  # below the warehouse's discrepancy rate: the unit is missing
@@ -84,6 +87,13 @@ class OrderDraw:
         self.payment_catch_u = payment_catch_u  # below the reviewer's rate: rejected
         self.return_fraud_u = return_fraud_u  # below the scenario's share: a fraudulent return
         self.return_catch_u = return_catch_u  # below the reviewer's rate: the fraud is caught
+        # reconciliation: below the mismatch rate, the carrier's invoice line (or the payout)
+        # differs from the ledger, by |mismatch_z| x mismatch_sd of it (z < 0: in the operator's
+        # favour, as a share overbill_share sets); a person finds an overbill below its rate
+        self.invoice_u = invoice_u
+        self.payout_u = payout_u
+        self.mismatch_z = mismatch_z
+        self.mismatch_catch_u = mismatch_catch_u
 
 
 class ExceptionType(StrEnum):
@@ -105,13 +115,17 @@ class ExceptionType(StrEnum):
     LISTING_MISCATEGORISED = "listing_miscategorised"  # a wrong category surfaced later
     SELLER_REVIEW = "seller_review"  # governance sent a seller to people (payouts held)
     SUSPENSION_APPEAL = "suspension_appeal"  # a suspended seller appeals
+    # finance
+    RECONCILIATION_MISMATCH = "reconciliation_mismatch"  # an invoice or payout off the ledger
+    NEGATIVE_BALANCE = "negative_balance"  # a seller owes more than payouts have recovered
 
 
 # Escalations: the world raises these because a policy already chose people; the triage policy
 # sets their priority and deadline, never an automatic handler.
 PEOPLE_ONLY = frozenset({ExceptionType.APPLICATION_REVIEW, ExceptionType.CATALOGUE_CHECK,
                          ExceptionType.LISTING_MAPPING, ExceptionType.LISTING_MISCATEGORISED,
-                         ExceptionType.SELLER_REVIEW, ExceptionType.SUSPENSION_APPEAL})  # fmt: skip
+                         ExceptionType.SELLER_REVIEW, ExceptionType.SUSPENSION_APPEAL,
+                         ExceptionType.NEGATIVE_BALANCE})  # fmt: skip
 
 
 EXCEPTION_TYPES = tuple(t.value for t in ExceptionType)
@@ -168,7 +182,7 @@ class Application:
     __slots__ = (
         "app_id", "seller", "arrived_h", "documents_ok", "kyc_score", "screen_score",
         "listings", "bad", "compliance_issue", "review_u", "catalogue_u", "fix_e",
-        "decision", "decided_h", "live_h", "by_people", "reason", "wave",
+        "decision", "decided_h", "live_h", "by_people", "reason", "wave", "volume_cap",
     )  # fmt: skip
 
     def __init__(self, app_id, seller, arrived_h, documents_ok, kyc_score, screen_score,
@@ -191,6 +205,7 @@ class Application:
         self.by_people = False  # a person took part in the decision
         self.reason = ""
         self.wave = False  # hidden: a bad actor that will run a stolen-card order wave
+        self.volume_cap = 0  # orders a day on probation (0: none), as the strategy decided
 
 
 class Listing:

@@ -138,6 +138,10 @@ class MarketView:
     def is_selling(self, seller: int) -> bool:
         return seller in self._state.sellers.selling
 
+    def on_probation(self, seller: int) -> bool:
+        """Whether a seller still has a daily volume cap."""
+        return seller in self._state.sellers.cap
+
     def warnings(self, seller: int) -> int:
         return self._state.sellers.warnings[seller]
 

@@ -13,7 +13,13 @@ import simpy
 from sim.decisions import Strategy
 from sim.processes.customer_arrivals import customer_arrivals
 from sim.processes.monitor_sellers import monitor_sellers
-from sim.processes.onboard_seller import draw_applications, onboard_sellers
+from sim.processes.onboard_seller import (
+    NewListings,
+    draw_applications,
+    draw_launches,
+    launch_listings,
+    onboard_sellers,
+)
 from sim.processes.pick_and_pack import pick_and_pack
 from sim.processes.record_day import close_last_day, record_days
 from sim.processes.reprice_offers import reprice_offers
@@ -34,8 +40,12 @@ def build(world: World, strategy: Strategy, seed: int, progress: Progress | None
     state = State.create(env, world, strategy, Streams(seed))
     strategy.bind(state.market)
     applications = draw_applications(state)  # before the first visit: it reads when they apply
+    launches = draw_launches(state)
+    listings = NewListings(state) if world.first_new_offer >= 0 else None
     env.process(customer_arrivals(state, world.end_h))
-    env.process(onboard_sellers(state, applications))
+    env.process(onboard_sellers(state, applications, listings))
+    if launches:
+        env.process(launch_listings(state, launches, listings))
     env.process(monitor_sellers(state))
     env.process(route_orders(state))
     for w in range(world.n_warehouses):

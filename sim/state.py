@@ -75,6 +75,7 @@ class Prices:
     listed: list[float]
     competitor: list[float]  # a new list each day
     open_exception: set = field(default_factory=set)
+    promo_today: bool = False  # today is a promotion day (commission at the promotional rate)
 
 
 @dataclass
@@ -104,12 +105,14 @@ class Catalogue:
     live: list[bool]
     commission: list[float]
     penalty: list[float]
+    opens_h: list[float]  # per dark offer (from first_new_offer): when buyers start coming
 
     @classmethod
     def create(cls, world: World, lookup: Lookup) -> Catalogue:
         n, first = world.n_offers, world.first_new_offer
         live = [True] * n if first < 0 else [True] * first + [False] * (n - first)
-        return cls(live, list(lookup.offer_commission), [0.0] * n)
+        dark = 0 if first < 0 else n - first
+        return cls(live, list(lookup.offer_commission), [0.0] * n, [math.inf] * dark)
 
 
 @dataclass
@@ -131,6 +134,11 @@ class SellerBook:
     under_review: set[int] = field(default_factory=set)  # payouts held while people look
     warnings: list[int] = field(default_factory=list)
     hidden: dict[int, list[int]] = field(default_factory=dict)  # a suspended seller's listings
+    owed: list[float] = field(default_factory=list)  # chargebacks to claw back from payouts
+    cap: dict[int, int] = field(default_factory=dict)  # on probation: orders a day it may take
+    sold_today: dict[int, int] = field(default_factory=dict)  # on probation: orders today
+    capped: set[int] = field(default_factory=set)  # reached its cap: hidden until midnight
+    owing_exception: set[int] = field(default_factory=set)  # a negative balance is with people
 
     @classmethod
     def create(cls, world: World) -> SellerBook:
@@ -141,7 +149,7 @@ class SellerBook:
         return cls([s.reliability for s in world.sellers], [s.delay_mean_h for s in world.sellers],
                    [-1.0] * n, applied, [s.bad_actor for s in world.sellers], [0.0] * n,
                    [0.0] * n, since,
-                   set(range(first)), set(), set(), [0] * n)  # fmt: skip
+                   set(range(first)), set(), set(), [0] * n, {}, [0.0] * n)  # fmt: skip
 
     def held(self, seller: int) -> bool:
         """Its payouts wait: suspended or under review."""
@@ -239,5 +247,6 @@ class State:
             Desks.create(env, world), Catalogue.create(world, lookup), SellerBook.create(world),
             Performance(len(world.sellers), bus),
         )  # fmt: skip
+        s.prices.promo_today = s.calendar.is_promo(0)
         s.market = MarketView(world, s)
         return s

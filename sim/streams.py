@@ -16,14 +16,16 @@ EXOGENOUS = (
     "transit",  # transit-time quantile and loss draw of each order's parcel
     "aftersales",  # review noise, return draw, return timing
     "casework",  # a reviewer's verdict on this visit's held payment or return; return fraud
+    "finance",  # whether this order's invoice line or payout mismatches the ledger, by how much
     "applications",  # when each seller applies, its hidden truth and the verdicts on it
     "catalogue",  # each new listing's mapper draws and when a wrong label surfaces
+    "launches",  # when founding sellers launch their new listings
     "governance",  # per seller: a person's verdicts on it, whether a warning reforms it
 )
 # Visits to applicants' listings draw from their own copies of the visit streams, so the
 # founding catalogue's customers are the same with or without applicants.
 NEW_LISTINGS = "new:"
-EXOGENOUS = EXOGENOUS + tuple(NEW_LISTINGS + name for name in EXOGENOUS[:7])
+EXOGENOUS = EXOGENOUS + tuple(NEW_LISTINGS + name for name in EXOGENOUS[:8])
 # Streams whose use depends on what happened (how many exceptions, which stock was reordered).
 ENDOGENOUS = ("reviewers", "replenishment", "fraud_wave")
 

@@ -110,6 +110,7 @@ class ReviewerSpec:
     compliance_detection: float  # hidden: chance a catalogue check finds a compliance issue
     seller_detection: float  # hidden: chance a seller review finds a bad actor out
     seller_false_suspension: float  # hidden: chance a seller review suspends an honest seller
+    reconciliation_detection: float  # hidden: chance a person finds an overbilled line
     teams: tuple[TeamSpec, ...] = ()  # teams by skill beside the main team
 
     def all_teams(self, types: tuple[str, ...]) -> tuple[TeamSpec, ...]:
@@ -170,6 +171,16 @@ class ApplicantSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FinanceSpec:
+    """Reconciliation mismatches (hidden) and the negative-balance rule."""
+
+    mismatch_rate: float
+    mismatch_sd: float
+    overbill_share: float
+    negative_balance_h: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class GovernanceSpec:
     """How sellers react to governance (hidden)."""
 
@@ -223,20 +234,30 @@ class World:
     price_floor_margin: float = 0.0  # the operator's rule: prices below cost*(1+this) are flagged
     disruptions: tuple[Disruption, ...] = ()
     feed_lag_h: float = 0.0  # how late domain events reach the strategy's systems
-    # the sellers who may apply during the run: sellers, SKUs and offers from these indexes on
-    # belong to applicants (one offer per new SKU), dark until approved
+    # the sellers who may apply during the run, then the listings founding sellers may launch:
+    # sellers, SKUs and offers from these indexes on (one offer per new SKU) are dark until
+    # their seller is approved or the listing is launched
     applicants: ApplicantSpec | None = None
     mapping: MappingSpec | None = None
     governance: GovernanceSpec | None = None
+    finance: FinanceSpec | None = None
+    promo_commission_cut: float = 0.0  # the operator's rule: rate points off on promotion days
     first_new_seller: int = -1  # -1: no applicants (set to len(sellers) otherwise)
     first_new_sku: int = -1
     first_new_offer: int = -1
+    first_listing_offer: int = -1  # from here on: founding sellers' new listings (-1: none)
+    new_listings_per_day: float = 0.0  # Poisson rate at which founding sellers launch them
     new_sku_visits: np.ndarray | None = None  # visits per day each new SKU brings once listed
     meta: dict = field(default_factory=dict)
 
     @property
     def n_applicants(self) -> int:
         return 0 if self.first_new_seller < 0 else len(self.sellers) - self.first_new_seller
+
+    @property
+    def end_applicant_offers(self) -> int:
+        """Where applicants' offers end (founding sellers' new listings, if any, follow)."""
+        return self.first_listing_offer if self.first_listing_offer >= 0 else self.n_offers
 
     @property
     def n_offers(self) -> int:

@@ -42,11 +42,13 @@ class AllHuman:
 class AutoRoutine(AllHuman):
     """Orchestration: routine irregularities are resolved by the system at once (a stockout or
     an unserved region rerouted, a late customer informed, a small return refunded, a price
-    reset to the floor); only anomalies go to a person: held payments, lost parcels, returns
-    above `auto_refund_limit`, and any type not listed in `auto`."""
+    reset to the floor, a small reconciliation difference accepted); only anomalies go to a
+    person: held payments, lost parcels, returns above `auto_refund_limit`, mismatches above
+    `auto_reconcile_limit`, and any type not listed in `auto`."""
 
     auto: list[str] = field(default_factory=list)
     auto_refund_limit: float = field(default=200.0, metadata=nonneg)
+    auto_reconcile_limit: float = field(default=0.0, metadata=nonneg)  # mismatches up to this
 
     def check_rules(self, path: str) -> None:
         super().check_rules(path)
@@ -61,10 +63,14 @@ class AutoRoutine(AllHuman):
 
     def __post_init__(self) -> None:
         self._auto = frozenset(self.auto)
+        self._limits = {ExceptionType.RETURN_REQUEST: self.auto_refund_limit,
+                        ExceptionType.RECONCILIATION_MISMATCH: self.auto_reconcile_limit}  # fmt: skip
+
+    def _above_limit(self, event: ExceptionEvent) -> bool:
+        limit = self._limits.get(event.type)
+        return limit is not None and event.value > limit
 
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
-        if event.type in self._auto and not (
-            event.type == ExceptionType.RETURN_REQUEST and event.value > self.auto_refund_limit
-        ):
+        if event.type in self._auto and not self._above_limit(event):
             return Triage(Handler.AUTO, 0, event.raised_h)
         return super().triage(event, market)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.decisions import PEOPLE, SUSPEND, WARN, SellerAction
+from sim.decisions import LIFT, PEOPLE, SUSPEND, WARN, SellerAction
 from sim.events import SELLER_SIGNAL
 from sim.market_view import MarketView
 from sim.seller_performance import SellerWindow
@@ -69,7 +69,8 @@ class ContinuousWatch:
     a suspension level, an order spike of a new seller (today's orders over `spike_factor`
     times its recent daily mean), or several metrics near their limits together, goes to
     people, who confirm a suspension or clear it; a warning level warns. A seller people have
-    just looked at is not sent again for `recheck_days`."""
+    just looked at is not sent again for `recheck_days`. A new seller on probation whose
+    windows stay clean for `probation_days` has its volume cap lifted."""
 
     rules: GovernanceRules = field(default_factory=GovernanceRules)
     period_h: float = 1.0
@@ -102,9 +103,9 @@ class ContinuousWatch:
                 continue
             if action.action == PEOPLE:
                 self._quiet_until[s] = now + 24.0 * r.recheck_days
-            elif self._warned_until.get(s, -1.0) > now:
-                continue
-            else:
+            elif action.action == WARN:
+                if self._warned_until.get(s, -1.0) > now:
+                    continue
                 self._warned_until[s] = now + 24.0 * r.recheck_days
             actions.append(action)
         return actions
@@ -134,4 +135,9 @@ class ContinuousWatch:
             if len(warn) >= 2:  # several signals at once: an anomaly across systems
                 return SellerAction(s, PEOPLE, "combined:" + "+".join(warn))
             warned += warn
-        return SellerAction(s, WARN, "+".join(sorted(set(warned)))) if warned else None
+        if warned:
+            return SellerAction(s, WARN, "+".join(sorted(set(warned))))
+        settled = now - market.selling_since_h(s) >= 24.0 * r.probation_days
+        if market.on_probation(s) and settled and windows[-1].orders >= floor:
+            return SellerAction(s, LIFT, "clean_probation")
+        return None

@@ -51,17 +51,19 @@ class RiskScored(AllPeople):
     """Orchestration: one risk level from every system's signal (the KYC score plus the
     catalogue screen's score; a failed document check sends the application to people rather
     than losing it); the catalogue is screened automatically and only a suspect one goes to
-    people; the model mapper's labels go live when it is sure enough, the rest to people."""
+    people; a new seller starts on probation (`probation_cap` orders a day) until governance
+    lifts it; the model mapper's labels go live when it is sure enough, the rest to people."""
 
     mapper: str = "model"
 
     def assess(self, app: ApplicationView, market: MarketView) -> OnboardingDecision:
         r = self.rules
         catalogue = APPROVE if app.screen_score < r.screen_pass_below else PEOPLE
+        cap = r.probation_cap
         if not app.documents_ok:
-            return OnboardingDecision(PEOPLE, catalogue, "documents_failed")
+            return OnboardingDecision(PEOPLE, catalogue, "documents_failed", cap)
         risk = app.kyc_score + app.screen_score
-        return OnboardingDecision(_band(risk, r), catalogue, "risk_score")
+        return OnboardingDecision(_band(risk, r), catalogue, "risk_score", cap)
 
     def accept_label(self, listing: ListingView, market: MarketView) -> bool:
         return listing.confidence >= self.rules.min_confidence

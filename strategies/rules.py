@@ -1,5 +1,5 @@
-"""The operator's rules as data: the thresholds its onboarding and governance (and, later,
-finance) decisions apply. A rules file lives in `conf/rules/`, a strategy picks one
+"""The operator's rules as data: the thresholds its onboarding and governance decisions apply
+and its commission table. A rules file lives in `conf/rules/`, a strategy picks one
 (`strategy.rules`), and any rule is a one-line override (`strategy.rules.onboarding.
 approve_below=0.8`). Checked like every config: unknown keys, out-of-range values and rules
 that contradict each other are errors naming the key."""
@@ -21,6 +21,9 @@ class OnboardingRules:
     documents_failed: str = REJECT  # an application whose documents fail: reject | people
     screen_pass_below: float = 1.0  # a catalogue screen score below this passes (if screened)
     min_confidence: float = field(default=0.8, metadata=unit)  # a label this sure goes live
+    probation_cap: int = field(
+        default=0, metadata=nonneg
+    )  # orders a day for a new seller (0: none)
 
     def check_rules(self, path: str) -> None:
         if self.approve_below > self.reject_above:
@@ -63,6 +66,7 @@ class GovernanceRules:
     short_window_days: int = field(default=14, metadata=positive)
     spike_factor: float = field(default=3.0, metadata=positive)  # orders today / recent mean
     recheck_days: float = field(default=7.0, metadata=nonneg)  # after people looked at a seller
+    probation_days: float = field(default=14.0, metadata=nonneg)  # clean this long: cap lifted
 
     def check_rules(self, path: str) -> None:
         if self.short_window_days > self.window_days:
@@ -71,8 +75,30 @@ class GovernanceRules:
 
 
 @dataclass
+class CommissionRules:
+    """The commission table: the scenario's rate per category unless `rates` names another
+    (by category name), less `promo_cut` rate points on promotion days."""
+
+    rates: dict[str, float] = field(default_factory=dict)
+    promo_cut: float = field(default=0.0, metadata=unit)
+
+    def check_rules(self, path: str) -> None:
+        for name, rate in self.rates.items():
+            if not 0.0 <= rate <= 1.0:
+                raise ConfigError(f"{path}.rates.{name} must be a rate in [0, 1], got {rate}")
+
+    def check_categories(self, path: str, categories: list[str]) -> None:
+        """Called once the scenario is known: every named category must exist there."""
+        unknown = sorted(set(self.rates) - set(categories))
+        if unknown:
+            raise ConfigError(f"{path}.rates names categories the scenario does not have: "
+                              f"{unknown}; it has {categories}")  # fmt: skip
+
+
+@dataclass
 class RulesConfig:
     """A rules file: one section per decision that applies rules."""
 
     onboarding: OnboardingRules = field(default_factory=OnboardingRules)
     governance: GovernanceRules = field(default_factory=GovernanceRules)
+    commission: CommissionRules = field(default_factory=CommissionRules)

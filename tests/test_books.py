@@ -14,11 +14,11 @@ from sim.ledger import ACCOUNTS
 REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
 
 # The operator's flows by ledger kind (KPIS.md, operator_margin): what it earns, what it bears.
-OPERATOR_EARNS = ("commission", "shipping_fee", "payout_forfeit")
+OPERATOR_EARNS = ("commission", "shipping_fee", "payout_forfeit", "clawback")
 OPERATOR_BEARS = (
     "commission_reversal", "carrier_charge", "sla_credit", "chargeback", "fee_refund",
     "reviewer_wages", "return_fraud", "return_fraud_auto", "chargeback_auto_release",
-    "platform_fee",
+    "platform_fee", "overbill_carrier", "overpaid_payout",
 )  # fmt: skip
 
 
@@ -56,10 +56,10 @@ def test_each_kind_moves_between_one_pair_of_accounts(stepped):
 def _escrow_expected(orders: pd.DataFrame, money: pd.DataFrame) -> pd.Series:
     """What escrow should still hold per order, from the order's status and its payout rows:
     nothing for cancelled, returned and lost (refunded) orders and for paid-out deliveries (or
-    forfeited ones: a bad actor's held payouts kept by the operator);
+    forfeited or clawed-back ones: a held seller's share kept by the operator);
     the seller's share for a delivery not yet paid out; the payment (less the shipping fee once
     the parcel is handed over) for an order still in flight."""
-    paid_out = set(money.loc[money["kind"].isin(["seller_payout", "payout_forfeit"]),
+    paid_out = set(money.loc[money["kind"].isin(["seller_payout", "payout_forfeit", "clawback"]),
                              "order_id"].tolist())  # fmt: skip
     price, fee = orders["price"], orders["shipping_fee"]
     status = orders["status"]
@@ -105,7 +105,13 @@ def test_payouts_only_for_delivered_orders_once_at_the_sellers_share(stepped):
     paid = orders.loc[payouts["order_id"]]
     assert (paid["status"] == "delivered").all()
     share = paid["price"] * (1.0 - paid["commission_rate"])
-    np.testing.assert_allclose(payouts["amount"].to_numpy(), share.to_numpy(), rtol=1e-12)
+    # what the seller owed (clawbacks) came out of the payout first: the two make the share
+    clawed = money[money["kind"] == "clawback"].groupby("order_id")["amount"].sum()
+    got = (
+        payouts["amount"].to_numpy()
+        + clawed.reindex(payouts["order_id"], fill_value=0.0).to_numpy()
+    )
+    np.testing.assert_allclose(got, share.to_numpy(), rtol=1e-12)
     assert (payouts["seller"].to_numpy() == paid["seller"].to_numpy()).all()
 
 
@@ -149,3 +155,25 @@ def test_only_suspended_bad_actors_forfeit_and_nobody_is_paid_while_suspended(st
         mine = payouts[payouts["seller"] == row.seller]
         assert not ((mine["t_h"] > row.start_h) & (mine["t_h"] < end)).any(), row
     assert not set(forfeits["order_id"]) & set(payouts["order_id"]), "paid and forfeited"
+
+
+def test_chargebacks_of_held_sellers_are_clawed_back_and_mismatches_settled(stepped):
+    """A chargeback on a suspended (or reviewed) seller's order is recovered from its share;
+    reconciliation mismatches are raised and each ends corrected, accepted or underbilled, an
+    accepted overbill being the only one that costs money."""
+    t = stepped.result.tables
+    money, exc = t["money"], t["exceptions"]
+    clawed = money[money["kind"] == "clawback"]
+    assert len(clawed) > 0, "the stepped run should exercise clawbacks"
+    assert set(clawed["seller"]) <= set(t["suspensions"]["seller"]) | set(
+        exc.loc[exc["type"] == "seller_review", "seller"]
+    )
+    mism = exc[(exc["type"] == "reconciliation_mismatch") & exc["resolved_h"].notna()]
+    assert len(mism) > 0
+    assert set(mism["outcome"]) <= {"corrected", "accepted", "underbilled"}
+    lost = money[money["kind"].isin(["overbill_carrier", "overpaid_payout"])]
+    accepted = mism[mism["outcome"] == "accepted"]
+    assert len(lost) == len(accepted)
+    # people find most overbills; the system accepts every one it handles
+    human = mism[mism["handler"] == "human"]
+    assert (human["outcome"] == "corrected").sum() > (human["outcome"] == "accepted").sum()

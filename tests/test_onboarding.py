@@ -142,3 +142,35 @@ def test_an_admitted_bad_actor_ships_late():
     # and some of its orders are never shipped at all: cancelled, and counted against it
     never = orders[orders["cancel_reason"] == "seller_never_shipped"]
     assert len(never) > 0 and never["seller"].isin(bad_sellers).all()
+
+
+def test_probation_caps_a_new_sellers_daily_orders_until_lifted(arms):
+    """Orchestration puts every new seller on probation (rules: probation_cap orders a day):
+    no new seller takes more than its cap on a day before its probation is lifted, and clean
+    sellers get it lifted."""
+    r = arms["orchestration"]
+    apps, orders, acts = (r.tables[n] for n in ("applications", "orders", "seller_actions"))
+    cap = 8  # conf/rules/orchestration.yaml: onboarding.probation_cap
+    lifted = acts[acts["action"] == "lift"].groupby("seller")["t_h"].min()
+    assert len(lifted) > 5, "no probation was ever lifted"
+    new = orders[orders["seller"].isin(apps.loc[apps["decision"] == "approved", "seller"])]
+    until = lifted.reindex(new["seller"]).fillna(float("inf")).to_numpy()
+    on_probation = new[new["placed_h"].to_numpy() < until]
+    per_day = on_probation.groupby([on_probation["seller"], on_probation["placed_h"] // 24]).size()
+    assert len(per_day) > 50 and per_day.max() <= cap, per_day.max()
+
+
+def test_founding_sellers_launch_the_same_new_listings_under_every_strategy(arms):
+    """The stream of new listings from existing sellers is exogenous: the same listings are
+    launched (and mapped) under both arms; none sells before it is live."""
+    first_new_seller = 8  # smoke: 3 anchors + 5 small founding sellers
+    launched = {}
+    for name, r in arms.items():
+        lst, orders = r.tables["listings"], r.tables["orders"]
+        own = lst[lst["seller"] < first_new_seller]
+        launched[name] = set(own["offer"])
+        live = own.dropna(subset=["live_h"]).set_index("offer")["live_h"]
+        sold = orders[orders["offer"].isin(live.index)]
+        assert (sold["placed_h"].to_numpy() >= live.loc[sold["offer"]].to_numpy()).all()
+    assert len(launched["automation"]) > 20
+    assert launched["automation"] == launched["orchestration"]

@@ -41,6 +41,8 @@ MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "platform_cost": ("platform_fee",),
     "refunds": ("refund", "fee_refund"),
     "payouts_forfeited": ("payout_forfeit",),  # a bad actor's held payouts, kept by the operator
+    "clawbacks": ("clawback",),  # chargebacks recovered from a held seller's payouts
+    "reconciliation_losses": ("overbill_carrier", "overpaid_payout"),  # accepted unchecked
 }
 
 
@@ -232,7 +234,8 @@ KPI_GROUPS = {  # headings of kpi_table, in order
                        "onboarding_backlog_max", "bad_sellers_admitted", "good_sellers_rejected",
                        "listings_mapped", "miscategorisation_rate", "new_seller_gmv",
                        "visits_unlisted", "governance_precision", "governance_recall",
-                       "detect_p50_h", "gmv_lost_false_suspension", "bad_actor_losses"],
+                       "detect_p50_h", "gmv_lost_false_suspension", "bad_actor_losses",
+                       "reconciliation_exceptions", "onboarding_reviewer_hours"],
     "Exception load": ["exceptions", "exceptions_human", "exceptions_per_1k_orders",
                        "reviewer_hours", "reviewer_utilisation", "backlog_max",
                        "resolution_p50_h", "resolution_p95_h", "touchless_rate"],

@@ -64,7 +64,30 @@ def seller_network_kpis(tables: dict[str, pd.DataFrame], win: pd.DataFrame, info
         ),
         "visits_unlisted": int(daily["visits_unlisted"].to_numpy()[in_days].sum()),
         **governance_kpis(tables, apps, info),
+        "reconciliation_exceptions": _raised(tables, info, FINANCE_TYPES),
+        "onboarding_reviewer_hours": _people_hours(tables, info, ONBOARDING_TYPES),
     }
+
+
+ONBOARDING_TYPES = ("application_review", "catalogue_check", "listing_mapping")
+
+
+def _people_hours(tables: dict[str, pd.DataFrame], info: RunInfo, types: tuple[str, ...]) -> float:
+    """Hours people spent on these types of task, inside the window."""
+    exc = table(tables, "exceptions")
+    mine = matches(exc["handler"], "human") & matches(exc["type"], types)
+    start = numeric(exc, "started_h")[mine]
+    end = start + numeric(exc, "handling_h")[mine]
+    done = ~np.isnan(start) & ~np.isnan(end)
+    return float(overlap_hours(start[done], end[done], info).sum())
+
+
+FINANCE_TYPES = ("reconciliation_mismatch", "negative_balance")
+
+
+def _raised(tables: dict[str, pd.DataFrame], info: RunInfo, types: tuple[str, ...]) -> int:
+    exc = table(tables, "exceptions")
+    return int((in_window(numeric(exc, "raised_h"), info) & matches(exc["type"], types)).sum())
 
 
 def governance_kpis(tables: dict[str, pd.DataFrame], apps: pd.DataFrame, info: RunInfo) -> dict:

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from mptwin.report.kpis import HEADLINE, is_rate
 from mptwin.report.load import Sweep, level_sort_key
 from mptwin.report.tables import Details
+from mptwin.report.tradeoff import has_onboarding, onboarding_tradeoff
 
 if "matplotlib.pyplot" not in sys.modules:  # headless unless a live session chose otherwise
     matplotlib.use("Agg")
@@ -270,4 +271,8 @@ def figure_makers(sweep: Sweep, summary: pd.DataFrame, paired: pd.DataFrame,
         "click_to_door.png": ("Click-to-door distributions", lambda: click_to_door(sweep, details)),
         "exception_costs.png": ("Cost of each exception type",
                                 lambda: exception_costs(sweep, details)),
+        **({"onboarding_tradeoff.png": (
+            "Onboarding trade-off: bad actors admitted and time to onboard against people's hours",
+            lambda: onboarding_tradeoff(sweep, plt, _colours, _no_data))}
+           if has_onboarding(sweep) else {}),
     }  # fmt: skip

@@ -16,12 +16,20 @@ HIGHER_IS_BETTER = {
     "orders", "gmv", "conversion_rate", "commission_revenue", "operator_margin",
     "operator_margin_pct", "seller_margin", "on_time_rate", "ship_on_time_rate", "fill_rate",
     "review_score_mean", "touchless_rate",
+    # the seller network
+    "sellers_onboarded", "listings_mapped", "governance_precision", "governance_recall",
+    "new_seller_gmv", "clawbacks", "payouts_forfeited",
 }  # fmt: skip
 LOWER_IS_BETTER_PREFIXES = ("click_to_door_", "resolution_", "exceptions")
 LOWER_IS_BETTER = {
     "cancellation_rate", "return_rate", "reviewer_hours", "backlog_max", "carrier_cost",
     "sla_credits", "fraud_losses", "reviewer_cost", "refunds", "orders_open_at_end",
-    "platform_cost",
+    "platform_cost", "auto_decision_losses", "return_fraud_losses",
+    # the seller network
+    "onboarding_p50_h", "onboarding_p95_h", "onboarding_backlog_max", "bad_sellers_admitted",
+    "good_sellers_rejected", "miscategorisation_rate", "detect_p50_h", "visits_unlisted",
+    "gmv_lost_false_suspension", "bad_actor_losses", "reconciliation_exceptions",
+    "reconciliation_losses", "onboarding_reviewer_hours",
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from statistics import NormalDist
 from sim.clock import call_later, day_of
 from sim.entities import DELIVERED, NAN, SHIPPED, Order
 from sim.events import PARCEL_DELIVERED, ParcelEvent
+from sim.processes.reconcile import INVOICE, check_line, claw_back
 from sim.processes.return_order import maybe_return, request_return
 from sim.seller_performance import DEFECTS, LATE
 from sim.seller_performance import SHIPPED as SHIPPED_KIND
@@ -68,8 +69,9 @@ def _ship(state: State, order: Order, disruption=None) -> None:
     if now > order.ship_by_h and order.seller_held:  # late through the seller's own delay
         state.perf.count(now, LATE, seller, oid)
     money.move(now, order.shipping_fee, "operator", "escrow", "shipping_fee", oid, seller)
-    money.move(now, look.lane_cost[order.carrier][origin][order.region], "carriers", "operator",
-               "carrier_charge", oid, seller)  # fmt: skip
+    charge = look.lane_cost[order.carrier][origin][order.region]
+    money.move(now, charge, "carriers", "operator", "carrier_charge", oid, seller)
+    check_line(state, order, charge, order.draw.invoice_u, INVOICE)
     money.move(now, order.unit_cost, "suppliers", "sellers", "cogs", oid, seller)
     draw = order.draw
     if draw.loss_u < spec.loss_rate:
@@ -143,3 +145,4 @@ def _chargeback(state: State, order: Order) -> None:
     state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers",
                              "operator", kind, order.order_id, order.seller)  # fmt: skip
     state.perf.count(state.env.now, DEFECTS, order.seller, order.order_id)
+    claw_back(state, order)

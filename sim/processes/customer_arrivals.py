@@ -76,12 +76,15 @@ class DayDraws:
         fraud = f.random(n) < risk.fraud_rate
         score = f.standard_normal(n) + np.where(fraud, risk.signal_separation, 0.0)
         case = s[p + "casework"].random((3, n))
-        self.cols = [c.tolist() for c in (*cols, fraud, score, *case)]
+        fin = s[p + "finance"]
+        money = (*fin.random((2, n)), fin.standard_normal(n), fin.random(n))
+        self.cols = [c.tolist() for c in (*cols, fraud, score, *case, *money)]
 
     def take(self, i: int) -> OrderDraw:
         c = self.cols  # explicit indexes: this runs once per order, on the hot path
         return OrderDraw(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i], c[7][i],
-                         c[8][i], c[9][i], c[10][i], c[11][i], c[12][i])  # fmt: skip
+                         c[8][i], c[9][i], c[10][i], c[11][i], c[12][i], c[13][i], c[14][i],
+                         c[15][i], c[16][i])  # fmt: skip
 
 
 def customer_arrivals(state: State, until_h: float):
@@ -138,10 +141,9 @@ def _with_new_listings(state: State, day: int, new: Demand, times, regions, skus
     applied by then (an exogenous time, so the same visits whatever the strategy); a visit to
     a listing that is not live is counted as unlisted demand when it comes."""
     n_times, n_regions, n_skus, n_choice, n_draws = draw_day(state, day, new)
-    applied, seller_of = state.sellers.applied_h, state.lookup.offer_seller
-    shift = state.world.first_new_offer - new.first_sku  # one offer per new SKU
+    opens, first = state.catalogue.opens_h, new.first_sku  # one offer per new SKU
     keep = [i for i, (t, k) in enumerate(zip(n_times, n_skus, strict=True))
-            if applied[seller_of[k + shift]] <= t]  # fmt: skip
+            if opens[k - first] <= t]  # fmt: skip
     if not keep:
         return times, regions, skus, choice_u, draws
     merged = sorted([(t, 0, i) for i, t in enumerate(times)] + [(n_times[i], 1, i) for i in keep])

@@ -2,6 +2,7 @@
 suspend, send to people), and the world carries them out against the hidden truth.
 
 - A warning may reform a bad actor (`governance.reform_chance`, the seller's own draw).
+- Lifting probation removes a new seller's daily volume cap.
 - A suspension hides the seller's offers and holds its payouts. An honest seller appeals after
   `appeal_days` and a person reinstates it; a bad actor does not appeal, and its held payouts
   are forfeited to the operator then.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 
 from sim.clock import call_later
-from sim.decisions import PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
+from sim.decisions import LIFT, PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
 from sim.entities import DELIVERED, ExceptionType
 from sim.processes.raise_exception import raise_exception
 from sim.state import State
@@ -64,7 +65,9 @@ def apply(state: State, verdicts: Verdicts, action) -> None:
     if s in book.under_review:
         return
     _log(state, s, action.action, action.reason, "policy")
-    if action.action == WARN:
+    if action.action == LIFT:
+        book.cap.pop(s, None)
+    elif action.action == WARN:
         _warn(state, verdicts, s)
     elif action.action == SUSPEND:
         suspend(state, verdicts, s, action.reason, by_people=False)
@@ -116,7 +119,10 @@ def suspend(state: State, verdicts: Verdicts, s: int, reason: str, by_people: bo
         return
     book.selling.discard(s)
     book.suspended.add(s)
-    _hide(state, s)
+    if s in book.capped:  # hidden already for today: keep what it had shown
+        book.capped.discard(s)
+    else:
+        _hide(state, s)
     row = {"seller": s, "start_h": state.env.now, "end_h": math.nan, "bad": book.bad[s],
            "by": "people" if by_people else "auto", "reason": reason}  # fmt: skip
     state.records.suspensions.append(row)
@@ -150,6 +156,7 @@ def _forfeit(state: State, s: int) -> None:
     for order in state.watches.payouts:
         if order.seller == s and order.status == DELIVERED and not order.return_pending:
             amount = order.price * (1.0 - order.commission_rate)
+            order.settled = "forfeited"
             money.move(now, amount, "operator", "escrow", "payout_forfeit", order.order_id, s)
         else:
             keep.append(order)

@@ -34,7 +34,7 @@ class NewListings:
     def __init__(self, state: State):
         w = state.world
         first, n_new = w.first_new_offer, w.n_offers - w.first_new_offer
-        owner = w.offer_seller[first:] - w.first_new_seller
+        owner = w.offer_seller[first : w.end_applicant_offers] - w.first_new_seller
         self.count = np.bincount(owner, minlength=w.n_applicants).tolist()
         self.start = (first + np.concatenate([[0], np.cumsum(self.count)[:-1]])).tolist()
         self.category = w.sku_category[w.offer_sku[first:]]
@@ -62,13 +62,16 @@ def draw_applications(state: State) -> list[Application]:
     screen = rng.standard_normal(n) + np.where(issue, a.screen_separation, 0.0)
     review_u, catalogue_u, fix_e = rng.random(n), rng.random(n), rng.standard_exponential(n)
     wave = bad & (rng.random(n) < a.wave_share)  # drawn last: the draws above stay as they were
-    sizes = np.bincount(w.offer_seller[w.first_new_offer :] - w.first_new_seller, minlength=n)
+    sizes = np.bincount(w.offer_seller[w.first_new_offer : w.end_applicant_offers]
+                        - w.first_new_seller, minlength=n)  # fmt: skip
     apps = []
     for k in range(n):
         if arrived[k] >= w.end_h:
             break
         seller = w.first_new_seller + k
         state.sellers.applied_h[seller] = float(arrived[k])
+        for o in state.lookup.seller_offers[seller]:  # buyers come for its listings from now
+            state.catalogue.opens_h[o - w.first_new_offer] = float(arrived[k])
         app = Application(k, seller, float(arrived[k]), not docs_fail[k], float(kyc[k]),
                           float(screen[k]), int(sizes[k]), bool(bad[k]), bool(issue[k]),
                           float(review_u[k]), float(catalogue_u[k]), float(fix_e[k]))  # fmt: skip
@@ -77,10 +80,9 @@ def draw_applications(state: State) -> list[Application]:
     return apps
 
 
-def onboard_sellers(state: State, apps: list[Application]):
+def onboard_sellers(state: State, apps: list[Application], listings: NewListings | None):
     """SimPy process: each application arrives and is assessed."""
     env = state.env
-    listings = NewListings(state) if apps else None
     for app in apps:
         yield env.timeout(app.arrived_h - env.now)
         receive(state, listings, app)
@@ -97,6 +99,9 @@ def receive(state: State, listings: NewListings, app: Application) -> None:
                          f"{d.catalogue!r}; identity must be one of {_IDENTITY}, catalogue "
                          f"one of {_CATALOGUE}")  # fmt: skip
     app.reason = d.reason
+    if d.volume_cap < 0:
+        raise ValueError(f"strategy.onboarding answered volume_cap={d.volume_cap}; must be >= 0")
+    app.volume_cap = d.volume_cap
     if d.identity == REJECT:
         _decide(state, app, REJECTED)
     elif d.identity == PEOPLE:
@@ -166,15 +171,22 @@ def _approve(state: State, listings: NewListings, app: Application) -> None:
     k = app.app_id
     start, count = listings.start[k], listings.count[k]
     rows = slice(start - w.first_new_offer, start - w.first_new_offer + count)
+    map_listings(state, listings, app, s, rows)
+
+
+def map_listings(state: State, listings: NewListings, app: Application | None, s: int,
+                 rows: slice) -> None:  # fmt: skip
+    """Label new listings with the strategy's mapper; each goes live under its label or waits
+    for a person to map it (one task for all the unsure ones)."""
+    w = state.world
     policy = state.strategy.onboarding
     labels, conf = listings.mapper[policy.mapper].classify_many(
         listings.category[rows], listings.u_conf[rows], listings.u_correct[rows],
         listings.u_wrong[rows],
     )  # fmt: skip
     waiting = []
-    for i in range(count):
-        o = start + i
-        j = o - w.first_new_offer
+    for i, j in enumerate(range(rows.start, rows.stop)):
+        o = w.first_new_offer + j
         listing = Listing(o, s, int(listings.category[j]), float(listings.surface_e[j]),
                           float(listings.u_conf[j]), float(listings.u_correct[j]),
                           float(listings.u_wrong[j]))  # fmt: skip
@@ -190,7 +202,36 @@ def _approve(state: State, listings: NewListings, app: Application) -> None:
                         on_resolved=lambda rec: _mapped(state, app, waiting, rec))  # fmt: skip
 
 
-def _mapped(state: State, app: Application, waiting: list[Listing], rec) -> None:
+def draw_launches(state: State) -> list[tuple[float, int]]:
+    """When founding sellers launch their new listings (a Poisson stream, stream `launches`),
+    as (time, listing row); marks when buyers start coming for each."""
+    w = state.world
+    if w.first_listing_offer < 0:
+        return []
+    rng = state.streams["launches"]
+    n = w.n_offers - w.first_listing_offer
+    at = np.cumsum(rng.exponential(24.0 / w.new_listings_per_day, n))
+    out = []
+    for k in range(n):
+        if at[k] >= w.end_h:
+            break
+        j = w.first_listing_offer - w.first_new_offer + k
+        state.catalogue.opens_h[j] = float(at[k])
+        out.append((float(at[k]), j))
+    return out
+
+
+def launch_listings(state: State, launches: list[tuple[float, int]], listings: NewListings):
+    """SimPy process: each new listing of a founding seller is mapped when it is launched."""
+    env, w = state.env, state.world
+    for t, j in launches:
+        yield env.timeout(t - env.now)
+        seller = int(w.offer_seller[w.first_new_offer + j])
+        if seller in state.sellers.selling or seller in state.sellers.suspended:
+            map_listings(state, listings, None, seller, slice(j, j + 1))
+
+
+def _mapped(state: State, app: Application | None, waiting: list[Listing], rec) -> None:
     """A person maps the listings the mapper was unsure of (people map them right)."""
     rec.outcome = "mapped"
     for listing in waiting:
@@ -198,19 +239,21 @@ def _mapped(state: State, app: Application, waiting: list[Listing], rec) -> None
         _go_live(state, app, listing)
 
 
-def _go_live(state: State, app: Application, listing: Listing) -> None:
+def _go_live(state: State, app: Application | None, listing: Listing) -> None:
     """Show a listing under its label, with its commission, and put its launch stock on the
     shelf. A wrong label costs it buyers until it surfaces and a person corrects it."""
     w, cat, now, book = state.world, state.catalogue, state.env.now, state.sellers
     o, s = listing.offer, listing.seller
-    if s in book.suspended:  # mapped while its seller is suspended: shown on reinstatement
+    if s in book.suspended or s in book.capped:  # shown on reinstatement, or tomorrow
         book.hidden.setdefault(s, []).append(o)
     else:
         cat.live[o] = True
     listing.live_h = now
-    if math.isnan(app.live_h):  # the seller starts selling
+    if app is not None and math.isnan(app.live_h):  # the seller starts selling
         app.live_h = book.since_h[s] = now
         book.selling.add(s)
+        if app.volume_cap > 0:  # on probation from its first day
+            book.cap[s] = app.volume_cap
         if app.wave and book.bad[s]:
             state.env.process(fraud_wave(state, s))
     cat.commission[o] = float(w.commission_rate[listing.label])

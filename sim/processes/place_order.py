@@ -62,6 +62,31 @@ def place_order(
     return book_order(state, region, sku, offer, promise_h, draws.take(i))
 
 
+def count_probation(state: State, seller: int) -> None:
+    """A seller on probation that reaches its daily cap is hidden until midnight."""
+    book = state.sellers
+    cap = book.cap.get(seller)
+    if cap is None:
+        return
+    sold = book.sold_today.get(seller, 0) + 1
+    book.sold_today[seller] = sold
+    if sold >= cap and seller not in book.capped:
+        book.capped.add(seller)
+        live = state.catalogue.live
+        shown = [o for o in state.lookup.seller_offers[seller] if live[o]]
+        for o in shown:
+            live[o] = False
+        book.hidden[seller] = shown
+
+
+def commission_rate(state: State, offer: int) -> float:
+    """The rate of the category the offer is listed under, less the promotional cut today."""
+    rate = state.catalogue.commission[offer]
+    if state.prices.promo_today:
+        rate = max(0.0, rate - state.world.promo_commission_cut)
+    return rate
+
+
 def book_order(state: State, region: int, sku: int, offer: int, promise_h: float, draw) -> Order:
     """An order for `offer`: reserve a unit, take the payment, run the payment check."""
     look, now = state.lookup, state.env.now
@@ -69,12 +94,14 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
     order = Order(
         len(state.records.orders), now, region, sku, offer, seller, look.offer_category[offer],
         state.prices.listed[offer], look.fee[offer][region], look.offer_cost[offer],
-        state.catalogue.commission[offer], promise_h, now + look.seller_handling_h[seller],
+        commission_rate(state, offer), promise_h, now + look.seller_handling_h[seller],
         draw.fraud, draw,
     )  # fmt: skip
     state.records.orders.append(order)
     state.records.day.orders += 1
     state.perf.count(now, ORDERS, seller, order.order_id)
+    if state.sellers.cap:
+        count_probation(state, seller)
     state.stock.available[offer] -= 1
     state.records.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
                      "customer_payment", order.order_id, seller)  # fmt: skip

@@ -12,7 +12,8 @@ from sim.state import State
 
 def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
                     order: Order | None = None, offer: int = -1, on_resolved=None,
-                    seller: int = -1, units: int = 1) -> ExceptionRecord:  # fmt: skip
+                    seller: int = -1, units: int = 1,
+                    value: float | None = None) -> ExceptionRecord:  # fmt: skip
     """Record an irregularity, let the strategy triage it, and queue it for its handler.
 
     `on_resolved(record)` is the world's continuation: what the blocked work does once the
@@ -25,7 +26,9 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
     rec.on_resolved = on_resolved
     records.exceptions.append(rec)
     records.day.exceptions_raised += 1
-    if order is not None:
+    if value is not None:
+        pass  # the amount at stake, given by the caller (a mismatch, a balance)
+    elif order is not None:
         value = order.price
     else:
         value = state.lookup.offer_cost[offer] if offer >= 0 else 0.0

@@ -20,6 +20,7 @@ def record_days(state: State, progress=None):
         day += 1
         feed = world.competitor_price
         state.prices.competitor = feed[min(day, feed.shape[0] - 1)].tolist()
+        state.prices.promo_today = state.calendar.is_promo(day)
         if progress is not None:
             progress(day, total_days, len(state.records.orders))
 
@@ -37,6 +38,19 @@ def close_day(state: State, day: int) -> None:
     state.records.daily_rows.append(row)
     state.records.day = DayCounters()
     state.perf.close_day()
+    reopen_capped(state)
+
+
+def reopen_capped(state: State) -> None:
+    """A new day: sellers on probation that reached yesterday's cap are shown again (unless
+    suspended meanwhile: then their listings stay hidden until a reinstatement)."""
+    book = state.sellers
+    book.sold_today.clear()
+    for s in book.capped:
+        if s not in book.suspended:
+            for o in book.hidden.pop(s, ()):
+                state.catalogue.live[o] = True
+    book.capped.clear()
 
 
 def close_last_day(state: State) -> None:

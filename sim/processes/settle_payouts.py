@@ -1,9 +1,11 @@
 """Seller payouts: on each settlement run, pay sellers for deliveries whose return window has
-closed with no return pending, unless the seller is suspended or under review (held)."""
+closed with no return pending, unless the seller is suspended or under review (held); what a
+seller owes (clawbacks) comes out of its payouts first."""
 
 from __future__ import annotations
 
 from sim.entities import DELIVERED
+from sim.processes.reconcile import PAYOUT, check_line, recover
 from sim.state import State
 
 
@@ -28,6 +30,8 @@ def pay_due(state: State, delivered_before_h: float) -> None:
         ):
             keep.append(order)
             continue
-        payout = order.price * (1.0 - order.commission_rate)
+        payout = recover(state, order, order.price * (1.0 - order.commission_rate))
+        order.settled = "paid"
         money.move(now, payout, "sellers", "escrow", "seller_payout", order.order_id, order.seller)
+        check_line(state, order, payout, order.draw.payout_u, PAYOUT)
     state.watches.payouts = keep

@@ -18,7 +18,8 @@ register()
 # the smoke world with a seller network busy enough to exercise every mechanism: applications,
 # bad actors among them (late, never-shipped and counterfeit orders, fraud waves), governance
 NETWORK = ("scenario.applications.per_day=3", "scenario.applications.bad_share=0.3",
-           "scenario.applications.visits_per_listing_day=0.05")  # fmt: skip
+           "scenario.applications.visits_per_listing_day=0.05",
+           "scenario.applications.wave_share=1")  # fmt: skip
 
 
 def compose_cfg(*overrides: str):

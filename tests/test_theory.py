@@ -122,6 +122,8 @@ def theory_overrides() -> list[str]:
         # holds: a Bernoulli thinning of the orders (no fraud: the score is N(0, 1))
         "scenario.risk.fraud_rate=0",
         "scenario.applications.per_day=0",  # no seller network: its tasks would join the queue
+        "scenario.catalogue.new_listings_per_day=0",
+        "scenario.finance.mismatch_rate=0",
         f"scenario.risk.hold_threshold={HOLD_THRESHOLD}",
         "scenario.risk.return_rate=0",
         "scenario.risk.return_rate_late=0",

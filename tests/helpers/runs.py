@@ -19,7 +19,7 @@ register()
 # bad actors among them (late, never-shipped and counterfeit orders, fraud waves), governance
 NETWORK = ("scenario.applications.per_day=3", "scenario.applications.bad_share=0.3",
            "scenario.applications.visits_per_listing_day=0.05",
-           "scenario.applications.wave_share=1")  # fmt: skip
+           "scenario.applications.wave_share=1", "scenario.catalogue.new_listings_per_day=2")  # fmt: skip
 
 
 def compose_cfg(*overrides: str):

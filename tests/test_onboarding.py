@@ -13,7 +13,8 @@ from tests.helpers.runs import run_sim
 
 # a steady stream of small applicants into the smoke world, and a one-team desk for them
 APPS = ("scenario=smoke", "scenario.applications.per_day=3",
-        "scenario.applications.visits_per_listing_day=0.05")  # fmt: skip
+        "scenario.applications.visits_per_listing_day=0.05",
+        "scenario.catalogue.new_listings_per_day=2")  # fmt: skip
 TEAM = (
     "+scenario.reviewers.teams={onboarding: {headcount: %d, "
     "types: [application_review, catalogue_check]}}"

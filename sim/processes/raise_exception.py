@@ -12,8 +12,8 @@ from sim.state import State
 
 def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
                     order: Order | None = None, offer: int = -1, on_resolved=None,
-                    seller: int = -1, units: int = 1,
-                    value: float | None = None) -> ExceptionRecord:  # fmt: skip
+                    seller: int = -1, units: int = 1, value: float | None = None,
+                    touches_order: bool = True) -> ExceptionRecord:  # fmt: skip
     """Record an irregularity, let the strategy triage it, and queue it for its handler.
 
     `on_resolved(record)` is the world's continuation: what the blocked work does once the
@@ -49,7 +49,7 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
         if on_resolved is not None:
             on_resolved(rec)
     else:
-        if order is not None:
+        if order is not None and touches_order:  # a person handled the order's own processing
             order.human_tasks += 1
         desk = state.desk.desk_of[type_]
         rec.team = desk.team.name

@@ -1,7 +1,8 @@
 """Finance: reconciliation and clawbacks.
 
 - A carrier invoice line or a seller payout may not match the ledger (`finance.mismatch_rate`,
-  the order's own draws); the mismatch is an exception the triage policy routes. A person finds
+  the order's own draws); the mismatch is an exception the triage policy routes (about the
+  order's money, not its processing: it does not count against the order's touchless rate). A person finds
   an overbill at `reviewers.reconciliation_detection` and corrects it; the system (`auto`)
   accepts the counterparty's figure, so an overbill it accepts is lost
   (`overbill_carrier`, `overpaid_payout`). An underbill is never pursued by the counterparty here.
@@ -33,7 +34,7 @@ def check_line(state: State, order: Order, amount: float, u: float, line: str) -
     if size <= 0.0:
         return
     raise_exception(state, ExceptionType.RECONCILIATION_MISMATCH, line, "none", order,
-                    value=size, seller=order.seller,
+                    value=size, seller=order.seller, touches_order=False,
                     on_resolved=lambda rec: _settle(state, order, line, size, over, rec))  # fmt: skip
 
 

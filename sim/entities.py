@@ -213,9 +213,9 @@ class Listing:
     when a wrong one was corrected."""
 
     __slots__ = ("offer", "seller", "category", "label", "confidence", "by_people", "live_h",
-                 "corrected_h", "surface_e", "u_conf", "u_correct", "u_wrong")  # fmt: skip
+                 "corrected_h", "surface_e")  # fmt: skip
 
-    def __init__(self, offer, seller, category, surface_e, u_conf, u_correct, u_wrong):
+    def __init__(self, offer, seller, category, surface_e):
         self.offer = offer
         self.seller = seller
         self.category = category  # hidden: the true category
@@ -225,6 +225,3 @@ class Listing:
         self.live_h = NAN
         self.corrected_h = NAN
         self.surface_e = surface_e  # unit exponential: when a wrong label surfaces
-        self.u_conf = u_conf  # the mapper's draws for this listing (common random numbers)
-        self.u_correct = u_correct
-        self.u_wrong = u_wrong

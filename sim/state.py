@@ -124,7 +124,6 @@ class SellerBook:
     reliability: list[float]
     delay_mean_h: list[float]
     return_rate: list[float]  # -1: the scenario's return rates; else this rate (counterfeits)
-    applied_h: list[float]  # when it applied (founding sellers: -inf; applicants drawn per run)
     bad: list[bool]  # hidden: a bad actor that has not reformed
     never_ship: list[float]  # hidden: share of its orders it never ships
     review_drop: list[float]  # hidden: stars its goods lose (counterfeits)
@@ -144,10 +143,9 @@ class SellerBook:
     def create(cls, world: World) -> SellerBook:
         n = len(world.sellers)
         first = world.first_new_seller if world.first_new_seller >= 0 else n
-        applied = [-math.inf] * first + [math.inf] * (n - first)
         since = [-math.inf] * first + [math.inf] * (n - first)
         return cls([s.reliability for s in world.sellers], [s.delay_mean_h for s in world.sellers],
-                   [-1.0] * n, applied, [s.bad_actor for s in world.sellers], [0.0] * n,
+                   [-1.0] * n, [s.bad_actor for s in world.sellers], [0.0] * n,
                    [0.0] * n, since,
                    set(range(first)), set(), set(), [0] * n, {}, [0.0] * n)  # fmt: skip
 

@@ -18,7 +18,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mptwin.analysis.metrics import in_window, matches, numeric, table, window_money
+from mptwin.analysis.columns import in_window, matches, numeric, table
+from mptwin.analysis.metrics import window_money
 from mptwin.analysis.tables import RunInfo
 
 if "matplotlib.pyplot" not in sys.modules:  # headless by default; never hijack a live session

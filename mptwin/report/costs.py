@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mptwin.analysis.metrics import in_window, matches, numeric
+from mptwin.analysis.columns import in_window, matches, numeric
 from mptwin.analysis.tables import RunInfo
 from sim.entities import EXCEPTION_TYPES
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mptwin.analysis.metrics import in_window, numeric
+from mptwin.analysis.columns import in_window, numeric
 from mptwin.analysis.tables import RunInfo
 from mptwin.report.costs import exception_costs
 from mptwin.report.kpis import direction, verdict

@@ -122,7 +122,7 @@ def suspend(state: State, verdicts: Verdicts, s: int, reason: str, by_people: bo
     if s in book.capped:  # hidden already for today: keep what it had shown
         book.capped.discard(s)
     else:
-        _hide(state, s)
+        hide_listings(state, s)
     row = {"seller": s, "start_h": state.env.now, "end_h": math.nan, "bad": book.bad[s],
            "by": "people" if by_people else "auto", "reason": reason}  # fmt: skip
     state.records.suspensions.append(row)
@@ -144,8 +144,7 @@ def _reinstate(state: State, s: int, row: dict, rec) -> None:
     book.suspended.discard(s)
     book.selling.add(s)
     row["end_h"] = state.env.now
-    for o in book.hidden.pop(s, ()):
-        state.catalogue.live[o] = True
+    show_listings(state, s)
     _log(state, s, "reinstated", "appeal", "people")
 
 
@@ -163,10 +162,17 @@ def _forfeit(state: State, s: int) -> None:
     state.watches.payouts = keep
 
 
-def _hide(state: State, s: int) -> None:
-    """Hide every live listing of a seller, remembering which, for a reinstatement."""
+def hide_listings(state: State, s: int) -> None:
+    """Hide every live listing of a seller (suspended, or at its probation cap), remembering
+    which, so `show_listings` puts back exactly those."""
     live = state.catalogue.live
     shown = [o for o in state.lookup.seller_offers[s] if live[o]]
     for o in shown:
         live[o] = False
     state.sellers.hidden[s] = shown
+
+
+def show_listings(state: State, s: int) -> None:
+    """Show again what `hide_listings` hid (and what went live meanwhile)."""
+    for o in state.sellers.hidden.pop(s, ()):
+        state.catalogue.live[o] = True

@@ -69,7 +69,6 @@ def draw_applications(state: State) -> list[Application]:
         if arrived[k] >= w.end_h:
             break
         seller = w.first_new_seller + k
-        state.sellers.applied_h[seller] = float(arrived[k])
         for o in state.lookup.seller_offers[seller]:  # buyers come for its listings from now
             state.catalogue.opens_h[o - w.first_new_offer] = float(arrived[k])
         app = Application(k, seller, float(arrived[k]), not docs_fail[k], float(kyc[k]),
@@ -187,9 +186,7 @@ def map_listings(state: State, listings: NewListings, app: Application | None, s
     waiting = []
     for i, j in enumerate(range(rows.start, rows.stop)):
         o = w.first_new_offer + j
-        listing = Listing(o, s, int(listings.category[j]), float(listings.surface_e[j]),
-                          float(listings.u_conf[j]), float(listings.u_correct[j]),
-                          float(listings.u_wrong[j]))  # fmt: skip
+        listing = Listing(o, s, int(listings.category[j]), float(listings.surface_e[j]))
         listing.label, listing.confidence = int(labels[i]), float(conf[i])
         state.records.listings.append(listing)
         if policy.accept_label(ListingView(o, s, listing.label, listing.confidence), state.market):

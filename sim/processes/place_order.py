@@ -8,6 +8,7 @@ import math
 from sim.clock import end_of_day
 from sim.entities import HELD, ROUTING, ExceptionType, Handler, Order
 from sim.processes.cancel_order import cancel_order
+from sim.processes.monitor_sellers import hide_listings
 from sim.processes.raise_exception import raise_exception
 from sim.seller_performance import ORDERS
 from sim.state import State
@@ -72,11 +73,7 @@ def count_probation(state: State, seller: int) -> None:
     book.sold_today[seller] = sold
     if sold >= cap and seller not in book.capped:
         book.capped.add(seller)
-        live = state.catalogue.live
-        shown = [o for o in state.lookup.seller_offers[seller] if live[o]]
-        for o in shown:
-            live[o] = False
-        book.hidden[seller] = shown
+        hide_listings(state, seller)
 
 
 def commission_rate(state: State, offer: int) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from sim.clock import HOURS_PER_DAY
+from sim.processes.monitor_sellers import show_listings
 from sim.state import DayCounters, State
 
 
@@ -48,8 +49,7 @@ def reopen_capped(state: State) -> None:
     book.sold_today.clear()
     for s in book.capped:
         if s not in book.suspended:
-            for o in book.hidden.pop(s, ()):
-                state.catalogue.live[o] = True
+            show_listings(state, s)
     book.capped.clear()
 
 

@@ -3,11 +3,19 @@ M/M/c reference run in the same process (so the ratio cancels out the machine's 
 
     uv run python benchmarks/bench.py                  # baseline, automation, seed 1
     uv run python benchmarks/bench.py scenario=smoke   # any mptwin overrides
+    uv run python benchmarks/bench.py --json out.json scenario=smoke   # write elsewhere
+
+Writes benchmark.json to the current directory unless --json says where. The scenario runs
+first and the M/M/c after it, so the peak RSS is the scenario's (with the imports), not the
+reference's; the RSS right after the world is built is recorded too, so that peak minus it,
+per order, is the memory the run itself grows by. benchmarks/suite.py runs this once per case.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -50,6 +58,17 @@ def bare_mmc(customers: int = 200_000, servers: int = 4, rho: float = 0.8, seed:
     return customers / (time.perf_counter() - t0)
 
 
+def current_rss_mib() -> float:
+    """The resident set size now (Linux: /proc/self/statm, in pages)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib() -> float:
+    """The process's peak resident set size so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def bench_scenario(overrides: list[str]) -> dict:
     register()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
@@ -58,6 +77,7 @@ def bench_scenario(overrides: list[str]) -> dict:
     world, strategy = prepare(cfg)
     t1 = time.perf_counter()
     state = build(world, strategy, int(cfg.seed))
+    rss_after_build = current_rss_mib()  # microseconds: inside the event loop's time, harmless
     with quiet_gc():  # as mptwin.run.simulate does
         run(state)
         t2 = time.perf_counter()
@@ -73,22 +93,37 @@ def bench_scenario(overrides: list[str]) -> dict:
         "kpis_s": t4 - t3,
         "orders_per_s_event_loop": n / (t2 - t1),
         "orders_per_s_with_tables": n / (t3 - t1),
+        "rss_after_build_mib": rss_after_build,
     }  # fmt: skip
 
 
-def main(argv: list[str]) -> dict:
-    mmc = bare_mmc()
-    out = bench_scenario(argv)
+def main(overrides: list[str], mmc_customers: int = 200_000) -> dict:
+    out = bench_scenario(overrides)
+    out["peak_rss_mib"] = peak_rss_mib()  # before the M/M/c, so it is the scenario's peak
+    out["bytes_per_order"] = (
+        (out["peak_rss_mib"] - out["rss_after_build_mib"]) * 2**20 / max(out["orders_simulated"], 1)
+    )
+    mmc = bare_mmc(customers=mmc_customers)
+    out["bare_mmc_customers"] = mmc_customers
     out["bare_mmc_customers_per_s"] = mmc
     out["ratio_to_bare_mmc"] = out["orders_per_s_with_tables"] / mmc
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     for k, v in out.items():
         print(f"{k:28s} {v:,.3f}" if isinstance(v, float) else f"{k:28s} {v}")
     return out
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("overrides", nargs="*", help="mptwin (Hydra) overrides, e.g. scenario=smoke")
+    ap.add_argument("--json", default="benchmark.json", help="where to write the result")
+    ap.add_argument("--mmc-customers", type=int, default=200_000,
+                    help="customers in the bare M/M/c reference")  # fmt: skip
+    return ap.parse_args(argv)
+
+
 if __name__ == "__main__":
-    result = main(sys.argv[1:])
-    path = Path("benchmark.json")
+    args = parse_args(sys.argv[1:])
+    result = main(args.overrides, args.mmc_customers)
+    path = Path(args.json)
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {path.resolve()}")

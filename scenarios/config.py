@@ -27,6 +27,7 @@ class DemandConfig:
     visits_per_day: float = field(default=1500.0, metadata=nonneg)
     hour_profile: list[float] = field(default_factory=lambda: [1.0] * 24)
     weekday_profile: list[float] = field(default_factory=lambda: [1.0] * 7)
+    month_profile: list[float] = field(default_factory=lambda: [1.0] * 12)  # Jan..Dec, as is
     promo_dates: list[str] = field(default_factory=list)
     promo_multiplier: float = field(default=3.0, metadata=positive)
     attractiveness: float = 2.0
@@ -35,7 +36,7 @@ class DemandConfig:
     zipf_exponent: float = field(default=0.9, metadata=nonneg)
 
     def check_rules(self, path: str) -> None:
-        for key, n in (("hour_profile", 24), ("weekday_profile", 7)):
+        for key, n in (("hour_profile", 24), ("weekday_profile", 7), ("month_profile", 12)):
             values = getattr(self, key)
             _length(values, n, f"{path}.{key}")
             if min(values) < 0 or sum(values) <= 0:

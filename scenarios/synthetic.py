@@ -12,6 +12,7 @@ from scenarios.applicants import founders_new_listings, new_sellers
 from scenarios.config import ScenarioConfig
 from scenarios.specs import days, hours, spec_from
 from sim.classifier import ClassifierSpec
+from sim.competitor import CompetitorFeed, feed_block
 from sim.world import (
     ApplicantSpec,
     CarrierSpec,
@@ -48,7 +49,7 @@ def build_world(cfg: ScenarioConfig) -> World:
     stock, rop, qty, load = _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng["offers"])
     start = date.fromisoformat(cfg.start_date)
     promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
-    feed = _competitor_feed(cfg, ref_price, start, promo, total_days, rng["competitor"])
+    feed = [feed_block(ref_price, rng["competitor"])]
     pool = new_sellers(cfg, carriers, CONVERSION_GUESS, rng["applicants"])
     launches = founders_new_listings(cfg, sellers, seller_size, CONVERSION_GUESS,
                                      rng["listings"])  # fmt: skip
@@ -70,10 +71,8 @@ def build_world(cfg: ScenarioConfig) -> World:
             sku_cat = np.concatenate([sku_cat, block.sku_category])
             sku_cost = np.concatenate([sku_cost, block.sku_cost])
             popularity = np.concatenate([popularity, np.zeros(len(block.sku_cost))])
-            new_feed = _competitor_feed(cfg, block.ref_price, start, promo, total_days,
-                                        rng[rng_key])  # fmt: skip
+            feed.append(feed_block(block.ref_price, rng[rng_key]))
             ref_price = np.concatenate([ref_price, block.ref_price])
-            feed = np.hstack([feed, new_feed])
             stock, rop, qty = (np.vstack(p) for p in ((stock, block.stock), (rop, block.rop),
                                                      (qty, block.qty)))  # fmt: skip
             load = load + block.load
@@ -87,12 +86,14 @@ def build_world(cfg: ScenarioConfig) -> World:
         region_names=tuple(f"R{i:02d}" for i in range(len(weight))), region_weight=weight,
         distance_km=dist, category_names=tuple(c.name for c in cfg.catalogue.categories),
         commission_rate=cat_rate, sku_category=sku_cat, sku_cost=sku_cost,
-        sku_popularity=popularity, competitor_price=feed, offer_sku=offer_sku,
+        sku_popularity=popularity,
+        competitor_feed=_competitor_feed(cfg, feed, start, promo, total_days), offer_sku=offer_sku,
         offer_seller=offer_seller, offer_price=np.round(ref_price[offer_sku], 2),
         stock_initial=stock, reorder_point=rop, order_qty=qty, sellers=sellers,
         warehouses=warehouses, carriers=carriers,
         demand=spec_from(DemandSpec, d, hour_profile=_mean_one(d.hour_profile),
-                         weekday_profile=_mean_one(d.weekday_profile)),
+                         weekday_profile=_mean_one(d.weekday_profile),
+                         month_profile=tuple(d.month_profile)),
         reviewers=spec_from(ReviewerSpec, cfg.reviewers,
                             handling_mean_h=dict(cfg.reviewers.handling_mean_h),
                             teams=tuple(_team(n, t) for n, t in cfg.reviewers.teams.items())),
@@ -245,14 +246,12 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
     return stock, rop, qty, load
 
 
-def _competitor_feed(cfg, ref_price, start: date, promo, total_days: int, rng) -> np.ndarray:
+def _competitor_feed(cfg, blocks: list, start: date, promo, total_days: int) -> CompetitorFeed:
     """Competitor price per day and SKU: a mean-reverting log walk around the reference price,
-    cut on promotion days."""
+    cut on promotion days (generated a day at a time during the run: `sim.competitor`)."""
     cc = cfg.competitor
-    x = np.zeros(len(ref_price))
-    feed = np.empty((total_days + 1, len(ref_price)))
-    for day in range(total_days + 1):
-        x = x - cc.reversion * x + cc.volatility * rng.standard_normal(len(ref_price))
-        cut = 1.0 - cc.promo_discount if date.fromordinal(start.toordinal() + day) in promo else 1.0
-        feed[day] = np.round(ref_price * np.exp(x) * cut, 2)
-    return feed
+    cut = tuple(
+        1.0 - cc.promo_discount if date.fromordinal(start.toordinal() + day) in promo else 1.0
+        for day in range(total_days + 1)
+    )
+    return CompetitorFeed(tuple(blocks), cc.reversion, cc.volatility, cut)

@@ -60,6 +60,17 @@ class Order:
         self.settled = ""  # the seller's share: "" not yet, paid, forfeited or clawed (back)
 
 
+# what an order leaves in the records (sim.archive kinds): the result table's columns and `lost`
+ORDER_FIELDS = {
+    "order_id": "q", "placed_h": "d", "region": "i", "sku": "i", "offer": "i", "seller": "i",
+    "category": "i", "price": "d", "shipping_fee": "d", "unit_cost": "d", "commission_rate": "d",
+    "promise_h": "d", "ship_by_h": "d", "status": "s", "cancel_reason": "s", "fraud": "b",
+    "fraud_flagged": "b", "routed_h": "d", "warehouse": "i", "carrier": "i", "packed_h": "d",
+    "handed_h": "d", "delivered_h": "d", "returned_h": "d", "review_score": "d",
+    "human_tasks": "i", "lost": "b",
+}  # fmt: skip
+
+
 class OrderDraw:
     """The exogenous luck of one visit, drawn when the customer arrives, whatever the strategy."""
 
@@ -169,6 +180,14 @@ class ExceptionRecord:
         self.seller = seller  # -1 when not about a seller or an application
         self.units = units  # items of work in the task (listings to map); handling scales
         self.team = ""  # the review team whose queue it joined (human tasks)
+
+
+EXCEPTION_FIELDS = {
+    "exc_id": "q", "type": "s", "cause": "s", "order_id": "q", "offer": "i", "blocks": "s",
+    "raised_h": "d", "deadline_h": "d", "priority": "i", "handler": "s", "started_h": "d",
+    "resolved_h": "d", "reviewer": "i", "handling_h": "d", "outcome": "s", "seller": "i",
+    "units": "i", "team": "s",
+}  # fmt: skip
 
 
 # Application decisions (an application ends in one of these, or is still open at run end).

@@ -28,8 +28,10 @@ class Lookup:
         home_region = np.array([world.warehouses[s.home_warehouse].region for s in world.sellers])
         origin = home_region[world.offer_seller]
         m = world.money
-        # the fee a customer in each region pays for each offer, from the seller's home warehouse
-        self.fee = (m.fee_base + m.fee_per_km * world.distance_km[origin, :]).round(2).tolist()
+        # the fee a customer in each region pays for each offer, from the seller's home warehouse:
+        # one row per origin region, shared by the offers shipped from there
+        rows = (m.fee_base + m.fee_per_km * world.distance_km).round(2).tolist()
+        self.fee = [rows[r] for r in origin.tolist()]
         # per carrier, origin region, destination region: contracted hours and cost, as lists
         self.lane_nominal_h = [
             [[world.nominal_transit_h(c, a, b) for b in range(world.distance_km.shape[1])]
@@ -39,6 +41,7 @@ class Lookup:
             [[world.carrier_cost(c, a, b) for b in range(world.distance_km.shape[1])]
              for a in range(world.distance_km.shape[0])] for c in range(len(world.carriers))
         ]  # fmt: skip
-        self.stocked_at: list[list[int]] = [
-            np.flatnonzero(row >= 0).tolist() for row in world.reorder_point
-        ]  # warehouses where each offer is stocked
+        # warehouses where each offer is stocked, in warehouse order
+        offer, warehouse = np.nonzero(world.reorder_point >= 0)
+        cuts = np.searchsorted(offer, np.arange(1, world.n_offers)).tolist()
+        self.stocked_at: list[list[int]] = [part.tolist() for part in np.split(warehouse, cuts)]

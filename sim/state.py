@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
+from sim.archive import Archive
 from sim.clock import Calendar
 from sim.decisions import Strategy
-from sim.entities import EXCEPTION_TYPES, Application, ExceptionRecord, Listing, Order
+from sim.entities import (
+    EXCEPTION_FIELDS,
+    EXCEPTION_TYPES,
+    ORDER_FIELDS,
+    Application,
+    Listing,
+    Order,
+)
 from sim.events import EventBus
 from sim.ledger import MoneyLedger
 from sim.lookup import Lookup
@@ -56,7 +65,8 @@ class Stock:
 @dataclass
 class Flow:
     """Orders between purchase and carrier: waiting for routing, in each warehouse's pick queue
-    (a heap of (ready_h, order_id)), packed and waiting for collection; and carrier loads."""
+    (a heap of (ready_h, order_id, order)), packed and waiting for collection; and carrier
+    loads."""
 
     routing_queue: list[Order]
     pick_queues: list[list]
@@ -74,14 +84,26 @@ class Prices:
 
     listed: list[float]
     competitor: list[float]  # a new list each day
+    feed: Iterator[np.ndarray]  # the competitor feed's days to come
     open_exception: set = field(default_factory=set)
     promo_today: bool = False  # today is a promotion day (commission at the promotional rate)
+
+    @classmethod
+    def create(cls, world: World) -> Prices:
+        feed = world.competitor_feed.days()
+        return cls(world.offer_price.astype(float).tolist(), next(feed).tolist(), feed)
+
+    def next_day(self) -> None:
+        """Midnight: the feed's next day (the last day stays after the feed ends)."""
+        today = next(self.feed, None)
+        if today is not None:
+            self.competitor = today.tolist()
 
 
 @dataclass
 class Watches:
-    """Orders to look at again later: a heap of (due_h, order_id, kind) for promises passing
-    and loss checks, and delivered orders whose seller payout is not yet due."""
+    """Orders to look at again later: a heap of (due_h, order_id, kind, order) for promises
+    passing and loss checks, and delivered orders whose seller payout is not yet due."""
 
     lost_detect_h: float  # a silent parcel is declared lost this long after it is due
     promises: list = field(default_factory=list)
@@ -89,11 +111,11 @@ class Watches:
 
     def promise(self, order: Order) -> None:
         """Look at this order again when its promise passes."""
-        heapq.heappush(self.promises, (order.promise_h, order.order_id, 0))
+        heapq.heappush(self.promises, (order.promise_h, order.order_id, 0, order))
 
     def lost(self, order: Order, since_h: float) -> None:
         """Declare this silent parcel lost `lost_detect_h` after `since_h` unless it is done."""
-        heapq.heappush(self.promises, (since_h + self.lost_detect_h, order.order_id, 1))
+        heapq.heappush(self.promises, (since_h + self.lost_detect_h, order.order_id, 1, order))
 
 
 @dataclass
@@ -189,10 +211,11 @@ class Desks:
 
 @dataclass
 class Records:
-    """What the run leaves behind: orders, exceptions, the money ledger, daily rows and shifts."""
+    """What the run leaves behind: orders and exceptions (objects while the world refers to
+    them, typed columns after), the money ledger, daily rows and shifts."""
 
-    orders: list[Order] = field(default_factory=list)
-    exceptions: list[ExceptionRecord] = field(default_factory=list)
+    orders: Archive = field(default_factory=lambda: Archive("order_id", ORDER_FIELDS))
+    exceptions: Archive = field(default_factory=lambda: Archive("exc_id", EXCEPTION_FIELDS))
     money: MoneyLedger = field(default_factory=MoneyLedger)
     daily_rows: list[dict] = field(default_factory=list)
     shift_rows: list[dict] = field(default_factory=list)
@@ -240,7 +263,7 @@ class State:
             Stock(on_hand, [0] * len(on_hand), shelves.sum(axis=1).tolist()),
             Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
                  [0] * n_carriers),
-            Prices(world.offer_price.astype(float).tolist(), world.competitor_price[0].tolist()),
+            Prices.create(world),
             Watches(world.risk.lost_detect_h),
             Desks.create(env, world), Catalogue.create(world, lookup), SellerBook.create(world),
             Performance(len(world.sellers), bus),

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 
 from sim.classifier import ClassifierSpec
+from sim.competitor import CompetitorFeed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +73,7 @@ class DemandSpec:
     visits_per_day: float  # mean visits per day on an ordinary weekday before shaping
     hour_profile: tuple[float, ...]  # 24 weights, mean 1
     weekday_profile: tuple[float, ...]  # 7 weights Monday..Sunday, mean 1
+    month_profile: tuple[float, ...]  # 12 multipliers January..December (the season), as given
     promo_multiplier: float
     attractiveness: float  # MNL utility constant of an offer vs. the outside option
     price_sensitivity: float  # utility per log of price over the competitor's price
@@ -217,7 +219,7 @@ class World:
     sku_category: np.ndarray
     sku_cost: np.ndarray
     sku_popularity: np.ndarray  # sums to 1
-    competitor_price: np.ndarray  # days x skus, the competitor feed
+    competitor_feed: CompetitorFeed  # price per day and SKU, generated a day at a time
     offer_sku: np.ndarray
     offer_seller: np.ndarray
     offer_price: np.ndarray  # initial listed price

@@ -71,7 +71,8 @@ def test_window_orders_are_terminal_unless_still_in_transit(stepped):
     stuck = []
     w = state.world
     for oid in open_ids.tolist():
-        o = state.records.orders[oid]
+        o = state.records.orders.get(oid)  # an open order is still held by the world
+        assert o is not None, f"open order {oid} retired: nothing in the world refers to it"
         if math.isnan(o.handed_h) or o.lost:
             stuck.append((oid, "never handed" if math.isnan(o.handed_h) else "lost, undeclared"))
             continue

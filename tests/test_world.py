@@ -59,8 +59,9 @@ def test_world_seed_changes_the_world(smoke_world):
         scenario_config("scenario=smoke", f"scenario.world_seed={cfg.world_seed + 1}")
     )
     changed = differing_arrays(smoke_world, other)
-    for name in ("distance_km", "sku_cost", "sku_popularity", "competitor_price"):
+    for name in ("distance_km", "sku_cost", "sku_popularity"):
         assert name in changed, f"{name} did not change with the world seed"
+    assert not np.array_equal(smoke_world.competitor_feed.matrix(), other.competitor_feed.matrix())
 
 
 def test_run_seed_does_not_change_the_world():
@@ -81,8 +82,9 @@ def test_smoke_world_is_consistent(smoke_world):
     assert w.offer_price.shape == (n_offers,) and (w.offer_price > 0).all()
     assert w.stock_initial.shape == (n_offers, w.n_warehouses) and (w.stock_initial >= 0).all()
     assert w.reorder_point.shape == w.order_qty.shape == w.stock_initial.shape
-    assert w.competitor_price.shape[1] == n_skus and (w.competitor_price > 0).all()
-    assert w.competitor_price.shape[0] * 24.0 >= w.end_h
+    feed = w.competitor_feed.matrix()
+    assert feed.shape[1] == n_skus and (feed > 0).all()
+    assert feed.shape[0] * 24.0 >= w.end_h
     assert 0.0 <= w.warmup_h < w.window_end_h < w.end_h
     assert all(0 <= s.home_warehouse < w.n_warehouses for s in w.sellers)
     assert all(0 <= s.carrier < len(w.carriers) for s in w.sellers)

@@ -43,20 +43,22 @@ def _from_rows(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
     return _frame({k: [r[k] for r in rows] for k in schema}, schema)
 
 
-def orders_table(state: State) -> pd.DataFrame:
-    for o in state.records.orders:  # an order still in flight at the end is reported as open
-        if o.status not in TERMINAL:
-            o.status = "open"
-    return _from_objects(state.records.orders, ORDER_COLUMNS)
+def orders_table(cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The orders' columns (`sim.archive.Archive.columns`); an order still in flight at the end
+    is reported as open."""
+    status = cols["status"].copy()
+    status[~np.isin(status, list(TERMINAL))] = "open"
+    return _frame({**cols, "status": status}, ORDER_COLUMNS)
 
 
-def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
+def shipments_table(state: State, orders: pd.DataFrame, lost: np.ndarray) -> pd.DataFrame:
     w, look = state.world, state.lookup
-    s = orders[orders["handed_h"].notna()]
+    handed = orders["handed_h"].notna().to_numpy()
+    s = orders[handed]
+    lost = lost[handed]
     origin = np.asarray(look.warehouse_region, dtype=np.int64)[s["warehouse"].to_numpy()]
     dest = s["region"].to_numpy()
     carrier = s["carrier"].to_numpy()
-    lost = np.array([state.records.orders[i].lost for i in s["order_id"]], dtype=bool)
     cols = {
         "order_id": s["order_id"].to_numpy(), "warehouse": s["warehouse"].to_numpy(),
         "carrier": carrier, "origin_region": origin, "dest_region": dest,
@@ -68,15 +70,25 @@ def shipments_table(state: State, orders: pd.DataFrame) -> pd.DataFrame:
     return _frame(cols, SHIPMENT_COLUMNS)
 
 
+def money_table(state: State) -> pd.DataFrame:
+    """The ledger's columns, its account and kind codes as categoricals."""
+    ledger = state.records.money
+    cols, labels = ledger.columns(), ledger.labels()
+    for name, names in labels.items():
+        cols[name] = pd.Categorical.from_codes(cols[name], categories=list(names))
+    return pd.DataFrame({k: cols[k] for k in MONEY_COLUMNS})
+
+
 def collect(state: State) -> RunResult:
     """The result tables of a finished run (see `sim.model.run`), and its run facts."""
     w, seed = state.world, state.streams.seed
-    orders = orders_table(state)
+    order_cols = state.records.orders.columns()
+    orders = orders_table(order_cols)
     tables = {
         "orders": orders,
-        "shipments": shipments_table(state, orders),
-        "exceptions": _from_objects(state.records.exceptions, EXCEPTION_COLUMNS),
-        "money": _frame(state.records.money.columns(), MONEY_COLUMNS),
+        "shipments": shipments_table(state, orders, order_cols["lost"]),
+        "exceptions": _frame(state.records.exceptions.columns(), EXCEPTION_COLUMNS),
+        "money": money_table(state),
         "shifts": _frame(
             {k: [r[k] for r in state.records.shift_rows] for k in SHIFT_COLUMNS}, SHIFT_COLUMNS
         ),

@@ -84,10 +84,10 @@ MONEY_COLUMNS = {
     "t_h": "float64",
     "order_id": "int64",
     "seller": "int64",
-    "debit": "string",  # account the money goes to (sim.ledger.ACCOUNTS)
-    "credit": "string",  # account the money comes from
+    "debit": "category",  # account the money goes to (sim.ledger.ACCOUNTS)
+    "credit": "category",  # account the money comes from
     "amount": "float64",
-    "kind": "string",
+    "kind": "category",
 }
 
 # shifts: one row per reviewer shift block (a day's shift for the whole team).

@@ -17,7 +17,8 @@ def hourly_rates(state: State, day: int, visits_per_day: float | None = None) ->
     d = state.world.demand
     per_day = d.visits_per_day if visits_per_day is None else visits_per_day
     profile = np.asarray(d.hour_profile) / 24.0
-    rate = per_day * d.weekday_profile[state.calendar.weekday(day)] * profile
+    month = d.month_profile[state.calendar.date_of_day(day).month - 1]
+    rate = per_day * month * d.weekday_profile[state.calendar.weekday(day)] * profile
     if state.calendar.is_promo(day):
         rate = rate * d.promo_multiplier
     return rate

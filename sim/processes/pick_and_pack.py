@@ -16,7 +16,6 @@ def pick_and_pack(state: State, warehouse: int):
     """SimPy process: one tick per hour; picks spread evenly over the hour."""
     env, spec = state.env, state.world.warehouses[warehouse]
     queue, outbound = state.flow.pick_queues[warehouse], state.flow.outbound[warehouse]
-    orders = state.records.orders
     cutoff = int(spec.cutoff_hour)
     carry = 0.0
     while True:
@@ -33,9 +32,9 @@ def pick_and_pack(state: State, warehouse: int):
             carry -= n
             done = 0
             while done < n and queue and queue[0][0] <= now:
-                _, oid = heapq.heappop(queue)
+                order = heapq.heappop(queue)[2]
                 done += 1
-                _pick(state, orders[oid], now + done / n, spec.discrepancy_rate, outbound)
+                _pick(state, order, now + done / n, spec.discrepancy_rate, outbound)
         yield env.timeout(1.0)
 
 

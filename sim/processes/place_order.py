@@ -89,12 +89,12 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
     look, now = state.lookup, state.env.now
     seller = look.offer_seller[offer]
     order = Order(
-        len(state.records.orders), now, region, sku, offer, seller, look.offer_category[offer],
+        state.records.orders.next_id(), now, region, sku, offer, seller, look.offer_category[offer],
         state.prices.listed[offer], look.fee[offer][region], look.offer_cost[offer],
         commission_rate(state, offer), promise_h, now + look.seller_handling_h[seller],
         draw.fraud, draw,
     )  # fmt: skip
-    state.records.orders.append(order)
+    state.records.orders.add(order)
     state.records.day.orders += 1
     state.perf.count(now, ORDERS, seller, order.order_id)
     if state.sellers.cap:

@@ -21,10 +21,10 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
     """
     now, records = state.env.now, state.records
     order_id = order.order_id if order is not None else -1
-    rec = ExceptionRecord(len(records.exceptions), type_, cause, order_id, offer, blocks, now,
+    rec = ExceptionRecord(records.exceptions.next_id(), type_, cause, order_id, offer, blocks, now,
                           seller, units)  # fmt: skip
     rec.on_resolved = on_resolved
-    records.exceptions.append(rec)
+    records.exceptions.add(rec)
     records.day.exceptions_raised += 1
     if value is not None:
         pass  # the amount at stake, given by the caller (a mismatch, a balance)
@@ -46,6 +46,7 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
         rec.started_h = rec.resolved_h = now
         rec.outcome = "auto"
         records.day.exceptions_resolved += 1
+        rec.on_resolved = None
         if on_resolved is not None:
             on_resolved(rec)
     else:

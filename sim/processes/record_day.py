@@ -19,8 +19,7 @@ def record_days(state: State, progress=None):
         yield env.timeout((day + 1) * HOURS_PER_DAY - env.now)
         close_day(state, day)
         day += 1
-        feed = world.competitor_price
-        state.prices.competitor = feed[min(day, feed.shape[0] - 1)].tolist()
+        state.prices.next_day()
         state.prices.promo_today = state.calendar.is_promo(day)
         if progress is not None:
             progress(day, total_days, len(state.records.orders))
@@ -40,6 +39,8 @@ def close_day(state: State, day: int) -> None:
     state.records.day = DayCounters()
     state.perf.close_day()
     reopen_capped(state)
+    state.records.orders.retire_idle()  # what nothing refers to any more becomes columns
+    state.records.exceptions.retire_idle()
 
 
 def reopen_capped(state: State) -> None:

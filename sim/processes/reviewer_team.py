@@ -51,8 +51,9 @@ def reviewer(state: State, desk: ReviewDesk, rid: int):
         rec.resolved_h = env.now
         desk.human_open -= 1
         state.records.day.exceptions_resolved += 1
-        if rec.on_resolved is not None:
-            rec.on_resolved(rec)
+        resolved, rec.on_resolved = rec.on_resolved, None  # done: it holds on to nothing more
+        if resolved is not None:
+            resolved(rec)
 
 
 def pay_shifts(state: State, spec: TeamSpec):

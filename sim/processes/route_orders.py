@@ -103,7 +103,9 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
         call_later(state.env, wait, _never_shipped, state, order)
         return
     state.flow.carrier_pending[carrier] += 1
-    heapq.heappush(state.flow.pick_queues[warehouse], (state.env.now + delay, order.order_id))
+    heapq.heappush(
+        state.flow.pick_queues[warehouse], (state.env.now + delay, order.order_id, order)
+    )
 
 
 def _raise(state: State, order: Order, type_: str, cause: str, new_unit: bool) -> None:

@@ -21,8 +21,7 @@ def watch_promises(state: State):
     while True:
         now = env.now
         while heap and heap[0][0] <= now:
-            _, oid, kind = heapq.heappop(heap)
-            order = state.records.orders[oid]
+            _, _, kind, order = heapq.heappop(heap)
             if order.status in TERMINAL:
                 continue
             if kind == _LOST_CHECK:

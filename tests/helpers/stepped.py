@@ -46,8 +46,13 @@ def _pending_reservations(state: State, unrouted: set[int], seen: int) -> tuple[
     unrouted.update(range(seen, len(state.records.orders)))
     per_offer: dict[int, int] = {}
     for oid in list(unrouted):
-        order = state.records.orders[oid]
-        if order.status in UNROUTED and order.warehouse == -1 and order.status != CANCELLED:
+        order = state.records.orders.get(oid)  # None: retired, so nothing holds it any more
+        if (
+            order is not None
+            and order.status in UNROUTED
+            and order.warehouse == -1
+            and order.status != CANCELLED
+        ):
             per_offer[order.offer] = per_offer.get(order.offer, 0) + 1
         else:
             unrouted.discard(oid)

@@ -11,6 +11,7 @@ row is final.
 
 from __future__ import annotations
 
+import operator
 import sys
 from array import array
 
@@ -23,7 +24,10 @@ _NUMPY = {"d": np.float64, "i": np.int64, "q": np.int64, "b": np.bool_, "s": np.
 
 
 class Archive:
-    """Records with an id field numbered 0, 1, 2, ... in the order they are added."""
+    """Records with an id field numbered 0, 1, 2, ... in the order they are added. Retired rows
+    wait as tuples in a small batch, then go into the columns a batch at a time."""
+
+    BATCH = 1 << 15
 
     def __init__(self, id_field: str, fields: dict[str, str]):
         if id_field not in fields:
@@ -35,6 +39,8 @@ class Archive:
         self.cols = {name: array(_TYPECODE[kind]) for name, kind in fields.items()}
         self.labels = {name: [] for name, kind in fields.items() if kind == "s"}
         self._codes = {name: {} for name in self.labels}
+        self._row = operator.attrgetter(*fields)  # one C call reads a record's fields
+        self._batch: list[tuple] = []
         self._idle_refs = _idle_refcount()
 
     def __len__(self) -> int:
@@ -55,43 +61,54 @@ class Archive:
     def retire_idle(self) -> int:
         """Move every record nothing else refers to into the columns; returns how many."""
         idle = [r for r in self.live.values() if sys.getrefcount(r) <= self._idle_refs]
+        live, row, batch, key = self.live, self._row, self._batch, self.id_field
         for record in idle:
-            self._write(record)
-            del self.live[getattr(record, self.id_field)]
+            batch.append(row(record))
+            del live[getattr(record, key)]
+        if len(batch) >= self.BATCH:
+            self._flush()
         return len(idle)
 
-    def _write(self, record) -> None:
-        for name, col in self.cols.items():
-            value = getattr(record, name)
+    def _flush(self) -> None:
+        """The batch's rows into the columns, a column at a time."""
+        if not self._batch:
+            return
+        for (name, col), values in zip(
+            self.cols.items(), zip(*self._batch, strict=True), strict=True
+        ):
             if name in self._codes:
-                codes = self._codes[name]
-                code = codes.get(value)
-                if code is None:
-                    code = codes[value] = len(self.labels[name])
-                    self.labels[name].append(value)
-                value = code
-            col.append(value)
+                values = self._encode(name, values)
+            col.extend(values)
+        self._batch = []
+
+    def _encode(self, name: str, values) -> list[int]:
+        codes, labels = self._codes[name], self.labels[name]
+        for v in dict.fromkeys(values):  # in order of first use: the same codes every run
+            if v not in codes:
+                codes[v] = len(labels)
+                labels.append(v)
+        return [codes[v] for v in values]
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every record's fields, retired and live, as numpy columns in id order; string fields
         as object arrays of their values. Live records stay live."""
-        live = Archive(self.id_field, self.fields)
-        live.labels, live._codes = (
-            {k: list(v) for k, v in self.labels.items()},
-            {k: dict(v) for k, v in self._codes.items()},
-        )
-        for record in self.live.values():
-            live._write(record)
-        ids = np.concatenate(
-            [_np(self.cols[self.id_field], "q"), _np(live.cols[self.id_field], "q")]
-        )
+        self._flush()
+        rows = [self._row(r) for r in self.live.values()]
+        live_cols = dict(zip(self.fields, zip(*rows, strict=True), strict=True)) if rows else {}
+        ids = np.concatenate([_np(self.cols[self.id_field], "q"),
+                              np.asarray(live_cols.get(self.id_field, ()), dtype=np.int64)])  # fmt: skip
         order = np.argsort(ids, kind="stable")
         out = {}
         for name, kind in self.fields.items():
-            values = np.concatenate([_np(self.cols[name], kind), _np(live.cols[name], kind)])[order]
+            tail = live_cols.get(name, ())
             if kind == "s":
-                values = np.asarray(live.labels[name] + [None], dtype=object)[values]
-            out[name] = values
+                labels = np.asarray(self.labels[name] + [None], dtype=object)
+                retired = labels[_np(self.cols[name], kind)]
+                values = np.concatenate([retired, np.asarray(tail, dtype=object)])
+            else:
+                values = np.concatenate([_np(self.cols[name], kind),
+                                         np.asarray(tail, dtype=_NUMPY[kind])])  # fmt: skip
+            out[name] = values[order]
         return out
 
 

@@ -16,6 +16,7 @@ from mptwin.analysis.records import RunResult, collect, write_tables
 from mptwin.config import check_known_keys
 from mptwin.policies import build_strategy
 from mptwin.progress import Progress
+from mptwin.report.tables import write_summary
 from mptwin.sweep import completed_kpis, staged
 from scenarios.synthetic import build_world
 from sim.decisions import Strategy
@@ -88,6 +89,7 @@ def write_outputs(cfg: DictConfig, result: RunResult, kpis: dict, out_dir: Path)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     write_tables(result, out_dir)
+    write_summary(result.tables, result.info, out_dir)  # what a sweep's report reads
     if cfg.figures:
         write_figures(result.tables, result.info, out_dir / "figures")
     _write_json(out_dir / "kpis.json", kpis)  # its presence marks a complete run

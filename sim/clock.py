@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+import simpy
+
 HOURS_PER_DAY = 24.0
 
 
@@ -45,6 +47,20 @@ class Calendar:
 
     def is_weekend(self, day: int) -> bool:
         return self.weekday(day) >= 5
+
+
+class Environment(simpy.Environment):
+    """SimPy's environment with one more step: `skip_to(t)` moves the clock straight to `t`
+    when no event is due before or at `t`, so a process can act at `t` without scheduling an
+    event. The events happen in exactly the order a timeout would give (nothing else could run
+    in between), for a fraction of the cost: customer arrivals use it for most visits."""
+
+    def skip_to(self, t_h: float) -> bool:
+        """Move the clock to `t_h` if nothing is due until then; False: yield a timeout."""
+        if t_h >= self._now and self.peek() > t_h:
+            self._now = t_h
+            return True
+        return False
 
 
 def call_later(env, delay_h: float, fn, *args) -> None:

@@ -15,7 +15,8 @@ class Lookup:
         self.offer_sku = offer_sku.tolist()
         self.offer_seller = world.offer_seller.tolist()
         self.offer_category = world.sku_category[offer_sku].tolist()
-        self.offer_cost = world.sku_cost[offer_sku].astype(float).tolist()
+        self.offer_cost_array = world.sku_cost[offer_sku].astype(float)  # for whole batches
+        self.offer_cost = self.offer_cost_array.tolist()
         self.offer_commission = world.commission_rate[world.sku_category[offer_sku]].tolist()
         self.sku_offers: list[list[int]] = [[] for _ in range(len(world.sku_cost))]
         for o, sku in enumerate(self.offer_sku):

@@ -8,8 +8,7 @@ import gc
 from collections.abc import Callable
 from contextlib import contextmanager
 
-import simpy
-
+from sim.clock import Environment
 from sim.decisions import Strategy
 from sim.processes.customer_arrivals import customer_arrivals
 from sim.processes.monitor_sellers import monitor_sellers
@@ -36,7 +35,7 @@ Progress = Callable[[int, int, int], None]  # (day done, total days, orders so f
 
 def build(world: World, strategy: Strategy, seed: int, progress: Progress | None = None) -> State:
     """Create the environment and start every process; nothing has run yet."""
-    env = simpy.Environment()
+    env = Environment()
     state = State.create(env, world, strategy, Streams(seed))
     strategy.bind(state.market)
     applications = draw_applications(state)  # before the first visit: it reads when they apply

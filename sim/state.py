@@ -55,11 +55,13 @@ class DayCounters:
 @dataclass
 class Stock:
     """Units per (offer, warehouse) at `offer * n_warehouses + warehouse`: on the shelf and on
-    order from the seller; and per offer, the units not yet promised to an order."""
+    order from the seller; per offer, the units not yet promised to an order; and the units on
+    all shelves (kept as shelves change, so the daily row never sums millions of shelves)."""
 
     on_hand: list[int]
     on_order: list[int]
     available: list[int]
+    total: int = 0
 
 
 @dataclass
@@ -260,7 +262,7 @@ class State:
         s = cls(
             env, world, strategy, streams, Calendar(world.start_date, world.promo_dates),
             lookup, bus,
-            Stock(on_hand, [0] * len(on_hand), shelves.sum(axis=1).tolist()),
+            Stock(on_hand, [0] * len(on_hand), shelves.sum(axis=1).tolist(), int(shelves.sum())),
             Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
                  [0] * n_carriers),
             Prices.create(world),

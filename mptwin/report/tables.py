@@ -19,6 +19,8 @@ from mptwin.stats import mean_ci, paired_ci, replications_needed
 
 ID_COLUMNS = ["run", "group", "arm", "seed"]
 QUANTILES = tuple(range(1, 100))
+GRID = np.arange(1001) / 10.0  # the click-to-door percentiles a run's summary keeps: 0, 0.1, .. 100
+SUMMARY = "summary"  # a job's folder of small tables the report reads instead of its order tables
 DETAIL_COLUMNS = {
     "orders": ["order_id", "placed_h", "delivered_h", "status", "price", "commission_rate"],
     "exceptions": ["type", "order_id", "raised_h", "handler", "handling_h"],
@@ -113,7 +115,7 @@ def read_tables(job: Path) -> dict[str, pd.DataFrame]:
 class Details:
     backlog: pd.DataFrame  # run ids + day, date, backlog_end, phase
     c2d_quantiles: pd.DataFrame  # run ids + q, hours
-    c2d_values: dict[str, np.ndarray]  # run -> click-to-door hours of window deliveries
+    c2d_values: dict[str, np.ndarray]  # run -> click-to-door percentiles (GRID) of deliveries
     costs: pd.DataFrame  # run ids + the exception cost columns
 
 
@@ -123,15 +125,41 @@ def _phase(day: np.ndarray, info: RunInfo) -> np.ndarray:
                     np.where(start < info.window_end_h, "window", "cool-down"))  # fmt: skip
 
 
-def run_details(job: Path, config: dict) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """(daily backlog, click-to-door hours of window deliveries, exception costs) of one run."""
-    tables, info = read_tables(job), run_info(config)
-    daily = tables["daily"].copy()
-    daily["phase"] = _phase(daily["day"].to_numpy(), info)
+def run_summary(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict[str, pd.DataFrame]:
+    """What the report needs of one run, small whatever the run's size: its daily backlog, the
+    click-to-door percentiles (`GRID`) of window deliveries, and its exception costs. Each job
+    writes these beside its tables (`write_summary`), so a report of a sweep of year-long runs
+    never reloads their order tables."""
+    daily = tables["daily"][DETAIL_COLUMNS["daily"]].reset_index(drop=True)
     orders = tables["orders"]
     done = in_window(numeric(orders, "delivered_h"), info)
     c2d = numeric(orders, "delivered_h")[done] - numeric(orders, "placed_h")[done]
-    return daily, c2d, exception_costs(tables, info)
+    hours = np.percentile(c2d, GRID) if c2d.size else np.full(GRID.size, np.nan)
+    return {"backlog": daily, "click_to_door": pd.DataFrame({"q": GRID, "hours": hours}),
+            "exception_costs": exception_costs(tables, info)}  # fmt: skip
+
+
+def write_summary(tables: dict[str, pd.DataFrame], info: RunInfo, job: Path) -> None:
+    for name, frame in run_summary(tables, info).items():
+        (job / SUMMARY).mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(job / SUMMARY / f"{name}.parquet", index=False)
+
+
+def read_summary(job: Path, config: dict) -> dict[str, pd.DataFrame]:
+    """A run's summary: from its `summary/` folder, or made from its tables (older runs)."""
+    folder = job / SUMMARY
+    names = ("backlog", "click_to_door", "exception_costs")
+    if all((folder / f"{n}.parquet").is_file() for n in names):
+        return {n: pd.read_parquet(folder / f"{n}.parquet") for n in names}
+    return run_summary(read_tables(job), run_info(config))
+
+
+def run_details(job: Path, config: dict) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """(daily backlog, click-to-door percentiles of window deliveries, exception costs)."""
+    s, info = read_summary(job, config), run_info(config)
+    daily = s["backlog"].copy()
+    daily["phase"] = _phase(daily["day"].to_numpy(), info)
+    return daily, s["click_to_door"]["hours"].to_numpy(), s["exception_costs"]
 
 
 def details(sweep: Sweep) -> Details:
@@ -141,8 +169,8 @@ def details(sweep: Sweep) -> Details:
         daily, c2d, cost = run_details(job, sweep.configs[row.run])
         ids = dict(zip(ID_COLUMNS, row, strict=True))
         backlog.append(daily.assign(**ids))
-        values[row.run] = c2d
-        q = np.percentile(c2d, QUANTILES) if c2d.size else np.full(len(QUANTILES), np.nan)
+        values[row.run] = c2d[~np.isnan(c2d)]
+        q = c2d[np.searchsorted(GRID, QUANTILES)]  # the grid holds every whole percentile
         quants.append(pd.DataFrame({**ids, "q": QUANTILES, "hours": q}))
         costs.append(cost.assign(**ids))
 

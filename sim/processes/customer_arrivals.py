@@ -111,7 +111,8 @@ def customer_arrivals(state: State, until_h: float):
         for i, t in enumerate(times):
             if t >= until_h:
                 return
-            yield env.timeout(t - env.now)
+            if not env.skip_to(t):  # something else is due first: let it happen
+                yield env.timeout(t - env.now)
             sku = skus[i]
             if sku >= first_new and not live[sku + shift]:  # an applicant not (yet) listed
                 state.records.day.visits_unlisted += 1

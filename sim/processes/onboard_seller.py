@@ -261,6 +261,7 @@ def _go_live(state: State, app: Application | None, listing: Listing) -> None:
     for wh in np.flatnonzero(w.stock_initial[o]).tolist():
         units = int(w.stock_initial[o, wh])
         state.stock.on_hand[o * n_wh + wh] += units
+        state.stock.total += units
         state.stock.available[o] += units
         stock_changed(state, o, wh, sold=False)
 

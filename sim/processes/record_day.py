@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import numpy as np
+
 from sim.clock import HOURS_PER_DAY
 from sim.processes.monitor_sellers import show_listings
 from sim.state import DayCounters, State
+
+RETIRE_EVERY_DAYS = 3  # each sweep looks at every live record: not every day
 
 
 def record_days(state: State, progress=None):
@@ -30,17 +34,16 @@ def close_day(state: State, day: int) -> None:
            "promo": state.calendar.is_promo(day)}  # fmt: skip
     row.update(asdict(state.records.day))
     row["backlog_end"] = state.desk.human_open
-    row["stock_on_hand"] = sum(state.stock.on_hand)
-    live = state.catalogue.live
-    row["offers_out_of_stock"] = sum(
-        1 for a, shown in zip(state.stock.available, live, strict=True) if shown and a <= 0
-    )
+    row["stock_on_hand"] = state.stock.total
+    empty = np.array(state.stock.available) <= 0
+    row["offers_out_of_stock"] = int(np.count_nonzero(empty & np.array(state.catalogue.live)))
     state.records.daily_rows.append(row)
     state.records.day = DayCounters()
     state.perf.close_day()
     reopen_capped(state)
-    state.records.orders.retire_idle()  # what nothing refers to any more becomes columns
-    state.records.exceptions.retire_idle()
+    if day % RETIRE_EVERY_DAYS == RETIRE_EVERY_DAYS - 1:  # records nothing refers to any more
+        state.records.orders.retire_idle()  # become columns
+        state.records.exceptions.retire_idle()
 
 
 def reopen_capped(state: State) -> None:

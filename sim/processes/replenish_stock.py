@@ -35,5 +35,6 @@ def _receive(state: State, offer: int, warehouse: int, qty: int) -> None:
     idx = offer * state.world.n_warehouses + warehouse
     state.stock.on_order[idx] -= qty
     state.stock.on_hand[idx] += qty
+    state.stock.total += qty
     state.stock.available[offer] += qty
     stock_changed(state, offer, warehouse, sold=False)

@@ -32,12 +32,17 @@ def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray) -> None:
         raise ValueError("a price update names an unknown offer")
     if not np.all(np.isfinite(prices) & (prices > 0)):
         raise ValueError("a price update has a non-positive or non-finite price")
-    cost = np.asarray(state.lookup.offer_cost)[offers]
+    cost = state.lookup.offer_cost_array[offers]
     floor = cost * (1.0 + state.world.price_floor_margin)
     below = prices < floor
     price = state.prices.listed
-    for o, p in zip(offers[~below].tolist(), prices[~below].tolist(), strict=True):
-        price[o] = p
+    if offers.size > len(price) // 4:  # a large batch (daily repricing): through numpy
+        listed = np.array(price)
+        listed[offers[~below]] = prices[~below]
+        price[:] = listed.tolist()
+    else:
+        for o, p in zip(offers[~below].tolist(), prices[~below].tolist(), strict=True):
+            price[o] = p
     for o, f in zip(offers[below].tolist(), floor[below].tolist(), strict=True):
         if o in state.prices.open_exception:
             continue

@@ -60,6 +60,7 @@ def refund_return(state: State, order: Order, rec) -> None:
     else:
         money.move(now, order.unit_cost, "sellers", "suppliers", "cogs_reversal", oid, seller)
         state.stock.on_hand[order.offer * state.world.n_warehouses + order.warehouse] += 1
+        state.stock.total += 1
         state.stock.available[order.offer] += 1
         stock_changed(state, order.offer, order.warehouse, sold=False)
     order.status = RETURNED

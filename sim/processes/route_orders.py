@@ -75,6 +75,7 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
         )
         return
     state.stock.on_hand[idx] -= 1
+    state.stock.total -= 1
     _send_to_pick(state, order, warehouse, carrier)
     stock_changed(state, order.offer, warehouse, sold=True)
     check_reorder(state, order.offer, warehouse)
@@ -139,6 +140,7 @@ def reroute(state: State, order: Order, rec, new_unit: bool) -> None:
         cancel_order(state, order, "stockout" if best < 0 else "unroutable")
         return
     state.stock.on_hand[order.offer * w.n_warehouses + best] -= 1
+    state.stock.total -= 1
     if new_unit:
         state.stock.available[order.offer] -= 1
     rec.outcome = "rerouted"

@@ -34,6 +34,8 @@ def _check_stock(state: State, t: float, pending: dict[int, int], out: list[str]
     for i, (h, q) in enumerate(zip(on_hand, on_order, strict=True)):
         if h < 0 or q < 0:
             out.append(f"t={t}: offer {i // n_wh} warehouse {i % n_wh}: on_hand={h} on_order={q}")
+    if state.stock.total != sum(on_hand):
+        out.append(f"t={t}: stock.total={state.stock.total}, shelves hold {sum(on_hand)}")
     for o, a in enumerate(available):
         expected = sum(on_hand[o * n_wh : (o + 1) * n_wh]) - pending.get(o, 0)
         if a < 0 or a != expected:

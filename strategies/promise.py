@@ -83,7 +83,8 @@ class LearnedPromise:
     horizon_days: float = field(default=1.5, metadata=positive)
 
     def __post_init__(self) -> None:
-        self._table: list[list[float]] = []
+        self._handover: list[float] = []  # per seller: the quantile of its time to hand-over
+        self._transit: list[list[float]] = []  # per seller: its origin's row of transit times
         self._offer_seller: list[int] = []
         self._next_refresh = 0.0
 
@@ -119,16 +120,15 @@ class LearnedPromise:
                         for c in range(len(m.carriers))
                     }
                 fastest[(o, r)] = min(with_room or times.values())
-        self._table = [
-            [
-                self.handover.quantile_h(s, q) + fastest[(o, r)] + self.buffer_h
-                for r in range(m.n_regions)
-            ]
-            for s, o in enumerate(self._origins)
-        ]
+        # per origin a row, shared by its sellers: a refresh costs sellers + origins x regions,
+        # not sellers x regions (hundreds of sellers, dozens of regions)
+        rows = {o: [fastest[(o, r)] for r in range(m.n_regions)] for o in set(self._origins)}
+        self._transit = [rows[o] for o in self._origins]
+        self._handover = [self.handover.quantile_h(s, q) for s in range(len(self._origins))]
         self._next_refresh = m.now() + self.refresh_h
 
     def promise_hours(self, offer: int, region: int) -> float:
         if self.market.now() >= self._next_refresh:
             self._refresh()
-        return self._table[self._offer_seller[offer]][region]
+        s = self._offer_seller[offer]
+        return self._handover[s] + self._transit[s][region] + self.buffer_h

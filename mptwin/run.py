@@ -54,7 +54,7 @@ def simulate(world, strategy: Strategy, seed: int, progress=None) -> RunResult:
     """One replication, start to end: its result tables and run facts."""
     state = build(world, strategy, seed, progress)
     with quiet_gc():  # the tables are built from the records inside it too
-        return collect(run(state))
+        return collect(run(state), release=True)  # the state is done with: hand its records over
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict:

@@ -1,7 +1,7 @@
 """Records that retire into typed columns: orders and exceptions live as slotted objects while
-anything in the world still refers to them, and move into `array.array` columns (8 bytes a
-time, 4 an index, 1 a flag or a string code) once nothing does. A year of millions of orders
-then holds columns, not millions of objects.
+anything in the world still refers to them, and move into numpy columns (8 bytes a time, 4 an
+index, 1 a flag, 2 a string's code) once nothing does. A year of millions of orders then holds
+columns, not millions of objects.
 
 Why reference counts: every later touch of a record goes through a reference to it (a queue,
 a heap entry, a scheduled continuation, an exception's handler); the world never looks a record
@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import operator
 import sys
-from array import array
 
 import numpy as np
 
 # field kinds: a float ("d"), an index or count ("i", 32 bits), an id ("q", 64 bits),
 # a flag ("b"), a short string from a small vocabulary ("s", stored as a code)
-_TYPECODE = {"d": "d", "i": "i", "q": "q", "b": "b", "s": "H"}
-_NUMPY = {"d": np.float64, "i": np.int64, "q": np.int64, "b": np.bool_, "s": np.int64}
+_STORED = {"d": np.float64, "i": np.int32, "q": np.int64, "b": np.bool_, "s": np.int16}
 
 
 class Archive:
     """Records with an id field numbered 0, 1, 2, ... in the order they are added. Retired rows
-    wait as tuples in a small batch, then go into the columns a batch at a time."""
+    wait as tuples in a small batch, then go into the columns a batch (a numpy chunk per
+    column) at a time."""
 
     BATCH = 1 << 15
 
@@ -36,7 +35,7 @@ class Archive:
         self.fields = fields
         self.live: dict[int, object] = {}  # id -> record still referred to (or not yet swept)
         self.count = 0
-        self.cols = {name: array(_TYPECODE[kind]) for name, kind in fields.items()}
+        self.chunks: dict[str, list[np.ndarray]] = {name: [] for name in fields}
         self.labels = {name: [] for name, kind in fields.items() if kind == "s"}
         self._codes = {name: {} for name in self.labels}
         self._row = operator.attrgetter(*fields)  # one C call reads a record's fields
@@ -70,15 +69,15 @@ class Archive:
         return len(idle)
 
     def _flush(self) -> None:
-        """The batch's rows into the columns, a column at a time."""
+        """The batch's rows into the columns: one numpy chunk per column."""
         if not self._batch:
             return
-        for (name, col), values in zip(
-            self.cols.items(), zip(*self._batch, strict=True), strict=True
+        for (name, kind), values in zip(
+            self.fields.items(), zip(*self._batch, strict=True), strict=True
         ):
-            if name in self._codes:
+            if kind == "s":
                 values = self._encode(name, values)
-            col.extend(values)
+            self.chunks[name].append(np.array(values, dtype=_STORED[kind]))
         self._batch = []
 
     def _encode(self, name: str, values) -> list[int]:
@@ -89,35 +88,38 @@ class Archive:
                 labels.append(v)
         return [codes[v] for v in values]
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every record's fields, retired and live, as numpy columns in id order; string fields
-        as object arrays of their values. Live records stay live."""
+    def columns(self, release: bool = False) -> dict[str, np.ndarray]:
+        """Every record's fields, retired and live, as numpy columns in id order: numbers in
+        their stored width (int32 indexes, int64 ids), string fields as codes into
+        `labels[name]`. Live records stay live; the retired rows are kept as one chunk, or
+        dropped with `release` (the end of a run: the caller keeps the columns)."""
         self._flush()
         rows = [self._row(r) for r in self.live.values()]
-        live_cols = dict(zip(self.fields, zip(*rows, strict=True), strict=True)) if rows else {}
-        ids = np.concatenate([_np(self.cols[self.id_field], "q"),
-                              np.asarray(live_cols.get(self.id_field, ()), dtype=np.int64)])  # fmt: skip
-        order = np.argsort(ids, kind="stable")
+        tail = dict(zip(self.fields, zip(*rows, strict=True), strict=True)) if rows else {}
+        ids = np.concatenate([self._retired(self.id_field),
+                              np.asarray(tail.get(self.id_field, ()), dtype=np.int64)])  # fmt: skip
+        order = None if _ascending(ids) else np.argsort(ids, kind="stable")
         out = {}
         for name, kind in self.fields.items():
-            tail = live_cols.get(name, ())
+            last = tail.get(name, ())
             if kind == "s":
-                labels = np.asarray(self.labels[name] + [None], dtype=object)
-                retired = labels[_np(self.cols[name], kind)]
-                values = np.concatenate([retired, np.asarray(tail, dtype=object)])
-            else:
-                values = np.concatenate([_np(self.cols[name], kind),
-                                         np.asarray(tail, dtype=_NUMPY[kind])])  # fmt: skip
-            out[name] = values[order]
+                last = self._encode(name, last)
+            values = np.concatenate([self._retired(name), np.asarray(last, dtype=_STORED[kind])])
+            if release:
+                self.chunks[name] = []
+            out[name] = values if order is None else values[order]
         return out
 
+    def _retired(self, name: str) -> np.ndarray:
+        """A column's retired rows, its chunks joined into one (kept so, to free the chunks)."""
+        chunks = self.chunks[name]
+        if len(chunks) > 1:
+            chunks[:] = [np.concatenate(chunks)]
+        return chunks[0] if chunks else np.empty(0, dtype=_STORED[self.fields[name]])
 
-def _np(col: array, kind: str) -> np.ndarray:
-    return (
-        np.frombuffer(col, dtype=col.typecode).astype(_NUMPY[kind])
-        if len(col)
-        else np.empty(0, dtype=_NUMPY[kind])
-    )
+
+def _ascending(ids: np.ndarray) -> bool:
+    return bool(ids.size < 2 or (ids[1:] > ids[:-1]).all())
 
 
 class _Probe:

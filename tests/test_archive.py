@@ -45,10 +45,13 @@ def test_a_retired_row_is_the_record_as_it_was_when_let_go():
     cols = a.columns()
     assert cols["rid"].tolist() == [0, 1, 2]  # id order, retired and live together
     assert cols["t"].tolist() == [99.0, 0.5, 1.0]
-    assert cols["n"].dtype == np.int64 and cols["n"].tolist() == [0, -1, -2]
+    assert cols["n"].dtype == np.int32 and cols["n"].tolist() == [0, -1, -2]
     assert cols["flag"].tolist() == [True, False, True]
-    assert cols["word"].tolist() == ["a", "b", "late"]
+    assert [a.labels["word"][c] for c in cols["word"]] == ["a", "b", "late"]
     assert a.get(2) is keep  # columns() leaves live records live
+    again = a.columns(release=True)  # the end of a run: the retired rows are handed over
+    assert again["t"].tolist() == [99.0, 0.5, 1.0]
+    assert a.chunks["t"] == [] and a.get(2) is keep
 
 
 def test_a_run_keeps_only_orders_in_play_as_objects(stepped):

@@ -13,7 +13,7 @@ from mptwin.analysis.tables import TABLE_COLUMNS, RunInfo
 NAN = math.nan
 INFO = RunInfo("tiny", "test", 0, "2024-01-01", 24.0, 72.0, 96.0, "EUR")
 SCHEMAS = TABLE_COLUMNS
-DEFAULTS = {"float64": NAN, "int64": 0, "string": "", "category": "", "bool": False}
+DEFAULTS = {"float64": NAN, "int64": 0, "int32": 0, "string": "", "category": "", "bool": False}
 
 
 def frame(name: str, fields: str, rows: list[tuple]) -> pd.DataFrame:

@@ -22,7 +22,7 @@ NAN = math.nan
 INFO = RunInfo(
     "tiny", "test", 0, "2024-01-01", warmup_h=24.0, window_end_h=72.0, end_h=96.0, currency="EUR"
 )
-DEFAULTS = {"float64": NAN, "int64": 0, "string": "", "category": "", "bool": False}
+DEFAULTS = {"float64": NAN, "int64": 0, "int32": 0, "string": "", "category": "", "bool": False}
 
 
 def frame(columns: dict[str, str], fields: str, rows: list[tuple]) -> pd.DataFrame:

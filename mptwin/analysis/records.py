@@ -43,12 +43,31 @@ def _from_rows(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
     return _frame({k: [r[k] for r in rows] for k in schema}, schema)
 
 
-def orders_table(cols: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The orders' columns (`sim.archive.Archive.columns`); an order still in flight at the end
-    is reported as open."""
-    status = cols["status"].copy()
-    status[~np.isin(status, list(TERMINAL))] = "open"
-    return _frame({**cols, "status": status}, ORDER_COLUMNS)
+def archive_frame(cols: dict[str, np.ndarray], labels: dict[str, list], schema: dict[str, str],
+                  rename: dict | None = None) -> pd.DataFrame:  # fmt: skip
+    """A table from an archive's columns (`sim.archive.Archive.columns`): string fields from
+    their codes, as categoricals (`rename[field]` maps a label to the one the table shows)."""
+    data = {}
+    for name, dtype in schema.items():
+        values = cols.pop(name)  # each column leaves the dict as the table takes it
+        if name in labels:
+            values = _categorical(values, [str(x) for x in labels[name]],
+                                  (rename or {}).get(name))  # fmt: skip
+        data[name] = pd.Series(values, dtype=dtype, copy=False)
+    return pd.DataFrame(data, copy=False)
+
+
+def _categorical(codes: np.ndarray, labels: list[str], rename=None) -> pd.Categorical:
+    if rename is not None:  # several labels may become one (every in-flight status: open)
+        shown = [rename(x) for x in labels]
+        categories = list(dict.fromkeys(shown))
+        codes = np.asarray([categories.index(x) for x in shown], dtype=np.int16)[codes]
+        labels = categories
+    return pd.Categorical.from_codes(codes, categories=labels)
+
+
+def _open_if_in_flight(status: str) -> str:
+    return status if status in TERMINAL else "open"
 
 
 def shipments_table(state: State, orders: pd.DataFrame, lost: np.ndarray) -> pd.DataFrame:
@@ -70,25 +89,28 @@ def shipments_table(state: State, orders: pd.DataFrame, lost: np.ndarray) -> pd.
     return _frame(cols, SHIPMENT_COLUMNS)
 
 
-def money_table(state: State) -> pd.DataFrame:
+def money_table(state: State, release: bool = False) -> pd.DataFrame:
     """The ledger's columns, its account and kind codes as categoricals."""
     ledger = state.records.money
-    cols, labels = ledger.columns(), ledger.labels()
-    for name, names in labels.items():
-        cols[name] = pd.Categorical.from_codes(cols[name], categories=list(names))
-    return pd.DataFrame({k: cols[k] for k in MONEY_COLUMNS})
+    return archive_frame(ledger.columns(release), ledger.labels(), MONEY_COLUMNS)
 
 
-def collect(state: State) -> RunResult:
-    """The result tables of a finished run (see `sim.model.run`), and its run facts."""
-    w, seed = state.world, state.streams.seed
-    order_cols = state.records.orders.columns()
-    orders = orders_table(order_cols)
+def collect(state: State, release: bool = False) -> RunResult:
+    """The result tables of a finished run (see `sim.model.run`), and its run facts. With
+    `release`, the run's record columns are handed over to the tables, not copied (the end of
+    a run: a year's records would otherwise be held twice)."""
+    w, seed, rec = state.world, state.streams.seed, state.records
+    order_cols = rec.orders.columns(release)
+    lost = order_cols.pop("lost")
+    orders = archive_frame(order_cols, rec.orders.labels, ORDER_COLUMNS,
+                           {"status": _open_if_in_flight})  # fmt: skip
     tables = {
         "orders": orders,
-        "shipments": shipments_table(state, orders, order_cols["lost"]),
-        "exceptions": _frame(state.records.exceptions.columns(), EXCEPTION_COLUMNS),
-        "money": money_table(state),
+        "shipments": shipments_table(state, orders, lost),
+        "exceptions": archive_frame(
+            rec.exceptions.columns(release), rec.exceptions.labels, EXCEPTION_COLUMNS
+        ),  # fmt: skip
+        "money": money_table(state, release),
         "shifts": _frame(
             {k: [r[k] for r in state.records.shift_rows] for k in SHIFT_COLUMNS}, SHIFT_COLUMNS
         ),

@@ -14,39 +14,39 @@ from dataclasses import dataclass
 ORDER_COLUMNS = {
     "order_id": "int64",
     "placed_h": "float64",  # when the customer paid
-    "region": "int64",  # customer region
-    "sku": "int64",
-    "offer": "int64",  # the (sku, seller) offer the customer chose
-    "seller": "int64",
-    "category": "int64",
+    "region": "int32",  # customer region
+    "sku": "int32",
+    "offer": "int32",  # the (sku, seller) offer the customer chose
+    "seller": "int32",
+    "category": "int32",
     "price": "float64",  # item price paid
     "shipping_fee": "float64",  # shipping fee paid by the customer
     "unit_cost": "float64",  # seller's cost of the item
     "commission_rate": "float64",
     "promise_h": "float64",  # promised delivery time set at purchase (end of a calendar day)
     "ship_by_h": "float64",  # when the seller must hand the parcel to a carrier
-    "status": "string",  # delivered | returned | cancelled | lost | open (not terminal at run end)
-    "cancel_reason": "string",  # "" unless cancelled: fraud | stockout | unroutable | ...
+    "status": "category",  # delivered | returned | cancelled | lost | open (not terminal at run end)
+    "cancel_reason": "category",  # "" unless cancelled: fraud | stockout | unroutable | ...
     "fraud": "bool",  # hidden truth: the payment was fraudulent (never shown to strategies)
     "fraud_flagged": "bool",  # the payment check held the order
     "routed_h": "float64",
-    "warehouse": "int64",
-    "carrier": "int64",
+    "warehouse": "int32",
+    "carrier": "int32",
     "packed_h": "float64",
     "handed_h": "float64",  # handed to the carrier
     "delivered_h": "float64",
     "returned_h": "float64",  # return (refund) completed
     "review_score": "float64",  # 1..5, NaN when not delivered
-    "human_tasks": "int64",  # exceptions attached to this order that went to a human
+    "human_tasks": "int32",  # exceptions attached to this order that went to a human
 }
 
 # shipments: one row per parcel handed to a carrier.
 SHIPMENT_COLUMNS = {
     "order_id": "int64",
-    "warehouse": "int64",
-    "carrier": "int64",
-    "origin_region": "int64",
-    "dest_region": "int64",
+    "warehouse": "int32",
+    "carrier": "int32",
+    "origin_region": "int32",
+    "dest_region": "int32",
     "distance_km": "float64",
     "handed_h": "float64",
     "nominal_transit_h": "float64",  # the carrier's contracted transit time for the lane
@@ -58,23 +58,23 @@ SHIPMENT_COLUMNS = {
 # exceptions: one row per exception raised, resolved or not.
 EXCEPTION_COLUMNS = {
     "exc_id": "int64",
-    "type": "string",  # one of sim.entities.ExceptionType
-    "cause": "string",
+    "type": "category",  # one of sim.entities.ExceptionType
+    "cause": "category",
     "order_id": "int64",  # -1 when not about an order
-    "offer": "int64",  # -1 when not about an offer
-    "blocks": "string",  # order | refund | price | application | listing: what waits for it
+    "offer": "int32",  # -1 when not about an offer
+    "blocks": "category",  # order | refund | price | application | listing: what waits for it
     "raised_h": "float64",
     "deadline_h": "float64",
-    "priority": "int64",  # lower is more urgent
-    "handler": "string",  # sim.entities.Handler: human | auto
+    "priority": "int32",  # lower is more urgent
+    "handler": "category",  # sim.entities.Handler: human | auto
     "started_h": "float64",  # a reviewer picked it up (NaN if never)
     "resolved_h": "float64",  # NaN if still open at run end
-    "reviewer": "int64",
+    "reviewer": "int32",
     "handling_h": "float64",  # reviewer hours spent on it
-    "outcome": "string",
-    "seller": "int64",  # the seller or applicant it is about; -1 when none
-    "units": "int64",  # items of work in it (listings to map); 1 for most tasks
-    "team": "string",  # the review team whose queue it joined; "" when auto
+    "outcome": "category",
+    "seller": "int32",  # the seller or applicant it is about; -1 when none
+    "units": "int32",  # items of work in it (listings to map); 1 for most tasks
+    "team": "category",  # the review team whose queue it joined; "" when auto
 }
 
 # money: the double-entry ledger. Each row moves `amount` (> 0) out of account `credit` into
@@ -83,7 +83,7 @@ EXCEPTION_COLUMNS = {
 MONEY_COLUMNS = {
     "t_h": "float64",
     "order_id": "int64",
-    "seller": "int64",
+    "seller": "int32",
     "debit": "category",  # account the money goes to (sim.ledger.ACCOUNTS)
     "credit": "category",  # account the money comes from
     "amount": "float64",

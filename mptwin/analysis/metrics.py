@@ -52,16 +52,20 @@ def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFram
     return orders[in_window(numeric(orders, "placed_h"), info)]
 
 
-def window_money(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFrame:
+def window_money(tables: dict[str, pd.DataFrame], info: RunInfo,
+                 columns: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
     """Ledger rows attributed to the window: every flow of a window order, whenever it happens
     (a refund landing in the cool-down counts; a warm-up order's refund inside the window does
-    not), plus order-less flows such as wages dated in the window."""
+    not), plus order-less flows such as wages dated in the window. Only `columns` (all by
+    default): a year's ledger has tens of millions of rows, and the copy costs their width."""
     money = table(tables, "money")
-    ids = window_orders(tables, info)["order_id"]
+    orders = table(tables, "orders")
+    ids = orders["order_id"][in_window(numeric(orders, "placed_h"), info)]
     oid = money["order_id"]
     of_window_order = oid.isin(ids).to_numpy(dtype=bool, na_value=False)
     no_order = oid.eq(-1).to_numpy(dtype=bool, na_value=False)
-    return money[of_window_order | (no_order & in_window(numeric(money, "t_h"), info))]
+    keep = of_window_order | (no_order & in_window(numeric(money, "t_h"), info))
+    return (money if columns is None else money[columns])[keep]
 
 
 def volume_kpis(win: pd.DataFrame, daily: pd.DataFrame, info: RunInfo) -> dict:
@@ -215,7 +219,9 @@ def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
     volume = volume_kpis(win, table(tables, "daily"), info)
     kpis = _merge(
         volume,
-        margin_kpis(window_money(tables, info), volume["gmv"]),
+        margin_kpis(
+            window_money(tables, info, ["debit", "credit", "amount", "kind"]), volume["gmv"]
+        ),
         sla_kpis(orders, win, info),
         exception_kpis(table(tables, "exceptions"), table(tables, "shifts"), win, info),
         seller_network_kpis(tables, win, info),

@@ -25,17 +25,20 @@ def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, fl
     now = state.env.now
     comp = state.prices.competitor[sku]
     available, listed = state.stock.available, state.prices.listed
-    live, penalty = state.catalogue.live, state.catalogue.penalty
+    live, penalty, fee = state.catalogue.live, state.catalogue.penalty, look.fee
+    promise_hours = state.strategy.promise.promise_hours
+    attract, price_s, delivery_s = d.attractiveness, d.price_sensitivity, d.delivery_sensitivity
+    log, exp = math.log, math.exp
     offers, weights, promises = [], [], []
-    for o in look.sku_offers[sku]:
+    for o in look.sku_offers[sku]:  # this loop runs for every visit: names bound above
         if available[o] <= 0 or not live[o]:
             continue
-        promise = end_of_day(now + state.strategy.promise.promise_hours(o, region))
-        total = listed[o] + look.fee[o][region]
-        util = (d.attractiveness - penalty[o] - d.price_sensitivity * math.log(total / comp)
-                - d.delivery_sensitivity * (promise - now) / 24.0)  # fmt: skip
+        promise = end_of_day(now + promise_hours(o, region))
+        total = listed[o] + fee[o][region]
+        util = (attract - penalty[o] - price_s * log(total / comp)
+                - delivery_s * (promise - now) / 24.0)  # fmt: skip
         offers.append(o)
-        weights.append(math.exp(util))
+        weights.append(exp(util))
         promises.append(promise)
     if not offers:
         state.records.day.visits_no_stock += 1

@@ -20,11 +20,11 @@ def stock_changed(state: State, offer: int, warehouse: int, sold: bool) -> None:
 def check_reorder(state: State, offer: int, warehouse: int) -> None:
     """After stock leaves a warehouse: order more if the stock position is at the reorder point."""
     w = state.world
-    rop = int(w.reorder_point[offer, warehouse])
+    rop = w.reorder_point.item(offer, warehouse)  # .item: a Python int, no numpy scalar
     idx = offer * w.n_warehouses + warehouse
     if rop < 0 or state.stock.on_hand[idx] + state.stock.on_order[idx] > rop:
         return
-    qty = int(w.order_qty[offer, warehouse])
+    qty = w.order_qty.item(offer, warehouse)
     state.stock.on_order[idx] += qty
     lead = w.sellers[int(w.offer_seller[offer])].lead_time_h
     lead *= 0.75 + 0.5 * state.streams["replenishment"].random()

@@ -4,6 +4,8 @@ operational signal as late as it receives domain events."""
 
 from __future__ import annotations
 
+from array import array
+
 from sim.events import STOCK_CHANGED, StockChanged
 
 SNAPSHOT_H = 1.0  # backlogs and carrier loads reach the feed as hourly snapshots
@@ -16,7 +18,7 @@ class StaleFeeds:
     def __init__(self, state, lag_h: float):
         self.lag_h = lag_h
         self.n_warehouses = state.world.n_warehouses
-        self.on_hand = list(state.stock.on_hand)
+        self.on_hand = array("i", state.stock.on_hand)
         self.history = [([0] * len(state.flow.pick_queues), [0] * len(state.flow.carrier_pending))]
         state.bus.subscribe(STOCK_CHANGED, self._stock_changed)
 

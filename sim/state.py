@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -58,8 +59,8 @@ class Stock:
     order from the seller; per offer, the units not yet promised to an order; and the units on
     all shelves (kept as shelves change, so the daily row never sums millions of shelves)."""
 
-    on_hand: list[int]
-    on_order: list[int]
+    on_hand: array  # of C ints: 4 bytes a shelf (a year's world has millions of shelves)
+    on_order: array
     available: list[int]
     total: int = 0
 
@@ -256,13 +257,14 @@ class State:
         shelves = world.stock_initial.astype(np.int64)
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
             shelves[world.first_new_offer :] = 0
-        on_hand = shelves.ravel().tolist()
+        on_hand = array("i", shelves.ravel().astype(np.int32).tobytes())
         lookup = Lookup(world)
         bus = EventBus(env, world.feed_lag_h)
         s = cls(
             env, world, strategy, streams, Calendar(world.start_date, world.promo_dates),
             lookup, bus,
-            Stock(on_hand, [0] * len(on_hand), shelves.sum(axis=1).tolist(), int(shelves.sum())),
+            Stock(on_hand, array("i", bytes(4 * len(on_hand))), shelves.sum(axis=1).tolist(),
+                  int(shelves.sum())),
             Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
                  [0] * n_carriers),
             Prices.create(world),

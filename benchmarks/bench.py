@@ -28,6 +28,7 @@ from hydra import compose, initialize_config_dir
 from mptwin.analysis.metrics import compute_kpis
 from mptwin.analysis.records import collect
 from mptwin.config import register
+from mptwin.memory import return_freed_memory
 from mptwin.run import prepare
 from sim.model import build, quiet_gc, run
 
@@ -76,12 +77,13 @@ def bench_scenario(overrides: list[str]) -> dict:
     t0 = time.perf_counter()
     world, strategy = prepare(cfg)
     t1 = time.perf_counter()
+    return_freed_memory()  # as mptwin.run.simulate does
     state = build(world, strategy, int(cfg.seed))
     rss_after_build = current_rss_mib()  # microseconds: inside the event loop's time, harmless
     with quiet_gc():  # as mptwin.run.simulate does
         run(state)
         t2 = time.perf_counter()
-        result = collect(state)
+        result = collect(state, release=True)  # as mptwin.run.simulate does
         t3 = time.perf_counter()
     compute_kpis(result.tables, result.info)
     t4 = time.perf_counter()

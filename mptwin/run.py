@@ -14,6 +14,7 @@ from mptwin.analysis.figures import write_figures
 from mptwin.analysis.metrics import compute_kpis, kpi_table
 from mptwin.analysis.records import RunResult, collect, write_tables
 from mptwin.config import check_known_keys
+from mptwin.memory import return_freed_memory
 from mptwin.policies import build_strategy
 from mptwin.progress import Progress
 from mptwin.report.tables import write_summary
@@ -52,6 +53,7 @@ def apply_commission(world, rules) -> World:
 
 def simulate(world, strategy: Strategy, seed: int, progress=None) -> RunResult:
     """One replication, start to end: its result tables and run facts."""
+    return_freed_memory()  # a year's records are freed in chunks: give them back
     state = build(world, strategy, seed, progress)
     with quiet_gc():  # the tables are built from the records inside it too
         return collect(run(state), release=True)  # the state is done with: hand its records over

@@ -171,6 +171,30 @@ def test_the_report_command_rebuilds_the_report(sweep, tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_the_report_reads_each_runs_summary_not_its_big_tables(sweep, tmp_path):
+    """Every job writes summary/; the report of a sweep needs only that and kpis.json, so
+    deleting the order, exception and money tables changes nothing in it (a sweep of year-long
+    runs reports in seconds). Without summary/, the report makes it from the tables."""
+    root, _ = sweep
+    lean, old = tmp_path / "lean", tmp_path / "old"
+    shutil.copytree(root, lean, ignore=shutil.ignore_patterns("report"))
+    shutil.copytree(root, old, ignore=shutil.ignore_patterns("report", "summary"))
+    for big in ("orders", "exceptions", "money", "shipments"):
+        for path in lean.rglob(f"{big}.parquet"):
+            path.unlink()
+    assert len(list(lean.rglob("summary/click_to_door.parquet"))) == 2 * len(SEEDS)
+    tables = ("paired", "backlog_daily", "click_to_door_quantiles", "exception_costs")
+    for folder in (lean, old):
+        build_report(folder, out=folder / "report")
+        for name in tables:
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(folder / "report" / "tables" / f"{name}.parquet"),
+                pd.read_parquet(root / "report" / "tables" / f"{name}.parquet"),
+                obj=name,
+            )
+
+
+@pytest.mark.slow
 def test_a_single_arm_folder_gets_means_not_pairs(sweep, tmp_path):
     root, _ = sweep
     report = build_report(root / "smoke" / "automation", out=tmp_path / "one")

@@ -114,10 +114,10 @@ class MarketView:
 
     def competitor_prices(self) -> np.ndarray:
         """Today's competitor feed, per offer (read-only; made once per feed update)."""
-        today = self._state.prices.competitor  # a new list each day
-        if self._competitor_src is not today:
-            self._competitor = _readonly(np.asarray(today)[self._world.offer_sku])
-            self._competitor_src = today
+        prices = self._state.prices
+        if self._competitor_src != prices.feed_day:
+            self._competitor = _readonly(prices.competitor_np[self._world.offer_sku])
+            self._competitor_src = prices.feed_day
         return self._competitor
 
     # --- sellers (the seller-performance system and the seller register) -------------------

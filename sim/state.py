@@ -61,7 +61,7 @@ class Stock:
 
     on_hand: array  # of C ints: 4 bytes a shelf (a year's world has millions of shelves)
     on_order: array
-    available: list[int]
+    available: array  # of C ints
     total: int = 0
 
 
@@ -83,24 +83,40 @@ class Flow:
 @dataclass
 class Prices:
     """Listed prices per offer, today's competitor feed per SKU, and the offers whose proposed
-    price is waiting in a price exception."""
+    price is waiting in a price exception. Prices are C doubles (`array`) with a numpy view
+    each: one price is a fast scalar read, a day's whole catalogue is one numpy assignment."""
 
-    listed: list[float]
-    competitor: list[float]  # a new list each day
+    listed: array
+    competitor: array  # today's, overwritten in place each midnight
     feed: Iterator[np.ndarray]  # the competitor feed's days to come
+    feed_day: int = 0  # how many times the feed has moved on (views of it can tell it changed)
     open_exception: set = field(default_factory=set)
     promo_today: bool = False  # today is a promotion day (commission at the promotional rate)
 
     @classmethod
     def create(cls, world: World) -> Prices:
         feed = world.competitor_feed.days()
-        return cls(world.offer_price.astype(float).tolist(), next(feed).tolist(), feed)
+        return cls(_doubles(world.offer_price), _doubles(next(feed)), feed)
+
+    @property
+    def listed_np(self) -> np.ndarray:
+        """The listed prices as a numpy view (writes go to `listed`)."""
+        return np.frombuffer(self.listed, dtype=np.float64)
+
+    @property
+    def competitor_np(self) -> np.ndarray:
+        return np.frombuffer(self.competitor, dtype=np.float64)
 
     def next_day(self) -> None:
         """Midnight: the feed's next day (the last day stays after the feed ends)."""
         today = next(self.feed, None)
         if today is not None:
-            self.competitor = today.tolist()
+            self.competitor_np[:] = today
+            self.feed_day += 1
+
+
+def _doubles(values: np.ndarray) -> array:
+    return array("d", np.asarray(values, dtype=np.float64).tobytes())
 
 
 @dataclass
@@ -127,7 +143,7 @@ class Catalogue:
     under, and the utility a wrong category costs it. Founding offers are live from the start;
     applicants' offers go live when their seller is approved and they are mapped."""
 
-    live: list[bool]
+    live: array  # of flags (1: shown to buyers)
     commission: list[float]
     penalty: list[float]
     opens_h: list[float]  # per dark offer (from first_new_offer): when buyers start coming
@@ -135,7 +151,7 @@ class Catalogue:
     @classmethod
     def create(cls, world: World, lookup: Lookup) -> Catalogue:
         n, first = world.n_offers, world.first_new_offer
-        live = [True] * n if first < 0 else [True] * first + [False] * (n - first)
+        live = array("b", [1] * n if first < 0 else [1] * first + [0] * (n - first))
         dark = 0 if first < 0 else n - first
         return cls(live, list(lookup.offer_commission), [0.0] * n, [math.inf] * dark)
 
@@ -263,8 +279,8 @@ class State:
         s = cls(
             env, world, strategy, streams, Calendar(world.start_date, world.promo_dates),
             lookup, bus,
-            Stock(on_hand, array("i", bytes(4 * len(on_hand))), shelves.sum(axis=1).tolist(),
-                  int(shelves.sum())),
+            Stock(on_hand, array("i", bytes(4 * len(on_hand))),
+                  array("i", shelves.sum(axis=1).astype(np.int32).tobytes()), int(shelves.sum())),
             Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
                  [0] * n_carriers),
             Prices.create(world),

@@ -35,14 +35,7 @@ def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray) -> None:
     cost = state.lookup.offer_cost_array[offers]
     floor = cost * (1.0 + state.world.price_floor_margin)
     below = prices < floor
-    price = state.prices.listed
-    if offers.size > len(price) // 4:  # a large batch (daily repricing): through numpy
-        listed = np.array(price)
-        listed[offers[~below]] = prices[~below]
-        price[:] = listed.tolist()
-    else:
-        for o, p in zip(offers[~below].tolist(), prices[~below].tolist(), strict=True):
-            price[o] = p
+    state.prices.listed_np[offers[~below]] = prices[~below]
     for o, f in zip(offers[below].tolist(), floor[below].tolist(), strict=True):
         if o in state.prices.open_exception:
             continue

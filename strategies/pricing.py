@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +62,9 @@ class CoordinatedPricing:
 
     def __post_init__(self) -> None:
         self.tau_h = self.sales_half_life_days * 24.0 / math.log(2.0)
-        self.log: list[tuple[int, float, float]] = []  # (offer, stock event time, repriced at)
+        # each triggered repricing: offer, stock event time, repriced at (typed columns: a year
+        # of a large catalogue triggers millions)
+        self._log = (array("i"), array("d"), array("d"))
 
     def bind(self, market: MarketView) -> None:
         n = market.n_offers
@@ -102,10 +105,18 @@ class CoordinatedPricing:
             offers = self.all_offers
         else:
             offers = np.fromiter(sorted(self.triggered), dtype=np.int64, count=len(self.triggered))
+        offer, event_h, at_h = self._log
         for o in self.triggered:
-            self.log.append((o, self.triggered[o], now))
+            offer.append(o)
+            event_h.append(self.triggered[o])
+            at_h.append(now)
         self.triggered.clear()
         return PriceUpdate(offers, self.prices_for(offers, market))
+
+    @property
+    def log(self) -> list[tuple[int, float, float]]:
+        """Every triggered repricing so far: (offer, stock event time, repriced at)."""
+        return list(zip(*self._log, strict=True))
 
     def prices_for(self, offers: np.ndarray, market: MarketView) -> np.ndarray:
         regime = self.regime[offers]

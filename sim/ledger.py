@@ -66,9 +66,6 @@ class MoneyLedger:
             self.chunks[name].append(np.array(coded.get(name, pending), dtype=dtype))
             pending.clear()
 
-    def __len__(self) -> int:
-        return sum(len(c) for c in self.chunks["amount"]) + len(self._amount)
-
     def columns(self, release: bool = False) -> dict[str, np.ndarray]:
         """The rows as numpy columns (codes for accounts and kinds; see `labels`). The chunks
         are joined into one and kept, or dropped with `release` (the caller keeps the rows)."""

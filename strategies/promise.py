@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sim.market_view import MarketView
 from sim.validate import ConfigError, nonneg, positive, unit
-from strategies.learning import HandoverModel, LaneModel
+from strategies.learning import HandoverModel, LaneModel, _z
 
 
 def contract_table(market: MarketView, buffer_h: list[float]) -> list[list[float]]:
@@ -87,6 +88,7 @@ class LearnedPromise:
         self._transit: list[list[float]] = []  # per seller: its origin's row of transit times
         self._offer_seller: list[int] = []
         self._next_refresh = 0.0
+        self._lanes: dict = {}  # per (origin, region): see _lane_table
 
     def bind(self, market: MarketView) -> None:
         self.market = market
@@ -103,23 +105,34 @@ class LearnedPromise:
             if m.carrier_pending(c) < self.load_limit * self.horizon_days * k.daily_capacity
         }  # fmt: skip
 
+    def _lane_table(self) -> dict[tuple[int, int], tuple[bool, list[tuple[int, float]]]]:
+        """Per (origin, customer region): whether some carrier serves the region, and
+        (carrier, contracted transit) of those that do, or of every carrier if none does
+        (routing will escalate; any finite promise will do)."""
+        m, n_c = self.market, len(self.market.carriers)
+        serving = [
+            [c for c, k in enumerate(m.carriers) if r in k.serves] for r in range(m.n_regions)
+        ]
+        return {(o, r): (bool(serving[r]),
+                         [(c, m.nominal_transit_h(c, o, r)) for c in serving[r] or range(n_c)])
+                for o in set(self._origins) for r in range(m.n_regions)}  # fmt: skip
+
     def _refresh(self) -> None:
         m, q = self.market, self.quantile
+        if not self._lanes:
+            self._lanes = self._lane_table()
         open_c = self._open_carriers()
+        z, log_ratio, exp = _z(q), self.lanes.log_ratio, math.exp
         fastest: dict[tuple[int, int], float] = {}  # (origin, region) -> transit quantile
-        for o in set(self._origins):
-            for r in range(m.n_regions):
-                times = {c: self.lanes.transit_quantile_h(c, o, r, m.nominal_transit_h(c, o, r), q)
-                         for c, k in enumerate(m.carriers) if r in k.serves}  # fmt: skip
-                with_room = [t for c, t in times.items() if c in open_c]
-                if not times:  # no carrier serves the region: routing will escalate; any
-                    times = {
-                        c: self.lanes.transit_quantile_h(  # finite promise will do
-                            c, o, r, m.nominal_transit_h(c, o, r), q
-                        )
-                        for c in range(len(m.carriers))
-                    }
-                fastest[(o, r)] = min(with_room or times.values())
+        for (o, r), (served, lanes) in self._lanes.items():  # origins x regions x carriers
+            best = best_open = math.inf
+            for c, nominal in lanes:
+                mu, sigma = log_ratio(c, o, r)
+                t = nominal * exp(mu + sigma * z)  # LaneModel.transit_quantile_h, inlined
+                best = min(best, t)
+                if served and c in open_c:  # the fastest with room, else the fastest
+                    best_open = min(best_open, t)
+            fastest[(o, r)] = best_open if best_open < math.inf else best
         # per origin a row, shared by its sellers: a refresh costs sellers + origins x regions,
         # not sellers x regions (hundreds of sellers, dozens of regions)
         rows = {o: [fastest[(o, r)] for r in range(m.n_regions)] for o in set(self._origins)}

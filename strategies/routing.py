@@ -142,41 +142,41 @@ class OptimisedRouting:
         now = market.now()
         eta = [handover_eta(market, w, now) for w in range(market.n_warehouses)]
         region_of = market.warehouse_region
+        # per (carrier, origin, region): ln(actual / contracted transit) ~ N(mu, sigma), as
+        # (mu, sigma * sqrt 2), asked of the lane model the first time a positive window needs it
         lane_cache: dict[tuple[int, int, int], tuple[float, float]] = {}
-
-        def p_within(c: int, origin: int, region: int, nominal: float, hours: float) -> float:
-            if hours <= 0:
-                return 0.0
-            key = (c, origin, region)
-            mu_sigma = lane_cache.get(key)
-            if mu_sigma is None:
-                mu_sigma = lane_cache[key] = self.lanes.log_ratio(c, origin, region)
-            mu, sigma = mu_sigma
-            return 0.5 * (1.0 + math.erf((math.log(hours / nominal) - mu) / (sigma * _SQRT2)))
-
+        log_ratio, erf, log = self.lanes.log_ratio, math.erf, math.log
+        lanes_from, stocked_at, on_hand = self._lanes_from, market.stocked_at, market.on_hand
         option_item, option_cost, options = [], [], []
         stock_groups: dict[tuple[int, int], list[int]] = {}
         carrier_groups: dict[int, list[int]] = {}
         warehouse_groups: dict[int, list[int]] = {}
         unassigned = []
         slack = 2.0 * self.overflow_penalty  # at most two soft groups can overflow per option
-        for i, r in enumerate(batch):
+        for i, r in enumerate(batch):  # this loop runs for every option of every order
             late_cost = market.sla_credit_pct * r.price + self.late_penalty
             unassigned.append(late_cost + self.defer_penalty)
-            for w in market.stocked_at[r.offer]:
-                if market.on_hand(r.offer, w) <= 0:
+            offer, region = r.offer, r.region
+            for w in stocked_at[offer]:
+                if on_hand(offer, w) <= 0:
+                    continue
+                lanes = lanes_from[w][region]
+                if not lanes:
                     continue
                 origin, window = int(region_of[w]), r.promise_h - eta[w]
-                here = [
-                    (
-                        ship + late_cost * (1.0 - p_within(c, origin, r.region, nominal, window)),
-                        c,
-                        ship,
-                    )
-                    for c, nominal, ship in self._lanes_from[w][r.region]
-                ]
-                if not here:
-                    continue
+                here = []
+                for c, nominal, ship in lanes:
+                    # the probability of arriving within the window, under the lane's lognormal
+                    if window <= 0:
+                        p = 0.0
+                    else:
+                        key = (c, origin, region)
+                        ms = lane_cache.get(key)
+                        if ms is None:
+                            mu, sigma = log_ratio(c, origin, region)
+                            ms = lane_cache[key] = (mu, sigma * _SQRT2)
+                        p = 0.5 * (1.0 + erf((log(window / nominal) - ms[0]) / ms[1]))
+                    here.append((ship + late_cost * (1.0 - p), c, ship))
                 # an option dearer than the cheapest from the same shelf by more than the
                 # overflow it could save is never optimal: leave it out (exact, and smaller)
                 cheapest = min(h[0] for h in here)
@@ -187,7 +187,7 @@ class OptimisedRouting:
                     option_item.append(i)
                     option_cost.append(cost)
                     options.append((i, w, c, ship))
-                    stock_groups.setdefault((r.offer, w), []).append(k)
+                    stock_groups.setdefault((offer, w), []).append(k)
                     carrier_groups.setdefault(c, []).append(k)
                     warehouse_groups.setdefault(w, []).append(k)
         groups = [(m, float(market.on_hand(o, w)), math.inf) for (o, w), m in stock_groups.items()]

@@ -1,7 +1,8 @@
 """The double-entry money ledger: every movement is one row, out of one account into another.
 
-Rows are kept as typed numpy columns (8 bytes a time or amount, 1 byte an account or kind
-code), not as Python objects: a year of millions of orders leaves tens of millions of rows.
+Rows are kept as typed numpy columns (8 bytes a time or amount, 4 an order or seller id, 1 an
+account or kind code), not as Python objects: a year of millions of orders leaves tens of
+millions of rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ ACCOUNTS = (
     "customers", "escrow", "operator", "sellers", "carriers", "suppliers", "reviewers", "platform",
 )  # fmt: skip
 ACCOUNT_CODE = {name: i for i, name in enumerate(ACCOUNTS)}
-_DTYPES = {"t_h": np.float64, "order_id": np.int64, "seller": np.int64, "debit": np.int8,
+_DTYPES = {"t_h": np.float64, "order_id": np.int32, "seller": np.int32, "debit": np.int8,
            "credit": np.int8, "amount": np.float64, "kind": np.int8}  # fmt: skip
 
 

@@ -46,10 +46,13 @@ MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
 }
 
 
-def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFrame:
-    """Orders placed in the window: the population for volume, rates and money attribution."""
+def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo,
+                  columns: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
+    """Orders placed in the window: the population for volume, rates and money attribution.
+    Only `columns` (all by default): the selection is a copy, a year's is millions of rows."""
     orders = table(tables, "orders")
-    return orders[in_window(numeric(orders, "placed_h"), info)]
+    keep = in_window(numeric(orders, "placed_h"), info)
+    return (orders if columns is None else orders[columns])[keep]
 
 
 def window_money(tables: dict[str, pd.DataFrame], info: RunInfo,
@@ -212,10 +215,14 @@ def _merge(*families: dict) -> dict:
     return out
 
 
+# the columns of the window's orders the KPIs read (volume, SLA, exceptions, seller network)
+WINDOW_ORDER_COLUMNS = ["seller", "price", "shipping_fee", "status", "handed_h", "human_tasks"]
+
+
 def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
     """All KPIs of one run over its measurement window, as one flat JSON-ready record."""
     orders = table(tables, "orders")
-    win = window_orders(tables, info)
+    win = window_orders(tables, info, WINDOW_ORDER_COLUMNS)
     volume = volume_kpis(win, table(tables, "daily"), info)
     kpis = _merge(
         volume,

@@ -82,7 +82,7 @@ EXCEPTION_COLUMNS = {
 # to zero. `order_id` attributes a movement to an order (-1: not order-related, e.g. wages).
 MONEY_COLUMNS = {
     "t_h": "float64",
-    "order_id": "int64",
+    "order_id": "int32",  # -1: a flow of no order (wages, payouts)
     "seller": "int32",
     "debit": "category",  # account the money goes to (sim.ledger.ACCOUNTS)
     "credit": "category",  # account the money comes from

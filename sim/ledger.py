@@ -19,21 +19,20 @@ _DTYPES = {"t_h": np.float64, "order_id": np.int32, "seller": np.int32, "debit":
 
 class MoneyLedger:
     """Typed columns filled during the run; a table only at the end. A movement is appended to
-    small Python lists (the cheapest thing to do per movement); every `BATCH` rows they become
-    one numpy chunk per column, accounts and kinds as codes into `ACCOUNTS` and `kinds` (kinds
-    in order of first use)."""
+    a small list as one tuple (the cheapest thing to do per movement); every `BATCH` rows they
+    become one numpy chunk per column, accounts and kinds as codes into `ACCOUNTS` and `kinds`
+    (kinds in order of first use)."""
 
     BATCH = 1 << 15
-    FIELDS = tuple(_DTYPES)
+    FIELDS = tuple(_DTYPES)  # the order of a pending row's fields
 
-    __slots__ = ("chunks", "kinds", "_kind_code", *(f"_{f}" for f in FIELDS))
+    __slots__ = ("chunks", "kinds", "_kind_code", "_rows")
 
     def __init__(self):
         self.chunks: dict[str, list[np.ndarray]] = {name: [] for name in self.FIELDS}
         self.kinds: list[str] = []
         self._kind_code: dict[str, int] = {}
-        self._t_h, self._order_id, self._seller, self._amount = [], [], [], []
-        self._debit, self._credit, self._kind = [], [], []
+        self._rows: list[tuple] = []  # (t_h, order_id, seller, debit, credit, amount, kind)
 
     def move(self, t_h: float, amount: float, debit: str, credit: str, kind: str,
              order_id: int = -1, seller: int = -1) -> None:  # fmt: skip
@@ -42,30 +41,25 @@ class MoneyLedger:
             if amount < 0.0:
                 raise ValueError(f"negative money movement {kind}: {amount}")
             return
-        self._t_h.append(t_h)
-        self._order_id.append(order_id)
-        self._seller.append(seller)
-        self._debit.append(debit)
-        self._credit.append(credit)
-        self._amount.append(amount)
-        self._kind.append(kind)
-        if len(self._kind) >= self.BATCH:
+        rows = self._rows
+        rows.append((t_h, order_id, seller, debit, credit, amount, kind))
+        if len(rows) >= self.BATCH:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._kind:
+        if not self._rows:
             return
-        for v in dict.fromkeys(self._kind):  # in order of first use: the same codes every run
+        fields = dict(zip(self.FIELDS, zip(*self._rows, strict=True), strict=True))
+        self._rows = []
+        for v in dict.fromkeys(fields["kind"]):  # in order of first use: the same codes every run
             if v not in self._kind_code:
                 self._kind_code[v] = len(self.kinds)
                 self.kinds.append(v)
-        coded = {"debit": [ACCOUNT_CODE[a] for a in self._debit],
-                 "credit": [ACCOUNT_CODE[a] for a in self._credit],
-                 "kind": [self._kind_code[k] for k in self._kind]}  # fmt: skip
+        fields["debit"] = [ACCOUNT_CODE[a] for a in fields["debit"]]
+        fields["credit"] = [ACCOUNT_CODE[a] for a in fields["credit"]]
+        fields["kind"] = [self._kind_code[k] for k in fields["kind"]]
         for name, dtype in _DTYPES.items():
-            pending = getattr(self, f"_{name}")
-            self.chunks[name].append(np.array(coded.get(name, pending), dtype=dtype))
-            pending.clear()
+            self.chunks[name].append(np.array(fields[name], dtype=dtype))
 
     def columns(self, release: bool = False) -> dict[str, np.ndarray]:
         """The rows as numpy columns (codes for accounts and kinds; see `labels`). The chunks

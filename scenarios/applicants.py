@@ -114,15 +114,15 @@ def _stock(cfg: ScenarioConfig, sellers, offer_seller: np.ndarray, daily: np.nda
     c = cfg.catalogue
     n_wh = cfg.warehouses.count
     m = len(offer_seller)
-    stock = np.zeros((m, n_wh), dtype=np.int64)
-    rop = np.full((m, n_wh), -1, dtype=np.int64)
-    qty = np.zeros((m, n_wh), dtype=np.int64)
+    stock = np.zeros((m, n_wh), dtype=np.int32)
+    rop = np.full((m, n_wh), -1, dtype=np.int32)
+    qty = np.zeros((m, n_wh), dtype=np.int32)
     load = np.zeros(n_wh)
     home = np.array([s.home_warehouse for s in sellers])[offer_seller]
     lead = np.array([days(s.lead_time_h) for s in sellers])[offer_seller]
     rows = np.arange(m)
-    stock[rows, home] = np.ceil(daily * c.stock_cover_days).astype(np.int64) + 1
-    rop[rows, home] = np.ceil(daily * (lead + c.safety_days)).astype(np.int64)
-    qty[rows, home] = np.maximum(1, np.ceil(daily * c.order_cover_days)).astype(np.int64)
+    stock[rows, home] = np.ceil(daily * c.stock_cover_days).astype(np.int32) + 1
+    rop[rows, home] = np.ceil(daily * (lead + c.safety_days)).astype(np.int32)
+    qty[rows, home] = np.maximum(1, np.ceil(daily * c.order_cover_days)).astype(np.int32)
     np.add.at(load, home, daily * expected_share * EXPECTED_LIVE_SHARE)
     return stock, rop, qty, load

@@ -225,9 +225,10 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
         * popularity[offer_sku]
         / n_offers_of_sku[offer_sku]
     )
-    stock = np.zeros((len(offer_sku), n_wh), dtype=np.int64)
-    rop = np.full((len(offer_sku), n_wh), -1, dtype=np.int64)
-    qty = np.zeros((len(offer_sku), n_wh), dtype=np.int64)
+    shape = (len(offer_sku), n_wh)  # millions of shelves in a year's world: 4 bytes each
+    stock = np.zeros(shape, dtype=np.int32)
+    rop = np.full(shape, -1, dtype=np.int32)
+    qty = np.zeros(shape, dtype=np.int32)
     load = np.zeros(n_wh)
     second = rng.random(len(offer_sku)) < c.second_warehouse_share
     other = rng.integers(n_wh, size=len(offer_sku))

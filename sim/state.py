@@ -270,10 +270,10 @@ class State:
     @classmethod
     def create(cls, env, world: World, strategy: Strategy, streams: Streams) -> State:
         n_carriers = len(world.carriers)
-        shelves = world.stock_initial.astype(np.int64)
+        shelves = world.stock_initial.astype(np.int32)  # a copy: the world's plan stays as is
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
             shelves[world.first_new_offer :] = 0
-        on_hand = array("i", shelves.ravel().astype(np.int32).tobytes())
+        on_hand = array("i", shelves.ravel().tobytes())
         lookup = Lookup(world)
         bus = EventBus(env, world.feed_lag_h)
         s = cls(

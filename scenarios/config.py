@@ -16,10 +16,36 @@ from sim.validate import ConfigError, between, nonneg, positive, unit
 
 
 @dataclass
+class RegionSite:
+    """A region placed by hand or by calibration: where it lies (km on a flat map), its share
+    of customers, and the typical distance of a delivery within it."""
+
+    name: str = MISSING
+    x_km: float = 0.0
+    y_km: float = 0.0
+    weight: float = field(default=1.0, metadata=positive)
+    local_km: float = field(default=40.0, metadata=positive)
+
+
+@dataclass
 class RegionsConfig:
+    """Regions drawn at random (count, spread, inequality), or listed in `sites`. Distance between
+    two regions is `road_factor` x the straight line; within one, its local distance."""
+
     count: int = field(default=12, metadata=positive)
     spread_km: float = field(default=2500.0, metadata=positive)  # side of the square they lie in
     weight_sigma: float = field(default=0.8, metadata=nonneg)  # how unequal their populations are
+    road_factor: float = field(default=1.25, metadata=positive)  # road km per straight-line km
+    local_km: float = field(default=40.0, metadata=positive)  # within a drawn region
+    sites: list[RegionSite] = field(default_factory=list)  # if given: these regions, count = len
+
+    def check_rules(self, path: str) -> None:
+        if self.sites and len(self.sites) != self.count:
+            raise ConfigError(f"{path}.count is {self.count} but {path}.sites lists "
+                              f"{len(self.sites)} regions; they must agree")  # fmt: skip
+        names = [s.name for s in self.sites]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{path}.sites: region names must be unique")
 
 
 @dataclass
@@ -34,6 +60,7 @@ class DemandConfig:
     price_sensitivity: float = field(default=4.0, metadata=nonneg)
     delivery_sensitivity: float = field(default=0.08, metadata=nonneg)  # utility per promised day
     zipf_exponent: float = field(default=0.9, metadata=nonneg)
+    trend_per_year: float = 0.0  # log growth of visits a year, from the run's first day
 
     def check_rules(self, path: str) -> None:
         for key, n in (("hour_profile", 24), ("weekday_profile", 7), ("month_profile", 12)):
@@ -177,9 +204,13 @@ class WarehousesConfig:
     cutoff_hour: int = field(default=17, metadata=between(0, 23))
     weekend_factor: float = field(default=0.5, metadata=nonneg)
     discrepancy_rate: float = field(default=0.01, metadata=unit)
+    regions: list[int] = field(default_factory=list)  # if given: each warehouse's region
 
     def check_rules(self, path: str) -> None:
         _shift(self.shift_start, self.shift_end, path)
+        if self.regions and len(self.regions) != self.count:
+            raise ConfigError(f"{path}.regions lists {len(self.regions)} regions for "
+                              f"{self.count} warehouses; give one per warehouse")  # fmt: skip
 
 
 @dataclass
@@ -196,6 +227,18 @@ class CarrierConfig:
     transit_sigma: float = field(default=0.35, metadata=nonneg)  # hidden
     loss_rate: float = field(default=0.005, metadata=unit)  # hidden
     damage_rate: float = field(default=0.005, metadata=unit)  # hidden
+
+
+@dataclass
+class ReviewsConfig:
+    """Stars a customer gives on delivery: around `on_time_mean` (sd `sd`, rounded to 1..5);
+    late, lower by `late_drop` plus `late_drop_per_day` a day late, at most `max_drop`."""
+
+    on_time_mean: float = field(default=4.5, metadata=between(1, 5))
+    late_drop: float = field(default=0.6, metadata=nonneg)
+    late_drop_per_day: float = field(default=0.4, metadata=nonneg)
+    max_drop: float = field(default=3.0, metadata=nonneg)
+    sd: float = field(default=1.1, metadata=nonneg)
 
 
 @dataclass
@@ -331,6 +374,7 @@ class ScenarioConfig:
     warehouses: WarehousesConfig = field(default_factory=WarehousesConfig)
     carriers: list[CarrierConfig] = field(default_factory=list)
     competitor: CompetitorConfig = field(default_factory=CompetitorConfig)
+    reviews: ReviewsConfig = field(default_factory=ReviewsConfig)
     reviewers: ReviewersConfig = field(default_factory=ReviewersConfig)
     money: MoneyConfig = field(default_factory=MoneyConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
@@ -356,6 +400,10 @@ class ScenarioConfig:
             bad = [r for r in d.regions if not 0 <= r < self.regions.count]
             if bad:
                 raise ConfigError(f"{path}.disruptions[{i}].regions has unknown regions {bad}")
+        bad = [r for r in self.warehouses.regions if not 0 <= r < self.regions.count]
+        if bad:
+            raise ConfigError(f"{path}.warehouses.regions has unknown regions {bad} "
+                              f"(regions are 0..{self.regions.count - 1})")  # fmt: skip
 
 
 def _known_types(types, key: str) -> None:

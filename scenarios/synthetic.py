@@ -23,6 +23,7 @@ from sim.world import (
     MappingSpec,
     MoneySpec,
     ReviewerSpec,
+    ReviewSpec,
     RiskSpec,
     SellerSpec,
     TeamSpec,
@@ -83,7 +84,7 @@ def build_world(cfg: ScenarioConfig) -> World:
     return World(
         name=cfg.name, start_date=start, warmup_h=hours(cfg.warmup_days),
         window_end_h=hours(cfg.warmup_days + cfg.days), end_h=hours(total_days), promo_dates=promo,
-        region_names=tuple(f"R{i:02d}" for i in range(len(weight))), region_weight=weight,
+        region_names=_region_names(cfg), region_weight=weight,
         distance_km=dist, category_names=tuple(c.name for c in cfg.catalogue.categories),
         commission_rate=cat_rate, sku_category=sku_cat, sku_cost=sku_cost,
         sku_popularity=popularity,
@@ -106,7 +107,8 @@ def build_world(cfg: ScenarioConfig) -> World:
         mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)),
         governance=spec_from(GovernanceSpec, cfg.governance),
         new_listings_per_day=cfg.catalogue.new_listings_per_day,
-        finance=spec_from(FinanceSpec, cfg.finance), **firsts,
+        finance=spec_from(FinanceSpec, cfg.finance), reviews=spec_from(ReviewSpec, cfg.reviews),
+        **firsts,
     )  # fmt: skip
 
 
@@ -133,17 +135,34 @@ def _mean_one(values: list[float]) -> tuple[float, ...]:
 
 
 def _regions(cfg: ScenarioConfig, rng) -> tuple[np.ndarray, np.ndarray]:
-    n = cfg.regions.count
-    xy = rng.random((n, 2)) * cfg.regions.spread_km
-    weight = rng.lognormal(0.0, cfg.regions.weight_sigma, n)
-    # road distance ~ 1.25 x straight line; within a region, a local 40 km
-    dist = 1.25 * np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-    np.fill_diagonal(dist, 40.0)
+    """Customer share per region and road km between regions: the listed sites, or regions
+    drawn in a square. Road distance is road_factor x the straight line; within a region, its
+    local distance."""
+    rc = cfg.regions
+    if rc.sites:
+        xy = np.array([[s.x_km, s.y_km] for s in rc.sites], dtype=float)
+        weight = np.array([s.weight for s in rc.sites], dtype=float)
+        local = np.array([s.local_km for s in rc.sites], dtype=float)
+    else:
+        xy = rng.random((rc.count, 2)) * rc.spread_km
+        weight = rng.lognormal(0.0, rc.weight_sigma, rc.count)
+        local = np.full(rc.count, rc.local_km)
+    dist = rc.road_factor * np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    dist[np.diag_indices(len(xy))] = local
     return weight / weight.sum(), dist
 
 
+def _region_names(cfg: ScenarioConfig) -> tuple[str, ...]:
+    if cfg.regions.sites:
+        return tuple(s.name for s in cfg.regions.sites)
+    return tuple(f"R{i:02d}" for i in range(cfg.regions.count))
+
+
 def _warehouse_regions(cfg: ScenarioConfig, weight: np.ndarray, rng) -> list[int]:
-    """Warehouses sit in the populous regions first (no repeats while regions last)."""
+    """Warehouses where the scenario puts them, or in the populous regions first (no repeats
+    while regions last)."""
+    if cfg.warehouses.regions:
+        return list(cfg.warehouses.regions)
     n, n_regions = cfg.warehouses.count, len(weight)
     regions = rng.choice(n_regions, size=min(n, n_regions), replace=False, p=weight).tolist()
     return regions + rng.choice(n_regions, size=n - len(regions), p=weight).tolist()

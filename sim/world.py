@@ -78,6 +78,19 @@ class DemandSpec:
     attractiveness: float  # MNL utility constant of an offer vs. the outside option
     price_sensitivity: float  # utility per log of price over the competitor's price
     delivery_sensitivity: float  # utility per promised day
+    trend_per_year: float = 0.0  # log growth of visits a year, from the run's first day
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewSpec:
+    """Stars on delivery: around on_time_mean (sd, rounded to 1..5); late, lower by late_drop
+    plus late_drop_per_day a day late, at most max_drop."""
+
+    on_time_mean: float = 4.5
+    late_drop: float = 0.6
+    late_drop_per_day: float = 0.4
+    max_drop: float = 3.0
+    sd: float = 1.1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,6 +256,7 @@ class World:
     mapping: MappingSpec | None = None
     governance: GovernanceSpec | None = None
     finance: FinanceSpec | None = None
+    reviews: ReviewSpec = ReviewSpec()
     promo_commission_cut: float = 0.0  # the operator's rule: rate points off on promotion days
     first_new_seller: int = -1  # -1: no applicants (set to len(sellers) otherwise)
     first_new_sku: int = -1

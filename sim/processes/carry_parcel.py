@@ -15,8 +15,10 @@ from sim.processes.return_order import maybe_return, request_return
 from sim.seller_performance import DEFECTS, LATE
 from sim.seller_performance import SHIPPED as SHIPPED_KIND
 from sim.state import State
+from sim.world import ReviewSpec
 
 _NORMAL = NormalDist()
+_REVIEWS = ReviewSpec()  # the defaults
 NEGATIVE_REVIEW = 2.0  # stars at or below: an order defect
 
 
@@ -101,7 +103,7 @@ def deliver(state: State, order: Order) -> None:
     if late_days > 0.0:
         credit = order.price * state.world.money.sla_credit_pct
         money.move(now, credit, "customers", "operator", "sla_credit", oid, seller)
-    order.review_score = review_score(order.draw.review_u, late_days)
+    order.review_score = review_score(order.draw.review_u, late_days, state.world.reviews)
     drop = state.sellers.review_drop[seller]  # counterfeit goods
     if drop > 0.0:
         order.review_score = max(1.0, order.review_score - drop)
@@ -131,11 +133,13 @@ def parcel_event(state: State, order: Order) -> ParcelEvent:
                        origin, order.region, order.handed_h, nominal, order.promise_h)  # fmt: skip
 
 
-def review_score(u: float, late_days: float) -> float:
+def review_score(u: float, late_days: float, spec: ReviewSpec = _REVIEWS) -> float:
     """1..5 stars: most on-time orders get 4-5; every day late pulls the score down."""
     u = min(max(u, 1e-9), 1 - 1e-9)
-    mean = 4.5 - min(3.0, 0.6 + 0.4 * late_days) if late_days > 0 else 4.5
-    return float(min(5, max(1, round(mean + 1.1 * _NORMAL.inv_cdf(u)))))
+    mean = spec.on_time_mean
+    if late_days > 0:
+        mean -= min(spec.max_drop, spec.late_drop + spec.late_drop_per_day * late_days)
+    return float(min(5, max(1, round(mean + spec.sd * _NORMAL.inv_cdf(u)))))
 
 
 def _chargeback(state: State, order: Order) -> None:

@@ -3,6 +3,8 @@ promotion days, drawn one day at a time with every exogenous draw a visit will n
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.clock import HOURS_PER_DAY
@@ -19,6 +21,8 @@ def hourly_rates(state: State, day: int, visits_per_day: float | None = None) ->
     profile = np.asarray(d.hour_profile) / 24.0
     month = d.month_profile[state.calendar.date_of_day(day).month - 1]
     rate = per_day * month * d.weekday_profile[state.calendar.weekday(day)] * profile
+    if d.trend_per_year and visits_per_day is None:  # the marketplace's traffic grows (or falls)
+        rate = rate * math.exp(d.trend_per_year * day / 365.0)
     if state.calendar.is_promo(day):
         rate = rate * d.promo_multiplier
     return rate

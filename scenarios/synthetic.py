@@ -244,6 +244,8 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
         * popularity[offer_sku]
         / n_offers_of_sku[offer_sku]
     )
+    if cfg.demand.trend_per_year:  # the operator plans stock and capacity for the growth ahead
+        daily = daily * _mean_growth(cfg)
     shape = (len(offer_sku), n_wh)  # millions of shelves in a year's world: 4 bytes each
     stock = np.zeros(shape, dtype=np.int32)
     rop = np.full(shape, -1, dtype=np.int32)
@@ -264,6 +266,12 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
             rop[o, wh] = math.ceil(demand * (lead_days + c.safety_days))
             qty[o, wh] = max(1, math.ceil(demand * c.order_cover_days))
     return stock, rop, qty, load
+
+
+def _mean_growth(cfg: ScenarioConfig) -> float:
+    """The demand trend's mean multiplier over the run's days."""
+    total = cfg.warmup_days + cfg.days + cfg.cooldown_days
+    return float(np.mean(np.exp(cfg.demand.trend_per_year * np.arange(total) / 365.0)))
 
 
 def _competitor_feed(cfg, blocks: list, start: date, promo, total_days: int) -> CompetitorFeed:

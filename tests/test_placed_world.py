@@ -19,7 +19,7 @@ from sim.state import State
 from sim.streams import Streams
 from sim.validate import ConfigError
 from sim.world import ReviewSpec
-from tests.helpers.runs import compose_cfg
+from tests.helpers.runs import compose_cfg, run_sim
 
 SITES = (
     "scenario.regions.count=3",
@@ -55,8 +55,18 @@ def test_demand_trend_grows_visits_by_its_log_rate_a_year():
     rates = []
     for world in (flat, grown):
         state = State.create(Environment(), world, *_strategy_and_streams())
-        rates.append(hourly_rates(state, 73).sum())
+        per_day = world.demand.visits_per_day
+        rates.append(hourly_rates(state, 73, per_day).sum())
+        assert hourly_rates(state, 73, per_day, trend=False).sum() == rates[0]  # new listings
     assert rates[1] / rates[0] == pytest.approx(math.exp(0.5 * 73 / 365.0))
+
+
+def test_a_run_sees_the_trend_in_its_visits():
+    daily = run_sim("scenario=smoke", "scenario.demand.trend_per_year=3.0",
+                    "scenario.demand.promo_dates=[]").tables["daily"]  # fmt: skip
+    first, last = daily["visits"].iloc[:14].sum(), daily["visits"].iloc[-14:].sum()
+    gap = daily["day"].iloc[-14:].mean() - daily["day"].iloc[:14].mean()
+    assert last / first == pytest.approx(math.exp(3.0 * gap / 365.0), rel=0.1)
 
 
 def _strategy_and_streams():

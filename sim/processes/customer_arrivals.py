@@ -14,14 +14,16 @@ from sim.state import State
 from sim.streams import NEW_LISTINGS
 
 
-def hourly_rates(state: State, day: int, visits_per_day: float | None = None) -> np.ndarray:
-    """Expected visits in each hour of `day` (piecewise-constant intensity)."""
+def hourly_rates(state: State, day: int, visits_per_day: float | None = None,
+                 trend: bool = True) -> np.ndarray:  # fmt: skip
+    """Expected visits in each hour of `day` (piecewise-constant intensity); `trend`: with the
+    marketplace's traffic trend (the founding catalogue's visits; new listings bring their own)."""
     d = state.world.demand
     per_day = d.visits_per_day if visits_per_day is None else visits_per_day
     profile = np.asarray(d.hour_profile) / 24.0
     month = d.month_profile[state.calendar.date_of_day(day).month - 1]
     rate = per_day * month * d.weekday_profile[state.calendar.weekday(day)] * profile
-    if d.trend_per_year and visits_per_day is None:  # the marketplace's traffic grows (or falls)
+    if d.trend_per_year and trend:  # the marketplace's traffic grows (or falls)
         rate = rate * math.exp(d.trend_per_year * day / 365.0)
     if state.calendar.is_promo(day):
         rate = rate * d.promo_multiplier
@@ -48,7 +50,7 @@ def draw_day(state: State, day: int, block: Demand) -> tuple[list, list, list, l
     """
     s, w, p = state.streams, state.world, block.prefix
     arrivals = s[p + "arrivals"]
-    counts = arrivals.poisson(hourly_rates(state, day, block.per_day))
+    counts = arrivals.poisson(hourly_rates(state, day, block.per_day, trend=not p))
     n = int(counts.sum())
     hours = np.repeat(np.arange(24), counts)
     times = day * HOURS_PER_DAY + hours + arrivals.random(n)

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 EARTH_KM = 6371.0
+DEFAULT_LOCAL_KM = 40.0  # a delivery within a region, where the log cannot say (the template's)
 REF_LAT, REF_LNG = -15.0, -50.0  # the flat map's origin (any point near the data will do)
 
 
@@ -119,14 +120,15 @@ def fit_geography(
     )
     straight = great_circle_km(s_lat, s_lng, orders["lat"], orders["lng"])
     within = (s_state == orders["state"]).to_numpy() & np.isfinite(straight)
-    local_all = float(np.median(straight[within])) if within.any() else 40.0
+    local_all = float(np.median(straight[within])) if within.any() else DEFAULT_LOCAL_KM
+    if not local_all >= 1.0:  # every place of a region on one point: not identified
+        local_all = DEFAULT_LOCAL_KM
     local = []
     for n in names:
         mine = within & (orders["state"] == n).to_numpy()
-        local.append(
-            float(np.median(straight[mine])) if mine.sum() >= min_local_orders else local_all
-        )
-    local = np.maximum(np.array(local), 1.0)
+        km = float(np.median(straight[mine])) if mine.sum() >= min_local_orders else local_all
+        local.append(km if km >= 1.0 else local_all)
+    local = np.array(local)
     seller_region = sellers.set_index("seller_id")["state"].map(index)
     geo = Geography(
         names, x, y, weight, local, pd.Series(np.nan, index=orders.index), seller_region
@@ -142,7 +144,8 @@ def fit_geography(
          "weight": round(float(weight[i]), 5), "local_km": round(float(local[i]), 1)}
         for i, n in enumerate(names)
     ], "customer states: centre = mean customer zip centroid, weight = share of orders, "
-       f"local_km = median within-state seller-to-customer distance (all states: {local_all:.0f} km)")  # fmt: skip
+       f"local_km = median within-state seller-to-customer distance (all states: {local_all:.0f} km; "
+       f"{DEFAULT_LOCAL_KM:.0f} km where the log puts a state's places on one point)")  # fmt: skip
     fit.put("regions.count", len(names), "customer states in the fit period")
     fit.put("regions.road_factor", 1.0, "distances are straight lines between region centres; "
             "transit speed and freight per km are fitted against that same distance")  # fmt: skip
@@ -222,6 +225,8 @@ def _chosen_trend(days: pd.Series, fit_end: pd.Timestamp, horizon: int = 56) -> 
     the fit data say it holds. Returns (log growth a year, window in days)."""
     cut = fit_end - pd.Timedelta(days=horizon)
     before, after = days[days.index < cut], days[days.index >= cut]
+    if len(before) < horizon or not len(after):  # too short a log to judge a trend: none
+        return 0.0, 0
     level = float(before[before.index >= cut - pd.Timedelta(days=horizon)].mean())
     mid_gap = horizon  # from the middle of the level's weeks to the middle of the forecast's
     actual = float(after.mean())
@@ -300,12 +305,12 @@ def fit_handling(orders: pd.DataFrame, items: pd.DataFrame, hour_profile: list[f
     """Approval to carrier hand-over, as the model makes it: a seller releases at once (chance
     `reliability`) or after an exponential delay (`delay_mean_h`), and parcels leave at the
     daily cut-off. The two are chosen so the simulated 50th, 75th and 90th percentiles match
-    the log's (least squares on log hours). The seller's promised handling (`handling_h`) is
+    the log's, and the 25th, 95th and 99th (least squares on log hours). The seller's promised handling (`handling_h`) is
     the median time from purchase to the shipping limit the log states."""
     fit = Fit()
     ok = orders["handling_ok"].fillna(False).astype(bool)
     observed = orders.loc[ok, "handling_h"].to_numpy(dtype=float)
-    qs = np.array([0.5, 0.75, 0.9])
+    qs = np.array([0.25, 0.5, 0.75, 0.9, 0.95, 0.99])  # the tail too: it identifies the delay
     target = np.log(np.maximum(np.quantile(observed, qs), 0.1))
     n = 20_000
     weights = np.asarray(hour_profile) / np.sum(hour_profile)
@@ -338,7 +343,7 @@ def fit_handling(orders: pd.DataFrame, items: pd.DataFrame, hour_profile: list[f
            "delay_mean_h": round(delay, 1)}  # fmt: skip
     q = np.quantile(observed, qs)
     fit.put("handling", out, "approval to carrier hand-over of delivered orders "
-            f"(p50 {q[0]:.0f} h, p75 {q[1]:.0f} h, p90 {q[2]:.0f} h): release chance and delay "
+            f"(p50 {q[1]:.0f} h, p90 {q[3]:.0f} h, p99 {q[5]:.0f} h): release chance and delay "
             f"matched through the daily cut-off at {cutoff_hour}:00; handling_h = median "
             "purchase to shipping limit")  # fmt: skip
     return out, fit

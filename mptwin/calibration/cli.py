@@ -23,7 +23,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="the scenario file to write, e.g. conf/scenario/my_market.yaml")  # fmt: skip
     ap.add_argument("--name", help="scenario name (default: the file's stem)")
     ap.add_argument("--fit-share", type=float, default=0.7,
-                    help="share of the log's active days to fit on; the rest is the hold-out")  # fmt: skip
+                    help="share of the log's active days to fit on; the rest is the hold-out "
+                         "(1: fit on all of it and simulate it too, in-sample)")  # fmt: skip
     ap.add_argument("--censor-days", type=float, default=30.0,
                     help="orders still open this close to the log's end are censored")  # fmt: skip
     return ap.parse_args(argv)

@@ -59,12 +59,13 @@ class Calibration:
 def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int = 28,
               seed: int = 0) -> Calibration:  # fmt: skip
     """Fit every part, assemble the scenario on the template, and set the visit rate by a short
-    pilot run so the twin's orders per day match the log's level."""
-    if not 0.1 <= fit_share < 1.0:
-        raise ValueError(f"fit_share must be in [0.1, 1), got {fit_share}")
+    pilot run so the twin's orders per day match the log's level. `fit_share` 1: fit on the
+    whole active period and simulate it too (in-sample: every row of a validation is fitted)."""
+    if not 0.1 <= fit_share <= 1.0:
+        raise ValueError(f"fit_share must be in [0.1, 1], got {fit_share}")
     orders = log.orders
     start, end = F.active_period(orders["purchase"])
-    split = F.split_period(start, end, fit_share)
+    split = end if fit_share == 1.0 else F.split_period(start, end, fit_share)
     fitted = orders[(orders["purchase"] >= start) & (orders["purchase"] < split)]
     geo, fit = F.fit_geography(fitted, log.sellers)
     fit.merge(F.fit_warehouses(fitted, geo))
@@ -80,11 +81,17 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     fit.merge(F.fit_promise(fitted, geo.order_km, handling["handling_h"], transit))
     fit.merge(F.fit_freight(fitted, geo.order_km))
     fit.merge(F.fit_reviews(fitted))
-    holdout = (split, end)
+    holdout = (start, end) if fit_share == 1.0 else (split, end)
     scenario = _assemble(name, fit, transit, holdout)
-    scenario["demand"]["visits_per_day"] = _visits_for(scenario, fit.values["orders_per_day"],
-                                                       pilot_days)  # fmt: skip
+    # the level is measured over the fit period's last 8 weeks; the trend carries it to day 0
+    level_at = split - pd.Timedelta(days=28)
+    run_start = pd.Timestamp(scenario["start_date"])
+    growth = math.exp(fit.values["demand.trend_per_year"] * (run_start - level_at).days / 365.0)
     sidecar = _sidecar(log, name, fit, (start, split), holdout, fitted)
+    op = sidecar["observed_operation"]
+    _match_demand(scenario, fit.values["orders_per_day"] * growth,
+                  [f"strategy={op['strategy']}", *op["overrides"]], pilot_days)  # fmt: skip
+    sidecar["in_sample"] = fit_share == 1.0
     return Calibration(scenario, sidecar)
 
 
@@ -144,23 +151,49 @@ def _recurring(peak_days: list[str], start: pd.Timestamp, end: pd.Timestamp) -> 
     return sorted(out)
 
 
-def _visits_for(scenario: dict, orders_per_day: float, pilot_days: int) -> float:
-    """Visits per day for the log's orders per day: the pilot runs the calibrated world for
-    `pilot_days` at a first guess and measures how many visits become orders there."""
+PILOT_ORDERS = 15_000  # orders a pilot run aims at: enough for every region's share
+
+
+def _match_demand(scenario: dict, orders_per_day: float, observed: list[str],
+                  pilot_days: int, rounds: int = 2) -> None:  # fmt: skip
+    """Visits per day and each region's share of visits such that the twin's orders per day and
+    orders by region come out as the log's. Far customers see later promises and buy less
+    often, so a region's share of orders is not its share of visits: a pilot run under the
+    observed operation measures conversion overall and by region, and the visit shares are
+    corrected by target / simulated (twice). Volume is the pilot's, scaled back at the end
+    (stock and capacity follow volume, so conversion does not depend on it)."""
+    sites = scenario["regions"]["sites"]
+    target = np.array([site["weight"] for site in sites])
+    weight = target.copy()
+    conversion = 0.6
+    for _ in range(rounds):
+        for site, w in zip(sites, weight, strict=True):
+            site["weight"] = round(float(w), 6)
+        visits = PILOT_ORDERS / (pilot_days * conversion)
+        conversion, shares = _pilot(scenario, visits, pilot_days, observed)
+        weight = weight * target / np.maximum(shares, 1e-4)
+        weight = weight / weight.sum()
+    for site, w in zip(sites, weight, strict=True):
+        site["weight"] = round(float(w), 6)
+    scenario["demand"]["visits_per_day"] = round(orders_per_day / max(conversion, 1e-3), 2)
+
+
+def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: list[str]):
+    """Conversion (orders / visits) and each region's share of orders, measured by a short
+    run of the world at `visits_per_day` with no trend and no peaks."""
     from mptwin.run import prepare, simulate  # the pilot needs the whole twin
 
-    guess = max(orders_per_day, 0.1) / 0.6
     pilot = copy.deepcopy(scenario)
     pilot.update(days=pilot_days, cooldown_days=0, warmup_days=7)
-    pilot["demand"]["visits_per_day"] = guess
-    pilot["demand"]["trend_per_year"] = 0.0
-    pilot["demand"]["promo_dates"] = []
-    cfg = compose_with(pilot, "strategy=automation", "progress=false")
-    world, strategy = prepare(cfg)
-    daily = simulate(world, strategy, 1).tables["daily"]
+    pilot["demand"].update(visits_per_day=visits_per_day, trend_per_year=0.0, promo_dates=[])
+    world, strategy = prepare(compose_with(pilot, *observed, "progress=false"))
+    tables = simulate(world, strategy, 1).tables
+    daily, orders = tables["daily"], tables["orders"]
     window = daily[daily["day"] >= pilot["warmup_days"]]
     conversion = float(window["orders"].sum()) / max(float(window["visits"].sum()), 1.0)
-    return round(orders_per_day / max(conversion, 1e-3), 2)
+    placed = orders[orders["placed_h"] >= 24.0 * pilot["warmup_days"]]
+    counts = np.bincount(placed["region"].to_numpy(), minlength=len(world.region_names))
+    return conversion, counts / max(counts.sum(), 1)
 
 
 def compose_named(scenario: str, *overrides: str):
@@ -251,6 +284,8 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
     sources["demand.visits_per_day"] = (
         f"set by a pilot run so orders per day = {cal.sidecar['targets']['orders_per_day']} "
         "(mean of ordinary days, last 8 weeks of the fit period)")  # fmt: skip
+    sources["regions"] += ("; weight: the share of visits that gives each state its share of "
+                           "orders in a pilot run (far customers buy less often)")  # fmt: skip
     head = [
         f"# {cal.scenario['name']}: calibrated by mptwin-calibrate from an order log.",
         f"# Fitted on purchases {cal.sidecar['fit_period'][0][:10]} .. "

@@ -25,6 +25,7 @@ class RegionSite:
     y_km: float = 0.0
     weight: float = field(default=1.0, metadata=positive)
     local_km: float = field(default=40.0, metadata=positive)
+    transit_factor: float = field(default=1.0, metadata=positive)  # hidden: real / contract time
 
 
 @dataclass

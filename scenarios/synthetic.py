@@ -108,6 +108,7 @@ def build_world(cfg: ScenarioConfig) -> World:
         governance=spec_from(GovernanceSpec, cfg.governance),
         new_listings_per_day=cfg.catalogue.new_listings_per_day,
         finance=spec_from(FinanceSpec, cfg.finance), reviews=spec_from(ReviewSpec, cfg.reviews),
+        region_transit_factor=_transit_factors(cfg),
         **firsts,
     )  # fmt: skip
 
@@ -150,6 +151,12 @@ def _regions(cfg: ScenarioConfig, rng) -> tuple[np.ndarray, np.ndarray]:
     dist = rc.road_factor * np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     dist[np.diag_indices(len(xy))] = local
     return weight / weight.sum(), dist
+
+
+def _transit_factors(cfg: ScenarioConfig) -> tuple[float, ...] | None:
+    """Per region, real transit over the contract's (listed sites only; None: all 1)."""
+    factors = tuple(float(s.transit_factor) for s in cfg.regions.sites)
+    return factors if any(f != 1.0 for f in factors) else None
 
 
 def _region_names(cfg: ScenarioConfig) -> tuple[str, ...]:

@@ -257,6 +257,8 @@ class World:
     governance: GovernanceSpec | None = None
     finance: FinanceSpec | None = None
     reviews: ReviewSpec = ReviewSpec()
+    # hidden: per customer region, real transit over what the lane's contract says (None: 1)
+    region_transit_factor: tuple[float, ...] | None = None
     promo_commission_cut: float = 0.0  # the operator's rule: rate points off on promotion days
     first_new_seller: int = -1  # -1: no applicants (set to len(sellers) otherwise)
     first_new_sku: int = -1

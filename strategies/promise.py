@@ -10,14 +10,15 @@ from sim.validate import ConfigError, nonneg, positive, unit
 from strategies.learning import HandoverModel, LaneModel, _z
 
 
-def contract_table(market: MarketView, buffer_h: list[float]) -> list[list[float]]:
+def contract_table(market: MarketView, buffer_h: list[float],
+                   transit_scale: float = 1.0) -> list[list[float]]:  # fmt: skip
     """Per offer and customer region: the seller's handling time + its contracted carrier's
-    nominal transit from its home warehouse + the seller's buffer (hours)."""
+    nominal transit from its home warehouse (x `transit_scale`) + the seller's buffer (hours)."""
     per_seller = []
     for s, extra in zip(market.sellers, buffer_h, strict=True):
         origin = int(market.warehouse_region[s.home_warehouse])
-        per_seller.append([s.handling_h + market.nominal_transit_h(s.carrier, origin, r) + extra
-                           for r in range(market.n_regions)])  # fmt: skip
+        per_seller.append([s.handling_h + transit_scale * market.nominal_transit_h(s.carrier, origin, r)
+                           + extra for r in range(market.n_regions)])  # fmt: skip
     return [per_seller[s] for s in market.offer_seller.tolist()]
 
 
@@ -27,12 +28,14 @@ class ContractPromise:
     the seller's default warehouse, plus a fixed buffer. Precomputed once; never learns."""
 
     buffer_days: float = field(default=2.0, metadata=nonneg)
+    transit_scale: float = field(default=1.0, metadata=positive)  # padding that grows with transit
 
     def __post_init__(self) -> None:
         self._hours: list[list[float]] = []
 
     def bind(self, market: MarketView) -> None:
-        self._hours = contract_table(market, [24.0 * self.buffer_days] * len(market.sellers))
+        self._hours = contract_table(market, [24.0 * self.buffer_days] * len(market.sellers),
+                                     self.transit_scale)  # fmt: skip
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]

@@ -373,16 +373,23 @@ def fit_handling(orders: pd.DataFrame, items: pd.DataFrame, hour_profile: list[f
     return out, fit
 
 
-def fit_transit(orders: pd.DataFrame, km: pd.Series) -> tuple[dict, Fit]:
+REGION_PRIOR_ORDERS = 30.0  # a region's own transit factor counts as much as this many orders
+
+
+def fit_transit(orders: pd.DataFrame, km: pd.Series, region: pd.Series,
+                n_regions: int) -> tuple[dict, list[float], Fit]:  # fmt: skip
     """Carrier transit (hand-over to delivery) against distance: nominal = 24 x (base_days +
-    km / km_per_day) as the log's median (least squares on log hours), the log-sd of the rest
-    as transit_sigma. One carrier: the log does not say which carrier carried what."""
+    km / km_per_day) as the log's median (least squares on log hours); then, per customer
+    region, how much slower or faster than that its parcels really are (the median log ratio,
+    shrunk towards 1 by `REGION_PRIOR_ORDERS`): some places are slow for reasons distance does
+    not tell. The log-sd of what is left is transit_sigma. One carrier: the log does not say
+    which carrier carried what. Returns (carrier fields, factor per region, sources)."""
     fit = Fit()
-    ok = orders["transit_ok"].fillna(False).astype(bool) & km.notna()
+    ok = orders["transit_ok"].fillna(False).astype(bool) & km.notna() & region.notna()
+    ok &= orders["transit_h"] > 0
     hours = orders.loc[ok, "transit_h"].to_numpy(dtype=float)
     dist = km[ok].to_numpy(dtype=float)
-    keep = hours > 0
-    hours, dist = hours[keep], dist[keep]
+    where = region[ok].to_numpy(dtype=int)
 
     def residual(p):
         base, per_1000 = np.exp(p)
@@ -391,30 +398,47 @@ def fit_transit(orders: pd.DataFrame, km: pd.Series) -> tuple[dict, Fit]:
     res = optimize.least_squares(residual, x0=np.log([2.0, 4.0]), loss="soft_l1")
     base, per_1000 = np.exp(res.x)
     r = residual(res.x)
-    shift = float(
-        np.median(r)
-    )  # the fit's centre may sit off the median: fold it into the contract
+    shift = float(np.median(r))  # the fit's centre may sit off the median: into the contract
     base, per_1000 = base * math.exp(shift), per_1000 * math.exp(shift)
-    sigma = float(np.std(r - shift))
+    r = r - shift
+    log_factor = np.zeros(n_regions)
+    for k in range(n_regions):
+        mine = r[where == k]
+        if len(mine):
+            log_factor[k] = len(mine) / (len(mine) + REGION_PRIOR_ORDERS) * float(np.median(mine))
+    sigma = float(np.std(r - log_factor[where]))
     out = {"base_days": round(float(base), 3), "km_per_day": round(1000.0 / float(per_1000), 1),
            "transit_sigma": round(sigma, 3), "transit_bias": 0.0}  # fmt: skip
+    factors = [round(math.exp(v), 3) for v in log_factor]
     fit.put("transit", out, f"{len(hours)} delivered orders: median transit = 24 x (base_days + "
-            "km / km_per_day) on the model's region distance, lognormal spread around it; "
-            "bias 0 (the contract is the observed median)")  # fmt: skip
-    return out, fit
+            "km / km_per_day) on the model's region distance, lognormal spread around it after "
+            "each region's factor; bias 0 (the contract is the observed median)")  # fmt: skip
+    fit.put("regions.transit_factor", factors, "per customer state: median real / contracted "
+            f"transit, shrunk towards 1 (a state's orders against {REGION_PRIOR_ORDERS:.0f})")  # fmt: skip
+    return out, factors, fit
 
 
 def fit_promise(orders: pd.DataFrame, km: pd.Series, handling_h: float, transit: dict) -> Fit:
-    """The operator's padding: the log's promise (purchase to the end of the promised day) over
-    the seller's handling promise and the contracted transit, median in days. Automation's
-    ContractPromise with this buffer stands in for the observed rule."""
+    """The operator's padding over the seller's handling promise and the contracted transit:
+    promise - handling = transit_scale x contracted transit + buffer (least absolute
+    deviations, so the median order is matched; an operator often pads far places more).
+    Automation's ContractPromise with these two stands in for the observed rule."""
     fit = Fit()
     ok = orders["promise_h"].notna() & km.notna()
-    nominal = 24.0 * (transit["base_days"] + km[ok] / transit["km_per_day"])
-    pad = (orders.loc[ok, "promise_h"] - handling_h - nominal) / 24.0
-    fit.put("promise_buffer_days", round(float(pad.median()), 2),
-            f"median of promise - handling_h - contracted transit over {int(ok.sum())} orders "
-            f"(p10 {pad.quantile(0.1):.1f}, p90 {pad.quantile(0.9):.1f} days)")  # fmt: skip
+    nominal = (24.0 * (transit["base_days"] + km[ok] / transit["km_per_day"])).to_numpy()
+    over = (orders.loc[ok, "promise_h"] - handling_h).to_numpy(dtype=float)
+
+    def loss(p):
+        return float(np.mean(np.abs(over - (p[0] * nominal + 24.0 * p[1]))))
+
+    scale, buffer = optimize.minimize(loss, x0=[1.0, 5.0], method="Nelder-Mead").x
+    scale = max(float(scale), 0.1)
+    left = over - scale * nominal
+    fit.put("promise_buffer_days", round(float(buffer), 2),
+            f"promise - handling_h = transit_scale x contracted transit + buffer, least absolute "
+            f"deviations over {int(ok.sum())} orders (spread of what is left: p10 "
+            f"{np.quantile(left, 0.1) / 24:.1f}, p90 {np.quantile(left, 0.9) / 24:.1f} days)")  # fmt: skip
+    fit.put("promise_transit_scale", round(scale, 3), "the same fit's slope on contracted transit")
     return fit
 
 

@@ -76,8 +76,11 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
                                  CUTOFF_HOUR, rng)  # fmt: skip
     fit.merge(f)
     fit.merge(F.fit_sellers(fitted, log.items, handling))
-    transit, f = F.fit_transit(fitted, geo.order_km)
+    region = fitted["state"].map({n: i for i, n in enumerate(geo.names)})
+    transit, factors, f = F.fit_transit(fitted, geo.order_km, region, len(geo.names))
     fit.merge(f)
+    for site, factor in zip(fit.values["regions.sites"], factors, strict=True):
+        site["transit_factor"] = factor
     fit.merge(F.fit_promise(fitted, geo.order_km, handling["handling_h"], transit))
     fit.merge(F.fit_freight(fitted, geo.order_km))
     fit.merge(F.fit_reviews(fitted))
@@ -236,9 +239,10 @@ def _sidecar(log: OrderLog, name: str, fit: F.Fit, fit_period, holdout, fitted) 
             "overrides": [
                 "strategy/promise=contract",
                 f"strategy.promise.buffer_days={fit.values['promise_buffer_days']}",
+                f"strategy.promise.transit_scale={fit.values['promise_transit_scale']}",
             ],
-            "why": "the operator's observed promise: seller handling + contracted transit + the "
-            "fitted padding (ContractPromise)",
+            "why": "the operator's observed promise: seller handling + contracted transit x the "
+            "fitted scale + the fitted buffer (ContractPromise)",
         },  # fmt: skip
         "targets": {
             "orders_per_day": fit.values["orders_per_day"],
@@ -254,7 +258,7 @@ def _sidecar(log: OrderLog, name: str, fit: F.Fit, fit_period, holdout, fitted) 
 # --- writing ---------------------------------------------------------------------------------
 
 COMMENT_KEYS = {  # which fit sources annotate which scenario key
-    "regions": ["regions.sites", "regions.road_factor"],
+    "regions": ["regions.sites", "regions.road_factor", "regions.transit_factor"],
     "demand.hour_profile": ["demand.hour_profile"],
     "demand.weekday_profile": ["demand.weekday_profile"],
     "demand.promo_dates": ["demand.peak_days"],

@@ -85,6 +85,8 @@ def _ship(state: State, order: Order, disruption=None) -> None:
     transit = nominal * math.exp(spec.transit_bias + spec.transit_sigma * draw.transit_z)
     if disruption is not None:
         transit *= disruption.transit_factor
+    if w.region_transit_factor is not None:  # slower (or faster) to some regions than contracted
+        transit *= w.region_transit_factor[order.region]
     call_later(state.env, transit, deliver, state, order)
 
 

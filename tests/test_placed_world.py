@@ -101,3 +101,16 @@ def test_bad_placement_is_rejected_naming_the_key(overrides, words):
         prepare(compose_cfg("scenario=smoke", *overrides))
     for word in words:
         assert word in str(err.value)
+
+
+def test_a_regions_transit_factor_slows_only_its_parcels():
+    """Region C's parcels take twice their contract's time (hidden truth); the others not."""
+    slow = (SITES[0], SITES[1].replace("{name: C, x_km: 0, y_km: 1000, weight: 1}",
+                                       "{name: C, x_km: 0, y_km: 1000, weight: 1, transit_factor: 2}"))  # fmt: skip
+    ratios = []
+    for sites in (SITES, slow):
+        s = run_sim("scenario=smoke", *sites).tables["shipments"].dropna(subset=["delivered_h"])
+        ratio = (s["delivered_h"] - s["handed_h"]) / s["nominal_transit_h"]
+        ratios.append(ratio.groupby(s["dest_region"]).median())
+    assert ratios[1][2] / ratios[0][2] == pytest.approx(2.0, rel=0.1)
+    assert ratios[1][0] / ratios[0][0] == pytest.approx(1.0, rel=0.1)

@@ -355,6 +355,7 @@ class RiskConfig:
     return_rate_late: float = field(default=0.12, metadata=unit)
     return_fraud_rate: float = field(default=0.0, metadata=unit)  # share of customer returns
     lost_detect_days: float = field(default=5.0, metadata=nonneg)
+    customer_cancel_rate: float = field(default=0.0, metadata=unit)  # cancels before routing
 
 
 @dataclass

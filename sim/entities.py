@@ -77,12 +77,12 @@ class OrderDraw:
     __slots__ = ("release_u", "release_e", "pick_u", "transit_z", "loss_u", "review_u",
                  "return_u", "return_after_u", "fraud", "fraud_score", "payment_catch_u",
                  "return_fraud_u", "return_catch_u", "invoice_u", "payout_u", "mismatch_z",
-                 "mismatch_catch_u")  # fmt: skip
+                 "mismatch_catch_u", "cancel_u")  # fmt: skip
 
     def __init__(self, release_u, release_e, pick_u, transit_z, loss_u, review_u, return_u,
                  return_after_u, fraud, fraud_score, payment_catch_u, return_fraud_u,
                  return_catch_u, invoice_u=1.0, payout_u=1.0, mismatch_z=0.0,
-                 mismatch_catch_u=1.0):  # fmt: skip
+                 mismatch_catch_u=1.0, cancel_u=1.0):  # fmt: skip
         self.release_u = release_u  # below the seller's reliability: released without delay
         self.release_e = release_e  # unit exponential, scaled by the seller's mean delay
         self.pick_u = pick_u  # below the warehouse's discrepancy rate: the unit is missing
@@ -105,6 +105,7 @@ class OrderDraw:
         self.payout_u = payout_u
         self.mismatch_z = mismatch_z
         self.mismatch_catch_u = mismatch_catch_u
+        self.cancel_u = cancel_u  # below the scenario's rate: the customer cancels before routing
 
 
 class ExceptionType(StrEnum):

@@ -26,6 +26,8 @@ EXOGENOUS = (
 # founding catalogue's customers are the same with or without applicants.
 NEW_LISTINGS = "new:"
 EXOGENOUS = EXOGENOUS + tuple(NEW_LISTINGS + name for name in EXOGENOUS[:8])
+# whether a customer cancels before the order is routed (drawn only where customers do)
+EXOGENOUS = EXOGENOUS + ("cancel", NEW_LISTINGS + "cancel")
 # Streams whose use depends on what happened (how many exceptions, which stock was reordered).
 ENDOGENOUS = ("reviewers", "replenishment", "fraud_wave")
 

@@ -159,6 +159,7 @@ class RiskSpec:
     return_rate_late: float  # when late
     return_fraud_rate: float  # hidden: share of customer returns that are fraud (empty box, worn)
     lost_detect_h: float  # hours past the promise before a silent parcel is declared lost
+    customer_cancel_rate: float = 0.0  # customers who cancel before their order is routed
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,15 +30,16 @@ from tests.helpers.runs import CONF, OLIST, ROOT, compose_cfg, run_sim
 needs_olist = pytest.mark.skipif(not OLIST.is_dir(), reason="../shared/data/olist-sample absent")
 EXAMPLE = ROOT / "examples" / "synthetic-log"
 
-# a known world: baseline's regions, demand and sellers, one carrier with a known contract and
-# spread, no applicants or new listings; 150 days at about 85 orders a day (12.7k orders, 476
-# of them late: enough to pin the review rule down)
+# a known world: baseline's regions, demand and sellers, 3 % of customers cancelling, one
+# carrier with a known contract and spread, no applicants or new listings; 150 days at about
+# 85 orders a day (about 12.7k orders, some 470 of them late: enough to pin the review rule)
 ONE_CARRIER = ("scenario.carriers=[{name: only, share: 1, fixed_cost: 6, cost_per_km: 0.004, "
                "base_days: 1.5, km_per_day: 600, coverage: 1.0, daily_capacity: 5000, "
                "transit_bias: 0.0, transit_sigma: 0.3}]")  # fmt: skip
 KNOWN = ("scenario=baseline", "strategy=automation", "seed=5", "scenario.days=150",
          "scenario.demand.visits_per_day=120", "scenario.catalogue.new_listings_per_day=0",
-         "scenario.applications.per_day=0", ONE_CARRIER)  # fmt: skip
+         "scenario.applications.per_day=0", "scenario.risk.customer_cancel_rate=0.03",
+         ONE_CARRIER)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +102,8 @@ def test_round_trip_recovers_freight_reviews_and_profiles(round_trip):
         fitted = np.mean([review_score(x, late, r) for x in u])
         true = np.mean([review_score(x, late) for x in u])
         assert fitted == pytest.approx(true, abs=0.25), late
+    # the customers' own cancellations: what the log's rate leaves over the twin's mechanisms
+    assert p["risk.customer_cancel_rate"] == pytest.approx(0.03, abs=0.01)
     hours = np.array(p["demand.hour_profile"])
     assert np.corrcoef(hours, world.demand.hour_profile)[0, 1] > 0.95
     np.testing.assert_allclose(p["demand.weekday_profile"], world.demand.weekday_profile, atol=0.12)

@@ -114,3 +114,14 @@ def test_a_regions_transit_factor_slows_only_its_parcels():
         ratios.append(ratio.groupby(s["dest_region"]).median())
     assert ratios[1][2] / ratios[0][2] == pytest.approx(2.0, rel=0.1)
     assert ratios[1][0] / ratios[0][0] == pytest.approx(1.0, rel=0.1)
+
+
+def test_customers_cancel_at_their_rate_before_routing():
+    """A tenth of the customers cancel before their order is routed (the visit's own luck, a
+    stream drawn only where customers cancel): refunded, never given a warehouse."""
+    orders = run_sim("scenario=smoke", "scenario.risk.customer_cancel_rate=0.1").tables["orders"]
+    mine = orders["cancel_reason"] == "customer_cancelled"
+    assert mine.mean() == pytest.approx(0.1, abs=0.02)
+    assert (orders.loc[mine, "warehouse"] < 0).all()
+    none = run_sim("scenario=smoke").tables["orders"]
+    assert not (none["cancel_reason"] == "customer_cancelled").any()

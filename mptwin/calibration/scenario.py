@@ -43,8 +43,6 @@ NOT_IDENTIFIED = {
     "demand.zipf_exponent": "a 15 % sample sells most products once: the template's",
     "risk, finance, governance, applications": "fraud, returns, reconciliation and seller "
                                                "applications: the template's; no applications",
-    "cancellation_rate": "cancellations come from the model's mechanisms (stock-outs, fraud "
-                         "rejections, sellers who never ship): compared in validation, not fitted",
 }  # fmt: skip
 
 
@@ -93,7 +91,14 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     sidecar = _sidecar(log, name, fit, (start, split), holdout, fitted)
     op = sidecar["observed_operation"]
     _match_demand(scenario, fit.values["orders_per_day"] * growth,
+                  sidecar["targets"]["cancellation_rate"],
                   [f"strategy={op['strategy']}", *op["overrides"]], pilot_days)  # fmt: skip
+    sidecar["parameters"]["risk.customer_cancel_rate"] = {
+        "estimate": scenario["risk"]["customer_cancel_rate"],
+        "source": f"the log's cancellation rate ({sidecar['targets']['cancellation_rate']:.2%}) "
+        "less what the twin's own mechanisms (stock-outs, fraud rejections, sellers who never "
+        "ship) cancel in the pilot runs: customers who cancel before routing",
+    }
     sidecar["in_sample"] = fit_share == 1.0
     return Calibration(scenario, sidecar)
 
@@ -157,23 +162,29 @@ def _recurring(peak_days: list[str], start: pd.Timestamp, end: pd.Timestamp) -> 
 PILOT_ORDERS = 15_000  # orders a pilot run aims at: enough for every region's share
 
 
-def _match_demand(scenario: dict, orders_per_day: float, observed: list[str],
-                  pilot_days: int, rounds: int = 2) -> None:  # fmt: skip
+def _match_demand(scenario: dict, orders_per_day: float, cancel_rate: float,
+                  observed: list[str], pilot_days: int, rounds: int = 2) -> None:  # fmt: skip
     """Visits per day and each region's share of visits such that the twin's orders per day and
     orders by region come out as the log's. Far customers see later promises and buy less
     often, so a region's share of orders is not its share of visits: a pilot run under the
     observed operation measures conversion overall and by region, and the visit shares are
     corrected by target / simulated (twice). Volume is the pilot's, scaled back at the end
-    (stock and capacity follow volume, so conversion does not depend on it)."""
+    (stock and capacity follow volume, so conversion does not depend on it). Customers'
+    own cancellations make up what the twin's mechanisms (stock-outs, fraud, sellers who never
+    ship) leave short of the log's cancellation rate."""
     sites = scenario["regions"]["sites"]
     target = np.array([site["weight"] for site in sites])
     weight = target.copy()
     conversion = 0.6
+    risk = scenario["risk"]
+    risk["customer_cancel_rate"] = 0.0
     for _ in range(rounds):
         for site, w in zip(sites, weight, strict=True):
             site["weight"] = round(float(w), 6)
         visits = PILOT_ORDERS / (pilot_days * conversion)
-        conversion, shares = _pilot(scenario, visits, pilot_days, observed)
+        conversion, shares, cancelled = _pilot(scenario, visits, pilot_days, observed)
+        rate = risk["customer_cancel_rate"] + cancel_rate - cancelled
+        risk["customer_cancel_rate"] = round(min(max(rate, 0.0), 1.0), 5)
         weight = weight * target / np.maximum(shares, 1e-4)
         weight = weight / weight.sum()
     for site, w in zip(sites, weight, strict=True):
@@ -196,7 +207,8 @@ def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: lis
     conversion = float(window["orders"].sum()) / max(float(window["visits"].sum()), 1.0)
     placed = orders[orders["placed_h"] >= 24.0 * pilot["warmup_days"]]
     counts = np.bincount(placed["region"].to_numpy(), minlength=len(world.region_names))
-    return conversion, counts / max(counts.sum(), 1)
+    cancelled = float((placed["status"] == "cancelled").mean()) if len(placed) else 0.0
+    return conversion, counts / max(counts.sum(), 1), cancelled
 
 
 def compose_named(scenario: str, *overrides: str):
@@ -288,6 +300,9 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
     sources["demand.visits_per_day"] = (
         f"set by a pilot run so orders per day = {cal.sidecar['targets']['orders_per_day']} "
         "(mean of ordinary days, last 8 weeks of the fit period)")  # fmt: skip
+    sources["risk.customer_cancel_rate"] = cal.sidecar["parameters"]["risk.customer_cancel_rate"][
+        "source"
+    ]
     sources["regions"] += ("; weight: the share of visits that gives each state its share of "
                            "orders in a pilot run (far customers buy less often)")  # fmt: skip
     head = [

@@ -58,6 +58,7 @@ ROWS = [
     Row("freight_to_price", 0.15, True, "emerges"),
     Row("review_on_time", 0.25, False, "directly"),
     Row("review_late", 0.50, False, "directly"),
+    Row("cancellation_rate", 0.005, False, "directly"),
     Row("ks_click_to_door", 0.15, False, "emerges"),
     Row("ks_handling", 0.15, False, "directly"),
     Row("ks_transit", 0.15, False, "directly"),
@@ -98,6 +99,7 @@ def statistics(orders: pd.DataFrame) -> dict[str, float]:
         "freight_to_price": float((orders["freight"] / orders["price"]).median()),
         "review_on_time": float(scored.loc[~scored["late"].astype(bool), "review_score"].mean()),
         "review_late": float(scored.loc[scored["late"].astype(bool), "review_score"].mean()),
+        "cancellation_rate": float(orders["status"].isin(["canceled", "unavailable"]).mean()),
     }
     for state, group in d.groupby("state", observed=True):
         out[f"late_rate[{state}]"] = float(group["late"].astype("float").mean())

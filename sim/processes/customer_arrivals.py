@@ -70,7 +70,7 @@ class DayDraws:
     """The per-visit luck of a day as column lists; an `OrderDraw` is made only for a visit
     that buys (most of the cost of a visit that leaves is then never paid)."""
 
-    __slots__ = ("cols",)
+    __slots__ = ("cols", "cancel")
 
     def __init__(self, state: State, n: int, prefix: str = ""):
         s, risk, p = state.streams, state.world.risk, prefix
@@ -86,12 +86,15 @@ class DayDraws:
         fin = s[p + "finance"]
         money = (*fin.random((2, n)), fin.standard_normal(n), fin.random(n))
         self.cols = [c.tolist() for c in (*cols, fraud, score, *case, *money)]
+        # drawn only where customers cancel, so other worlds' streams are untouched
+        self.cancel = s[p + "cancel"].random(n).tolist() if risk.customer_cancel_rate > 0 else None
 
     def take(self, i: int) -> OrderDraw:
         c = self.cols  # explicit indexes: this runs once per order, on the hot path
         return OrderDraw(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i], c[7][i],
                          c[8][i], c[9][i], c[10][i], c[11][i], c[12][i], c[13][i], c[14][i],
-                         c[15][i], c[16][i])  # fmt: skip
+                         c[15][i], c[16][i],
+                         1.0 if self.cancel is None else self.cancel[i])  # fmt: skip
 
 
 def customer_arrivals(state: State, until_h: float):

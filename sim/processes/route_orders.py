@@ -27,6 +27,11 @@ def route_orders(state: State):
 
 def route_batch(state: State) -> None:
     batch, state.flow.routing_queue = state.flow.routing_queue, []
+    rate = state.world.risk.customer_cancel_rate
+    if rate > 0:  # customers who change their mind do so before the order goes to a warehouse
+        batch = [o for o in batch if not _customer_cancels(state, o, rate)]
+        if not batch:
+            return
     requests = [
         RoutingRequest(
             o.order_id, o.offer, o.seller, o.region, o.price, o.placed_h, o.promise_h, o.ship_by_h
@@ -79,6 +84,14 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
     _send_to_pick(state, order, warehouse, carrier)
     stock_changed(state, order.offer, warehouse, sold=True)
     check_reorder(state, order.offer, warehouse)
+
+
+def _customer_cancels(state: State, order: Order, rate: float) -> bool:
+    """The customer cancels (the visit's own luck): refunded, the unit back on sale."""
+    if order.draw.cancel_u >= rate:
+        return False
+    cancel_order(state, order, "customer_cancelled")
+    return True
 
 
 NEVER_SHIPPED_AFTER_H = 48.0  # an order not shipped this long after its ship-by is cancelled

@@ -137,6 +137,7 @@ def test_olist_calibration_and_validation_run_end_to_end(tmp_path, monkeypatch):
     assert table.loc["late_rate", "pass"] and table.loc["click_to_door_p50_h", "pass"], table
     assert code == (0 if table["pass"].all() else 1)
     assert (out / "validation.html").exists() and len(list(out.glob("overlay_*.png"))) == 3
+    assert "midnight_promise" in (out / "quirks.csv").read_text()
 
 
 @pytest.mark.slow

@@ -187,7 +187,7 @@ def holdout_orders(log: OrderLog, sidecar: dict) -> pd.DataFrame:
 
 
 def write_outputs(table: pd.DataFrame, observed: pd.DataFrame, simulated: list[pd.DataFrame],
-                  out: Path, title: str) -> list[Path]:  # fmt: skip
+                  out: Path, title: str, quirks: dict | None = None) -> list[Path]:  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "validation.csv"]
     table.to_csv(paths[0], index=False)
@@ -210,11 +210,15 @@ def write_outputs(table: pd.DataFrame, observed: pd.DataFrame, simulated: list[p
         plt.close(fig)
         paths.append(path)
     paths.append(out / "validation.html")
-    paths[-1].write_text(_html(table, [p.name for p in paths if p.suffix == ".png"], title))
+    paths[-1].write_text(_html(table, [p.name for p in paths if p.suffix == ".png"], title,
+                               quirks or {}))  # fmt: skip
+    if quirks:
+        paths.append(out / "quirks.csv")
+        pd.Series(quirks, name="orders").rename_axis("quirk").to_csv(paths[-1])
     return paths
 
 
-def _html(table: pd.DataFrame, figures: list[str], title: str) -> str:
+def _html(table: pd.DataFrame, figures: list[str], title: str, quirks: dict) -> str:
     verdict = "PASS" if table["pass"].all() else "FAIL"
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     body = "".join(
@@ -222,6 +226,11 @@ def _html(table: pd.DataFrame, figures: list[str], title: str) -> str:
         for r in table.itertuples(index=False)
     )
     imgs = "".join(f'<img src="{f}" alt="{f}">' for f in figures)
+    handled = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{v:,}</td></tr>" for k, v in quirks.items()
+    )
+    if handled:
+        imgs += f"<h2>Real-data quirks handled in the observed log</h2><table>{handled}</table>"
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
             "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;"
             "border-bottom:1px solid #ddd;text-align:right}img{max-width:32%}</style></head>"
@@ -295,10 +304,13 @@ def main(argv: list[str] | None = None) -> int:
     print_table(table)
     table = table.rename(columns={"pass_": "pass"})
     out = args.out or Path("outputs") / scenario / "validation"
-    paths = write_outputs(table, observed, simulated, out, f"{scenario} against the log")
+    print("quirks handled in the log: "
+          + ", ".join(f"{k} {v:,}" for k, v in log.quirks.items() if v))  # fmt: skip
+    write_outputs(table, observed, simulated, out, f"{scenario} against the log",
+                          log.quirks)  # fmt: skip
     ok = bool(table["pass"].all())
     print(f"{'PASS' if ok else 'FAIL'}: {int(table['pass'].sum())} of {len(table)} rows within "
-          f"tolerance; written to {paths[-1].parent}")  # fmt: skip
+          f"tolerance; written to {out}")  # fmt: skip
     return 0 if ok else 1
 
 

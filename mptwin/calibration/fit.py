@@ -290,9 +290,39 @@ def fit_catalogue(orders: pd.DataFrame, items: pd.DataFrame, markup: float, top:
     fit.put("catalogue.categories", cats, "items sold per category: share = distinct products, "
             f"cost_mean = median price / markup {markup}; commission_rate: not in the log, "
             "default 0.12")  # fmt: skip
-    fit.put("catalogue.skus", int(sold["product_id"].nunique()), "distinct products sold")
+    skus, exponent, seen = fit_popularity(sold["product_id"].value_counts().to_numpy(),
+                                          np.random.default_rng(0))  # fmt: skip
+    fit.put("catalogue.skus", skus, f"a catalogue in which {len(sold):,} items sold reach "
+            f"{seen[0]:,} distinct products with the top 10 % of them taking {seen[1]:.0%}, as "
+            "in the log (most products of a sample sell once; the rest of the catalogue waits)")  # fmt: skip
+    fit.put("demand.zipf_exponent", exponent, "the same fit: popularity of the catalogue's SKUs")
     fit.put("catalogue.offers_per_sku", [1.0], "one seller per product (the log's items)")
     return fit
+
+
+def fit_popularity(counts: np.ndarray, rng: np.random.Generator) -> tuple[int, float, tuple]:
+    """Catalogue size and Zipf exponent such that as many sales as the log's, drawn from it,
+    reach as many distinct products as the log's with the same share for the top 10 % of them
+    (a grid, each point simulated once; squared log errors). Returns (SKUs, exponent, the log's
+    (distinct products, top-10 % share))."""
+    counts = np.sort(counts)[::-1]
+    n, distinct = int(counts.sum()), len(counts)
+    top = float(counts[: max(1, distinct // 10)].sum() / n)
+
+    def sold(skus: int, exponent: float) -> tuple[int, float]:
+        weights = np.arange(1, skus + 1, dtype=float) ** -exponent
+        draws = np.sort(rng.multinomial(n, weights / weights.sum()))[::-1]
+        hit = draws[draws > 0]
+        return len(hit), float(hit[: max(1, len(hit) // 10)].sum() / n)
+
+    best, best_err = (distinct, 0.9), math.inf
+    for factor in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0):
+        for exponent in np.arange(0.0, 1.51, 0.1):
+            d, t = sold(int(distinct * factor), float(exponent))
+            err = math.log(d / distinct) ** 2 + math.log(t / top) ** 2
+            if err < best_err:
+                best, best_err = (int(distinct * factor), round(float(exponent), 2)), err
+    return best[0], best[1], (distinct, top)
 
 
 def fit_sellers(orders: pd.DataFrame, items: pd.DataFrame, handling: dict) -> Fit:

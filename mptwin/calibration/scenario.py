@@ -40,7 +40,6 @@ NOT_IDENTIFIED = {
     "catalogue.markup": f"costs are not in the log: price = {MARKUP} x cost",
     "demand choice model": "attractiveness and sensitivities: the template's; the level is set "
                            "through visits per day so that orders per day match",
-    "demand.zipf_exponent": "a 15 % sample sells most products once: the template's",
     "risk, finance, governance, applications": "fraud, returns, reconciliation and seller "
                                                "applications: the template's; no applications",
 }  # fmt: skip
@@ -122,6 +121,7 @@ def _assemble(name: str, fit: F.Fit, transit: dict, holdout) -> dict:
              month_profile=[1.0] * 12, promo_multiplier=v["demand.promo_multiplier"],
              trend_per_year=v["demand.trend_per_year"],
              promo_dates=_recurring(v["demand.peak_days"], run_start, holdout[1]))  # fmt: skip
+    d["zipf_exponent"] = v["demand.zipf_exponent"]
     c = s["catalogue"]
     c.update(skus=v["catalogue.skus"], categories=v["catalogue.categories"], markup=MARKUP,
              offers_per_sku=v["catalogue.offers_per_sku"], new_listings_per_day=0,
@@ -278,6 +278,7 @@ COMMENT_KEYS = {  # which fit sources annotate which scenario key
     "demand.trend_per_year": ["demand.trend_per_year"],
     "demand.visits_per_day": ["orders_per_day"],
     "catalogue.skus": ["catalogue.skus"],
+    "demand.zipf_exponent": ["demand.zipf_exponent"],
     "catalogue.categories": ["catalogue.categories"],
     "sellers": ["sellers", "handling"],
     "warehouses.regions": ["warehouses.regions"],

@@ -157,6 +157,7 @@ def test_written_scenario_names_its_sources(round_trip, tmp_path):
     assert math.isfinite(data["demand"]["visits_per_day"])
 
 
+@pytest.mark.slow
 def test_the_shipped_log_calibrates(tmp_path):
     """The README's example: the synthetic log in examples/ calibrates into a scenario."""
     out = tmp_path / "example.yaml"

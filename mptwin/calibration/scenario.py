@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf, open_dict
 
-from mptwin.calibration import fit as F
+from mptwin.calibration import demand, places, service
+from mptwin.calibration.fit import Fit, active_period, split_period
 from mptwin.calibration.log import OrderLog
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
@@ -61,26 +62,26 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     if not 0.1 <= fit_share <= 1.0:
         raise ValueError(f"fit_share must be in [0.1, 1], got {fit_share}")
     orders = log.orders
-    start, end = F.active_period(orders["purchase"])
-    split = end if fit_share == 1.0 else F.split_period(start, end, fit_share)
+    start, end = active_period(orders["purchase"])
+    split = end if fit_share == 1.0 else split_period(start, end, fit_share)
     fitted = orders[(orders["purchase"] >= start) & (orders["purchase"] < split)]
-    geo, fit = F.fit_geography(fitted, log.sellers)
-    fit.merge(F.fit_warehouses(fitted, geo))
-    fit.merge(F.fit_demand(fitted, start, split))
-    fit.merge(F.fit_catalogue(fitted, log.items, MARKUP))
+    geo, fit = places.fit_geography(fitted, log.sellers)
+    fit.merge(places.fit_warehouses(fitted, geo))
+    fit.merge(demand.fit_demand(fitted, start, split))
+    fit.merge(demand.fit_catalogue(fitted, log.items, MARKUP))
     rng = np.random.default_rng(seed)
-    handling, f = F.fit_handling(fitted, log.items, fit.values["demand.hour_profile"],
+    handling, f = service.fit_handling(fitted, log.items, fit.values["demand.hour_profile"],
                                  CUTOFF_HOUR, rng)  # fmt: skip
     fit.merge(f)
-    fit.merge(F.fit_sellers(fitted, log.items, handling))
+    fit.merge(demand.fit_sellers(fitted, log.items, handling))
     region = fitted["state"].map({n: i for i, n in enumerate(geo.names)})
-    transit, factors, f = F.fit_transit(fitted, geo.order_km, region, len(geo.names))
+    transit, factors, f = service.fit_transit(fitted, geo.order_km, region, len(geo.names))
     fit.merge(f)
     for site, factor in zip(fit.values["regions.sites"], factors, strict=True):
         site["transit_factor"] = factor
-    fit.merge(F.fit_promise(fitted, geo.order_km, handling["handling_h"], transit))
-    fit.merge(F.fit_freight(fitted, geo.order_km))
-    fit.merge(F.fit_reviews(fitted))
+    fit.merge(service.fit_promise(fitted, geo.order_km, handling["handling_h"], transit))
+    fit.merge(service.fit_freight(fitted, geo.order_km))
+    fit.merge(service.fit_reviews(fitted))
     holdout = (start, end) if fit_share == 1.0 else (split, end)
     scenario = _assemble(name, fit, transit, holdout)
     # the level is measured over the fit period's last 8 weeks; the trend carries it to day 0
@@ -106,7 +107,7 @@ def _template() -> dict:
     return OmegaConf.to_container(OmegaConf.load(TEMPLATE))
 
 
-def _assemble(name: str, fit: F.Fit, transit: dict, holdout) -> dict:
+def _assemble(name: str, fit: Fit, transit: dict, holdout) -> dict:
     """The template with every fitted value in its place; the simulated window is the hold-out."""
     v = fit.values
     s = _template()
@@ -233,7 +234,7 @@ def compose_with(scenario: dict, *overrides: str):
     return cfg
 
 
-def _sidecar(log: OrderLog, name: str, fit: F.Fit, fit_period, holdout, fitted) -> dict:
+def _sidecar(log: OrderLog, name: str, fit: Fit, fit_period, holdout, fitted) -> dict:
     iso = lambda t: t.isoformat()  # noqa: E731
     return {
         "scenario": name,
@@ -260,7 +261,7 @@ def _sidecar(log: OrderLog, name: str, fit: F.Fit, fit_period, holdout, fitted) 
             "orders_per_day": fit.values["orders_per_day"],
             "top10_share": fit.values["top10_share"],
             "freight_to_price": fit.values["freight_to_price"],
-            "cancellation_rate": round(F.cancellation_rate(fitted), 5),
+            "cancellation_rate": round(service.cancellation_rate(fitted), 5),
         },  # fmt: skip
         "parameters": {k: {"estimate": v, "source": fit.sources[k]} for k, v in fit.values.items()},
         "not_identified": NOT_IDENTIFIED,

@@ -10,19 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mptwin.calibration.log import (
+from mptwin.calibration.log import QUIRKS, LogError, read_log
+from mptwin.calibration.log_files import (
     CENTROIDS,
     CUSTOMERS,
     ITEMS,
     ORDERS,
     PRODUCTS,
-    QUIRKS,
     REQUIRED_COLUMNS,
     REVIEWS,
     SELLERS,
     TRANSLATION,
-    LogError,
-    read_log,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

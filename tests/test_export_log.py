@@ -26,7 +26,8 @@ from mptwin.calibration.export import (
     hex_ids,
     main,
 )
-from mptwin.calibration.log import CENTROIDS, ORDERS, read_log
+from mptwin.calibration.log import read_log
+from mptwin.calibration.log_files import CENTROIDS, ORDERS
 from mptwin.run import prepare
 from tests.helpers.runs import ROOT, compose_cfg, run_sim
 

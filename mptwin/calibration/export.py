@@ -80,7 +80,7 @@ from scipy.optimize import least_squares
 from mptwin.analysis.columns import matches, numeric, table
 from mptwin.analysis.metrics import window_orders
 from mptwin.analysis.records import RunResult
-from mptwin.calibration.log import (
+from mptwin.calibration.log_files import (
     CENTROIDS,
     CUSTOMERS,
     ITEMS,

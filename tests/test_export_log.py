@@ -16,16 +16,9 @@ import pytest
 from mptwin.analysis.columns import numeric
 from mptwin.analysis.metrics import window_orders
 from mptwin.calibration import export
-from mptwin.calibration.export import (
-    FILES,
-    README,
-    approval_hours,
-    centroids_frame,
-    export_log,
-    great_circle_km,
-    hex_ids,
-    main,
-)
+from mptwin.calibration.export import FILES, README, export_log, main
+from mptwin.calibration.export_tables import approval_hours, centroids_frame, hex_ids
+from mptwin.calibration.geo import pairwise_km
 from mptwin.calibration.log import read_log
 from mptwin.calibration.log_files import CENTROIDS, ORDERS
 from mptwin.run import prepare
@@ -197,7 +190,7 @@ def test_centroid_distances_are_the_models(exported, run):
     for world, centroids in ((smoke, written), (baseline, centroids_frame(baseline))):
         lat = centroids["geolocation_lat"].astype(float).to_numpy()
         lng = centroids["geolocation_lng"].astype(float).to_numpy()
-        road = great_circle_km(lat, lng) * 1.25
+        road = pairwise_km(lat, lng) * 1.25
         off = ~np.eye(len(lat), dtype=bool)
         assert np.abs(road[off] / world.distance_km[off] - 1).max() < 0.01, world.name
 

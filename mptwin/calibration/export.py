@@ -59,27 +59,21 @@ leaves nothing half-written. A README.md beside the CSVs says how the log was ma
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
-from hashlib import blake2b
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
-from scipy.optimize import least_squares
 
-from mptwin.analysis.columns import matches, numeric, table
-from mptwin.analysis.metrics import window_orders
 from mptwin.analysis.records import RunResult
+from mptwin.calibration.export_tables import ROAD_FACTOR, log_tables
 from mptwin.calibration.log_files import (
     CENTROIDS,
     CUSTOMERS,
@@ -88,25 +82,16 @@ from mptwin.calibration.log_files import (
     PRODUCTS,
     REVIEWS,
     SELLERS,
-    TIME_FORMAT,
     TRANSLATION,
 )
 from mptwin.progress import Progress
 from mptwin.run import prepare, simulate
 from mptwin.tuning.evaluate import compose_config
-from sim.entities import ExceptionType
 from sim.validate import ConfigError
 from sim.world import World
 
-ROAD_FACTOR = 1.25  # the synthetic scenarios' road km per straight-line km (regions.road_factor)
-LAT0, LNG0 = -15.0, -50.0  # where the regions are put on the globe (central Brazil)
-EARTH_KM = 6371.0  # mean radius, as in mptwin.calibration.fit
-ZIP_BASE, ZIP_STEP = 10000, 100
-WEIGHT_G = 1000
 README = "README.md"
 FILES = (ORDERS, ITEMS, CUSTOMERS, SELLERS, PRODUCTS, REVIEWS, CENTROIDS, TRANSLATION)
-PRODUCT_EXTRA = ("product_name_lenght", "product_description_lenght", "product_photos_qty")
-PRODUCT_SIZE = ("product_length_cm", "product_height_cm", "product_width_cm")
 
 
 def export_log(result: RunResult, world: World, out_dir: Path, seed: int = 0, *,
@@ -124,254 +109,6 @@ def export_log(result: RunResult, world: World, out_dir: Path, seed: int = 0, *,
             _write_csv(df, stage / name)
         (stage / README).write_text(readme_text(result, counts, command), encoding="utf-8")
     return counts
-
-
-def log_tables(result: RunResult, world: World, seed: int = 0,
-               road_factor: float = ROAD_FACTOR) -> dict[str, pd.DataFrame]:  # fmt: skip
-    """Every file of the log as a frame of text columns, by file name."""
-    orders = window_orders(result.tables, result.info).reset_index(drop=True)
-    if orders.empty:
-        raise ValueError("the run placed no order in its measured window: nothing to export")
-    approved = approval_hours(orders, table(result.tables, "exceptions"))
-    start = world.start_date
-    return {
-        ORDERS: orders_frame(orders, approved, start, seed),
-        ITEMS: items_frame(orders, start, seed),
-        CUSTOMERS: customers_frame(orders, world, seed),
-        SELLERS: sellers_frame(orders, world),
-        PRODUCTS: products_frame(orders, world),
-        REVIEWS: reviews_frame(orders, start, seed),
-        CENTROIDS: centroids_frame(world, road_factor),
-        TRANSLATION: translation_frame(world),
-    }
-
-
-# --- ids, times, places --------------------------------------------------------------------------
-
-
-def hex_ids(kind: str, keys) -> np.ndarray:
-    """Olist-looking ids (32 hex digits), one per key, the same on every run and machine."""
-    return np.array([blake2b(f"{kind}-{k}".encode(), digest_size=16).hexdigest() for k in keys],
-                    dtype=object)  # fmt: skip
-
-
-def whole_seconds(hours) -> np.ndarray:
-    """Run hours rounded up to the second, in seconds: a time after a midnight stays after it."""
-    return np.ceil(np.asarray(hours, dtype=float) * 3600.0)
-
-
-def stamps(hours: np.ndarray, start: date) -> np.ndarray:
-    """Run hours as timestamps, rounded up to the second ("" where NaN)."""
-    times = pd.Timestamp(start) + pd.to_timedelta(whole_seconds(hours), unit="s")
-    return pd.Series(times).dt.strftime(TIME_FORMAT).fillna("").to_numpy(dtype=object)
-
-
-def dates(hours: np.ndarray, start: date, days_after: int = 0) -> np.ndarray:
-    """The calendar day of each run hour (plus `days_after`) at 00:00:00 ("" where NaN)."""
-    day = np.floor(np.asarray(hours, dtype=float) / 24.0) + days_after
-    times = pd.Timestamp(start) + pd.to_timedelta(day, unit="D")
-    return pd.Series(times).dt.strftime(TIME_FORMAT).fillna("").to_numpy(dtype=object)
-
-
-def zip_prefix(region) -> np.ndarray:
-    return ZIP_BASE + ZIP_STEP * np.asarray(region, dtype=np.int64)
-
-
-def _money(values) -> np.ndarray:
-    return np.array([f"{v:.2f}" for v in np.asarray(values, dtype=float)], dtype=object)
-
-
-def _names(names: tuple[str, ...], index) -> np.ndarray:
-    return np.asarray(names, dtype=object)[np.asarray(index, dtype=np.int64)]
-
-
-# --- the files -----------------------------------------------------------------------------------
-
-
-def approval_hours(orders: pd.DataFrame, exceptions: pd.DataFrame) -> np.ndarray:
-    """When each order's payment was approved: at purchase, or for a held payment when the
-    hold was released (NaN: rejected, or still held when the run ended)."""
-    released = exceptions[matches(exceptions["type"], ExceptionType.PAYMENT_HELD.value)
-                          & matches(exceptions["outcome"], "released")]  # fmt: skip
-    at = pd.Series(numeric(released, "resolved_h"), index=released["order_id"].to_numpy())
-    release = orders["order_id"].map(at[~at.index.duplicated()]).to_numpy(dtype=float)
-    held = orders["fraud_flagged"].to_numpy(dtype=bool)
-    return np.where(held, release, numeric(orders, "placed_h"))
-
-
-def olist_status(orders: pd.DataFrame, approved: np.ndarray) -> np.ndarray:
-    """The model's status in Olist's words (see the module docstring)."""
-    status = orders["status"]
-    in_flight = np.select(
-        [~np.isnan(numeric(orders, "handed_h")), ~np.isnan(numeric(orders, "routed_h")),
-         ~np.isnan(approved)],
-        ["shipped", "processing", "approved"], "created",
-    )  # fmt: skip
-    return np.select([matches(status, ("delivered", "returned")), matches(status, "cancelled")],
-                     ["delivered", "canceled"], in_flight).astype(object)  # fmt: skip
-
-
-def orders_frame(orders: pd.DataFrame, approved: np.ndarray, start: date, seed: int):
-    ids = orders["order_id"].to_numpy()
-    return pd.DataFrame({
-        "order_id": hex_ids(f"order-{seed}", ids),
-        "customer_id": hex_ids(f"customer-{seed}", ids),
-        "order_status": olist_status(orders, approved),
-        "order_purchase_timestamp": stamps(numeric(orders, "placed_h"), start),
-        "order_approved_at": stamps(approved, start),
-        "order_delivered_carrier_date": stamps(numeric(orders, "handed_h"), start),
-        "order_delivered_customer_date": stamps(numeric(orders, "delivered_h"), start),
-        "order_estimated_delivery_date": dates(numeric(orders, "promise_h"), start),
-    })  # fmt: skip
-
-
-def items_frame(orders: pd.DataFrame, start: date, seed: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": hex_ids(f"order-{seed}", orders["order_id"].to_numpy()),
-        "order_item_id": "1",
-        "product_id": hex_ids("sku", orders["sku"].to_numpy()),
-        "seller_id": hex_ids("seller", orders["seller"].to_numpy()),
-        "shipping_limit_date": stamps(numeric(orders, "ship_by_h"), start),
-        "price": _money(orders["price"]),
-        "freight_value": _money(orders["shipping_fee"]),
-    })  # fmt: skip
-
-
-def customers_frame(orders: pd.DataFrame, world: World, seed: int) -> pd.DataFrame:
-    ids, region = orders["order_id"].to_numpy(), orders["region"].to_numpy()
-    name = _names(world.region_names, region)
-    return pd.DataFrame({
-        "customer_id": hex_ids(f"customer-{seed}", ids),
-        "customer_unique_id": hex_ids(f"person-{seed}", ids),
-        "customer_zip_code_prefix": zip_prefix(region).astype(str),
-        "customer_city": name,
-        "customer_state": name,
-    })  # fmt: skip
-
-
-def sellers_frame(orders: pd.DataFrame, world: World) -> pd.DataFrame:
-    sellers = np.unique(orders["seller"].to_numpy())
-    region = [world.warehouses[world.sellers[s].home_warehouse].region for s in sellers]
-    name = _names(world.region_names, region)
-    return pd.DataFrame({
-        "seller_id": hex_ids("seller", sellers),
-        "seller_zip_code_prefix": zip_prefix(region).astype(str),
-        "seller_city": name,
-        "seller_state": name,
-    })  # fmt: skip
-
-
-def products_frame(orders: pd.DataFrame, world: World) -> pd.DataFrame:
-    skus = np.unique(orders["sku"].to_numpy())
-    frame = pd.DataFrame({
-        "product_id": hex_ids("sku", skus),
-        "product_category_name": _names(world.category_names, world.sku_category[skus]),
-    })  # fmt: skip
-    for column in PRODUCT_EXTRA:
-        frame[column] = ""
-    frame["product_weight_g"] = str(WEIGHT_G)
-    for column in PRODUCT_SIZE:
-        frame[column] = ""
-    return frame
-
-
-def reviews_frame(orders: pd.DataFrame, start: date, seed: int) -> pd.DataFrame:
-    scored = orders[~np.isnan(numeric(orders, "review_score"))]
-    ids = scored["order_id"].to_numpy()
-    delivered_h = whole_seconds(numeric(scored, "delivered_h")) / 3600.0  # the day as written
-    return pd.DataFrame({
-        "review_id": hex_ids(f"review-{seed}", ids),
-        "order_id": hex_ids(f"order-{seed}", ids),
-        "review_score": numeric(scored, "review_score").astype(np.int64).astype(str),
-        "review_comment_title": "",
-        "review_comment_message": "",
-        "review_creation_date": dates(delivered_h, start, days_after=1),
-        "review_answer_timestamp": "",
-    })  # fmt: skip
-
-
-def centroids_frame(world: World, road_factor: float = ROAD_FACTOR) -> pd.DataFrame:
-    lat, lng = region_centroids(world.distance_km, road_factor)
-    n = len(world.region_names)
-    if zip_prefix(n - 1) > 99999:
-        raise ValueError(f"{n} regions do not fit in 5-digit zip prefixes (at most 900)")
-    name = np.asarray(world.region_names, dtype=object)
-    return pd.DataFrame({
-        "geolocation_zip_code_prefix": zip_prefix(np.arange(n)).astype(str),
-        "geolocation_lat": [f"{v:.6f}" for v in lat],
-        "geolocation_lng": [f"{v:.6f}" for v in lng],
-        "geolocation_city": name,
-        "geolocation_state": name,
-    })  # fmt: skip
-
-
-def translation_frame(world: World) -> pd.DataFrame:
-    names = list(world.category_names)
-    return pd.DataFrame({"product_category_name": names, "product_category_name_english": names})
-
-
-# --- geography -----------------------------------------------------------------------------------
-
-
-def region_centroids(distance_km: np.ndarray, road_factor: float = ROAD_FACTOR):
-    """Latitude and longitude of each region whose great-circle distances are the straight
-    lines between regions (road distance / road_factor, off the diagonal)."""
-    straight = np.asarray(distance_km, dtype=float) / road_factor
-    np.fill_diagonal(straight, 0.0)
-    lat, lng = azimuthal_inverse(mds_positions(straight))
-    return fit_on_sphere(lat, lng, straight)
-
-
-def mds_positions(straight: np.ndarray) -> np.ndarray:
-    """Classical multidimensional scaling to 2-D (east, north km around their centre): exact
-    for points on a plane, the best plane fit otherwise. Axes in order of spread, each signed
-    so its largest coordinate is positive (one answer, whatever the eigen-solver's signs)."""
-    n = len(straight)
-    centre = np.eye(n) - 1.0 / n
-    gram = -0.5 * centre @ (straight**2) @ centre
-    values, vectors = np.linalg.eigh(gram)
-    top = np.argsort(values)[::-1][:2]
-    xy = np.zeros((n, 2))
-    xy[:, : len(top)] = vectors[:, top] * np.sqrt(np.clip(values[top], 0.0, None))
-    sign = np.sign(xy[np.argmax(np.abs(xy), axis=0), [0, 1]])
-    return xy * np.where(sign == 0, 1.0, sign)
-
-
-def azimuthal_inverse(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse azimuthal-equidistant projection around (LAT0, LNG0): each point lies at its km
-    distance from the centre along its bearing."""
-    rho = np.hypot(xy[:, 0], xy[:, 1]) / EARTH_KM
-    bearing = np.arctan2(xy[:, 0], xy[:, 1])
-    p0, l0 = math.radians(LAT0), math.radians(LNG0)
-    lat = np.arcsin(math.sin(p0) * np.cos(rho) + math.cos(p0) * np.sin(rho) * np.cos(bearing))
-    lng = l0 + np.arctan2(np.sin(bearing) * np.sin(rho) * math.cos(p0),
-                          np.cos(rho) - math.sin(p0) * np.sin(lat))  # fmt: skip
-    return np.degrees(lat), np.degrees(lng)
-
-
-def great_circle_km(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
-    """Haversine distances between every pair of points (a square matrix)."""
-    p, lam = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lng, dtype=float))
-    h = (np.sin((p[:, None] - p[None, :]) / 2) ** 2
-         + np.cos(p[:, None]) * np.cos(p[None, :]) * np.sin((lam[:, None] - lam[None, :]) / 2) ** 2)  # fmt: skip
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def fit_on_sphere(lat: np.ndarray, lng: np.ndarray, straight: np.ndarray):
-    """Nudge the projected points so great-circle distances match the plane's in relative terms
-    (a plane does not fit on a sphere; least squares spreads the misfit over all pairs)."""
-    n = len(lat)
-    i, j = np.triu_indices(n, 1)
-    keep = straight[i, j] > 0
-    i, j, target = i[keep], j[keep], straight[i, j][keep]
-    if target.size == 0:
-        return lat, lng
-
-    def misfit(z: np.ndarray) -> np.ndarray:
-        return great_circle_km(z[:n], z[n:])[i, j] / target - 1.0
-
-    z = least_squares(misfit, np.concatenate([lat, lng]), xtol=1e-12, ftol=1e-12).x
-    return z[:n], z[n:]
 
 
 # --- writing -------------------------------------------------------------------------------------

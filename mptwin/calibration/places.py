@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from mptwin.calibration.fit import Fit
+from mptwin.calibration.geo import EARTH_KM, great_circle_km, mds_positions, pairwise_km
 
-EARTH_KM = 6371.0
 DEFAULT_LOCAL_KM = 40.0  # a delivery within a region, where the log cannot say (the template's)
 REF_LAT, REF_LNG = -15.0, -50.0  # the flat map's origin (any point near the data will do)
 
@@ -29,31 +29,18 @@ def flat_km(lat, lng) -> tuple[np.ndarray, np.ndarray]:
 def plane_km(lat: np.ndarray, lng: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Places on a flat map (km) whose straight-line distances are their great-circle ones, as
     nearly as a plane allows: classical multidimensional scaling of the distance matrix (over
-    a country a few thousand km wide, within a percent; a fixed projection is off by 5-9 %)."""
-    d = great_circle_km(lat[:, None], lng[:, None], lat[None, :], lng[None, :])
-    n = len(lat)
-    if n == 1:
+    a country a few thousand km wide, within a percent; a fixed projection is off by 5-9 %),
+    turned to the map's usual orientation (east and north growing) for readers."""
+    if len(lat) == 1:
         return np.zeros(1), np.zeros(1)
-    j = np.eye(n) - 1.0 / n
-    b = -0.5 * j @ (d**2) @ j
-    values, vectors = np.linalg.eigh(b)
-    top = np.argsort(values)[::-1][:2]
-    xy = vectors[:, top] * np.sqrt(np.maximum(values[top], 0.0))
-    if n == 2 or xy.shape[1] < 2:
-        xy = np.column_stack([xy[:, 0], np.zeros(n)])
+    xy = mds_positions(pairwise_km(lat, lng))
     x, y = xy[:, 0], xy[:, 1]
-    ref_x, ref_y = flat_km(lat, lng)  # turned to the map's usual orientation, for readers
+    ref_x, ref_y = flat_km(lat, lng)
     if np.corrcoef(x, ref_x)[0, 1] < 0:
         x = -x
-    if np.corrcoef(y, ref_y)[0, 1] < 0:
+    if len(lat) > 2 and np.corrcoef(y, ref_y)[0, 1] < 0:
         y = -y
     return x, y
-
-
-def great_circle_km(lat1, lng1, lat2, lng2) -> np.ndarray:
-    p1, l1, p2, l2 = (np.radians(np.asarray(v, dtype=float)) for v in (lat1, lng1, lat2, lng2))
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(h))
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,18 @@
 """Typed schema of a scenario config (Hydra structured config): what a scenario YAML may say.
 
 Hydra rejects unknown keys and wrong types against these dataclasses; `sim.validate.check_config`
-checks ranges (field metadata) and each dataclass's `check_rules`: what spans several fields.
+checks ranges (field metadata) and each dataclass's `check_rules`: what spans several fields
+(those rules in `config_checks`). The operator's people are in `config_people`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from omegaconf import MISSING
 
-from sim.entities import EXCEPTION_TYPES
+from scenarios.config_checks import iso_date, length, nonempty, shift
+from scenarios.config_people import ReviewersConfig
 from sim.validate import ConfigError, between, nonneg, positive, unit
 
 
@@ -66,11 +67,11 @@ class DemandConfig:
     def check_rules(self, path: str) -> None:
         for key, n in (("hour_profile", 24), ("weekday_profile", 7), ("month_profile", 12)):
             values = getattr(self, key)
-            _length(values, n, f"{path}.{key}")
+            length(values, n, f"{path}.{key}")
             if min(values) < 0 or sum(values) <= 0:
                 raise ConfigError(f"{path}.{key} needs non-negative weights, not all zero")
         for i, d in enumerate(self.promo_dates):
-            _iso_date(d, f"{path}.promo_dates[{i}]")
+            iso_date(d, f"{path}.promo_dates[{i}]")
 
 
 @dataclass
@@ -118,7 +119,7 @@ class CatalogueConfig:
     new_listing_visits_day: float = field(default=0.3, metadata=nonneg)  # mean, exponential
 
     def check_rules(self, path: str) -> None:
-        _nonempty(self.categories, f"{path}.categories", "SKUs need a category")
+        nonempty(self.categories, f"{path}.categories", "SKUs need a category")
         p = self.offers_per_sku
         if not p or min(p) < 0 or sum(p) <= 0:
             raise ConfigError(
@@ -208,7 +209,7 @@ class WarehousesConfig:
     regions: list[int] = field(default_factory=list)  # if given: each warehouse's region
 
     def check_rules(self, path: str) -> None:
-        _shift(self.shift_start, self.shift_end, path)
+        shift(self.shift_start, self.shift_end, path)
         if self.regions and len(self.regions) != self.count:
             raise ConfigError(f"{path}.regions lists {len(self.regions)} regions for "
                               f"{self.count} warehouses; give one per warehouse")  # fmt: skip
@@ -269,69 +270,6 @@ class FeedsConfig:
 
 
 @dataclass
-class TeamConfig:
-    """A review team by skill: its own headcount, shifts and wage, and the exception types it
-    works (the main team works every type no other team names)."""
-
-    headcount: int = field(default=1, metadata=nonneg)
-    shift_start: float = field(default=8.0, metadata=between(0, 24))
-    shift_end: float = field(default=17.0, metadata=between(0, 24))
-    weekends: bool = False
-    hourly_cost: float = field(default=30.0, metadata=nonneg)
-    types: list[str] = field(default_factory=list)
-
-    def check_rules(self, path: str) -> None:
-        _shift(self.shift_start, self.shift_end, path)
-        _known_types(self.types, f"{path}.types")
-        _nonempty(self.types, f"{path}.types", "a team needs the exception types it works")
-
-
-@dataclass
-class ReviewersConfig:
-    """The main team (headcount, shifts, wage) and, optionally, `teams` by skill beside it."""
-
-    headcount: int = field(default=10, metadata=nonneg)
-    shift_start: float = field(default=8.0, metadata=between(0, 24))
-    shift_end: float = field(default=17.0, metadata=between(0, 24))
-    weekends: bool = False
-    hourly_cost: float = field(default=30.0, metadata=nonneg)
-    handling_mean_h: dict[str, float] = field(default_factory=dict)
-    fraud_detection: float = field(default=0.9, metadata=unit)
-    false_rejection: float = field(default=0.05, metadata=unit)
-    return_fraud_detection: float = field(default=0.6, metadata=unit)
-    kyc_detection: float = field(default=0.85, metadata=unit)  # hidden: bad applicants caught
-    kyc_false_rejection: float = field(default=0.03, metadata=unit)  # hidden: honest rejected
-    compliance_detection: float = field(default=0.9, metadata=unit)  # hidden: issues found
-    seller_detection: float = field(
-        default=0.85, metadata=unit
-    )  # hidden: a review finds a bad actor
-    seller_false_suspension: float = field(default=0.01, metadata=unit)  # hidden: honest suspended
-    reconciliation_detection: float = field(default=0.95, metadata=unit)  # hidden: overbills found
-    teams: dict[str, TeamConfig] = field(default_factory=dict)
-
-    def check_rules(self, path: str) -> None:
-        _shift(self.shift_start, self.shift_end, path)
-        if "operations" in self.teams:
-            raise ConfigError(f"{path}.teams.operations: the main team is configured by "
-                              f"{path}.headcount and its shifts; name the other teams otherwise")  # fmt: skip
-        seen: dict[str, str] = {}
-        for name, team in self.teams.items():
-            for t in team.types:
-                if t in seen:
-                    raise ConfigError(f"{path}.teams.{name}.types: {t} is already worked by "
-                                      f"team {seen[t]}; each type goes to one team")  # fmt: skip
-                seen[t] = name
-        unknown = set(self.handling_mean_h) - set(EXCEPTION_TYPES)
-        if unknown:
-            raise ConfigError(f"{path}.handling_mean_h has unknown exception types {sorted(unknown)}; "
-                              f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
-        for t in EXCEPTION_TYPES:
-            v = self.handling_mean_h.get(t)
-            if v is None or v <= 0:
-                raise ConfigError(f"{path}.handling_mean_h.{t} must be > 0, got {v}")
-
-
-@dataclass
 class MoneyConfig:
     currency: str = "BRL"
     fee_base: float = field(default=9.0, metadata=nonneg)
@@ -385,11 +323,9 @@ class ScenarioConfig:
 
     def check_rules(self, path: str) -> None:
         """Rules that span the scenario's parts; raises ConfigError naming the key."""
-        _iso_date(self.start_date, f"{path}.start_date")
-        _nonempty(
-            self.sellers, f"{path}.sellers", "a marketplace needs at least one seller profile"
-        )
-        _nonempty(self.carriers, f"{path}.carriers", "orders need at least one carrier")
+        iso_date(self.start_date, f"{path}.start_date")
+        nonempty(self.sellers, f"{path}.sellers", "a marketplace needs at least one seller profile")
+        nonempty(self.carriers, f"{path}.carriers", "orders need at least one carrier")
         if len(self.catalogue.offers_per_sku) > sum(p.count for p in self.sellers):
             raise ConfigError(f"{path}.catalogue.offers_per_sku allows more offers per SKU than "
                               "there are sellers")  # fmt: skip
@@ -406,32 +342,3 @@ class ScenarioConfig:
         if bad:
             raise ConfigError(f"{path}.warehouses.regions has unknown regions {bad} "
                               f"(regions are 0..{self.regions.count - 1})")  # fmt: skip
-
-
-def _known_types(types, key: str) -> None:
-    unknown = sorted(set(types) - set(EXCEPTION_TYPES))
-    if unknown:
-        raise ConfigError(f"{key} has unknown exception types {unknown}; "
-                          f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
-
-
-def _nonempty(items: list, key: str, why: str) -> None:
-    if not items:
-        raise ConfigError(f"{key} is empty: {why}")
-
-
-def _length(items: list, n: int, key: str) -> None:
-    if len(items) != n:
-        raise ConfigError(f"{key} needs {n} values, got {len(items)}")
-
-
-def _shift(start: float, end: float, path: str) -> None:
-    if start >= end:
-        raise ConfigError(f"{path}.shift_start ({start}) must be before shift_end ({end})")
-
-
-def _iso_date(text: str, key: str) -> None:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{key} must be an ISO date like 2026-01-05, got {text!r}") from None

@@ -74,16 +74,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mptwin.analysis.records import RunResult
 from mptwin.calibration.export_tables import ROAD_FACTOR, log_tables
-from mptwin.calibration.log_files import (
-    CENTROIDS,
-    CUSTOMERS,
-    ITEMS,
-    ORDERS,
-    PRODUCTS,
-    REVIEWS,
-    SELLERS,
-    TRANSLATION,
-)
+from mptwin.calibration.log_files import FILES
 from mptwin.progress import Progress
 from mptwin.run import prepare, simulate
 from mptwin.tuning.evaluate import compose_config
@@ -91,7 +82,6 @@ from sim.validate import ConfigError
 from sim.world import World
 
 README = "README.md"
-FILES = (ORDERS, ITEMS, CUSTOMERS, SELLERS, PRODUCTS, REVIEWS, CENTROIDS, TRANSLATION)
 
 
 def export_log(result: RunResult, world: World, out_dir: Path, seed: int = 0, *,

@@ -90,6 +90,13 @@ def _money(values) -> np.ndarray:
     return np.array([f"{v:.2f}" for v in np.asarray(values, dtype=float)], dtype=object)
 
 
+def _place(who: str, region, world: World) -> dict[str, np.ndarray]:
+    """A customer's or seller's zip prefix, city and state: those of its region."""
+    name = _names(world.region_names, region)
+    return {f"{who}_zip_code_prefix": zip_prefix(region).astype(str), f"{who}_city": name,
+            f"{who}_state": name}  # fmt: skip
+
+
 def _names(names: tuple[str, ...], index) -> np.ndarray:
     return np.asarray(names, dtype=object)[np.asarray(index, dtype=np.int64)]
 
@@ -148,26 +155,18 @@ def items_frame(orders: pd.DataFrame, start: date, seed: int) -> pd.DataFrame:
 
 def customers_frame(orders: pd.DataFrame, world: World, seed: int) -> pd.DataFrame:
     ids, region = orders["order_id"].to_numpy(), orders["region"].to_numpy()
-    name = _names(world.region_names, region)
     return pd.DataFrame({
         "customer_id": hex_ids(f"customer-{seed}", ids),
         "customer_unique_id": hex_ids(f"person-{seed}", ids),
-        "customer_zip_code_prefix": zip_prefix(region).astype(str),
-        "customer_city": name,
-        "customer_state": name,
+        **_place("customer", region, world),
     })  # fmt: skip
 
 
 def sellers_frame(orders: pd.DataFrame, world: World) -> pd.DataFrame:
     sellers = np.unique(orders["seller"].to_numpy())
     region = [world.warehouses[world.sellers[s].home_warehouse].region for s in sellers]
-    name = _names(world.region_names, region)
-    return pd.DataFrame({
-        "seller_id": hex_ids("seller", sellers),
-        "seller_zip_code_prefix": zip_prefix(region).astype(str),
-        "seller_city": name,
-        "seller_state": name,
-    })  # fmt: skip
+    return pd.DataFrame({"seller_id": hex_ids("seller", sellers),
+                         **_place("seller", region, world)})  # fmt: skip
 
 
 def products_frame(orders: pd.DataFrame, world: World) -> pd.DataFrame:

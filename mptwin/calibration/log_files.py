@@ -47,6 +47,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     REVIEWS: ("order_id", "review_score"),
     CENTROIDS: ("geolocation_zip_code_prefix", "geolocation_lat", "geolocation_lng"),
 }
+# every file of a log, the optional translation last (what an export writes)
+FILES = (*REQUIRED_COLUMNS, TRANSLATION)
 TRANSLATION_COLUMNS = ("product_category_name", "product_category_name_english")
 
 # The order's timestamps: our name -> the orders file's column.
@@ -238,28 +240,25 @@ def _load_translation(folder: Path) -> pd.Series | None:
 
 def load_customers(folder: Path) -> pd.DataFrame:
     """Customers with zip prefix and state."""
-    raw = _read_text(folder / CUSTOMERS, REQUIRED_COLUMNS[CUSTOMERS])
-    _require(raw, CUSTOMERS, "customer_id")
-    _unique(raw["customer_id"], CUSTOMERS, "customer_id")
-    return pd.DataFrame(
-        {
-            "customer_id": raw["customer_id"],
-            "zip_prefix": _ints(raw, CUSTOMERS, "customer_zip_code_prefix"),
-            "state": _text(raw, "customer_state"),
-        }
-    )
+    return _load_places(folder, CUSTOMERS, "customer")
 
 
 def load_sellers(folder: Path) -> pd.DataFrame:
     """Sellers with zip prefix and state."""
-    raw = _read_text(folder / SELLERS, REQUIRED_COLUMNS[SELLERS])
-    _require(raw, SELLERS, "seller_id")
-    _unique(raw["seller_id"], SELLERS, "seller_id")
+    return _load_places(folder, SELLERS, "seller")
+
+
+def _load_places(folder: Path, name: str, who: str) -> pd.DataFrame:
+    """A table of `who`s (customer, seller) keyed by `<who>_id`, with zip prefix and state."""
+    raw = _read_text(folder / name, REQUIRED_COLUMNS[name])
+    key = f"{who}_id"
+    _require(raw, name, key)
+    _unique(raw[key], name, key)
     return pd.DataFrame(
         {
-            "seller_id": raw["seller_id"],
-            "zip_prefix": _ints(raw, SELLERS, "seller_zip_code_prefix"),
-            "state": _text(raw, "seller_state"),
+            key: raw[key],
+            "zip_prefix": _ints(raw, name, f"{who}_zip_code_prefix"),
+            "state": _text(raw, f"{who}_state"),
         }
     )
 

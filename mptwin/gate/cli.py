@@ -1,0 +1,80 @@
+"""`mptwin-gate GATE_FILE`: run a rule change through the twin and exit with the decision, so a CI
+job can stop a pull request.
+
+    uv run mptwin-gate conf/gate/promise_buffer.yaml
+    uv run mptwin-gate conf/gate/promise_buffer.yaml --workers 4 --out outputs/gates/pr-123
+
+Exit codes: 0 GO, 1 NO-GO, 2 a bad gate file (nothing simulated), 3 NOT YET (the seed budget
+ran out before every verdict was decided), 4 a run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from mptwin.gate import (
+    EXIT_BAD_GATE,
+    EXIT_RUN_FAILED,
+    RunFailed,
+    arm_configs,
+    default_out,
+    load_gate,
+    run_gate,
+)
+from sim.validate import ConfigError
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="mptwin-gate",
+        description="Go/no-go on a rule change: paired seeds in batches, a sequential test, an "
+        "exit code (0 GO, 1 NO-GO, 2 bad gate file, 3 NOT YET, 4 a run failed).",
+    )
+    p.add_argument("gate", type=Path, help="the gate file, e.g. conf/gate/promise_buffer.yaml")
+    p.add_argument("--out", type=Path, default=None,
+                   help="the gate's folder (default: outputs/gates/<gate name>)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=2,
+                   help="runs in parallel on this machine (default 2)")  # fmt: skip
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return gate(args)
+    except Exception:  # never let a crash exit 1, which reads as NO-GO
+        traceback.print_exc()
+        print("mptwin-gate: the gate could not finish (exit 4)", file=sys.stderr)
+        return EXIT_RUN_FAILED
+
+
+def gate(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        print("mptwin-gate: --workers must be >= 1", file=sys.stderr)
+        return EXIT_BAD_GATE
+    try:
+        spec = load_gate(args.gate)
+        configs = arm_configs(spec)  # every override composed and built before any run
+    except ConfigError as e:
+        print(f"mptwin-gate: bad gate file {args.gate}: {e}", file=sys.stderr)
+        return EXIT_BAD_GATE
+    out = args.out if args.out is not None else default_out(spec)
+    print(f"Gate {spec.name}: {len(spec.scenarios)} scenario(s), up to {spec.seeds.max} paired "
+          f"seeds in batches of {spec.seeds.batch}, runs in {out / 'runs'}")  # fmt: skip
+    try:
+        result = run_gate(spec, out, args.workers, configs)
+    except RunFailed as e:
+        print(f"mptwin-gate: {e}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    from mptwin.gate.report import text
+
+    print("\n" + text(result))
+    print(f"Report: {result.out / 'gate.html'} (and gate.json)")
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

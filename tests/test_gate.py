@@ -1,0 +1,322 @@
+"""`mptwin-gate`: the sequential test keeps its error rate (by simulation on synthetic paired
+differences) and has power; verdicts on degenerate data; every gate file validates and a bad one
+exits 2 before anything runs; on the smoke world a clear win exits 0, a clear breach 1, a budget
+too small 3; a gate run again reruns nothing; the Hydra launcher and the installed command."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from mptwin.gate import EXIT_BAD_GATE, arm_configs, load_gate, parse_gate
+from mptwin.gate.cli import main
+from mptwin.gate.sequential import (
+    BREACHED,
+    GO,
+    HOLDS,
+    MET,
+    NO_GO,
+    NOT_YET,
+    UNDECIDED,
+    WORSE,
+    Check,
+    plan_looks,
+    run_sequential,
+    spent,
+)
+from sim.validate import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+GATES = sorted((ROOT / "conf" / "gate").glob("*.yaml"))
+ALPHA = 0.05
+REPS = 4000
+# P(GO) under a null change may exceed alpha only by sampling noise: 3 binomial standard errors
+TOLERANCE = 3 * math.sqrt(ALPHA * (1 - ALPHA) / REPS)  # 0.0103 at 4000 replications
+
+
+# --- the sequential procedure on synthetic paired differences ---------------------------------
+
+
+def gate_rate(checks: list[Check], draw, reps: int = REPS, batch: int = 5, budget: int = 40):
+    """The share of GO and NO-GO over `reps` gates on synthetic data; `draw(kpi)` gives the
+    `budget` paired differences of one replication (current arm all zeros)."""
+    looks = plan_looks(ALPHA, batch, budget)
+    zeros = np.zeros(budget)
+    counts = {GO: 0, NO_GO: 0, NOT_YET: 0}
+    for _ in range(reps):
+        diffs = {c.kpi: draw(c.kpi) for c in checks}
+
+        def fetch(scenarios, n, diffs=diffs):
+            cur = {k: zeros[:n] for k in diffs}
+            return {s: (cur, {k: d[:n] for k, d in diffs.items()}) for s in scenarios}
+
+        counts[run_sequential(checks, ["synthetic"], looks, fetch).decision] += 1
+    return {k: v / reps for k, v in counts.items()}
+
+
+def centred_lognormal(rng, sigma: float, size: int, sign: int) -> np.ndarray:
+    """Skewed, mean 0, sd 1; sign -1 is the left-skewed case: mostly small gains and the odd
+    large loss, where a t test is too quick to see a gain."""
+    s2 = sigma * sigma
+    x = (rng.lognormal(0.0, sigma, size) - math.exp(s2 / 2)) / math.sqrt(
+        (math.exp(s2) - 1) * math.exp(s2)
+    )
+    return sign * x
+
+
+def test_alpha_spending_spends_exactly_alpha_over_the_looks():
+    looks = plan_looks(ALPHA, 5, 22)
+    assert [lk.n for lk in looks] == [5, 10, 15, 20, 22]
+    assert sum(lk.level for lk in looks) == pytest.approx(ALPHA)
+    assert looks[-1].spent == pytest.approx(ALPHA) and spent(0.0, ALPHA) == 0.0
+    levels = [lk.level for lk in looks[:-1]]
+    assert all(0 < a < b for a, b in zip(levels, levels[1:], strict=False))  # O'Brien-Fleming
+    assert looks[0].level < 1e-4  # an early look needs an overwhelming difference
+    assert plan_looks(ALPHA, 10, 10)[0].level == pytest.approx(ALPHA)  # one look: a plain test
+
+
+@pytest.mark.parametrize(("name", "draw"), [
+    ("normal", lambda rng: rng.standard_normal(40)),
+    # skewness -0.78: what the twin's paired differences show (on smoke, 30 seeds, promise
+    # buffer 2 -> 1 days: -0.83 on on_time_rate, -0.41 on margin, +0.42 on backlog_max). Left:
+    # the hard side for GO; NO-GO here is GO for the mirror image, so both tails are checked.
+    # Heavier skew breaks any t test (sequential.py's docstring gives the rates).
+    ("centred lognormal, left-skewed", lambda rng: centred_lognormal(rng, 0.25, 40, -1)),
+])  # fmt: skip
+def test_a_change_that_does_not_help_gets_go_at_most_alpha_of_the_time(name, draw):
+    rng = np.random.default_rng(20260101)
+    rates = gate_rate([Check("orders", +1)], lambda kpi: draw(rng))
+    assert rates[GO] <= ALPHA + TOLERANCE, f"{name}: P(GO) = {rates[GO]:.4f} under a null change"
+    assert rates[NO_GO] <= ALPHA + TOLERANCE, f"{name}: P(NO-GO) = {rates[NO_GO]:.4f}"
+
+
+def test_a_guardrail_lost_exactly_at_its_tolerance_holds_at_most_alpha_of_the_time():
+    rng = np.random.default_rng(7)
+    checks = [Check("orders", +1), Check("on_time_rate", +1, max_loss=0.5)]
+    draws = {
+        "orders": lambda: rng.standard_normal(40) + 5.0,  # the goal is always met
+        "on_time_rate": lambda: rng.standard_normal(40) - 0.5,
+    }  # loses exactly 0.5
+    rates = gate_rate(checks, lambda kpi: draws[kpi]())
+    assert rates[GO] <= ALPHA + TOLERANCE, f"P(GO) = {rates[GO]:.4f} at the tolerated loss"
+
+
+def test_a_real_gain_is_found():
+    """Power: the test cannot pass the error-rate checks by never saying GO."""
+    rng = np.random.default_rng(11)
+    rates = gate_rate([Check("orders", +1)], lambda kpi: rng.standard_normal(40) + 0.6, reps=1000)
+    assert rates[GO] >= 0.85, rates  # a fixed 40-seed t test would have about 0.97
+    big = gate_rate([Check("orders", +1)], lambda kpi: rng.standard_normal(40) + 2.0, reps=200)
+    assert big[GO] == 1.0  # and a large one early, well before the budget is spent
+
+
+def one_look(checks, current, candidate, budget=None):
+    n = len(current)
+    looks = plan_looks(ALPHA, n, budget or n)
+    cur = {c.kpi: np.asarray(current, float) for c in checks}
+    cand = {c.kpi: np.asarray(candidate, float) for c in checks}
+    return run_sequential(checks, ["s"], looks[:1], lambda s, k: {"s": (cur, cand)})
+
+
+def test_identical_arms_never_show_a_gain_and_hold_a_guardrail_with_slack():
+    same = [10.0, 12.0, 11.0, 9.0]
+    out = one_look([Check("orders", +1), Check("on_time_rate", +1, 0.01),
+                    Check("backlog_max", -1, 0.0, relative=True)], same, same)  # fmt: skip
+    assert [v.verdict for v in out.verdicts] == [UNDECIDED, HOLDS, UNDECIDED]
+    assert out.verdicts[0].bound.sd == 0.0 and out.decision == NOT_YET
+
+
+def test_verdicts_read_the_bounds_in_the_kpis_direction():
+    cur = [100.0, 101.0, 99.0, 100.0, 102.0]
+    more = [c + 10 + e for c, e in zip(cur, [0.1, -0.2, 0.3, 0.0, -0.1], strict=True)]
+    up, down = Check("orders", +1), Check("reviewer_hours", -1, max_loss=0.05, relative=True)
+    assert [v.verdict for v in one_look([up], cur, more).verdicts] == [MET]
+    assert [v.verdict for v in one_look([up], more, cur).verdicts] == [WORSE]
+    out = one_look([down], cur, more)  # 10% more hours against 5% tolerated
+    assert out.verdicts[0].verdict == BREACHED and out.decision == NO_GO
+    assert out.verdicts[0].allowed == pytest.approx(0.05 * np.mean(cur))
+    assert one_look([down], more, cur).verdicts[0].verdict == HOLDS
+
+
+def test_constant_differences_decide_without_spread():
+    out = one_look([Check("orders", +1)], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    assert out.verdicts[0].verdict == MET and out.decision == GO
+
+
+# --- the gate file ------------------------------------------------------------------------------
+
+
+def test_there_is_a_gate_file():
+    assert any(p.stem == "promise_buffer" for p in GATES)
+
+
+@pytest.mark.parametrize("path", GATES, ids=[p.stem for p in GATES])
+def test_every_gate_file_loads_and_validates(path):
+    spec = load_gate(path)
+    assert spec.name == path.stem and 0 < spec.alpha < 1
+    configs = arm_configs(spec)  # each arm composed and built on each scenario
+    assert len(configs) == 2 * len(spec.scenarios)
+
+
+def gate_dict(**changes) -> dict:
+    """A small valid gate on smoke, with `changes` merged in."""
+    raw = {
+        "name": "test", "scenarios": ["smoke"], "current": ["strategy/promise=contract"],
+        "candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=0.5"],
+        "goal": {"kpi": "orders", "better": "higher"},
+        "guardrails": {"on_time_rate": {"better": "higher", "max_loss": 0.2},
+                       "operator_margin": {"better": "higher", "max_loss": 0.25, "relative": True}},
+        "seeds": {"first": 1, "max": 3, "batch": 3},
+    }  # fmt: skip
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(raw.get(key), dict):
+            raw[key] = {**raw[key], **value}
+        else:
+            raw[key] = value
+    return raw
+
+
+def write_gate(tmp_path: Path, raw: dict, name: str = "gate") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+BAD = {
+    "unknown key": ({"seeds": {"max": 3, "batch": 3, "btach": 2}}, "seeds.btach"),
+    "unknown top-level key": ({"guardrail": {}}, "guardrail is not a known key"),
+    "unknown KPI": ({"goal": {"kpi": "oders", "better": "higher"}}, "unknown KPI 'oders'"),
+    "unknown guardrail KPI": ({"guardrails": {"on_time": {"better": "higher", "max_loss": 0.1}}},
+                              "guardrails.on_time"),
+    "bad direction": ({"goal": {"kpi": "orders", "better": "up"}}, "goal.better"),
+    "confidence 1": ({"confidence": 1.0}, "confidence must be < 1.0"),
+    "confidence 0": ({"confidence": 0}, "confidence must be > 0.0"),
+    "confidence as text": ({"confidence": "high"}, "confidence"),
+    "negative tolerance": ({"guardrails": {"on_time_rate": {"better": "higher", "max_loss": -0.1}}},
+                           "guardrails.on_time_rate.max_loss must be >= 0"),
+    "missing scenario": ({"scenarios": ["smok"]}, "unknown scenario 'smok'"),
+    "no scenario": ({"scenarios": []}, "scenarios"),
+    "batch above budget": ({"seeds": {"max": 3, "batch": 4}}, "seeds.batch"),
+    "batch of one": ({"seeds": {"max": 3, "batch": 1}}, "seeds.batch must be >= 2"),
+    "override Hydra rejects": ({"candidate": ["strategy/promise=nonexistent"]}, "candidate"),
+    "override of an unknown key": ({"candidate": ["strategy.promise.bufer_days=1"]}, "candidate"),
+    "bad override value": ({"candidate": ["strategy/promise=contract",
+                                          "strategy.promise.buffer_days=-1"]}, "buffer_days"),
+    "an unknown launcher": ({"launcher": "hydra", "hydra_launcher": "nope"}, "hydra_launcher"),
+    "a launcher that is not one": ({"launcher": "cloud"}, "launcher"),
+    "a sweep in an arm": ({"candidate": ["strategy.promise.buffer_days=1,2"]}, "sweep"),
+    "an arm sets the seed": ({"current": ["seed=3"]}, "current[0]"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_a_bad_gate_file_exits_2_naming_the_problem(case, tmp_path, capsys):
+    changes, expected = BAD[case]
+    out = tmp_path / "out"
+    code = main([str(write_gate(tmp_path, gate_dict(**changes))), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_GATE, err
+    assert expected in err, err
+    assert not out.exists()  # nothing ran
+
+
+def test_a_missing_gate_file_or_a_list_exits_2(tmp_path, capsys):
+    assert main([str(tmp_path / "nope.yaml")]) == EXIT_BAD_GATE
+    assert "not found" in capsys.readouterr().err
+    path = tmp_path / "list.yaml"
+    path.write_text("- smoke\n")
+    assert main([str(path)]) == EXIT_BAD_GATE
+    assert "mapping" in capsys.readouterr().err
+
+
+def test_a_gate_can_be_built_in_code():
+    spec = parse_gate(gate_dict(name=None, scenarios="smoke"), "from_code")
+    assert spec.name == "from_code" and spec.scenarios == ["smoke"]
+    assert [c.kpi for c in spec.checks()] == ["orders", "on_time_rate", "operator_margin"]
+    with pytest.raises(ConfigError, match="goal.better"):
+        parse_gate(gate_dict(goal={"kpi": "orders", "better": "sideways"}), "x")
+
+
+# --- the gate on the twin -------------------------------------------------------------------------
+
+
+def run_main(tmp_path: Path, raw: dict, name: str = "gate") -> tuple[int, dict]:
+    out = tmp_path / f"{name}_out"
+    code = main([str(write_gate(tmp_path, raw, name)), "--out", str(out), "--workers", "2"])
+    return code, json.loads((out / "gate.json").read_text())
+
+
+@pytest.mark.slow
+def test_a_clear_win_exits_0(tmp_path):
+    """Promise 0.5 days of buffer instead of 2: more orders, generous guardrails."""
+    code, report = run_main(tmp_path, gate_dict())
+    assert code == 0 and report["decision"] == GO, report["verdicts"]
+    assert (tmp_path / "gate_out" / "gate.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_clear_breach_exits_1(tmp_path):
+    """Buffer 2 -> 1 days with on-time rate allowed to fall half a point: it falls about 3."""
+    raw = gate_dict(candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
+                    guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}})  # fmt: skip
+    code, report = run_main(tmp_path, raw)
+    assert code == 1 and report["decision"] == NO_GO
+    rows = {v["kpi"]: v for v in report["verdicts"]}
+    assert rows["on_time_rate"]["verdict"] == BREACHED
+
+
+@pytest.mark.slow
+def test_a_budget_too_small_exits_3_and_a_second_run_simulates_nothing(tmp_path):
+    """Two identical arms never show a gain: NOT YET when the budget is spent. Run again, the
+    complete runs are read back, not rerun."""
+    raw = gate_dict(candidate=["strategy/promise=contract"], seeds={"max": 2, "batch": 2})
+    code, report = run_main(tmp_path, raw)
+    assert code == 3 and report["decision"] == NOT_YET
+    assert report["runs"]["simulated"] == 4 and report["runs"]["reused"] == 0
+    rows = {v["kpi"]: v for v in report["verdicts"]}
+    assert rows["orders"]["verdict"] == UNDECIDED and rows["orders"]["sd"] == 0.0
+    assert rows["on_time_rate"]["verdict"] == HOLDS  # zero difference, 0.2 tolerated
+    done = sorted((tmp_path / "gate_out" / "runs").rglob("kpis.json"))
+    assert len(done) == 4
+    assert {p.parent.relative_to(tmp_path / "gate_out" / "runs").as_posix() for p in done} == {
+        f"smoke/{arm}/seed={s}" for arm in ("current", "candidate") for s in (1, 2)
+    }
+    mtimes = [p.stat().st_mtime_ns for p in done]
+    code, again = run_main(tmp_path, raw)
+    assert code == 3 and again["runs"]["simulated"] == 0 and again["runs"]["reused"] == 4
+    assert [p.stat().st_mtime_ns for p in done] == mtimes
+    assert again["verdicts"] == report["verdicts"]
+
+
+@pytest.mark.slow
+def test_the_hydra_launcher_writes_the_same_runs(tmp_path):
+    """`launcher: hydra` runs `mptwin -m` over the seeds; a local gate then reuses every run."""
+    raw = gate_dict(candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
+                    guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}},
+                    seeds={"max": 2, "batch": 2}, launcher="hydra", hydra_launcher="cores")  # fmt: skip
+    code, report = run_main(tmp_path, raw)
+    assert report["runs"]["simulated"] == 4, report
+    local = {**raw, "launcher": "local"}
+    code2, again = run_main(tmp_path, local)
+    assert again["runs"] == {**report["runs"], "simulated": 0, "reused": 4}
+    assert code2 == code and again["verdicts"] == report["verdicts"]
+
+
+@pytest.mark.slow
+def test_the_installed_command_runs_the_shipped_gate(tmp_path):
+    command = Path(sys.executable).parent / "mptwin-gate"
+    assert command.exists(), "run `uv sync` to install the mptwin-gate script"
+    done = subprocess.run([str(command), "conf/gate/promise_buffer.yaml", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    report = json.loads((tmp_path / "gate.json").read_text())
+    assert done.returncode == report["exit_code"] in (0, 1, 3), done.stderr[-2000:]
+    assert f"Decision: {report['decision']}" in done.stdout
+    page = (tmp_path / "gate.html").read_text()
+    assert report["decision"] in page and "<script" not in page and "http" not in page

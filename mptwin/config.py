@@ -40,6 +40,8 @@ class AppConfig:
     seed: int = field(default=1, metadata=nonneg)
     progress: bool = True  # progress lines on long runs
     figures: bool = True  # write PNG figures
+    # record every decision and why in decisions.parquet (`mptwin-explain`); only observes
+    decisions: bool = False
 
 
 def check_known_keys(node, path: str = "") -> None:

@@ -51,10 +51,12 @@ def apply_commission(world, rules) -> World:
     return replace(world, commission_rate=rates, promo_commission_cut=rules.promo_cut)
 
 
-def simulate(world, strategy: Strategy, seed: int, progress=None) -> RunResult:
-    """One replication, start to end: its result tables and run facts."""
+def simulate(world, strategy: Strategy, seed: int, progress=None,
+             decisions: bool = False) -> RunResult:  # fmt: skip
+    """One replication, start to end: its result tables and run facts (with `decisions`, also
+    the table of every decision and why: `decisions`)."""
     return_freed_memory()  # a year's records are freed in chunks: give them back
-    state = build(world, strategy, seed, progress)
+    state = build(world, strategy, seed, progress, explain=decisions)
     with quiet_gc():  # the tables are built from the records inside it too
         return collect(run(state), release=True)  # the state is done with: hand its records over
 
@@ -70,7 +72,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     world, strategy = prepare(cfg)
     t_built = time.perf_counter()
     progress = Progress(f"{world.name}/{strategy.name}/seed={cfg.seed}") if cfg.progress else None
-    result = simulate(world, strategy, int(cfg.seed), progress)
+    result = simulate(world, strategy, int(cfg.seed), progress, decisions=bool(cfg.decisions))
     t_sim = time.perf_counter()
     kpis = compute_kpis(result.tables, result.info)
     with staged(out_dir) as stage:  # all files land in out_dir at the end, kpis.json last

@@ -12,6 +12,15 @@ A strategy is a bundle of six policies, one per protocol below. A policy:
 - may keep what it learns during a run on itself; a fresh policy is built for every run.
 The world checks every answer (an unknown warehouse, a price that is not a positive number) and
 raises an error naming the policy; a price under the operator's floor becomes an exception.
+
+Explained decisions: when a run records its decisions (`decisions=true`), `market.explaining`
+is true and a policy that can explain attaches, with its answer, the alternatives it weighed
+(`RouteOption`, `PromiseOption`, `Alternative`, `PriceTerms`) and a reason; otherwise it attaches
+nothing, so the default path costs nothing. The explanation travels with the answer (plain
+numbers and strings), so it works as well for a policy that runs in a remote service. Answers
+that are a bare number or flag (a promise, a label) are explained by an optional method the
+world calls only when recording: `explain_promise(offer, region)` and `explain_label(listing,
+market)`, each returning `(alternatives, reason)`.
 """
 
 from __future__ import annotations
@@ -53,6 +62,56 @@ class SellerTerms:
     handling_h: float
 
 
+# --- explanations (attached only when `market.explaining`) --------------------------------
+# Not frozen, unlike the answers: a run that records its decisions builds millions of them, and
+# a frozen dataclass's __init__ took five times as long (measured). Never change one: a policy
+# may hand the same one out again.
+
+NAN = float("nan")
+
+
+@dataclass(slots=True)
+class RouteOption:
+    """A (warehouse, carrier) a routing policy weighed for an order, with its cost terms (NaN:
+    a term the policy does not estimate). `cost` = shipping + expected lateness cost +
+    capacity penalty; warehouse DEFER is waiting for the next batch, at the cost of waiting."""
+
+    warehouse: int
+    carrier: int
+    cost: float = NAN
+    shipping: float = NAN
+    late_cost: float = NAN  # expected: the cost of a missed promise x p_late
+    p_late: float = NAN  # the chance of missing the promise
+    capacity_penalty: float = 0.0  # overflow cost folded in: the carrier or warehouse is full
+    km: float = NAN  # from the warehouse to the customer's region
+    note: str = ""  # e.g. "home warehouse", "pruned: dominated"
+
+
+@dataclass(slots=True)
+class PromiseOption:
+    """A way a promise policy could reach its hours: time to hand-over + transit with `carrier`
+    + buffer. `used` marks the one behind the promise it answered."""
+
+    carrier: int
+    handover_h: float
+    transit_h: float
+    buffer_h: float
+    hours: float
+    used: bool = False
+    note: str = ""  # e.g. "open, fastest", "full"
+
+
+@dataclass(slots=True)
+class Alternative:
+    """An answer a policy weighed at a triage, onboarding, label or governance decision, with
+    the number its rule read and what it compared it with (NaN: none)."""
+
+    option: str  # what it would do: "auto", "human", "identity:approve", "warn", ...
+    why: str = ""
+    value: float = NAN
+    limit: float = NAN
+
+
 # --- routing -------------------------------------------------------------------------------
 
 
@@ -80,6 +139,7 @@ class RoutingDecision:
     warehouse: int
     carrier: int
     reason: str = ""
+    options: tuple[RouteOption, ...] = ()  # what it weighed (only when market.explaining)
 
 
 @runtime_checkable
@@ -113,11 +173,25 @@ class PromisePolicy(Protocol):
 
 
 @dataclass(frozen=True)
+class PriceTerms:
+    """Why each price of a `PriceUpdate` is what it is: arrays aligned with its offers (None:
+    a term the policy does not use), and its rule in words."""
+
+    competitor: np.ndarray  # the competitor's price it read
+    target: np.ndarray  # what its rule aimed at, before its own floor
+    floor: np.ndarray | None = None  # its own margin floor
+    regime: np.ndarray | None = None  # a short label per offer (scarce, normal, ...)
+    rule: str = ""
+
+
+@dataclass(frozen=True)
 class PriceUpdate:
-    """New prices for some offers: two arrays of equal length."""
+    """New prices for some offers: two arrays of equal length (and, only when
+    `market.explaining`, the terms behind them)."""
 
     offers: np.ndarray
     prices: np.ndarray
+    terms: PriceTerms | None = None
 
 
 @runtime_checkable
@@ -157,6 +231,8 @@ class Triage:
     handler: str
     priority: int
     deadline_h: float
+    reason: str = ""  # and what it weighed: only when market.explaining
+    options: tuple[Alternative, ...] = ()
 
 
 @runtime_checkable
@@ -197,6 +273,7 @@ class OnboardingDecision:
     catalogue: str
     reason: str = ""
     volume_cap: int = 0  # orders a day while on probation once approved (0: no probation)
+    options: tuple[Alternative, ...] = ()  # "identity:..." and "catalogue:..." (explaining)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +316,7 @@ class SellerAction:
     seller: int
     action: str
     reason: str = ""
+    options: tuple[Alternative, ...] = ()  # the evidence, each as the action it calls for
 
 
 @runtime_checkable

@@ -56,6 +56,8 @@ class MarketView:
             for c in world.carriers
         )
         self.shared: dict = {}  # scratch space for the strategy's policies, scoped to this run
+        # the run records its decisions: attach what you weighed to your answers (sim.decisions)
+        self.explaining = False
         # with a feed lag, shelves, backlogs and carrier loads are read as late as the events
         self.stale = StaleFeeds(state, world.feed_lag_h) if world.feed_lag_h > 0 else None
         self._competitor, self._competitor_src = None, None

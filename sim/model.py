@@ -33,10 +33,12 @@ from sim.world import World
 Progress = Callable[[int, int, int], None]  # (day done, total days, orders so far)
 
 
-def build(world: World, strategy: Strategy, seed: int, progress: Progress | None = None) -> State:
-    """Create the environment and start every process; nothing has run yet."""
+def build(world: World, strategy: Strategy, seed: int, progress: Progress | None = None,
+          explain: bool = False) -> State:  # fmt: skip
+    """Create the environment and start every process; nothing has run yet. With `explain`,
+    the run records every decision and why (`state.records.decisions`); it only observes."""
     env = Environment()
-    state = State.create(env, world, strategy, Streams(seed))
+    state = State.create(env, world, strategy, Streams(seed), explain)
     strategy.bind(state.market)
     applications = draw_applications(state)  # before the first visit: it reads when they apply
     launches = draw_launches(state)

@@ -20,6 +20,7 @@ import simpy
 
 from sim.archive import Archive
 from sim.clock import Calendar
+from sim.decision_log import DecisionLog
 from sim.decisions import Strategy
 from sim.entities import (
     EXCEPTION_FIELDS,
@@ -243,6 +244,7 @@ class Records:
     listings: list[Listing] = field(default_factory=list)
     seller_actions: list[dict] = field(default_factory=list)  # governance, one row per action
     suspensions: list[dict] = field(default_factory=list)  # one row per suspension
+    decisions: DecisionLog | None = None  # every decision and why; only when asked (explain)
 
 
 @dataclass
@@ -268,7 +270,8 @@ class State:
     market: MarketView | None = None
 
     @classmethod
-    def create(cls, env, world: World, strategy: Strategy, streams: Streams) -> State:
+    def create(cls, env, world: World, strategy: Strategy, streams: Streams,
+               explain: bool = False) -> State:  # fmt: skip
         n_carriers = len(world.carriers)
         shelves = world.stock_initial.astype(np.int32)  # a copy: the world's plan stays as is
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
@@ -290,4 +293,7 @@ class State:
         )  # fmt: skip
         s.prices.promo_today = s.calendar.is_promo(0)
         s.market = MarketView(world, s)
+        if explain:  # before policies bind: they may keep what explaining needs
+            s.records.decisions = DecisionLog.of(strategy)
+            s.market.explaining = True
         return s

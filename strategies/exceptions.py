@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from sim.decisions import ExceptionEvent, Triage
+from sim.decisions import Alternative, ExceptionEvent, Triage
 from sim.entities import EXCEPTION_TYPES, PEOPLE_ONLY, ExceptionType, Handler
 from sim.market_view import MarketView
 from sim.validate import ConfigError, nonneg
@@ -35,7 +36,17 @@ class AllHuman:
 
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
         t = event.type
+        if market.explaining:
+            return self._to_people(event, "every irregularity is a task for people")
         return Triage(Handler.HUMAN, self.priority[t], event.raised_h + self.deadline_h[t])
+
+    def _to_people(self, event: ExceptionEvent, why: str, *weighed: Alternative) -> Triage:
+        """To people, with the type's priority and deadline, explained."""
+        t = event.type
+        p, d = self.priority[t], self.deadline_h[t]
+        human = Alternative(Handler.HUMAN, f"priority {p} and a {d:g} h deadline, as the "
+                                           f"table says for {t}")  # fmt: skip
+        return Triage(Handler.HUMAN, p, event.raised_h + d, why, (*weighed, human))
 
 
 @dataclass(eq=False)
@@ -71,6 +82,26 @@ class AutoRoutine(AllHuman):
         return limit is not None and event.value > limit
 
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
+        if market.explaining:
+            return self._explained(event)
         if event.type in self._auto and not self._above_limit(event):
             return Triage(Handler.AUTO, 0, event.raised_h)
         return super().triage(event, market)
+
+    def _explained(self, event: ExceptionEvent) -> Triage:
+        """The same answer as `triage`, with the rule that gave it: the type against the auto
+        list, the value at stake against its limit."""
+        t, limit = event.type, self._limits.get(event.type, math.nan)
+        if t in PEOPLE_ONLY:
+            return self._to_people(event, f"{t} is an escalation to people already")
+        if t not in self._auto:
+            why = f"{t} is not in the auto list: an anomaly for people"
+            return self._to_people(event, why, Alternative(Handler.AUTO, why))
+        if self._above_limit(event):
+            why = f"{t} of {event.value:.2f} is above the automatic limit {limit:g}"
+            return self._to_people(event, why, Alternative(Handler.AUTO, why, event.value, limit))
+        within = f", {event.value:.2f} within the limit {limit:g}" if limit == limit else ""
+        why = f"routine: {t} is in the auto list{within}"
+        auto = Alternative(Handler.AUTO, why, event.value if limit == limit else math.nan, limit)
+        human = Alternative(Handler.HUMAN, f"not needed: priority {self.priority[t]} if it were")
+        return Triage(Handler.AUTO, 0, event.raised_h, why, (auto, human))

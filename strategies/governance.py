@@ -5,13 +5,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.decisions import LIFT, PEOPLE, SUSPEND, WARN, SellerAction
+from sim.decisions import LIFT, PEOPLE, SUSPEND, WARN, Alternative, SellerAction
 from sim.events import SELLER_SIGNAL
 from sim.market_view import MarketView
 from sim.seller_performance import SellerWindow
 from strategies.rules import GovernanceRules
 
 METRICS = ("late_shipment", "cancellation", "defect", "refund")  # rule name = window rate name
+
+
+def evidence(w: SellerWindow, rules: GovernanceRules, days: int,
+             at_suspend: str = SUSPEND) -> tuple[Alternative, ...]:  # fmt: skip
+    """A window's rates against their levels, each as the action it calls for (`at_suspend`
+    for a suspension level: a policy may ask people to confirm instead): what explains a
+    governance action (only when the run records its decisions)."""
+    out = []
+    for m in METRICS:
+        rate, t = getattr(w, m + "_rate"), getattr(rules, m)
+        level, action = ((t.suspend, at_suspend) if rate >= t.suspend
+                         else (t.warn, WARN) if rate >= t.warn else (t.warn, "none"))  # fmt: skip
+        cmp = ">=" if rate >= level else "<"
+        out.append(Alternative(action, f"{m} {rate:.1%} of {w.orders} orders in {days} days "
+                                       f"{cmp} {level:.0%}", rate, level))  # fmt: skip
+    return tuple(out)
 
 
 def breaches(w: SellerWindow, rules: GovernanceRules) -> tuple[list[str], list[str]]:
@@ -49,15 +65,18 @@ class ThresholdRules:
             if w.orders < r.min_orders:
                 continue
             warn, suspend = breaches(w, r)
+            why = evidence(w, r, r.window_days) if market.explaining else ()
             if suspend:
-                actions.append(SellerAction(s, SUSPEND, "+".join(suspend)))
+                actions.append(SellerAction(s, SUSPEND, "+".join(suspend), why))
             elif warn:
-                actions.append(SellerAction(s, WARN, "+".join(warn)))
+                actions.append(SellerAction(s, WARN, "+".join(warn), why))
         acted = {a.seller for a in actions}
         pool = [s for s in selling if s not in acted]
         k = min(r.audit_sample, len(pool))
+        audit = ((Alternative(PEOPLE, f"drawn for this assessment's audit of {k} sellers"),)
+                 if market.explaining else ())  # fmt: skip
         for i in sorted(self._rng.choice(len(pool), size=k, replace=False).tolist()) if k else []:
-            actions.append(SellerAction(pool[i], PEOPLE, "audit"))
+            actions.append(SellerAction(pool[i], PEOPLE, "audit", audit))
         return actions
 
 
@@ -101,6 +120,8 @@ class ContinuousWatch:
             action = self._judge(market, s, now)
             if action is None:
                 continue
+            if market.explaining:
+                action = self._explained(market, s, now, action)
             if action.action == PEOPLE:
                 self._quiet_until[s] = now + 24.0 * r.recheck_days
             elif action.action == WARN:
@@ -141,3 +162,21 @@ class ContinuousWatch:
         if market.on_probation(s) and settled and windows[-1].orders >= floor:
             return SellerAction(s, LIFT, "clean_probation")
         return None
+
+    def _explained(self, market: MarketView, s: int, now: float,
+                   action: SellerAction) -> SellerAction:  # fmt: skip
+        """The action with the windows' evidence (read again: the same instant, the same
+        windows) and what else led to it: an order spike, a clean probation."""
+        r = self.rules
+        days = [r.window_days]
+        if now - market.selling_since_h(s) <= 24.0 * r.new_seller_days:
+            days.append(r.short_window_days)
+        why = [a for d in days for a in evidence(market.seller_window(s, d), r, d, PEOPLE)]
+        if action.reason == "order_spike":
+            why.append(Alternative(PEOPLE, "orders today far above its recent daily mean",
+                                   market.seller_window(s, 1).orders))  # fmt: skip
+        elif action.reason.startswith("combined:"):
+            why.append(Alternative(PEOPLE, "several metrics at their warning level at once"))
+        elif action.action == LIFT:
+            why.append(Alternative(LIFT, f"on probation and clean for {r.probation_days:g} days"))
+        return SellerAction(action.seller, action.action, action.reason, tuple(why))

@@ -3,12 +3,13 @@ Thresholds come from the strategy's rules file (`strategies.rules.OnboardingRule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sim.decisions import (
     APPROVE,
     PEOPLE,
     REJECT,
+    Alternative,
     ApplicationView,
     ListingView,
     OnboardingDecision,
@@ -26,10 +27,20 @@ class AllPeople:
     mapper: str = "keyword"
 
     def assess(self, app: ApplicationView, market: MarketView) -> OnboardingDecision:
+        if market.explaining:
+            why = "people review every application and every catalogue"
+            return OnboardingDecision(PEOPLE, PEOPLE, "all_people", 0,
+                                      (Alternative(f"identity:{PEOPLE}", why),
+                                       Alternative(f"catalogue:{PEOPLE}", why)))  # fmt: skip
         return OnboardingDecision(PEOPLE, PEOPLE, "all_people")
 
     def accept_label(self, listing: ListingView, market: MarketView) -> bool:
         return True
+
+    def explain_label(self, listing: ListingView, market: MarketView):
+        """Called only by a run that records its decisions."""
+        why = f"every label of the {self.mapper} mapper goes live"
+        return (Alternative("accept", why, listing.confidence),), why
 
 
 @dataclass(eq=False)
@@ -42,8 +53,14 @@ class KycThreshold(AllPeople):
     def assess(self, app: ApplicationView, market: MarketView) -> OnboardingDecision:
         r = self.rules
         if not app.documents_ok:
-            return OnboardingDecision(r.documents_failed, PEOPLE, "documents_failed")
-        return OnboardingDecision(_band(app.kyc_score, r), PEOPLE, "kyc_score")
+            d = OnboardingDecision(r.documents_failed, PEOPLE, "documents_failed")
+        else:
+            d = OnboardingDecision(_band(app.kyc_score, r), PEOPLE, "kyc_score")
+        if market.explaining:
+            catalogue = Alternative(f"catalogue:{PEOPLE}", "every catalogue goes to people")
+            return replace(d, options=(*_identity(app, app.kyc_score, "KYC score", r),
+                                       catalogue))  # fmt: skip
+        return d
 
 
 @dataclass(eq=False)
@@ -60,13 +77,42 @@ class RiskScored(AllPeople):
         r = self.rules
         catalogue = APPROVE if app.screen_score < r.screen_pass_below else PEOPLE
         cap = r.probation_cap
-        if not app.documents_ok:
-            return OnboardingDecision(PEOPLE, catalogue, "documents_failed", cap)
         risk = app.kyc_score + app.screen_score
-        return OnboardingDecision(_band(risk, r), catalogue, "risk_score", cap)
+        if not app.documents_ok:
+            d = OnboardingDecision(PEOPLE, catalogue, "documents_failed", cap)
+        else:
+            d = OnboardingDecision(_band(risk, r), catalogue, "risk_score", cap)
+        if market.explaining:
+            screen = Alternative(f"catalogue:{catalogue}", "screen score below the pass level"
+                                 if catalogue == APPROVE else "screen score at or above the pass "
+                                 "level", app.screen_score, r.screen_pass_below)  # fmt: skip
+            identity = _identity(app, risk, "risk (KYC + screen)", r, failed=PEOPLE)
+            return replace(d, options=(*identity, screen))
+        return d
 
     def accept_label(self, listing: ListingView, market: MarketView) -> bool:
         return listing.confidence >= self.rules.min_confidence
+
+    def explain_label(self, listing: ListingView, market: MarketView):
+        """Called only by a run that records its decisions."""
+        c, limit = listing.confidence, self.rules.min_confidence
+        accept = Alternative("accept", "the mapper is sure enough", c, limit)
+        people = Alternative("people", "the mapper is unsure: a person maps it", c, limit)
+        why = f"confidence {c:.2f} {'>=' if c >= limit else '<'} the threshold {limit:g}"
+        return (accept, people), why
+
+
+def _identity(app: ApplicationView, score: float, what: str, rules: OnboardingRules,
+              failed: str | None = None) -> tuple[Alternative, ...]:  # fmt: skip
+    """The identity step's answers with the score against the rules' thresholds (a failed
+    document check goes to `failed`, the rules' own answer for it unless given)."""
+    if not app.documents_ok:
+        return (Alternative(f"identity:{failed or rules.documents_failed}",
+                            "the automatic document check failed"),)  # fmt: skip
+    lo, hi = rules.approve_below, rules.reject_above
+    return (Alternative(f"identity:{APPROVE}", f"{what} at or below {lo:g}", score, lo),
+            Alternative(f"identity:{PEOPLE}", f"{what} between {lo:g} and {hi:g}", score, hi),
+            Alternative(f"identity:{REJECT}", f"{what} above {hi:g}", score, hi))  # fmt: skip
 
 
 def _band(score: float, rules: OnboardingRules) -> str:

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.decisions import PriceUpdate
+from sim.decisions import PriceTerms, PriceUpdate
 from sim.events import STOCK_CHANGED, StockChanged
 from sim.market_view import MarketView
 from sim.validate import ConfigError, between, fraction, nonneg, positive
 from strategies.learning import LandedCost
+
+_REGIMES = np.array(["scarce", "normal", "overstocked"], dtype=object)  # regime -1, 0, +1
 
 
 @dataclass(eq=False)
@@ -32,6 +34,11 @@ class FeedFollowPricing:
 
     def reprice(self, market: MarketView) -> PriceUpdate:
         prices = np.round(market.competitor_prices() * (1.0 - self.undercut), 2)
+        if market.explaining:
+            competitor = market.competitor_prices()
+            terms = PriceTerms(competitor, competitor * (1.0 - self.undercut),
+                               rule=f"follow the competitor feed, {self.undercut:.1%} under")  # fmt: skip
+            return PriceUpdate(self._offers, prices, terms)
         return PriceUpdate(self._offers, prices)
 
 
@@ -111,7 +118,17 @@ class CoordinatedPricing:
             event_h.append(self.triggered[o])
             at_h.append(now)
         self.triggered.clear()
+        if market.explaining:
+            competitor, target, floor, regime = self.terms_for(offers, market)
+            terms = PriceTerms(competitor, target, floor, _REGIMES[regime + 1], self._rule())
+            return PriceUpdate(offers, np.round(np.maximum(target, floor), 2), terms)
         return PriceUpdate(offers, self.prices_for(offers, market))
+
+    def _rule(self) -> str:
+        return (f"{self.undercut:.1%} under the competitor, +{self.scarcity_markup:.0%} when "
+                f"scarce (under {self.scarce_cover_days:g} days of cover), "
+                f"-{self.markdown:.0%} when overstocked (over {self.overstock_cover_days:g}), "
+                f"never under the margin floor (landed cost + {self.floor_margin:.0%})")  # fmt: skip
 
     @property
     def log(self) -> list[tuple[int, float, float]]:
@@ -119,12 +136,19 @@ class CoordinatedPricing:
         return list(zip(*self._log, strict=True))
 
     def prices_for(self, offers: np.ndarray, market: MarketView) -> np.ndarray:
+        _, target, floor, _ = self.terms_for(offers, market)
+        return np.round(np.maximum(target, floor), 2)
+
+    def terms_for(self, offers: np.ndarray, market: MarketView):
+        """Per offer: the competitor's price, the target (its undercut, marked up when scarce
+        or down when overstocked), the margin floor, and the regime (-1, 0, +1)."""
         regime = self.regime[offers]
         factor = np.where(
             regime < 0, 1.0 + self.scarcity_markup, np.where(regime > 0, 1.0 - self.markdown, 1.0)
         )
-        target = market.competitor_prices()[offers] * (1.0 - self.undercut) * factor
-        return np.round(np.maximum(target, self.floor(offers)), 2)
+        competitor = market.competitor_prices()[offers]
+        target = competitor * (1.0 - self.undercut) * factor
+        return competitor, target, self.floor(offers), regime
 
     def floor(self, offers: np.ndarray) -> np.ndarray:
         net_ship = np.maximum(self.landed.per_offer[offers], 0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from sim.decisions import PromiseOption
 from sim.market_view import MarketView
 from sim.validate import ConfigError, nonneg, positive, unit
 from strategies.learning import HandoverModel, LaneModel, _z
@@ -22,6 +23,16 @@ def contract_table(market: MarketView, buffer_h: list[float],
     return [per_seller[s] for s in market.offer_seller.tolist()]
 
 
+def contract_option(market: MarketView, offer: int, region: int, buffer_h: float, hours: float,
+                    transit_scale: float = 1.0) -> PromiseOption:  # fmt: skip
+    """How a contract table reached `hours` for an offer and region (`contract_table`)."""
+    s = market.sellers[int(market.offer_seller[offer])]
+    origin = int(market.warehouse_region[s.home_warehouse])
+    transit = transit_scale * market.nominal_transit_h(s.carrier, origin, region)
+    return PromiseOption(s.carrier, s.handling_h, transit, buffer_h, hours, True,
+                         "contracted carrier from the home warehouse")  # fmt: skip
+
+
 @dataclass(eq=False)
 class ContractPromise:
     """Automation-only: seller handling time plus the contracted carrier's nominal transit from
@@ -32,13 +43,30 @@ class ContractPromise:
 
     def __post_init__(self) -> None:
         self._hours: list[list[float]] = []
+        self._market: MarketView | None = None
+        self._why: dict = {}  # explaining only: per (seller, region), the explanation
 
     def bind(self, market: MarketView) -> None:
+        self._market = market
         self._hours = contract_table(market, [24.0 * self.buffer_days] * len(market.sellers),
                                      self.transit_scale)  # fmt: skip
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
+
+    def explain_promise(self, offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
+        """Called only by a run that records its decisions (kept per seller and region: the
+        table is the same for all of a seller's offers)."""
+        key = (int(self._market.offer_seller[offer]), region)
+        hit = self._why.get(key)
+        if hit is None:
+            option = contract_option(self._market, offer, region, 24.0 * self.buffer_days,
+                                     self._hours[offer][region], self.transit_scale)  # fmt: skip
+            scale = f" x {self.transit_scale:g}" if self.transit_scale != 1.0 else ""
+            hit = self._why[key] = ((option,), (f"contract: the seller's handling time + the "
+                                                f"contracted transit{scale} + a "
+                                                f"{self.buffer_days:g}-day buffer"))  # fmt: skip
+        return hit
 
 
 @dataclass(eq=False)
@@ -60,14 +88,31 @@ class CarrierBufferPromise:
 
     def __post_init__(self) -> None:
         self._hours: list[list[float]] = []
+        self._market: MarketView | None = None
+        self._why: dict = {}  # explaining only: per (seller, region), the explanation
 
     def bind(self, market: MarketView) -> None:
+        self._market = market
         days = [self.buffer_days.get(market.carriers[s.carrier].name, self.default_buffer_days)
                 for s in market.sellers]  # fmt: skip
         self._hours = contract_table(market, [24.0 * d for d in days])
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
+
+    def explain_promise(self, offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
+        """Called only by a run that records its decisions (kept per seller and region)."""
+        m = self._market
+        key = (int(m.offer_seller[offer]), region)
+        hit = self._why.get(key)
+        if hit is None:
+            name = m.carriers[m.sellers[key[0]].carrier].name
+            days = self.buffer_days.get(name, self.default_buffer_days)
+            option = contract_option(m, offer, region, 24.0 * days, self._hours[offer][region])
+            hit = self._why[key] = ((option,), (f"contract + the buffer calibrated for {name} "
+                                                f"({days:g} days, for {self.quantile:.0%} on "
+                                                "time)"))  # fmt: skip
+        return hit
 
 
 @dataclass(eq=False)
@@ -92,6 +137,8 @@ class LearnedPromise:
         self._offer_seller: list[int] = []
         self._next_refresh = 0.0
         self._lanes: dict = {}  # per (origin, region): see _lane_table
+        self._why: dict = {}  # explaining only: per (origin, region), (carrier, transit, open)
+        self._explained: dict = {}  # explaining only: per (seller, region), since the refresh
 
     def bind(self, market: MarketView) -> None:
         self.market = market
@@ -127,15 +174,21 @@ class LearnedPromise:
         open_c = self._open_carriers()
         z, log_ratio, exp = _z(q), self.lanes.log_ratio, math.exp
         fastest: dict[tuple[int, int], float] = {}  # (origin, region) -> transit quantile
+        why = {} if m.explaining else None
         for (o, r), (served, lanes) in self._lanes.items():  # origins x regions x carriers
             best = best_open = math.inf
+            seen = why.setdefault((o, r), []) if why is not None else None
             for c, nominal in lanes:
                 mu, sigma = log_ratio(c, o, r)
                 t = nominal * exp(mu + sigma * z)  # LaneModel.transit_quantile_h, inlined
                 best = min(best, t)
                 if served and c in open_c:  # the fastest with room, else the fastest
                     best_open = min(best_open, t)
+                if seen is not None:
+                    seen.append((c, t, served and c in open_c))
             fastest[(o, r)] = best_open if best_open < math.inf else best
+        if why is not None:
+            self._why, self._explained = why, {}
         # per origin a row, shared by its sellers: a refresh costs sellers + origins x regions,
         # not sellers x regions (hundreds of sellers, dozens of regions)
         rows = {o: [fastest[(o, r)] for r in range(m.n_regions)] for o in set(self._origins)}
@@ -143,8 +196,38 @@ class LearnedPromise:
         self._handover = [self.handover.quantile_h(s, q) for s in range(len(self._origins))]
         self._next_refresh = m.now() + self.refresh_h
 
+    @property
+    def valid_until_h(self) -> float:
+        """When the promises made now are recomputed (a decision service sends them as a table
+        valid until then)."""
+        return self._next_refresh
+
     def promise_hours(self, offer: int, region: int) -> float:
         if self.market.now() >= self._next_refresh:
             self._refresh()
         s = self._offer_seller[offer]
         return self._handover[s] + self._transit[s][region] + self.buffer_h
+
+    def explain_promise(self, offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
+        """The promise of the last refresh, per carrier it considered (called only by a run
+        that records its decisions, right after the promise was asked for)."""
+        s = self._offer_seller[offer]
+        hit = self._explained.get((s, region))
+        if hit is None:
+            hit = self._explained[(s, region)] = self._explain(s, region)
+        return hit
+
+    def _explain(self, s: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
+        handover, buffer, used = self._handover[s], self.buffer_h, self._transit[s][region]
+        options, found = [], False
+        for c, transit, is_open in self._why[(self._origins[s], region)]:
+            chosen = not found and transit == used
+            found = found or chosen
+            note = ("open" if is_open else "full or not serving") + (
+                ", the fastest with room" if chosen and is_open else ""
+            )
+            options.append(PromiseOption(c, handover, transit, buffer,
+                                         handover + transit + buffer, chosen, note))  # fmt: skip
+        q = f"{self.quantile:.0%}"
+        return tuple(options), (f"learned: the seller's {q} time to hand-over + the {q} transit "
+                                f"of the fastest carrier with room + {buffer:g} h")  # fmt: skip

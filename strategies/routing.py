@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass, field
 
 from sim.clock import next_hour_of_day
-from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
+from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest, SellerTerms
 from sim.market_view import MarketView
 from sim.validate import nonneg, positive
+from strategies import explain_routing
 from strategies.learning import LandedCost, LaneModel
 from strategies.solver import UNASSIGNED, AssignmentProblem, solve_assignment
 
@@ -24,12 +25,15 @@ class StaticRouting:
 
     def __post_init__(self) -> None:
         self._terms = ()
+        self._why: dict = {}  # explaining only: options kept per (seller, region)
 
     def bind(self, market: MarketView) -> None:
         self._terms = market.sellers
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         terms = self._terms
+        if market.explaining:
+            return [explain_routing.static(r, terms[r.seller], market, self._why) for r in batch]
         return [
             RoutingDecision(r.order_id, terms[r.seller].home_warehouse, terms[r.seller].carrier)
             for r in batch
@@ -62,9 +66,15 @@ class RuleRouting(StaticRouting):
         ]  # fmt: skip
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
+        if market.explaining:
+            return [self._explained(r, market) for r in batch]
         return [self._one(r, market) for r in batch]
 
     def _one(self, r: RoutingRequest, market: MarketView) -> RoutingDecision:
+        return RoutingDecision(r.order_id, *self._choose(r, market))
+
+    def _choose(self, r: RoutingRequest, market: MarketView) -> tuple[int, int]:
+        """The rule's (warehouse, carrier) for an order."""
         terms = self._terms[r.seller]
         w = terms.home_warehouse
         if market.on_hand(r.offer, w) <= 0:
@@ -72,12 +82,23 @@ class RuleRouting(StaticRouting):
                       if x != w and market.on_hand(r.offer, x) > 0]  # fmt: skip
             if others:
                 w = min(others, key=lambda x: market.distance_km[self._origin[x], r.region])
+        return w, self._carrier(terms, w, r.region)
+
+    def _carrier(self, terms: SellerTerms, warehouse: int, region: int) -> int:
+        """The seller's contracted carrier if it serves the region, else the fallback from the
+        warehouse's region (else the contracted one: the world raises `unroutable`)."""
         c = terms.carrier
-        if r.region not in self._serves[c]:
-            c = self._fallback[self._origin[w]][r.region]
+        if region not in self._serves[c]:
+            c = self._fallback[self._origin[warehouse]][region]
             if c < 0:
                 c = terms.carrier
-        return RoutingDecision(r.order_id, w, c)
+        return c
+
+    def _explained(self, r: RoutingRequest, market: MarketView) -> RoutingDecision:
+        terms = self._terms[r.seller]
+        w, c = self._choose(r, market)
+        return explain_routing.rule(r, market, w, c, terms,
+                                    lambda x: self._carrier(terms, x, r.region), self._why)  # fmt: skip
 
 
 _SQRT2 = math.sqrt(2.0)
@@ -118,16 +139,22 @@ class OptimisedRouting:
         ]  # fmt: skip
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
-        problem, options = self._problem(batch, market)
+        seen = [] if market.explaining else None
+        problem, options = self._problem(batch, market, seen)
         result = solve_assignment(problem, self.time_limit_s)
         self.solves.append((len(batch), result.method, result.solve_s))
         has_option = set(problem.option_item)
+        weighed, why = [()] * len(batch), ""  # what it weighed: only when explaining
+        if seen is not None:
+            weighed = explain_routing.optimised(batch, problem, seen, market, self.late_penalty)
+            why = explain_routing.batch_reason(len(batch), result.method)
         decisions = []
         for i, r in enumerate(batch):
             k = result.choice[i]
-            if k == UNASSIGNED:
+            if k == UNASSIGNED:  # its reason becomes the exception's cause: kept as it is
                 if i in has_option:
-                    decisions.append(RoutingDecision(r.order_id, DEFER, -1, "capacity"))
+                    decisions.append(RoutingDecision(r.order_id, DEFER, -1, "capacity",
+                                                     weighed[i]))  # fmt: skip
                 else:
                     decisions.append(
                         RoutingDecision(r.order_id, ESCALATE, -1, "no_feasible_option")
@@ -135,10 +162,12 @@ class OptimisedRouting:
                 continue
             _, w, c, ship_cost = options[k]
             self.landed.observe(r.offer, ship_cost - market.shipping_fee(r.offer, r.region))
-            decisions.append(RoutingDecision(r.order_id, w, c))
+            decisions.append(RoutingDecision(r.order_id, w, c, why, weighed[i]))
         return decisions
 
-    def _problem(self, batch, market: MarketView):
+    def _problem(self, batch, market: MarketView, seen: list | None = None):
+        """The batch's assignment problem and its options (order, warehouse, carrier,
+        shipping); with `seen`, also every option built per shelf, pruned ones included."""
         now = market.now()
         eta = [handover_eta(market, w, now) for w in range(market.n_warehouses)]
         region_of = market.warehouse_region
@@ -180,6 +209,8 @@ class OptimisedRouting:
                 # an option dearer than the cheapest from the same shelf by more than the
                 # overflow it could save is never optimal: leave it out (exact, and smaller)
                 cheapest = min(h[0] for h in here)
+                if seen is not None:  # the shelf's options, and the index of its first kept
+                    seen.append((i, w, here, len(option_item), cheapest + slack))
                 for cost, c, ship in here:
                     if cost > cheapest + slack:
                         continue

@@ -26,6 +26,7 @@ from mptwin.analysis.columns import (
     table,
 )
 from mptwin.analysis.seller_metrics import seller_network_kpis
+from mptwin.analysis.service_calls import service_kpis
 from mptwin.analysis.tables import RunInfo
 from sim.entities import EXCEPTION_TYPES, TERMINAL
 
@@ -232,6 +233,7 @@ def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
         sla_kpis(orders, win, info),
         exception_kpis(table(tables, "exceptions"), table(tables, "shifts"), win, info),
         seller_network_kpis(tables, win, info),
+        service_kpis(table(tables, "service_calls"), info),
     )
     return {k: _jsonable(v) for k, v in kpis.items()}
 
@@ -252,6 +254,7 @@ KPI_GROUPS = {  # headings of kpi_table, in order
     "Exception load": ["exceptions", "exceptions_human", "exceptions_per_1k_orders",
                        "reviewer_hours", "reviewer_utilisation", "backlog_max",
                        "resolution_p50_h", "resolution_p95_h", "touchless_rate"],
+    "Decision service": ["decision_fallbacks", "decision_service_p95_ms"],
 }  # fmt: skip
 MONEY_KEYS = {
     "gmv",

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mptwin.analysis.decisions import decisions_table
+from mptwin.analysis.service_calls import service_calls_table
 from mptwin.analysis.tables import (
     APPLICATION_COLUMNS,
     DAILY_COLUMNS,
@@ -122,6 +124,11 @@ def collect(state: State, release: bool = False) -> RunResult:
         "seller_actions": _from_rows(state.records.seller_actions, SELLER_ACTION_COLUMNS),
         "suspensions": _from_rows(state.records.suspensions, SUSPENSION_COLUMNS),
     }
+    calls = service_calls_table(state.strategy)
+    if calls is not None:  # the strategy forwards decisions to a service (strategies.remote)
+        tables["service_calls"] = calls
+    if rec.decisions is not None:  # the run recorded its decisions (decisions=true)
+        tables["decisions"] = decisions_table(rec.decisions, tables, w.offer_seller)
     info = RunInfo(w.name, state.strategy.name, seed, w.start_date.isoformat(), w.warmup_h,
                    w.window_end_h, w.end_h, w.money.currency)  # fmt: skip
     return RunResult(tables, info)

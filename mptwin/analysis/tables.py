@@ -170,7 +170,39 @@ SUSPENSION_COLUMNS = {
     "reason": "string",
 }
 
+# decisions: one row per decision, written only by a run with `decisions=true` (so not in
+# TABLE_COLUMNS); `mptwin-explain` reads it. Built by mptwin.analysis.decisions.
+DECISION_COLUMNS = {
+    "decision_id": "int64",  # in the order decided
+    "t_h": "float64",  # when it was asked
+    "point": "category",  # routing | promise | pricing | triage | onboarding | label | governance
+    "order_id": "int64",  # -1 when not about an order
+    "offer": "int32",  # -1 when none
+    "seller": "int32",  # -1 when none
+    "exc_id": "int64",  # triage: the exception; -1 otherwise
+    "app_id": "int64",  # onboarding and label: the application; -1 otherwise
+    "asked": "string",  # the question, in short
+    "chosen": "string",  # the answer the world applied, in short
+    "policy": "category",  # the policy's class name
+    "reason": "category",  # the policy's reason ("" when it gave none)
+    # JSON list of the alternatives weighed, each an object of its terms (sim.decisions:
+    # RouteOption, PromiseOption, Alternative; pricing: the new price and keeping the old) with
+    # "chosen": true on the answer applied
+    "alternatives": "string",
+}
+
 # every table of a run, by the name of its Parquet file
+# One row per call a forwarding strategy made to a decision service (strategies.remote); empty
+# for an in-process strategy. Built by mptwin.analysis.service_calls.
+SERVICE_CALL_COLUMNS = {
+    "t_h": "float64",  # when the twin asked (simulated hours)
+    "point": "string",  # the decision point (routing, promise, pricing, exceptions), or open
+    "decisions": "int64",  # decisions the call was for (orders of a routing batch; else 1)
+    "latency_ms": "float64",  # the service's answer time, wall clock (NaN: no answer)
+    "outcome": "string",  # ok, timeout, down, error, invalid, circuit_open, not_open, not_attached
+    "reason": "string",  # why it failed, in words ("" when ok)
+    "fallbacks": "int64",  # decisions the fallback policy took instead
+}
 TABLE_COLUMNS = {
     "orders": ORDER_COLUMNS,
     "shipments": SHIPMENT_COLUMNS,
@@ -182,6 +214,7 @@ TABLE_COLUMNS = {
     "listings": LISTING_COLUMNS,
     "seller_actions": SELLER_ACTION_COLUMNS,
     "suspensions": SUSPENSION_COLUMNS,
+    "service_calls": SERVICE_CALL_COLUMNS,
 }
 
 

@@ -21,7 +21,7 @@ import yaml
 
 from mptwin.sweep import CONFIG, DONE
 
-NOT_FACTORS = {"seed", "experiment", "progress", "figures"}
+NOT_FACTORS = {"seed", "experiment", "progress", "figures", "decisions"}
 ALWAYS_CANDIDATES = ("strategy", "scenario")
 
 

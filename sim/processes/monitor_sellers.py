@@ -20,6 +20,7 @@ import math
 from sim.clock import call_later
 from sim.decisions import LIFT, PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
 from sim.entities import DELIVERED, ExceptionType
+from sim.processes import record_decision
 from sim.processes.raise_exception import raise_exception
 from sim.state import State
 
@@ -65,6 +66,8 @@ def apply(state: State, verdicts: Verdicts, action) -> None:
     if s in book.under_review:
         return
     _log(state, s, action.action, action.reason, "policy")
+    if state.records.decisions is not None:
+        record_decision.governance(state, state.records.decisions, action)
     if action.action == LIFT:
         book.cap.pop(s, None)
     elif action.action == WARN:

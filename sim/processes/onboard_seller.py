@@ -18,6 +18,7 @@ from sim.classifier import SimulatedClassifier
 from sim.clock import call_later
 from sim.decisions import APPROVE, PEOPLE, REJECT, ApplicationView, ListingView
 from sim.entities import APPROVED, REJECTED, Application, ExceptionType, Listing
+from sim.processes import record_decision
 from sim.processes.fraud_wave import fraud_wave
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import stock_changed
@@ -101,6 +102,8 @@ def receive(state: State, listings: NewListings, app: Application) -> None:
     if d.volume_cap < 0:
         raise ValueError(f"strategy.onboarding answered volume_cap={d.volume_cap}; must be >= 0")
     app.volume_cap = d.volume_cap
+    if state.records.decisions is not None:
+        record_decision.onboarding(state, state.records.decisions, app, d)
     if d.identity == REJECT:
         _decide(state, app, REJECTED)
     elif d.identity == PEOPLE:
@@ -189,7 +192,12 @@ def map_listings(state: State, listings: NewListings, app: Application | None, s
         listing = Listing(o, s, int(listings.category[j]), float(listings.surface_e[j]))
         listing.label, listing.confidence = int(labels[i]), float(conf[i])
         state.records.listings.append(listing)
-        if policy.accept_label(ListingView(o, s, listing.label, listing.confidence), state.market):
+        view = ListingView(o, s, listing.label, listing.confidence)
+        accepted = policy.accept_label(view, state.market)
+        if state.records.decisions is not None:
+            record_decision.label(state, state.records.decisions,
+                                  app.app_id if app is not None else -1, view, accepted)  # fmt: skip
+        if accepted:
             _go_live(state, app, listing)
         else:
             waiting.append(listing)

@@ -7,6 +7,7 @@ import math
 
 from sim.clock import end_of_day
 from sim.entities import HELD, ROUTING, ExceptionType, Handler, Order
+from sim.processes import record_decision
 from sim.processes.cancel_order import cancel_order
 from sim.processes.monitor_sellers import hide_listings
 from sim.processes.raise_exception import raise_exception
@@ -98,6 +99,8 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
         draw.fraud, draw,
     )  # fmt: skip
     state.records.orders.add(order)
+    if state.records.decisions is not None:
+        record_decision.promise(state, state.records.decisions, order)
     state.records.day.orders += 1
     state.perf.count(now, ORDERS, seller, order.order_id)
     if state.sellers.cap:

@@ -7,6 +7,7 @@ import simpy
 
 from sim.decisions import ExceptionEvent
 from sim.entities import HANDLERS, PEOPLE_ONLY, ExceptionRecord, ExceptionType, Handler, Order
+from sim.processes import record_decision
 from sim.state import State
 
 
@@ -42,6 +43,8 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
         raise ValueError(f"triage sent {type_} to the system, but it is an escalation to people "
                          "(sim.entities.PEOPLE_ONLY): a triage policy sets only its priority")  # fmt: skip
     rec.handler, rec.priority, rec.deadline_h = triage.handler, triage.priority, triage.deadline_h
+    if records.decisions is not None:
+        record_decision.triage(records.decisions, triage)
     if triage.handler == Handler.AUTO:
         rec.started_h = rec.resolved_h = now
         rec.outcome = "auto"

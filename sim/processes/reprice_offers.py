@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.clock import next_hour_of_day
 from sim.entities import ExceptionType
+from sim.processes import record_decision
 from sim.processes.raise_exception import raise_exception
 from sim.state import State
 
@@ -18,14 +19,14 @@ def reprice_offers(state: State):
     yield state.env.timeout(next_hour_of_day(state.env.now, policy.first_at_h) - state.env.now)
     while True:
         update = policy.reprice(state.market)
-        apply_prices(
-            state, np.asarray(update.offers, dtype=np.int64), np.asarray(update.prices, dtype=float)
-        )
+        apply_prices(state, np.asarray(update.offers, dtype=np.int64),
+                     np.asarray(update.prices, dtype=float), getattr(update, "terms", None))  # fmt: skip
         yield state.env.timeout(policy.period_h)
 
 
-def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray) -> None:
-    """Apply a batch of price changes; flag those under the floor instead of applying them."""
+def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray, terms=None) -> None:
+    """Apply a batch of price changes; flag those under the floor instead of applying them.
+    `terms` (sim.decisions.PriceTerms) is what the policy says of them, kept if recording."""
     if offers.shape != prices.shape:
         raise ValueError("a price update needs one price per offer")
     if offers.size and (offers.min() < 0 or offers.max() >= len(state.prices.listed)):
@@ -35,6 +36,8 @@ def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray) -> None:
     cost = state.lookup.offer_cost_array[offers]
     floor = cost * (1.0 + state.world.price_floor_margin)
     below = prices < floor
+    if state.records.decisions is not None:  # before they apply: it records the old prices
+        record_decision.prices(state, state.records.decisions, offers, prices, floor, below, terms)
     state.prices.listed_np[offers[~below]] = prices[~below]
     for o, f in zip(offers[below].tolist(), floor[below].tolist(), strict=True):
         if o in state.prices.open_exception:

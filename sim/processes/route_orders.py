@@ -9,6 +9,7 @@ import heapq
 from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
 from sim.entities import PICKING, ExceptionType, Order
+from sim.processes import record_decision
 from sim.processes.cancel_order import cancel_order
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import check_reorder, stock_changed
@@ -43,6 +44,8 @@ def route_batch(state: State) -> None:
     by_id = {o.order_id: o for o in batch}
     if len(decisions) != len(batch) or {d.order_id for d in decisions} != by_id.keys():
         raise ValueError("a routing policy must answer every order of the batch exactly once")
+    if state.records.decisions is not None:
+        record_decision.routing(state, state.records.decisions, by_id, decisions)
     latency_h = getattr(policy, "decision_latency_minutes", 0.0) / 60.0
     if latency_h > 0:  # the answer reaches the warehouses later; stock may have moved meanwhile
         call_later(state.env, latency_h, _apply, state, by_id, decisions)

@@ -1,0 +1,253 @@
+"""The `decisions` table of a run that recorded them (`sim.decision_log.DecisionLog`): one row
+per decision in decision order, its alternatives as a JSON list. What the log leaves out comes
+from the run's other tables: when a promise was made, for which offer and region, the hours
+shown (orders); what an exception is and how it was triaged (exceptions). Text is built a
+column at a time (`mptwin.analysis.text_columns`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mptwin.analysis.tables import DECISION_COLUMNS
+from mptwin.analysis.text_columns import (
+    bodies_for,
+    integers,
+    json_object,
+    json_values,
+    labels,
+    numbers,
+    option_bodies,
+    system_memory,
+    text,
+)
+from sim.decision_log import (
+    POINTS,
+    PRICING,
+    PROMISE,
+    ROUTING,
+    TRIAGE,
+    DecisionLog,
+    Options,
+    PriceBlock,
+)
+from sim.decision_log import (
+    numbers as array_columns,
+)
+from sim.decisions import DEFER, Alternative
+
+ANSWERED = "the policy's answer (it listed no alternatives)"
+_POINTS = pa.array(POINTS, pa.string())
+
+
+def decisions_table(log: DecisionLog, tables: dict[str, pd.DataFrame],
+                    offer_seller: np.ndarray) -> pd.DataFrame:  # fmt: skip
+    """Every decision of the run (`tables`: the run's orders and exceptions; `offer_seller`:
+    each offer's seller), numbered in time order: within an instant the points come in
+    `POINTS` order, each point's decisions in the order they were made. Rows come by point
+    (sort by decision_id for the run's order): putting a million rows of text in time order
+    would cost more than all the rest."""
+    with system_memory():
+        order = _OrderFacts(tables["orders"])
+        parts = [_routing_part(log, order), _promise_part(log, order),
+                 _triage_part(log, tables["exceptions"], order), _rare_part(log)]  # fmt: skip
+        if log.prices:
+            parts.append(_prices_part(log, offer_seller))
+        table = pa.concat_tables(parts)
+        point = table["point"].combine_chunks().indices.to_numpy()
+        seq, t = table["decision_id"].to_numpy(), table["t_h"].to_numpy()
+        rank = np.empty(len(t), dtype=np.int64)
+        rank[np.lexsort([seq, point, t])] = np.arange(len(t))  # time, point, then as made
+        table = table.set_column(0, "decision_id", pa.array(rank))
+        return table.unify_dictionaries().to_pandas()
+
+
+class _OrderFacts:
+    """Columns of the orders table, looked up by order id."""
+
+    def __init__(self, orders: pd.DataFrame):
+        self.ids = orders["order_id"].to_numpy()
+        self.cols = {k: orders[k].to_numpy() for k in ("offer", "seller", "region", "placed_h",
+                                                         "promise_h")}  # fmt: skip
+
+    def of(self, order_ids: np.ndarray, name: str) -> np.ndarray:
+        """Per order id, its value of column `name` (-1 for id -1: no order)."""
+        col, known = self.cols[name], order_ids >= 0
+        out = np.full(len(order_ids), -1, dtype=col.dtype)
+        out[known] = col[np.searchsorted(self.ids, order_ids[known])]
+        return out
+
+
+# --- routing, promises and the rare points ---------------------------------------------------
+
+
+def _routing_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
+    r = array_columns(log.route)
+    oid, w = r["order_id"], r["warehouse"]
+    region = order.of(oid, "region")
+    wait = pc.if_else(pa.array(w == DEFER), "wait for the next batch", "escalate to triage")
+    chosen = pc.if_else(pa.array(w >= 0), text("warehouse ", integers(w), ", carrier ",
+                                               integers(r["carrier"])), wait)  # fmt: skip
+    return _part(np.arange(len(oid)), r["t_h"], ROUTING, oid, order.of(oid, "offer"),
+                 order.of(oid, "seller"), None, None,
+                 text("warehouse and carrier for order ", integers(oid), " to region ",
+                      integers(region)), chosen, log, _reasons(log.route_reason),
+                 _options(log.options["route"], len(oid)))  # fmt: skip
+
+
+def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
+    log.promise.flush()
+    oid = ids = np.arange(len(log.promise))  # one per order, in order id order
+    placed = order.of(oid, "placed_h")
+    shown = order.of(oid, "promise_h") - placed
+    offer = order.of(oid, "offer")
+    e = log.promise
+    kept = array_columns({"which": e.which, "used": e.used})
+    which, used, reasons = kept["which"], kept["used"].astype(bool), e.reasons
+    bodies = bodies_for(np.arange(len(reasons)), [option_bodies(s) for s in e.stores.values()])
+    has = which >= 0
+    needs = ~has  # the answer itself is listed as an option too
+    needs[has] = ~used[which[has]]
+    body = pa.array(np.full(len(ids), "", dtype=object), pa.string())
+    if has.any():
+        body = pc.replace_with_mask(body, pa.array(has), pc.fill_null(
+            bodies.take(pa.array(which[has])), ""))  # fmt: skip
+    own = text(*json_object({"carrier": "-1", "handover_h": "null", "transit_h": "null",
+                             "buffer_h": "null", "hours": numbers(shown, 4), "used": "true",
+                             "note": f'"{ANSWERED}"', "chosen": "true"}))  # fmt: skip
+    sep = pc.if_else(pa.array(needs & has), ",", "")
+    alternatives = text("[", body, sep, pc.if_else(pa.array(needs), own, ""), "]")
+    return _part(ids, placed, PROMISE, oid, offer, order.of(oid, "seller"), None, None,
+                 text("delivery promise for offer ", integers(offer), " to region ",
+                      integers(order.of(oid, "region"))),
+                 text(numbers(shown, 1), " h, to the end of the promised day"), log,
+                 labels([*reasons, ""], np.where(which < 0, len(reasons), which)),
+                 alternatives)  # fmt: skip
+
+
+def _triage_part(log: DecisionLog, exceptions: pd.DataFrame, order: _OrderFacts) -> pa.Table:
+    """Each exception's triage: the question and answer from the exceptions table, the reason
+    and alternatives from the policy's answer (the alternative naming the handler chosen)."""
+    ids = exc = np.arange(len(log.triage_answer))  # one per exception, in exception id order
+    row = np.searchsorted(exceptions["exc_id"].to_numpy(), exc)
+    e = exceptions.iloc[row]
+    oid = e["order_id"].to_numpy()
+    seller = e["seller"].to_numpy()
+    seller = np.where((seller < 0) & (oid >= 0), order.of(oid, "seller"), seller)
+    handler = e["handler"].to_numpy(dtype=object)
+    answers = log.triage_answer
+    store = Options(Alternative)
+    for i, (t, h) in enumerate(zip(answers, handler, strict=True)):
+        options = t.options
+        chosen = sum(1 << k for k, opt in enumerate(options) if opt.option == h)
+        if not chosen:
+            options, chosen = (*options, Alternative(h, ANSWERED)), 1 << len(options)
+        store.add(i, options, chosen)
+    raised = e["raised_h"].to_numpy()
+    return _part(ids, raised, TRIAGE, oid, e["offer"].to_numpy(), seller, exc, None,
+                 text("who handles ", _strings(e["type"]), " (", _strings(e["cause"]), ")"),
+                 text(_strings(e["handler"]), ", priority ", integers(e["priority"].to_numpy()),
+                      ", deadline in ", numbers(e["deadline_h"].to_numpy() - raised, 1), " h"),
+                 log, _reasons([t.reason for t in answers]),
+                 _options({Alternative: store}, len(ids)))  # fmt: skip
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    return pa.array(column.to_numpy(dtype=object), pa.string())
+
+
+def _rare_part(log: DecisionLog) -> pa.Table:
+    r = array_columns(log.rare)
+    t = log.rare_text
+    return _part(np.arange(len(r["t_h"])), r["t_h"], r["point"], r["order_id"], r["offer"],
+                 r["seller"], None, r["app_id"], pa.array(t["asked"], pa.string()),
+                 pa.array(t["chosen"], pa.string()), log, _reasons(t["reason"]),
+                 _options(log.options["rare"], len(r["t_h"])))  # fmt: skip
+
+
+def _reasons(values: list[str]) -> pa.Array:
+    return pa.array(values, pa.string()).dictionary_encode()
+
+
+def _options(stores: dict, n: int) -> pa.Array:
+    """Per decision 0..n-1 of a family, its options (from `stores`) as a JSON list."""
+    bodies = bodies_for(np.arange(n), [option_bodies(store) for store in stores.values()])
+    return text("[", pc.fill_null(bodies, ""), "]")
+
+
+# --- pricing: blocks of arrays --------------------------------------------------------------
+
+_PRICE_TERMS = (("competitor", "competitor"), ("target", "target"), ("margin_floor", "floor"),
+                ("regime", "regime"))  # fmt: skip
+
+
+def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
+    """A row per offer a repricing ask changed. The operator's floor is written out only where
+    the new price fell under it (it is the same rule for every offer: cost x (1 + margin))."""
+    blocks = log.prices
+    sizes = np.array([len(b.offers) for b in blocks])
+    block = np.repeat(np.arange(len(blocks)), sizes)  # each row's block
+    offers = np.concatenate([b.offers for b in blocks]).astype(np.int32)
+    old, new = (numbers(np.concatenate([getattr(b, k) for b in blocks]), 2) for k in ("old", "new"))
+    rejected = np.concatenate([b.rejected for b in blocks])
+    floor = numbers(np.concatenate([b.operator_floor for b in blocks])[rejected], 2)
+    chosen = text(new, _where(rejected, text(" rejected: under the operator's floor ", floor,
+                                             ", stays "), " (was "),
+                  old, _where(rejected, pa.array([""] * len(floor), pa.string()), ")"))  # fmt: skip
+    guard = _where(rejected, text(',"operator_floor":', floor, ',"floor_guard":"rejected"'),
+                   ',"floor_guard":"passed"')  # fmt: skip
+    terms = {k: v for k, v in ((name, _term(blocks, sizes, key)) for name, key in _PRICE_TERMS)
+             if v is not None}  # fmt: skip
+    new_price = json_object({"option": '"new price"', "price": new, **terms})[:-1]  # no "}"
+    keep = json_object({"option": '"keep"', "price": old, "chosen": "false"})
+    return _part(np.arange(len(block)), np.array([b.t_h for b in blocks])[block], PRICING, None,
+                 offers, np.asarray(offer_seller)[offers], None, None,
+                 text("price for offer ", integers(offers)), chosen, log,
+                 labels([b.rule for b in blocks], block),
+                 text("[", *new_price, guard, ',"chosen":true},', *keep, "]"))  # fmt: skip
+
+
+def _where(mask: np.ndarray, few: pa.Array, other: str) -> pa.Array:
+    """Per row: the next of `few` where `mask` holds (as many as it holds), else `other`."""
+    if not mask.any():
+        return pa.array(np.full(len(mask), other, dtype=object), pa.string())
+    index = np.full(len(mask), len(few), dtype=np.int64)
+    index[mask] = np.arange(len(few))
+    return pa.concat_arrays([few, pa.array([other], pa.string())]).take(pa.array(index))
+
+
+def _term(blocks: list[PriceBlock], sizes: np.ndarray, key: str) -> pa.Array | str | None:
+    """A policy's term for every row as JSON (None: no block has it; null where one lacks it)."""
+    given = [None if b.terms is None else b.terms.get(key) for b in blocks]
+    if all(v is None for v in given):
+        return None
+    label = key == "regime"
+    parts = [np.full(n, None if label else np.nan, dtype=object if label else float)
+             if v is None else np.asarray(v, dtype=object if label else float)
+             for v, n in zip(given, sizes, strict=True)]  # fmt: skip
+    values = np.concatenate(parts)
+    return json_values(values) if label else numbers(values, 2)
+
+
+# --- one part of the table --------------------------------------------------------------------
+
+
+def _part(ids, t_h, point, order_id, offer, seller, exc_id, app_id, asked, chosen,
+          log: DecisionLog, reason, alternatives) -> pa.Table:  # fmt: skip
+    """A part's columns in the contract's order; a constant point, and None for a column of
+    -1s, are spread over its rows."""
+    n = len(ids)
+    point = np.full(n, point, np.int8) if np.isscalar(point) else np.asarray(point, np.int8)
+    names = [log.policy[p] for p in range(len(POINTS))]
+    cols = [
+        pa.array(ids, pa.int64()),
+        pa.array(t_h, pa.float64()),
+        pa.DictionaryArray.from_arrays(pa.array(point), _POINTS),
+    ]
+    for values, kind in ((order_id, pa.int64()), (offer, pa.int32()), (seller, pa.int32()),
+                         (exc_id, pa.int64()), (app_id, pa.int64())):  # fmt: skip
+        cols.append(pa.array(np.full(n, -1) if values is None else values, kind))
+    cols += [asked, chosen, labels(names, point), reason, alternatives]
+    return pa.table(cols, names=list(DECISION_COLUMNS))

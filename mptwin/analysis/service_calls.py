@@ -1,0 +1,41 @@
+"""A run's calls to a decision service (strategies.remote), as a table, and the KPIs read from
+it: how many decisions fell back to the twin's own policy, and how long the service took."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mptwin.analysis.columns import in_window, numeric
+from mptwin.analysis.tables import SERVICE_CALL_COLUMNS, RunInfo
+from sim.decisions import POLICIES
+
+
+def service_calls_table(strategy) -> pd.DataFrame | None:
+    """One row per call the strategy's forwarding policies made (None for an in-process
+    strategy, which writes no such table): when, for which decision point, how many decisions, the service's latency (NaN
+    without an answer), the outcome, why it failed, and how many decisions fell back."""
+    logs = {}
+    for point in POLICIES:
+        calls = getattr(getattr(strategy, point), "service_calls", None)
+        if calls is not None:
+            log = calls()
+            logs[id(log)] = log  # policies of one session share one log
+    if not logs:
+        return None
+    cols = {k: [v for log in logs.values() for v in log[k]] for k in SERVICE_CALL_COLUMNS}
+    frame = pd.DataFrame({k: pd.Series(cols[k], dtype=t) for k, t in SERVICE_CALL_COLUMNS.items()})
+    return frame.sort_values("t_h", kind="stable", ignore_index=True)
+
+
+def service_kpis(calls: pd.DataFrame, info: RunInfo) -> dict:
+    """`decision_fallbacks`: decisions in the window the fallback policy took (0 for an
+    in-process strategy); `decision_service_p95_ms`: the 95th percentile of the service's
+    answer time over the window's calls that got one (None without any)."""
+    if calls.empty:
+        return {"decision_fallbacks": 0, "decision_service_p95_ms": None}
+    window = in_window(numeric(calls, "t_h"), info)
+    latency = numeric(calls, "latency_ms")[window]
+    latency = latency[~np.isnan(latency)]
+    return {"decision_fallbacks": int(numeric(calls, "fallbacks")[window].sum()),
+            "decision_service_p95_ms": float(np.percentile(latency, 95)) if latency.size else None}  # fmt: skip

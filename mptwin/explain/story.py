@@ -1,0 +1,214 @@
+"""An order's decisions and outcomes in plain words, in the order they happened: the sentences
+`mptwin-explain` prints. Each decision says what was chosen, what it was weighed against and
+why; each outcome what followed (handed over, delivered on time or late, an exception and who
+resolved it)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mptwin.explain.run_folder import Names, OrderStory, alternatives
+
+WAIT, ESCALATE = -2, -1  # sim.decisions.DEFER and ESCALATE, as routing answers record them
+
+
+def story(s: OrderStory) -> list[str]:
+    """The order's lines: a heading, then `time  what happened` in time order."""
+    o, n = s.order, s.names
+    events = [(o["placed_h"], 0, f"placed: offer {o['offer']} of {n.seller(int(o['seller']))} "
+                                 f"for a customer in {n.region(int(o['region']))}, "
+                                 f"{o['price']:.2f} + {o['shipping_fee']:.2f} shipping")]  # fmt: skip
+    for _, row in s.decisions.iterrows():
+        text = _decision(row, s)
+        if text:
+            events.append((row["t_h"], 1, text))
+    for _, exc in s.exceptions.iterrows():
+        events += _resolution(exc, n)
+    events += _outcomes(o, s.shipment, n, s.exceptions)
+    events.sort(key=lambda e: (e[0], e[1]))
+    head = f"Order {o['order_id']} ({s.run}): {o['status']}"
+    return [head] + [f"  {n.when(t)}  {text}" for t, _, text in events]
+
+
+def _decision(row: pd.Series, s: OrderStory) -> str:
+    point, n = row["point"], s.names
+    options = alternatives(row)
+    policy = f" [{row['policy']}]"
+    if point == "promise":
+        return _promise(row, options, n, s.order["promise_h"]) + policy
+    if point == "routing":
+        return _route(row, options, n) + policy
+    if point == "triage":
+        return _triage(row, s) + policy
+    return (
+        f"{point}: {row['asked']}: {row['chosen']}"
+        + (f", because {row['reason']}" if row["reason"] else "")
+        + policy
+    )
+
+
+# --- promises ---------------------------------------------------------------------------------
+
+
+def _promise(row: pd.Series, options: list[dict], n: Names, promise_h: float) -> str:
+    text = f"promised delivery by {n.when(promise_h)}"
+    used = next((o for o in options if o.get("chosen")), None)
+    if used is None or used.get("carrier", -1) < 0 or used.get("handover_h") is None:
+        return text + (f": {row['reason']}" if row["reason"] else "")
+    text += (f": {used['handover_h']:.1f} h to hand-over + {used['transit_h']:.1f} h in transit "
+             f"with {n.carrier(used['carrier'])} + {used['buffer_h']:.1f} h buffer = "
+             f"{used['hours']:.1f} h, rounded up to the end of the day")  # fmt: skip
+    others = [o for o in options if not o.get("chosen") and o.get("carrier", -1) >= 0]
+    if others:
+        text += "; other carriers: " + ", ".join(
+            f"{n.carrier(o['carrier'])} {o['transit_h']:.1f} h ({o.get('note', '')})"
+            for o in others)  # fmt: skip
+    return text + (f" ({row['reason']})" if row["reason"] else "")
+
+
+# --- routing ----------------------------------------------------------------------------------
+
+
+def _route(row: pd.Series, options: list[dict], n: Names) -> str:
+    chosen = next((o for o in options if o.get("chosen")), {})
+    w = chosen.get("warehouse", ESCALATE)
+    if w == WAIT:
+        return f"routing left it for the next batch ({row['reason']})" + _against(
+            chosen, options, n
+        )
+    if w == ESCALATE:
+        return f"routing escalated it ({row['reason']})"
+    text = f"routed to {_where(chosen, n)}{_cost(chosen)}"
+    rival = _runner_up(chosen, options)
+    if rival is None:
+        return text + (f" ({row['reason']}; the only option it weighed)" if row["reason"] else "")
+    return (
+        text
+        + f", rather than {_where(rival, n)}{_cost(rival)}, because "
+        + _because(chosen, rival, n)
+        + (f" ({row['reason']})" if row["reason"] else "")
+    )
+
+
+def _where(o: dict, n: Names) -> str:
+    return f"{n.warehouse(o['warehouse'])} with {n.carrier(o['carrier'])}"
+
+
+def _cost(o: dict) -> str:
+    if o.get("late_cost") is not None and o.get("cost") is not None:
+        return f" at {o['cost']:.2f} expected cost"
+    if o.get("shipping") is not None:
+        return f" at {o['shipping']:.2f} shipping"
+    return ""
+
+
+def _runner_up(chosen: dict, options: list[dict]) -> dict | None:
+    """The best option not chosen: the cheapest kept one, else the cheapest pruned one, else
+    (a rule that weighs no cost) the first other warehouse it looked at."""
+    rivals = [o for o in options if not o.get("chosen") and o.get("warehouse", -1) >= 0]
+    for pool in ([o for o in rivals if "pruned" not in o.get("note", "")], rivals):
+        priced = [o for o in pool if o.get("cost") is not None]
+        if priced:
+            return min(priced, key=lambda o: o["cost"])
+    return rivals[0] if rivals else None
+
+
+def _because(chosen: dict, rival: dict, n: Names) -> str:
+    """The term that tells the two apart, in words."""
+    if (rival.get("capacity_penalty") or 0) > (chosen.get("capacity_penalty") or 0):
+        return f"{_where(rival, n)} was full (+{rival['capacity_penalty']:.2f} overflow cost)"
+    p, q = chosen.get("p_late"), rival.get("p_late")
+    if p is not None and q is not None and abs(p - q) >= 0.005:
+        return (f"the lane model put the chance of missing the promise at {_pct(p)} against "
+                f"{_pct(q)}")  # fmt: skip
+    if "shelf empty" in rival.get("note", ""):
+        return f"{n.warehouse(rival['warehouse'])}'s shelf was empty ({rival['note']})"
+    a, b = chosen.get("shipping"), rival.get("shipping")
+    if a is not None and b is not None and a < b:
+        return f"shipping was cheaper: {a:.2f} against {b:.2f}"
+    if chosen.get("km") is not None and rival.get("km") is not None:
+        return f"it is nearer the customer: {chosen['km']:.0f} km against {rival['km']:.0f} km"
+    return "its rule says so"
+
+
+def _against(chosen: dict, options: list[dict], n: Names) -> str:
+    best = _runner_up(chosen, options)
+    if best is None or chosen.get("cost") is None or best.get("cost") is None:
+        return ""
+    return (f": waiting cost {chosen['cost']:.2f}, the best shipment {_where(best, n)} "
+            f"{best['cost']:.2f}")  # fmt: skip
+
+
+# --- triage and exceptions --------------------------------------------------------------------
+
+
+def _triage(row: pd.Series, s: OrderStory) -> str:
+    exc = s.exceptions[s.exceptions["exc_id"] == row["exc_id"]]
+    what = row["asked"].removeprefix("who handles ")
+    if exc.empty:
+        return f"exception {what}: {row['chosen']}"
+    handler = exc.iloc[0]["handler"]
+    who = "resolved by the system at once" if handler == "auto" else "sent to people"
+    chosen = row["chosen"].split(", ", 1)[1] if handler == "human" else ""
+    return (
+        f"exception {what}: {who}"
+        + (f" ({chosen})" if chosen else "")
+        + (f", because {row['reason']}" if row["reason"] else "")
+    )
+
+
+def _resolution(exc: pd.Series, n: Names) -> list[tuple[float, int, str]]:
+    """A human exception's resolution: when, by whom, with what outcome."""
+    if exc["handler"] != "human":
+        return [(exc["raised_h"], 2, f"  -> {exc['type']}: {exc['outcome'] or 'done'}")]
+    if _nan(exc["resolved_h"]):
+        return [(exc["raised_h"], 2, f"  -> {exc['type']}: still waiting for people at the end")]
+    waited = exc["resolved_h"] - exc["raised_h"]
+    late = " (after its deadline)" if exc["resolved_h"] > exc["deadline_h"] else ""
+    return [(exc["resolved_h"], 2, f"{exc['type']} resolved by reviewer {exc['reviewer']} of "
+                                   f"{exc['team']}, {waited:.1f} h after it was raised{late}: "
+                                   f"{exc['outcome']}")]  # fmt: skip
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def _outcomes(o: pd.Series, shipment: pd.Series | None, n: Names,
+              exceptions: pd.DataFrame) -> list:  # fmt: skip
+    out = []
+    if not _nan(o["routed_h"]) and o["warehouse"] >= 0:
+        out.append((o["routed_h"], 3, f"went to {n.warehouse(int(o['warehouse']))} to be picked, "
+                                      f"for {n.carrier(int(o['carrier']))}"))  # fmt: skip
+    if not _nan(o["handed_h"]):
+        late = o["handed_h"] - o["ship_by_h"]
+        when = f"{late:.1f} h after its ship-by time" if late > 0 else "within its ship-by time"
+        out.append((o["handed_h"], 3, f"handed over to {n.carrier(int(o['carrier']))}, {when}"))
+    if not _nan(o["delivered_h"]):
+        margin = o["promise_h"] - o["delivered_h"]
+        verdict = (f"on time, {margin:.1f} h before the promise" if margin >= 0
+                   else f"late, {-margin:.1f} h after the promise")  # fmt: skip
+        review = "" if _nan(o["review_score"]) else f"; reviewed {o['review_score']:.0f} stars"
+        out.append((o["delivered_h"], 4, f"delivered {verdict}{review}"))
+    if shipment is not None and bool(shipment["lost"]):
+        out.append((o["promise_h"], 4, "the parcel was lost"))
+    if o["status"] == "cancelled":  # the orders table keeps no time for it: after the rest
+        out.append((_last(o, exceptions), 5, f"cancelled: {o['cancel_reason']}"))
+    if not _nan(o["returned_h"]):
+        out.append((o["returned_h"], 5, "returned and refunded"))
+    return out
+
+
+def _last(o: pd.Series, exceptions: pd.DataFrame) -> float:
+    times = [o[k] for k in ("placed_h", "routed_h", "packed_h", "handed_h") if not _nan(o[k])]
+    times += [t for t in exceptions["resolved_h"] if not _nan(t)]
+    return max(times)
+
+
+def _pct(p: float) -> str:
+    return f"{p:.1%}" if p < 0.1 else f"{p:.0%}"
+
+
+def _nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))

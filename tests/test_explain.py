@@ -1,0 +1,129 @@
+"""`mptwin-explain`: an order's story from a run folder written with `decisions=true` (the
+decisions in time order, what each chose, what it was weighed against and why, and the
+outcomes), and clear errors for a folder without decisions.parquet and an unknown order."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from mptwin.explain import explain, main
+from mptwin.run import run_job
+from tests.helpers.runs import ROOT, compose_cfg
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A smoke run of orchestration, as `mptwin ... decisions=true` writes it."""
+    out = tmp_path_factory.mktemp("explain") / "run"
+    cfg = compose_cfg("scenario=smoke", "strategy=orchestration", "decisions=true",
+                      "figures=false", "progress=false")  # fmt: skip
+    run_job(cfg, out)
+    return out
+
+
+def carrier_names(folder) -> list[str]:
+    config = compose_cfg("scenario=smoke").scenario
+    assert (folder / "config.yaml").is_file()
+    return [c.name for c in config.carriers]
+
+
+def an_order_with_rivals(folder) -> tuple[int, dict, dict]:
+    """An order routed once, straight, with another option weighed: (id, chosen, best other)."""
+    d = pd.read_parquet(folder / "decisions.parquet")
+    routing = d[d["point"] == "routing"]
+    once = routing["order_id"].value_counts()
+    for _, row in routing[routing["order_id"].isin(once[once == 1].index)].iterrows():
+        options = json.loads(row["alternatives"])
+        (chosen,) = [o for o in options if o["chosen"]]
+        rivals = [o for o in options if not o["chosen"] and o["warehouse"] >= 0
+                  and "pruned" not in o["note"]]  # fmt: skip
+        if chosen["warehouse"] >= 0 and rivals:
+            return int(row["order_id"]), chosen, min(rivals, key=lambda o: o["cost"])
+    raise AssertionError("no routed order with alternatives")
+
+
+def test_the_job_writes_decisions_parquet_only_when_asked(run_folder, tmp_path):
+    assert (run_folder / "decisions.parquet").is_file()
+    out = tmp_path / "plain"
+    run_job(compose_cfg("scenario=smoke", "figures=false", "progress=false"), out)
+    assert (out / "kpis.json").is_file() and not (out / "decisions.parquet").exists()
+
+
+def test_an_orders_story_says_where_it_was_routed_rather_than_where_and_why(run_folder):
+    order_id, chosen, rival = an_order_with_rivals(run_folder)
+    names = carrier_names(run_folder)
+    text = explain(run_folder, order_id)
+    assert f"Order {order_id}" in text.splitlines()[0]
+    assert (f"routed to warehouse {chosen['warehouse']} with carrier "
+            f"{names[chosen['carrier']]} at {chosen['cost']:.2f} expected cost") in text  # fmt: skip
+    assert (f"rather than warehouse {rival['warehouse']} with carrier "
+            f"{names[rival['carrier']]} at {rival['cost']:.2f}") in text  # fmt: skip
+    assert "because" in text and "[OptimisedRouting]" in text
+
+
+def test_the_story_is_in_time_order_from_placing_to_the_outcome(run_folder):
+    order_id, _, _ = an_order_with_rivals(run_folder)
+    lines = explain(run_folder, order_id).splitlines()[1:]
+    hours = [float(line.split("(h ")[1].split(")")[0]) for line in lines]
+    assert hours == sorted(hours)
+    assert "placed:" in lines[0] and "promised delivery by" in lines[1]
+    assert "[LearnedPromise]" in lines[1] and "in transit with carrier" in lines[1]
+    order = pd.read_parquet(run_folder / "orders.parquet").set_index("order_id").loc[order_id]
+    if order["status"] == "delivered":
+        assert "delivered on time" in lines[-1] or "delivered late" in lines[-1]
+
+
+def test_an_exception_says_who_handled_it_and_how_it_ended(run_folder):
+    exc = pd.read_parquet(run_folder / "exceptions.parquet")
+    held = exc[(exc["type"] == "payment_held") & exc["resolved_h"].notna()].iloc[0]
+    text = explain(run_folder, int(held["order_id"]))
+    assert "exception payment_held (risk_score): sent to people" in text
+    assert f"payment_held resolved by reviewer {held['reviewer']}" in text
+    assert str(held["outcome"]) in text
+
+
+def test_the_command_prints_the_story(run_folder, capsys):
+    order_id, _, _ = an_order_with_rivals(run_folder)
+    main([str(run_folder), "--order", str(order_id)])
+    assert "rather than" in capsys.readouterr().out
+
+
+def test_a_run_without_decisions_says_to_run_with_decisions_true(run_folder, tmp_path, capsys):
+    plain = tmp_path / "plain"
+    shutil.copytree(run_folder, plain)
+    (plain / "decisions.parquet").unlink()
+    with pytest.raises(SystemExit) as stop:
+        main([str(plain), "--order", "1"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "no decisions.parquet" in err and "decisions=true" in err
+    assert "scenario=smoke strategy=orchestration seed=1 decisions=true" in err
+
+
+def test_an_unknown_order_is_a_clear_error(run_folder, capsys):
+    n = len(pd.read_parquet(run_folder / "orders.parquet", columns=["order_id"]))
+    with pytest.raises(SystemExit) as stop:
+        main([str(run_folder), "--order", str(n + 5)])
+    assert stop.value.code == 2
+    assert f"order {n + 5} is not in this run" in capsys.readouterr().err
+
+
+def test_a_folder_that_is_no_run_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path), "--order", "1"])
+    assert "is not a run folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_console_script_is_installed(run_folder):
+    order_id, _, _ = an_order_with_rivals(run_folder)
+    done = subprocess.run(["uv", "run", "mptwin-explain", str(run_folder), "--order",
+                           str(order_id)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "routed to warehouse" in done.stdout

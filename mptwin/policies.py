@@ -6,6 +6,9 @@ type or an unknown key is an error naming the key (`strategy.pricing.undercut`),
 bounds and `check_rules` are checked by `sim.validate.check_config`, the same walk as the
 scenario's. A policy class that is not a dataclass gets its parameters as keyword arguments and
 checks them itself.
+
+A policy that forwards decisions elsewhere (strategies.remote) holds a `fallback` entry: another
+policy of the same decision point, built and checked the same way under `<key>.fallback`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,15 @@ def build_policy(node: DictConfig, key: str):
         cls = get_class(target)
     except Exception as e:  # noqa: BLE001 - any import failure is the same user error
         raise ConfigError(f"{key}._target_: cannot load {target!r}: {e}") from None
+    fallback = None
+    if hasattr(cls, "fallback"):  # a forwarding policy: its fallback is a policy entry too
+        if not params.pop("fallback", None):
+            raise ConfigError(f"{key}.fallback: {target} needs a fallback policy entry "
+                              "(a _target_ of the same decision point)")  # fmt: skip
+        fallback = build_policy(node.fallback, f"{key}.fallback")
     if not is_dataclass(cls):
         try:
-            return cls(**params)
+            return _with_fallback(cls(**params), fallback)
         except (TypeError, ValueError) as e:
             raise ConfigError(f"{key}: {e}") from None
     try:
@@ -43,6 +52,12 @@ def build_policy(node: DictConfig, key: str):
         raise ConfigError(f"{key}.{e.full_key}: {str(e.msg).splitlines()[0]}") from None
     policy = OmegaConf.to_object(typed)
     check_config(policy, key)
+    return _with_fallback(policy, fallback)
+
+
+def _with_fallback(policy, fallback):
+    if fallback is not None:
+        policy.fallback = fallback
     return policy
 
 

@@ -1,0 +1,203 @@
+"""Policies that forward each decision to an external decision service (software in the loop)
+and apply its answer, after checking it. Each has a `fallback` policy (any policy of the same
+decision point) for a service that is slow, down or answers nonsense; every fallback decision
+is logged with its reason and counted in the KPIs (`decision_fallbacks`).
+
+The service owns its policies, including how often it wants to be asked: at bind the service
+tells the twin its routing batch interval and answer latency, and its repricing schedule; the
+values here are used only when the service cannot be reached at bind.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.decisions import PriceUpdate, RoutingDecision, RoutingRequest, Triage
+from sim.market_view import MarketView
+from sim.validate import between, nonneg, positive
+from strategies.remote.checks import check_prices, check_promise, check_route, check_triage
+from strategies.remote.client import ServiceClient
+from strategies.remote.codec import to_table, to_wire
+from strategies.remote.protocol import PriceAnswer, PromiseTable, RouteAnswer
+
+
+@dataclass(eq=False)
+class RemotePolicy:
+    """What every forwarding policy holds: where the service is, how long to wait, when to try
+    again after it failed, and the policy that answers meanwhile."""
+
+    url: str = "http://127.0.0.1:8765"
+    timeout_ms: float = field(default=1000.0, metadata=positive)
+    retry_after_h: float = field(default=1.0, metadata=positive)  # simulated hours
+    max_failures: int = field(default=3, metadata={"ge": 1})  # in a row, before waiting
+    fallback: Any = None  # a policy of the same decision point (built from its config)
+
+    POINT = ""
+
+    def _connect(self, market: MarketView):
+        """Bind the fallback, open (or share) the run's session and attach this point."""
+        if self.fallback is None:
+            raise ValueError(f"strategy.{self.POINT}.fallback: a forwarding policy needs one")
+        bind = getattr(self.fallback, "bind", None)
+        if bind is not None:
+            bind(market)
+        self.client = ServiceClient.of(market, self.url, self.timeout_ms, self.retry_after_h,
+                                       self.max_failures)  # fmt: skip
+        attached = self.client.attach(self.POINT, market)
+        self.attached = attached is not None
+        return attached
+
+    def ask(self, kind: str, body: dict, market: MarketView, n: int, answer_cls, check):
+        """The service's checked answer for `n` decisions, or None (logged: the fallback
+        decides). A point the service did not attach at bind is never asked."""
+        if not self.attached:
+            self.client.log(market.now(), self.POINT, n, math.nan, "not_attached",
+                            "the service did not attach this decision point at bind", n)  # fmt: skip
+            return None
+        return self.client.call(kind, body, market, self.POINT, n, answer_cls, check)
+
+    def service_calls(self) -> dict[str, list]:
+        """The run's log of calls to the service (shared by the policies of one session)."""
+        return self.client.log_cols
+
+
+@dataclass(eq=False)
+class RemoteRouting(RemotePolicy):
+    """Routing batches answered by the service; `charge_latency` adds the service's measured
+    answer time (wall clock, so runs then no longer repeat exactly) to the decision latency."""
+
+    batch_minutes: float = field(default=30.0, metadata=positive)
+    decision_latency_minutes: float = field(default=0.0, metadata=nonneg)
+    charge_latency: bool = False
+
+    POINT = "routing"
+
+    def bind(self, market: MarketView) -> None:
+        attached = self._connect(market)
+        if attached is not None:
+            self.batch_minutes = float(attached.schedule["batch_minutes"])
+            self.decision_latency_minutes = float(attached.schedule["decision_latency_minutes"])
+        self._base_latency = self.decision_latency_minutes
+        self._n = (market.n_warehouses, len(market.carriers))
+
+    def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
+        offers = list(dict.fromkeys(r.offer for r in batch))
+        on_hand, stocked_at = market.on_hand, market.stocked_at
+        body = {"orders": to_table(batch, RoutingRequest),
+                "stock": {"offer": offers,
+                          "on_hand": [[on_hand(o, w) for w in stocked_at[o]] for o in offers]}}  # fmt: skip
+        answer = self.ask(
+            "route",
+            body,
+            market,
+            len(batch),
+            RouteAnswer,
+            lambda a: check_route(batch, a.decisions, *self._n),
+        )
+        if answer is None:
+            return self.fallback.route(batch, market)
+        if self.charge_latency:
+            self.decision_latency_minutes = self._base_latency + self.client.last_latency_ms / 6e4
+        return answer.decisions
+
+
+@dataclass(eq=False)
+class RemotePromise(RemotePolicy):
+    """Promises looked up in a table the service sends per seller and customer region, asked
+    for again when the service says it expires (checkouts are far too many to forward one by
+    one). Without a usable table the fallback promises until `retry_after_h` has passed."""
+
+    POINT = "promise"
+
+    def bind(self, market: MarketView) -> None:
+        attached = self._connect(market)
+        self.market = market
+        self._offer_seller = market.offer_seller.tolist()
+        has_offers = [False] * len(market.sellers)
+        for s in self._offer_seller:
+            has_offers[s] = True
+        self._has_offers, self._n_regions = has_offers, market.n_regions
+        self._hours: list[list[float]] | None = None
+        self._until = market.now() + self.retry_after_h  # without a table: ask again then
+        if attached is None:
+            return
+        table = attached.promise
+        problem = "no promise table" if table is None else self._problem(table)
+        if problem:
+            self.client.log(market.now(), "promise", 1, math.nan, "invalid", problem, 1)
+        else:
+            self._take(table)
+
+    def _problem(self, table: PromiseTable) -> str | None:
+        return check_promise(table, self._has_offers, self._n_regions, self.market.now())
+
+    def _take(self, table: PromiseTable) -> None:
+        self._hours = table.hours
+        self._until = math.inf if table.valid_until_h is None else table.valid_until_h
+
+    def _refresh(self) -> None:
+        m = self.market
+        table = self.ask("promise", {}, m, 1, PromiseTable, self._problem)
+        if table is None:
+            self._hours, self._until = None, m.now() + self.retry_after_h
+        else:
+            self._take(table)
+
+    def promise_hours(self, offer: int, region: int) -> float:
+        if self.market.now() >= self._until:
+            self._refresh()
+        hours = self._hours
+        if hours is None:
+            return self.fallback.promise_hours(offer, region)
+        return hours[self._offer_seller[offer]][region]
+
+
+@dataclass(eq=False)
+class RemotePricing(RemotePolicy):
+    """Repricing answered by the service; the competitor feed travels only when it changed."""
+
+    period_h: float = field(default=1.0, metadata=positive)
+    first_at_h: float = field(default=0.0, metadata=between(0, 24))
+
+    POINT = "pricing"
+
+    def bind(self, market: MarketView) -> None:
+        attached = self._connect(market)
+        if attached is not None:
+            self.period_h = float(attached.schedule["period_h"])
+            self.first_at_h = float(attached.schedule["first_at_h"])
+        self._sent_feed = None
+        self._feed_day = 0
+
+    def reprice(self, market: MarketView) -> PriceUpdate:
+        feed = market.competitor_prices()
+        fresh = feed is not self._sent_feed
+        body = {"feed_day": self._feed_day + int(fresh),
+                "competitor": feed.tolist() if fresh else None}  # fmt: skip
+        n = market.n_offers
+        answer = self.ask("price", body, market, 1, PriceAnswer, lambda a: check_prices(a, n))
+        if answer is None:
+            self._sent_feed = None  # send the feed again with the next call
+            return self.fallback.reprice(market)
+        if fresh:
+            self._sent_feed, self._feed_day = feed, self._feed_day + 1
+        return PriceUpdate(np.asarray(answer.offers, dtype=np.int64),
+                           np.asarray(answer.prices, dtype=float))  # fmt: skip
+
+
+@dataclass(eq=False)
+class RemoteTriage(RemotePolicy):
+    """Exception triage answered by the service, one exception per call."""
+
+    POINT = "exceptions"
+
+    def bind(self, market: MarketView) -> None:
+        self._connect(market)
+
+    def triage(self, event, market: MarketView) -> Triage:
+        answer = self.ask("triage", {"exception": to_wire(event)}, market, 1, Triage, check_triage)
+        return self.fallback.triage(event, market) if answer is None else answer

@@ -233,7 +233,7 @@ def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
         sla_kpis(orders, win, info),
         exception_kpis(table(tables, "exceptions"), table(tables, "shifts"), win, info),
         seller_network_kpis(tables, win, info),
-        service_kpis(table(tables, "service_calls"), info),
+        service_kpis(tables.get("service_calls"), info),
     )
     return {k: _jsonable(v) for k, v in kpis.items()}
 

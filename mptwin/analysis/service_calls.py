@@ -28,11 +28,11 @@ def service_calls_table(strategy) -> pd.DataFrame | None:
     return frame.sort_values("t_h", kind="stable", ignore_index=True)
 
 
-def service_kpis(calls: pd.DataFrame, info: RunInfo) -> dict:
+def service_kpis(calls: pd.DataFrame | None, info: RunInfo) -> dict:
     """`decision_fallbacks`: decisions in the window the fallback policy took (0 for an
     in-process strategy); `decision_service_p95_ms`: the 95th percentile of the service's
     answer time over the window's calls that got one (None without any)."""
-    if calls.empty:
+    if calls is None or calls.empty:
         return {"decision_fallbacks": 0, "decision_service_p95_ms": None}
     window = in_window(numeric(calls, "t_h"), info)
     latency = numeric(calls, "latency_ms")[window]

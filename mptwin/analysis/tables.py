@@ -192,8 +192,9 @@ DECISION_COLUMNS = {
 }
 
 # every table of a run, by the name of its Parquet file
-# One row per call a forwarding strategy made to a decision service (strategies.remote); empty
-# for an in-process strategy. Built by mptwin.analysis.service_calls.
+# service_calls: one row per call a forwarding strategy made to a decision service
+# (strategies.remote), written only by such a strategy's runs (so not in TABLE_COLUMNS).
+# Built by mptwin.analysis.service_calls.
 SERVICE_CALL_COLUMNS = {
     "t_h": "float64",  # when the twin asked (simulated hours)
     "point": "string",  # the decision point (routing, promise, pricing, exceptions), or open
@@ -214,7 +215,6 @@ TABLE_COLUMNS = {
     "listings": LISTING_COLUMNS,
     "seller_actions": SELLER_ACTION_COLUMNS,
     "suspensions": SUSPENSION_COLUMNS,
-    "service_calls": SERVICE_CALL_COLUMNS,
 }
 
 

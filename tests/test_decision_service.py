@@ -212,3 +212,79 @@ def test_the_openapi_document_is_generated_from_the_protocol_types():
     assert shipped == doc, (
         "regenerate: uv run python -m mptwin.service.openapi > docs/decision-service.openapi.json"
     )
+
+
+class LocalHttp:
+    """The client's transport, answered by a DecisionService in this process (no sockets)."""
+
+    service = None
+
+    def __init__(self, url, timeout_s):
+        pass
+
+    def post(self, path, body):
+        return self.service.handle(path.rsplit("/", 1)[1], body)
+
+    def close(self):
+        pass
+
+
+class RogueRouting:
+    """A service's routing policy that answers a warehouse the world does not have."""
+
+    batch_minutes, decision_latency_minutes = 30.0, 0.0
+
+    def route(self, batch, market):
+        return [RoutingDecision(r.order_id, 99, 0) for r in batch]
+
+
+def test_an_invalid_answer_is_never_applied_and_says_why(monkeypatch):
+    from mptwin.policies import build_policy
+    from mptwin.service.session import DecisionService
+    from strategies.remote import client
+
+    cfg = compose_cfg("scenario=smoke", "strategy=orchestration").strategy
+    LocalHttp.service = DecisionService(
+        lambda p: RogueRouting() if p == "routing" else build_policy(cfg[p], f"strategy.{p}")
+    )
+    monkeypatch.setattr(client, "Http", LocalHttp)
+    kpis, result = run_kpis(*service_overrides("http://in-process"))
+    calls = result.tables["service_calls"]
+    routing = calls[calls["point"] == "routing"].iloc[1:]  # after attach
+    assert set(routing["outcome"]) == {"invalid"}
+    assert routing["reason"].str.match(r"unknown warehouse 99 for order \d+").all()
+    assert (routing["fallbacks"] == routing["decisions"]).all()
+    assert set(calls[calls["point"] != "routing"]["outcome"]) == {"ok"}
+    orders = result.tables["orders"]
+    assert (orders["warehouse"].dropna() < 99).all() and kpis["orders"] > 0  # never applied
+    assert kpis["decision_fallbacks"] > 0
+
+
+def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
+    from mptwin.policies import build_policy
+    from mptwin.service.session import DecisionService
+    from strategies.remote import client
+
+    cfg = compose_cfg("scenario=smoke", "strategy=orchestration").strategy
+
+    class EveryInstant(RogueRouting):
+        batch_minutes = 0.0  # the world would ask forever at one instant
+
+    LocalHttp.service = DecisionService(
+        lambda p: EveryInstant() if p == "routing" else build_policy(cfg[p], f"strategy.{p}")
+    )
+    monkeypatch.setattr(client, "Http", LocalHttp)
+    kpis, result = run_kpis(*service_overrides("http://in-process"))
+    calls = result.tables["service_calls"]
+    routing = calls[calls["point"] == "routing"]
+    refused = routing[routing["outcome"] == "invalid"]
+    assert (
+        len(refused) == 1
+        and "strategy.routing.batch_minutes must be > 0" in refused["reason"].iloc[0]
+    )
+    asked = routing[routing["t_h"] > 0]
+    assert (
+        set(asked["outcome"]) == {"not_attached"}
+        and (asked["fallbacks"] == asked["decisions"]).all()
+    )
+    assert kpis["orders"] > 0 and result.tables["orders"]["warehouse"].max() < 99

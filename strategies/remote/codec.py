@@ -236,28 +236,19 @@ def _int(v) -> int:
     return v
 
 
-def _str(v) -> str:
-    if not isinstance(v, str):
-        raise ValueError(f"expected a string, got {v!r}")
-    return v
+def _expect(tp: type, what: str):
+    """A check that a wire value is a `tp` (JSON's `what`), returning it unchanged."""
+
+    def check(v):
+        if not isinstance(v, tp):
+            raise ValueError(f"expected {what}, got {v!r}"[:200])
+        return v
+
+    return check
 
 
-def _bool(v) -> bool:
-    if not isinstance(v, bool):
-        raise ValueError(f"expected true or false, got {v!r}")
-    return v
-
-
-def _list(v) -> list:
-    if not isinstance(v, list):
-        raise ValueError(f"expected a list, got {type(v).__name__}")
-    return v
-
-
-def _dict(v) -> dict:
-    if not isinstance(v, dict):
-        raise ValueError(f"expected an object, got {type(v).__name__}")
-    return v
+_str, _bool = _expect(str, "a string"), _expect(bool, "true or false")
+_list, _dict = _expect(list, "a list"), _expect(dict, "an object")
 
 
 _SCALARS = {float: _float, int: _int, str: _str, bool: _bool}

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from sim.decisions import PriceUpdate, RoutingDecision, RoutingRequest, Triage
 from sim.market_view import MarketView
-from sim.validate import between, nonneg, positive
+from sim.validate import between, check_config, nonneg, positive
 from strategies.remote.checks import check_prices, check_promise, check_route, check_triage
 from strategies.remote.client import ServiceClient
 from strategies.remote.codec import to_table, to_wire
@@ -36,7 +36,8 @@ class RemotePolicy:
     max_failures: int = field(default=3, metadata={"ge": 1})  # in a row, before waiting
     fallback: Any = None  # a policy of the same decision point (built from its config)
 
-    POINT = ""
+    POINT: ClassVar[str] = ""
+    SCHEDULE: ClassVar[tuple[str, ...]] = ()  # the attributes the world reads to know when to ask
 
     def _connect(self, market: MarketView):
         """Bind the fallback, open (or share) the run's session and attach this point."""
@@ -48,8 +49,29 @@ class RemotePolicy:
         self.client = ServiceClient.of(market, self.url, self.timeout_ms, self.retry_after_h,
                                        self.max_failures)  # fmt: skip
         attached = self.client.attach(self.POINT, market)
+        if attached is not None and not self._adopt(attached.schedule, market):
+            attached = None
         self.attached = attached is not None
         return attached
+
+    def _adopt(self, schedule: dict, market: MarketView) -> bool:
+        """Take the service's schedule for this point (how often the world asks), checked with
+        the policy's own bounds; one out of bounds (a batch every 0 minutes) leaves the
+        config's schedule and the fallback for the whole run."""
+        missing = [k for k in self.SCHEDULE if k not in schedule]
+        before = {k: getattr(self, k) for k in self.SCHEDULE}
+        try:
+            if missing:
+                raise ValueError(f"the service's schedule lacks {missing}")
+            for key in self.SCHEDULE:
+                setattr(self, key, float(schedule[key]))
+            check_config(self, f"strategy.{self.POINT}")
+            return True
+        except ValueError as e:  # ConfigError is one
+            for key, value in before.items():
+                setattr(self, key, value)
+            self.client.log(market.now(), self.POINT, 0, math.nan, "invalid", str(e), 0)
+            return False
 
     def ask(self, kind: str, body: dict, market: MarketView, n: int, answer_cls, check):
         """The service's checked answer for `n` decisions, or None (logged: the fallback
@@ -75,12 +97,10 @@ class RemoteRouting(RemotePolicy):
     charge_latency: bool = False
 
     POINT = "routing"
+    SCHEDULE = ("batch_minutes", "decision_latency_minutes")
 
     def bind(self, market: MarketView) -> None:
-        attached = self._connect(market)
-        if attached is not None:
-            self.batch_minutes = float(attached.schedule["batch_minutes"])
-            self.decision_latency_minutes = float(attached.schedule["decision_latency_minutes"])
+        self._connect(market)
         self._base_latency = self.decision_latency_minutes
         self._n = (market.n_warehouses, len(market.carriers))
 
@@ -164,12 +184,10 @@ class RemotePricing(RemotePolicy):
     first_at_h: float = field(default=0.0, metadata=between(0, 24))
 
     POINT = "pricing"
+    SCHEDULE = ("period_h", "first_at_h")
 
     def bind(self, market: MarketView) -> None:
-        attached = self._connect(market)
-        if attached is not None:
-            self.period_h = float(attached.schedule["period_h"])
-            self.first_at_h = float(attached.schedule["first_at_h"])
+        self._connect(market)
         self._sent_feed = None
         self._feed_day = 0
 

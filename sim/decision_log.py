@@ -26,6 +26,8 @@ from operator import attrgetter
 
 import numpy as np
 
+from sim.decisions import RouteOption
+
 POINTS = ("routing", "promise", "pricing", "onboarding", "label", "governance", "triage")
 ROUTING, PROMISE, PRICING, ONBOARDING, LABEL, GOVERNANCE, TRIAGE = range(len(POINTS))
 POLICY_KEYS = ("routing", "promise", "pricing", "onboarding", "onboarding", "governance",
@@ -68,6 +70,14 @@ class Options:
         if len(self._options) >= BATCH:
             self._flush()
 
+    def add_columns(self, owner: np.ndarray, chosen: np.ndarray, values: dict) -> None:
+        """Options given as columns (per option its owner, whether chosen, and each field)."""
+        self._flush()
+        self._chunks["owner"].append(np.asarray(owner, np.int64))
+        self._chunks["chosen"].append(np.asarray(chosen, np.bool_))
+        for name, dtype in self.fields.items():
+            self._chunks[name].append(np.asarray(values[name], dtype))
+
     def _flush(self) -> None:
         if not self._options:
             return
@@ -86,7 +96,11 @@ class Options:
         """Every option kept, in the order kept: `owner` (non-decreasing), `chosen`, fields."""
         self._flush()
         dtypes = {"owner": np.int64, "chosen": np.bool_, **self.fields}
-        return {name: _join(chunks, dtypes[name]) for name, chunks in self._chunks.items()}
+        cols = {name: _join(chunks, dtypes[name]) for name, chunks in self._chunks.items()}
+        if (np.diff(cols["owner"]) < 0).any():  # columns may list an answer's own option last
+            order = np.argsort(cols["owner"], kind="stable")
+            cols = {name: values[order] for name, values in cols.items()}
+        return cols
 
 
 def _bits(chosen: list[int], sizes: np.ndarray) -> np.ndarray:
@@ -191,16 +205,27 @@ class DecisionLog:
                    chosen: list[int]) -> None:  # fmt: skip
         """A routing ask's answers, each with its options (`sim.decisions.RouteOption`) and the
         one applied (`chosen`: a mask each)."""
-        if not decisions:
-            return
+        if decisions:
+            first = self._route_rows(t_h, decisions)
+            self._store("route", type(options[0][0])).add_many(
+                range(first, first + len(options)), options, chosen)  # fmt: skip
+
+    def add_route_columns(self, t_h: float, decisions: list, owner: np.ndarray,
+                          chosen: np.ndarray, values: dict) -> None:  # fmt: skip
+        """A routing ask's answers with their options as columns (`owner`: per option, the
+        index of its answer in `decisions`; `values`: RouteOption's fields)."""
+        if decisions:
+            first = self._route_rows(t_h, decisions)
+            self._store("route", RouteOption).add_columns(owner + first, chosen, values)
+
+    def _route_rows(self, t_h: float, decisions: list) -> int:
         first, r = len(self.route_reason), self.route
         r["t_h"].extend([t_h] * len(decisions))
         r["order_id"].extend([d.order_id for d in decisions])
         r["warehouse"].extend([d.warehouse for d in decisions])
         r["carrier"].extend([d.carrier for d in decisions])
         self.route_reason += [d.reason for d in decisions]
-        self._store("route", type(options[0][0])).add_many(range(first, first + len(options)),
-                                                           options, chosen)  # fmt: skip
+        return first
 
     def add_row(self, t_h: float, point: int, reason: str, asked: str, chosen: str,
                 order_id: int = -1, offer: int = -1, seller: int = -1,

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import chain
+
+import numpy as np
 
 from sim.decisions import DEFER, RouteOption, RoutingDecision, RoutingRequest, SellerTerms
 from sim.market_view import MarketView
+from sim.route_columns import RouteColumns
 
 STATIC_RULE = "rule: home warehouse and contracted carrier"
 
@@ -68,43 +72,58 @@ def rule(r: RoutingRequest, market: MarketView, w: int, c: int, terms: SellerTer
 
 
 def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketView,
-              late_penalty: float) -> list[tuple[RouteOption, ...]]:  # fmt: skip
-    """Per order of the batch, every option OptimisedRouting built, with its cost terms: the
-    ones it pruned as dominated (marked), the overflow the solver folds in where a carrier or
-    warehouse is already full, and waiting for the next batch. `seen`: per shelf (order,
-    warehouse, its (cost, carrier, shipping) options, the index of its first option kept, the
-    cost above which one is pruned)."""
-    penalty = [0.0] * len(problem.option_item)
-    for members, cap, over in problem.groups:  # what the solver folds into an option's cost
+              late_penalty: float) -> RouteColumns:  # fmt: skip
+    """Every option OptimisedRouting built for the batch, with its cost terms, as columns (a
+    million options a run: numpy, not an object each): the ones it pruned as dominated
+    (marked), the overflow the solver folds in where a carrier or warehouse is already full,
+    and, last for each order that has options, waiting for the next batch. `seen`: per shelf
+    (order, warehouse, its (cost, carrier, shipping) options, the index of its first option
+    kept, the cost above which one is pruned), in order."""
+    if not seen:
+        return RouteColumns(*(np.empty(0, t) for t in (np.int64,) * 3 + (float,) * 6),
+                            np.empty(0, np.int64), NOTES)  # fmt: skip
+    n_kept = len(problem.option_item)
+    penalty = np.zeros(n_kept + 1)  # what the solver folds into an option's cost
+    for members, cap, over in problem.groups:
         if over != math.inf and cap <= 0:
-            for k in members:
-                penalty[k] += over
-    per_order: list[list[RouteOption]] = [[] for _ in batch]
-    sla, region_of, distance = market.sla_credit_pct, market.warehouse_region, market.distance_km
-    for i, w, here, k, limit in seen:
-        r = batch[i]
-        late_cost = sla * r.price + late_penalty
-        km = float(distance[int(region_of[w]), r.region])
-        options = per_order[i]
-        for cost, c, ship in here:
-            expected = cost - ship
-            p_late = expected / late_cost if late_cost > 0 else math.nan
-            if cost > limit:
-                options.append(RouteOption(w, c, cost, ship, expected, p_late, 0.0, km, PRUNED))
-                continue
-            pen = penalty[k]
-            k += 1
-            options.append(RouteOption(w, c, cost + pen, ship, expected, p_late, pen, km,
-                                       FULL if pen > 0 else ""))  # fmt: skip
-    for i, options in enumerate(per_order):
-        if options:
-            options.append(RouteOption(DEFER, -1, problem.unassigned_cost[i], note=WAIT))
-    return [tuple(o) for o in per_order]
+            penalty[np.asarray(members, dtype=np.int64)] += over
+    item, w, first, limit = (np.array([s[j] for s in seen], dtype=float if j == 4 else np.int64)
+                             for j in (0, 1, 3, 4))  # fmt: skip
+    sizes = np.fromiter((len(s[2]) for s in seen), np.int64, len(seen))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(s[2] for s in seen)), float)
+    cost, carrier, ship = flat[0::3], flat[1::3].astype(np.int64), flat[2::3]
+    item, w = np.repeat(item, sizes), np.repeat(w, sizes)
+    pruned = cost > np.repeat(limit, sizes)
+    kept = (~pruned).astype(np.int64)
+    before = np.cumsum(kept) - kept  # kept options before it: its index is its shelf's first
+    start = np.repeat(np.cumsum(sizes) - sizes, sizes)  # + the kept before it on its shelf
+    k = np.where(pruned, n_kept, np.repeat(first, sizes) + before - before[start])
+    pen = penalty[k]
+    price = np.array([r.price for r in batch])
+    region = np.array([r.region for r in batch], dtype=np.int64)
+    late = market.sla_credit_pct * price + late_penalty
+    expected = cost - ship
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_late = np.where(late[item] > 0, expected / late[item], np.nan)
+    km = np.asarray(market.distance_km, dtype=float)[
+        np.asarray(market.warehouse_region, dtype=np.int64)[w], region[item]]  # fmt: skip
+    note = np.where(pruned, 1, np.where(pen > 0, 2, 0))
+    waits = np.unique(item)  # each order with options may wait for the next batch instead
+    m = len(waits)
+    nan = np.full(m, np.nan)
+    cols = [np.r_[item, waits], np.r_[w, np.full(m, DEFER)], np.r_[carrier, np.full(m, -1)],
+            np.r_[cost + pen, np.asarray(problem.unassigned_cost, float)[waits]],
+            np.r_[ship, nan], np.r_[expected, nan], np.r_[p_late, nan], np.r_[pen, np.zeros(m)],
+            np.r_[km, nan], np.r_[note, np.full(m, 3)]]  # fmt: skip
+    order = np.argsort(cols[0] * 2 + np.r_[np.zeros(len(item), np.int64), np.ones(m, np.int64)],
+                       kind="stable")  # fmt: skip
+    return RouteColumns(*(c[order] for c in cols), notes=NOTES)
 
 
 PRUNED = "pruned: dominated by a cheaper option from this shelf"
 FULL = "carrier or warehouse full: overflow folded in"
 WAIT = "wait for the next batch"
+NOTES = ("", PRUNED, FULL, WAIT)
 
 
 def batch_reason(n: int, method: str) -> str:

@@ -23,14 +23,20 @@ from sim.decisions import (
     Triage,
 )
 from sim.entities import Order
+from sim.route_columns import RouteColumns
 from sim.state import State
 
 ANSWERED = "the policy's answer (it listed no alternatives)"
 _TERMS = ("competitor", "target", "floor", "regime")
 
 
-def routing(state: State, log: DecisionLog, by_id: dict, decisions: list) -> None:
-    """A routing ask's answers, at the time it was asked, each with the option it applied."""
+def routing(state: State, log: DecisionLog, by_id: dict, decisions: list,
+            weighed: RouteColumns | None = None) -> None:  # fmt: skip
+    """A routing ask's answers, at the time it was asked, each with the option it applied
+    (`weighed`: the options as columns, from a policy's `route_explained`)."""
+    if weighed is not None:
+        _routing_columns(state, log, by_id, decisions, weighed)
+        return
     options, chosen = [], []
     for d in decisions:
         opts, mask = d.options, _route_chosen(d.options, d.warehouse, d.carrier)
@@ -40,6 +46,31 @@ def routing(state: State, log: DecisionLog, by_id: dict, decisions: list) -> Non
         options.append(opts)
         chosen.append(mask)
     log.add_routes(state.env.now, decisions, options, chosen)
+
+
+def _routing_columns(state: State, log: DecisionLog, by_id: dict, decisions: list,
+                     weighed: RouteColumns) -> None:  # fmt: skip
+    """As `routing`, the option each answer applied found with numpy (its first option with
+    the answer's warehouse and carrier); an answer none of them is becomes one more option."""
+    item, n = weighed.item, len(decisions)
+    w = np.fromiter((d.warehouse for d in decisions), np.int64, n)
+    c = np.fromiter((d.carrier for d in decisions), np.int64, n)
+    hit = np.flatnonzero((weighed.warehouse == w[item])
+                         & ((weighed.carrier == c[item]) | (w[item] < 0)))  # fmt: skip
+    first = hit[np.r_[True, item[hit][1:] != item[hit][:-1]]] if len(hit) else hit
+    chosen = np.zeros(len(item), dtype=bool)
+    chosen[first] = True
+    owner, cols = item, weighed.values()
+    missing = np.setdiff1d(np.arange(n), item[first]).tolist()
+    if missing:
+        extra = [_answered_route(state, by_id[decisions[i].order_id], decisions[i].warehouse,
+                                 decisions[i].carrier) for i in missing]  # fmt: skip
+        for name, values in cols.items():
+            more = np.array([getattr(o, name) for o in extra], dtype=values.dtype)
+            cols[name] = np.concatenate([values, more])
+        owner = np.r_[item, missing]
+        chosen = np.r_[chosen, np.ones(len(missing), dtype=bool)]
+    log.add_route_columns(state.env.now, decisions, owner, chosen, cols)
 
 
 def _route_chosen(options: tuple, warehouse: int, carrier: int) -> int:

@@ -27,6 +27,7 @@ from operator import attrgetter
 import numpy as np
 
 from sim.decisions import RouteOption
+from sim.route_columns import RouteColumns
 
 POINTS = ("routing", "promise", "pricing", "onboarding", "label", "governance", "triage")
 ROUTING, PROMISE, PRICING, ONBOARDING, LABEL, GOVERNANCE, TRIAGE = range(len(POINTS))
@@ -70,14 +71,6 @@ class Options:
         if len(self._options) >= BATCH:
             self._flush()
 
-    def add_columns(self, owner: np.ndarray, chosen: np.ndarray, values: dict) -> None:
-        """Options given as columns (per option its owner, whether chosen, and each field)."""
-        self._flush()
-        self._chunks["owner"].append(np.asarray(owner, np.int64))
-        self._chunks["chosen"].append(np.asarray(chosen, np.bool_))
-        for name, dtype in self.fields.items():
-            self._chunks[name].append(np.asarray(values[name], dtype))
-
     def _flush(self) -> None:
         if not self._options:
             return
@@ -96,11 +89,7 @@ class Options:
         """Every option kept, in the order kept: `owner` (non-decreasing), `chosen`, fields."""
         self._flush()
         dtypes = {"owner": np.int64, "chosen": np.bool_, **self.fields}
-        cols = {name: _join(chunks, dtypes[name]) for name, chunks in self._chunks.items()}
-        if (np.diff(cols["owner"]) < 0).any():  # columns may list an answer's own option last
-            order = np.argsort(cols["owner"], kind="stable")
-            cols = {name: values[order] for name, values in cols.items()}
-        return cols
+        return {name: _join(chunks, dtypes[name]) for name, chunks in self._chunks.items()}
 
 
 def _bits(chosen: list[int], sizes: np.ndarray) -> np.ndarray:
@@ -193,6 +182,7 @@ class DecisionLog:
         self.rare = {name: array(code) for name, code in RARE_FIELDS.items()}
         self.rare_text: dict[str, list[str]] = {name: [] for name in RARE_TEXT}
         self.options: dict[str, dict[type, Options]] = {"route": {}, "rare": {}}  # by type
+        self.route_batches: list = []  # (first answer, chosen, RouteColumns) per routing ask
         self.prices: list[PriceBlock] = []
 
     @classmethod
@@ -210,13 +200,39 @@ class DecisionLog:
             self._store("route", type(options[0][0])).add_many(
                 range(first, first + len(options)), options, chosen)  # fmt: skip
 
-    def add_route_columns(self, t_h: float, decisions: list, owner: np.ndarray,
-                          chosen: np.ndarray, values: dict) -> None:  # fmt: skip
-        """A routing ask's answers with their options as columns (`owner`: per option, the
-        index of its answer in `decisions`; `values`: RouteOption's fields)."""
-        if decisions:
-            first = self._route_rows(t_h, decisions)
-            self._store("route", RouteOption).add_columns(owner + first, chosen, values)
+    def add_route_columns(self, t_h: float, decisions: list, weighed: RouteColumns,
+                          chosen: np.ndarray) -> int:  # fmt: skip
+        """A routing ask's answers with their options as columns (`chosen`: per option, whether
+        it is the one applied); the index of the first answer."""
+        first = self._route_rows(t_h, decisions)
+        self.route_batches.append((first, chosen, weighed))
+        return first
+
+    def add_route_option(self, owner: int, option) -> None:
+        """One more option of routing answer `owner`, the one applied: its own answer."""
+        self._store("route", RouteOption).add(owner, (option,), 1)
+
+    def route_options(self) -> dict[str, np.ndarray] | None:
+        """Every RouteOption kept, as columns (`owner`, `chosen`, fields), by owner: those
+        given as objects and those given as columns, whose terms are worked out now, for every
+        batch of a class at once (`RouteColumns.join`). None if there are none."""
+        store = self.options["route"].get(RouteOption)
+        parts = [store.columns()] if store is not None else []
+        by_class: dict[type, list] = {}
+        for first, chosen, weighed in self.route_batches:
+            by_class.setdefault(type(weighed), []).append((first, chosen, weighed))
+        for kind, batches in by_class.items():
+            part = kind.join([w for _, _, w in batches])
+            part["owner"] = np.concatenate([w.item + first for first, _, w in batches])
+            part["chosen"] = np.concatenate([chosen for _, chosen, _ in batches])
+            part["warehouse"] = np.concatenate([w.warehouse for _, _, w in batches])
+            part["carrier"] = np.concatenate([w.carrier for _, _, w in batches])
+            parts.append(part)
+        if not parts:
+            return None
+        cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        order = np.argsort(cols["owner"], kind="stable")
+        return {name: values[order] for name, values in cols.items()}
 
     def _route_rows(self, t_h: float, decisions: list) -> int:
         first, r = len(self.route_reason), self.route

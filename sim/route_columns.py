@@ -6,41 +6,38 @@ recording itself. Given by an optional `route_explained(batch, market)` that ret
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
+
+TERMS = ("cost", "shipping", "late_cost", "p_late", "capacity_penalty", "km", "note")
 
 
 @dataclass
 class RouteColumns:
-    """One entry per option: `item` (its order's index in the batch, non-decreasing) and the
-    fields of `sim.decisions.RouteOption`, `note` as an index into `notes`."""
+    """Per option: `item` (its order's index in the batch), `warehouse` and `carrier` (what
+    the world needs at once, to mark the option it applies), and RouteOption's other fields
+    (`terms`, notes as text). The world asks for the terms only at the end of the run, of every
+    batch at once (`join`): a subclass may keep what it needs and compute them there, where
+    numpy pays off (a batch is a few hundred options)."""
 
     item: np.ndarray
     warehouse: np.ndarray
     carrier: np.ndarray
-    cost: np.ndarray
-    shipping: np.ndarray
-    late_cost: np.ndarray
-    p_late: np.ndarray
-    capacity_penalty: np.ndarray
-    km: np.ndarray
-    note: np.ndarray
-    notes: tuple[str, ...] = ("",)
+    terms: dict[str, np.ndarray] | None = None
 
-    def values(self) -> dict[str, np.ndarray]:
-        """RouteOption's fields as numpy columns (the notes as text)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)[1:-2]}
-        out["note"] = np.array(self.notes, dtype=object)[self.note]
-        return out
+    @classmethod
+    def join(cls, batches: list[RouteColumns]) -> dict[str, np.ndarray]:
+        """The terms of `batches` (all of this class), concatenated in order."""
+        return {name: np.concatenate([b.terms[name] for b in batches]) for name in TERMS}
 
     def per_item(self, n: int) -> list[tuple]:
         """The options as `RouteOption`s, a tuple per item 0..n-1 (for `RoutingDecision`)."""
         from sim.decisions import RouteOption
 
-        cols = self.values()
-        rows = zip(*(cols[name].tolist() for name in cols), strict=True)
+        terms = type(self).join([self])
+        cols = [self.warehouse, self.carrier, *(terms[name] for name in TERMS)]
         out: list[list] = [[] for _ in range(n)]
-        for i, row in zip(self.item.tolist(), rows, strict=True):
+        for i, *row in zip(self.item.tolist(), *(c.tolist() for c in cols), strict=True):
             out[i].append(RouteOption(*row))
         return [tuple(o) for o in out]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
@@ -72,52 +73,104 @@ def rule(r: RoutingRequest, market: MarketView, w: int, c: int, terms: SellerTer
 
 
 def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketView,
-              late_penalty: float) -> RouteColumns:  # fmt: skip
-    """Every option OptimisedRouting built for the batch, with its cost terms, as columns (a
-    million options a run: numpy, not an object each): the ones it pruned as dominated
-    (marked), the overflow the solver folds in where a carrier or warehouse is already full,
-    and, last for each order that has options, waiting for the next batch. `seen`: per shelf
-    (order, warehouse, its (cost, carrier, shipping) options, the index of its first option
-    kept, the cost above which one is pruned), in order."""
-    if not seen:
-        return RouteColumns(*(np.empty(0, t) for t in (np.int64,) * 3 + (float,) * 6),
-                            np.empty(0, np.int64), NOTES)  # fmt: skip
-    n_kept = len(problem.option_item)
-    penalty = np.zeros(n_kept + 1)  # what the solver folds into an option's cost
-    for members, cap, over in problem.groups:
-        if over != math.inf and cap <= 0:
-            penalty[np.asarray(members, dtype=np.int64)] += over
-    item, w, first, limit = (np.array([s[j] for s in seen], dtype=float if j == 4 else np.int64)
-                             for j in (0, 1, 3, 4))  # fmt: skip
-    sizes = np.fromiter((len(s[2]) for s in seen), np.int64, len(seen))
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(s[2] for s in seen)), float)
-    cost, carrier, ship = flat[0::3], flat[1::3].astype(np.int64), flat[2::3]
-    item, w = np.repeat(item, sizes), np.repeat(w, sizes)
-    pruned = cost > np.repeat(limit, sizes)
-    kept = (~pruned).astype(np.int64)
-    before = np.cumsum(kept) - kept  # kept options before it: its index is its shelf's first
-    start = np.repeat(np.cumsum(sizes) - sizes, sizes)  # + the kept before it on its shelf
-    k = np.where(pruned, n_kept, np.repeat(first, sizes) + before - before[start])
-    pen = penalty[k]
-    price = np.array([r.price for r in batch])
-    region = np.array([r.region for r in batch], dtype=np.int64)
-    late = market.sla_credit_pct * price + late_penalty
-    expected = cost - ship
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_late = np.where(late[item] > 0, expected / late[item], np.nan)
-    km = np.asarray(market.distance_km, dtype=float)[
-        np.asarray(market.warehouse_region, dtype=np.int64)[w], region[item]]  # fmt: skip
-    note = np.where(pruned, 1, np.where(pen > 0, 2, 0))
-    waits = np.unique(item)  # each order with options may wait for the next batch instead
+              late_penalty: float) -> Weighed:  # fmt: skip
+    """Every option OptimisedRouting built for the batch: the ones it kept for the solver, the
+    ones it pruned as dominated, and waiting for the next batch for each order that has
+    options (listed after the others). `seen`: per shelf (order, warehouse, its (cost,
+    carrier, shipping) options, the index of its first option kept, the cost above which one
+    is pruned), in order. What tells the options apart is taken now; their cost terms are
+    worked out at the end of the run for every batch at once (`Weighed.join`)."""
+    heres = [s[2] for s in seen]
+    sizes = np.fromiter(map(len, heres), np.int64, len(seen))
+    shelf = np.fromiter(chain.from_iterable((s[0], s[1], s[3], s[4]) for s in seen), float,
+                        4 * len(seen)).reshape(-1, 4)  # fmt: skip
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(heres)), float,
+                       3 * int(sizes.sum())).reshape(-1, 3)  # fmt: skip
+    waits = np.unique(shelf[:, 0]).astype(np.int64)  # sorted: the orders that have options
     m = len(waits)
-    nan = np.full(m, np.nan)
-    cols = [np.r_[item, waits], np.r_[w, np.full(m, DEFER)], np.r_[carrier, np.full(m, -1)],
-            np.r_[cost + pen, np.asarray(problem.unassigned_cost, float)[waits]],
-            np.r_[ship, nan], np.r_[expected, nan], np.r_[p_late, nan], np.r_[pen, np.zeros(m)],
-            np.r_[km, nan], np.r_[note, np.full(m, 3)]]  # fmt: skip
-    order = np.argsort(cols[0] * 2 + np.r_[np.zeros(len(item), np.int64), np.ones(m, np.int64)],
-                       kind="stable")  # fmt: skip
-    return RouteColumns(*(c[order] for c in cols), notes=NOTES)
+    full = [(members, over) for members, cap, over in problem.groups
+            if over != math.inf and cap <= 0]  # what the solver folds into an option's cost  # fmt: skip
+    sla = market.sla_credit_pct
+    return Weighed(np.r_[np.repeat(shelf[:, 0].astype(np.int64), sizes), waits],
+                   np.r_[np.repeat(shelf[:, 1].astype(np.int64), sizes), np.full(m, DEFER)],
+                   np.r_[flat[:, 1].astype(np.int64), np.full(m, -1)], None, shelf, sizes, flat,
+                   waits, len(problem.option_item), full,
+                   [sla * r.price + late_penalty for r in batch], [r.region for r in batch],
+                   problem.unassigned_cost, market)  # fmt: skip
+
+
+@dataclass
+class Weighed(RouteColumns):
+    """OptimisedRouting's options of a batch, with what their cost terms are worked out from:
+    per shelf (order, warehouse, first kept, prune limit) and its count of options, per option
+    (cost, carrier, shipping), the orders that may wait, how many options were kept, the full
+    groups (members, overflow), per order its lateness cost, region and cost of waiting."""
+
+    shelf: np.ndarray = None
+    sizes: np.ndarray = None
+    flat: np.ndarray = None
+    waits: np.ndarray = None
+    n_kept: int = 0
+    full: list = None
+    late: list = None
+    region: list = None
+    unassigned: list = None
+    market: MarketView = None
+
+    @classmethod
+    def join(cls, batches: list[Weighed]) -> dict[str, np.ndarray]:
+        """The terms of every option of `batches`, in order: per batch its shelves' options,
+        then its waits (see `optimised`)."""
+        n_orders = np.array([len(b.late) for b in batches])
+        order_base = np.cumsum(n_orders) - n_orders
+        kept = np.array([b.n_kept for b in batches])
+        kept_base = np.cumsum(kept) - kept
+        shelves = np.array([len(b.sizes) for b in batches])
+        penalty = np.zeros(int(kept.sum()) + 1)  # the last: a pruned option's, 0
+        for b, base in zip(batches, kept_base.tolist(), strict=True):
+            for members, over in b.full:
+                penalty[base + np.asarray(members, dtype=np.int64)] += over
+        shelf = np.concatenate([b.shelf for b in batches])
+        sizes = np.concatenate([b.sizes for b in batches])
+        flat = np.concatenate([b.flat for b in batches])
+        which = np.repeat(np.arange(len(shelf)), sizes)  # each option's shelf
+        in_batch = np.repeat(np.repeat(np.arange(len(batches)), shelves), sizes)
+        item = shelf[which, 0].astype(np.int64) + order_base[in_batch]
+        cost, ship = flat[:, 0], flat[:, 2]
+        pruned = cost > shelf[which, 3]
+        counted = (~pruned).astype(np.int64)
+        before = np.cumsum(counted) - counted  # kept options before it: its index among the
+        start = (np.cumsum(sizes) - sizes)[which]  # kept is its shelf's first + those on it
+        k = shelf[which, 2].astype(np.int64) + kept_base[in_batch] + before - before[start]
+        pen = penalty[np.where(pruned, len(penalty) - 1, k)]
+        late = np.fromiter(chain.from_iterable(b.late for b in batches), float)
+        region = np.fromiter(chain.from_iterable(b.region for b in batches), np.int64)
+        expected = cost - ship
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_late = np.where(late[item] > 0, expected / late[item], np.nan)
+        m = batches[0].market
+        origin = np.asarray(m.warehouse_region, dtype=np.int64)[shelf[which, 1].astype(np.int64)]
+        km = np.asarray(m.distance_km, dtype=float)[origin, region[item]]
+        note = np.where(pruned, 1, np.where(pen > 0, 2, 0))
+        waits = np.concatenate([b.waits + base for b, base in zip(batches, order_base.tolist(),
+                                                                   strict=True)])  # fmt: skip
+        unassigned = np.fromiter(chain.from_iterable(b.unassigned for b in batches), float)
+        # per batch its shelves' options, then its waits
+        n_waits = np.array([len(b.waits) for b in batches])
+        n_opts = np.array([len(b.flat) for b in batches])
+        at_shelf = np.arange(len(flat)) + np.repeat(np.cumsum(n_waits) - n_waits, n_opts)
+        at_wait = np.arange(len(waits)) + np.repeat(np.cumsum(n_opts), n_waits)
+        none = np.full(len(waits), np.nan)
+        out = {}
+        for name, a, b in (("cost", cost + pen, unassigned[waits]), ("shipping", ship, none),
+                           ("late_cost", expected, none), ("p_late", p_late, none),
+                           ("capacity_penalty", pen, np.zeros(len(waits))), ("km", km, none),
+                           ("note", note, np.full(len(waits), 3))):  # fmt: skip
+            values = np.empty(len(flat) + len(waits), dtype=a.dtype)
+            values[at_shelf], values[at_wait] = a, b
+            out[name] = values
+        out["note"] = np.array(NOTES, dtype=object)[out["note"]]
+        return out
 
 
 PRUNED = "pruned: dominated by a cheaper option from this shelf"

@@ -12,7 +12,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mptwin.analysis.option_columns import COLUMNS, TYPES, family, spread, store_lists, structs
+from mptwin.analysis.option_columns import (
+    COLUMNS,
+    TYPES,
+    family,
+    lists,
+    spread,
+    store_lists,
+    structs,
+)
 from mptwin.analysis.tables import DECISION_COLUMNS
 from mptwin.analysis.text_columns import integers, labels, numbers, system_memory, text
 from sim.decision_log import (
@@ -26,7 +34,7 @@ from sim.decision_log import (
     PriceBlock,
 )
 from sim.decision_log import numbers as array_columns
-from sim.decisions import DEFER, Alternative, PromiseOption
+from sim.decisions import DEFER, Alternative, PromiseOption, RouteOption
 
 ANSWERED = "the policy's answer (it listed no alternatives)"
 _POINTS = pa.array(POINTS, pa.string())
@@ -92,7 +100,16 @@ def _routing_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
                  order.of(oid, "seller"), None, None,
                  text("warehouse and carrier for order ", integers(oid), " to region ",
                       integers(region)), chosen, log, _reasons(log.route_reason),
-                 family(log.options["route"], len(oid)))  # fmt: skip
+                 _route_options(log, len(oid)))  # fmt: skip
+
+
+def _route_options(log: DecisionLog, n: int) -> dict[str, pa.Array]:
+    other = {kind: s for kind, s in log.options["route"].items() if kind is not RouteOption}
+    options = family(other, n)
+    cols = log.route_options()
+    if cols is not None:
+        options["route_options"] = lists(RouteOption, cols, n)
+    return options
 
 
 def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:

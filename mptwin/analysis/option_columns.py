@@ -36,9 +36,13 @@ def structs(kind: type, cols: dict[str, np.ndarray]) -> pa.StructArray:
 
 def store_lists(store: Options, n: int) -> pa.ListArray:
     """Per owner 0..n-1 of `store`, the list of its options (empty where it has none)."""
-    cols = store.columns()
+    return lists(store.kind, store.columns(), n)
+
+
+def lists(kind: type, cols: dict[str, np.ndarray], n: int) -> pa.ListArray:
+    """Per owner 0..n-1, the list of its options (`cols`: of `kind`, by `owner`)."""
     offsets = np.searchsorted(cols["owner"], np.arange(n + 1)).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), structs(store.kind, cols))
+    return pa.ListArray.from_arrays(pa.array(offsets), structs(kind, cols))
 
 
 def family(stores: dict[type, Options], n: int) -> dict[str, pa.Array]:

@@ -57,20 +57,14 @@ def _routing_columns(state: State, log: DecisionLog, by_id: dict, decisions: lis
     c = np.fromiter((d.carrier for d in decisions), np.int64, n)
     hit = np.flatnonzero((weighed.warehouse == w[item])
                          & ((weighed.carrier == c[item]) | (w[item] < 0)))  # fmt: skip
-    first = hit[np.r_[True, item[hit][1:] != item[hit][:-1]]] if len(hit) else hit
+    first = hit[np.unique(item[hit], return_index=True)[1]]  # per answer, its first hit
     chosen = np.zeros(len(item), dtype=bool)
     chosen[first] = True
-    owner, cols = item, weighed.values()
-    missing = np.setdiff1d(np.arange(n), item[first]).tolist()
-    if missing:
-        extra = [_answered_route(state, by_id[decisions[i].order_id], decisions[i].warehouse,
-                                 decisions[i].carrier) for i in missing]  # fmt: skip
-        for name, values in cols.items():
-            more = np.array([getattr(o, name) for o in extra], dtype=values.dtype)
-            cols[name] = np.concatenate([values, more])
-        owner = np.r_[item, missing]
-        chosen = np.r_[chosen, np.ones(len(missing), dtype=bool)]
-    log.add_route_columns(state.env.now, decisions, owner, chosen, cols)
+    row = log.add_route_columns(state.env.now, decisions, weighed, chosen)
+    for i in np.setdiff1d(np.arange(n), item[first]).tolist():
+        d = decisions[i]
+        log.add_route_option(row + i, _answered_route(state, by_id[d.order_id], d.warehouse,
+                                                      d.carrier))  # fmt: skip
 
 
 def _route_chosen(options: tuple, warehouse: int, carrier: int) -> int:

@@ -207,12 +207,12 @@ def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
     old, new, floor = (np.concatenate([getattr(b, k) for b in blocks])
                        for k in ("old", "new", "operator_floor"))  # fmt: skip
     rejected = np.concatenate([b.rejected for b in blocks])
-    shown_old, shown_new = numbers(old, 2), numbers(new, 2)
-    chosen = text(shown_new, _where(rejected, text(" rejected: under the operator's floor ",
-                                                   numbers(floor[rejected], 2), ", stays "),
-                                    " (was "),
-                  shown_old, _where(rejected, pa.array([""] * int(rejected.sum()), pa.string()),
-                                    ")"))  # fmt: skip
+    chosen = numbers(new, 2)  # the new price; where it fell under the floor, why it did not apply
+    if rejected.any():
+        r = np.flatnonzero(rejected)
+        said = text(chosen.take(pa.array(r)), " rejected: under the operator's floor ",
+                    numbers(floor[r], 2), ", stays ", numbers(old[r], 2))  # fmt: skip
+        chosen = pc.replace_with_mask(chosen, pa.array(rejected), said)
     prices = {"old_price": pa.array(old), "new_price": pa.array(new),
               "operator_floor": pa.array(floor)}  # fmt: skip
     for name, key in _PRICE_TERMS:
@@ -225,23 +225,14 @@ def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
                  {name: pa.nulls(n, t) for name, t in TYPES.items()}, prices)  # fmt: skip
 
 
-def _where(mask: np.ndarray, few: pa.Array, other: str) -> pa.Array:
-    """Per row: the next of `few` where `mask` holds (as many as it holds), else `other`."""
-    if not mask.any():
-        return pa.array(np.full(len(mask), other, dtype=object), pa.string())
-    index = np.full(len(mask), len(few), dtype=np.int64)
-    index[mask] = np.arange(len(few))
-    return pa.concat_arrays([few, pa.array([other], pa.string())]).take(pa.array(index))
-
-
 def _term(blocks: list[PriceBlock], sizes: np.ndarray, key: str, kind: pa.DataType) -> pa.Array:
     """A policy's term for every row (null where a block lacks it)."""
-    parts = []
-    for b, n in zip(blocks, sizes, strict=True):
-        v = None if b.terms is None else b.terms.get(key)
-        parts.append(pa.nulls(n, kind) if v is None else pa.array(np.asarray(v), kind,
-                                                                  from_pandas=True))  # fmt: skip
-    return pa.concat_arrays(parts) if parts else pa.nulls(0, kind)
+    label = kind == pa.string()
+    parts = [np.full(n, None if label else np.nan, dtype=object if label else float)
+             if b.terms is None or b.terms.get(key) is None
+             else np.asarray(b.terms[key], dtype=object if label else float)
+             for b, n in zip(blocks, sizes, strict=True)]  # fmt: skip
+    return pa.array(np.concatenate(parts) if parts else [], kind, from_pandas=True)
 
 
 # --- one part of the table --------------------------------------------------------------------

@@ -15,8 +15,9 @@ TERMS = ("cost", "shipping", "late_cost", "p_late", "capacity_penalty", "km", "n
 
 @dataclass
 class RouteColumns:
-    """Per option: `item` (its order's index in the batch), `warehouse` and `carrier` (what
-    the world needs at once, to mark the option it applies), and RouteOption's other fields
+    """Per option: `item` (its order's index in the batch: non-decreasing, but options with a
+    warehouse < 0, such as waiting, may follow all the others), `warehouse` and `carrier`
+    (what the world needs at once, to mark the option it applies), and RouteOption's other fields
     (`terms`, notes as text). The world asks for the terms only at the end of the run, of every
     batch at once (`join`): a subclass may keep what it needs and compute them there, where
     numpy pays off (a batch is a few hundred options)."""

@@ -8,6 +8,8 @@ as the one alternative, so every decision lists what was chosen."""
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from sim.decision_log import GOVERNANCE, LABEL, ONBOARDING, PRICING, DecisionLog, PriceBlock
@@ -51,20 +53,24 @@ def routing(state: State, log: DecisionLog, by_id: dict, decisions: list,
 def _routing_columns(state: State, log: DecisionLog, by_id: dict, decisions: list,
                      weighed: RouteColumns) -> None:  # fmt: skip
     """As `routing`, the option each answer applied found with numpy (its first option with
-    the answer's warehouse and carrier); an answer none of them is becomes one more option."""
+    the answer's warehouse and carrier, as `RouteColumns` orders them); an answer none of them is becomes one more option."""
     item, n = weighed.item, len(decisions)
-    w = np.fromiter((d.warehouse for d in decisions), np.int64, n)
-    c = np.fromiter((d.carrier for d in decisions), np.int64, n)
-    hit = np.flatnonzero((weighed.warehouse == w[item])
-                         & ((weighed.carrier == c[item]) | (w[item] < 0)))  # fmt: skip
-    first = hit[np.unique(item[hit], return_index=True)[1]]  # per answer, its first hit
+    wc = np.fromiter(chain.from_iterable((d.warehouse, d.carrier) for d in decisions), np.int64,
+                     2 * n).reshape(n, 2)[item]  # fmt: skip
+    hit = np.flatnonzero((weighed.warehouse == wc[:, 0])
+                         & ((weighed.carrier == wc[:, 1]) | (wc[:, 0] < 0)))  # fmt: skip
+    owner = item[hit]
+    first = hit[np.r_[True, owner[1:] != owner[:-1]]] if len(hit) else hit
     chosen = np.zeros(len(item), dtype=bool)
     chosen[first] = True
     row = log.add_route_columns(state.env.now, decisions, weighed, chosen)
-    for i in np.setdiff1d(np.arange(n), item[first]).tolist():
-        d = decisions[i]
-        log.add_route_option(row + i, _answered_route(state, by_id[d.order_id], d.warehouse,
-                                                      d.carrier))  # fmt: skip
+    matched = np.zeros(n, dtype=bool)
+    matched[item[first]] = True
+    if not matched.all():
+        for i in np.flatnonzero(~matched).tolist():
+            d = decisions[i]
+            log.add_route_option(row + i, _answered_route(state, by_id[d.order_id],
+                                                          d.warehouse, d.carrier))  # fmt: skip
 
 
 def _route_chosen(options: tuple, warehouse: int, carrier: int) -> int:

@@ -8,12 +8,13 @@ makes over a million decisions, most of them prices):
   which offer and region, and the hours shown are the order's own (the orders table);
 - triage, one per exception raised, in exception id order: the policy's `Triage` as it gave it;
   what the exception is and how it was triaged are in the exceptions table;
-- routing, one per order and routing ask: when, the order, the answer, its reason, options;
+- routing, one per order and routing ask: when, the order, the answer, its reason, options
+  (as objects, or as a policy's `RouteColumns` per ask, their terms worked out at the end);
 - onboarding, labels and governance (rare): a row with the question and answer in words;
 - pricing: per repricing ask, one block of arrays (`PriceBlock`).
 
 Options move into numpy columns a batch at a time, as `sim.archive` does with orders. Nothing
-here is text or JSON: `mptwin.analysis.decisions` makes the table at the end of the run, and
+here is text: `mptwin.analysis.decisions` makes the table at the end of the run, and
 numbers the decisions in time order (`POINTS` breaks ties: within an instant, a decision comes
 before the exceptions it raises).
 """

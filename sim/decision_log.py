@@ -8,12 +8,13 @@ makes over a million decisions, most of them prices):
   which offer and region, and the hours shown are the order's own (the orders table);
 - triage, one per exception raised, in exception id order: the policy's `Triage` as it gave it;
   what the exception is and how it was triaged are in the exceptions table;
-- routing, one per order and routing ask: when, the order, the answer, its reason, options;
+- routing, one per order and routing ask: when, the order, the answer, its reason, options
+  (as objects, or as a policy's `RouteColumns` per ask, their terms worked out at the end);
 - onboarding, labels and governance (rare): a row with the question and answer in words;
 - pricing: per repricing ask, one block of arrays (`PriceBlock`).
 
 Options move into numpy columns a batch at a time, as `sim.archive` does with orders. Nothing
-here is text or JSON: `mptwin.analysis.decisions` makes the table at the end of the run, and
+here is text: `mptwin.analysis.decisions` makes the table at the end of the run, and
 numbers the decisions in time order (`POINTS` breaks ties: within an instant, a decision comes
 before the exceptions it raises).
 """
@@ -25,6 +26,9 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 
 import numpy as np
+
+from sim.decisions import RouteOption
+from sim.route_columns import RouteColumns
 
 POINTS = ("routing", "promise", "pricing", "onboarding", "label", "governance", "triage")
 ROUTING, PROMISE, PRICING, ONBOARDING, LABEL, GOVERNANCE, TRIAGE = range(len(POINTS))
@@ -179,6 +183,7 @@ class DecisionLog:
         self.rare = {name: array(code) for name, code in RARE_FIELDS.items()}
         self.rare_text: dict[str, list[str]] = {name: [] for name in RARE_TEXT}
         self.options: dict[str, dict[type, Options]] = {"route": {}, "rare": {}}  # by type
+        self.route_batches: list = []  # (first answer, chosen, RouteColumns) per routing ask
         self.prices: list[PriceBlock] = []
 
     @classmethod
@@ -191,16 +196,53 @@ class DecisionLog:
                    chosen: list[int]) -> None:  # fmt: skip
         """A routing ask's answers, each with its options (`sim.decisions.RouteOption`) and the
         one applied (`chosen`: a mask each)."""
-        if not decisions:
-            return
+        if decisions:
+            first = self._route_rows(t_h, decisions)
+            self._store("route", type(options[0][0])).add_many(
+                range(first, first + len(options)), options, chosen)  # fmt: skip
+
+    def add_route_columns(self, t_h: float, decisions: list, weighed: RouteColumns,
+                          chosen: np.ndarray) -> int:  # fmt: skip
+        """A routing ask's answers with their options as columns (`chosen`: per option, whether
+        it is the one applied); the index of the first answer."""
+        first = self._route_rows(t_h, decisions)
+        self.route_batches.append((first, chosen, weighed))
+        return first
+
+    def add_route_option(self, owner: int, option) -> None:
+        """One more option of routing answer `owner`, the one applied: its own answer."""
+        self._store("route", RouteOption).add(owner, (option,), 1)
+
+    def route_options(self) -> dict[str, np.ndarray] | None:
+        """Every RouteOption kept, as columns (`owner`, `chosen`, fields), by owner: those
+        given as objects and those given as columns, whose terms are worked out now, for every
+        batch of a class at once (`RouteColumns.join`). None if there are none."""
+        store = self.options["route"].get(RouteOption)
+        parts = [store.columns()] if store is not None else []
+        by_class: dict[type, list] = {}
+        for first, chosen, weighed in self.route_batches:
+            by_class.setdefault(type(weighed), []).append((first, chosen, weighed))
+        for kind, batches in by_class.items():
+            part = kind.join([w for _, _, w in batches])
+            part["owner"] = np.concatenate([w.item + first for first, _, w in batches])
+            part["chosen"] = np.concatenate([chosen for _, chosen, _ in batches])
+            part["warehouse"] = np.concatenate([w.warehouse for _, _, w in batches])
+            part["carrier"] = np.concatenate([w.carrier for _, _, w in batches])
+            parts.append(part)
+        if not parts:
+            return None
+        cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        order = np.argsort(cols["owner"], kind="stable")
+        return {name: values[order] for name, values in cols.items()}
+
+    def _route_rows(self, t_h: float, decisions: list) -> int:
         first, r = len(self.route_reason), self.route
         r["t_h"].extend([t_h] * len(decisions))
         r["order_id"].extend([d.order_id for d in decisions])
         r["warehouse"].extend([d.warehouse for d in decisions])
         r["carrier"].extend([d.carrier for d in decisions])
         self.route_reason += [d.reason for d in decisions]
-        self._store("route", type(options[0][0])).add_many(range(first, first + len(options)),
-                                                           options, chosen)  # fmt: skip
+        return first
 
     def add_row(self, t_h: float, point: int, reason: str, asked: str, chosen: str,
                 order_id: int = -1, offer: int = -1, seller: int = -1,

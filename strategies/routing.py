@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sim.clock import next_hour_of_day
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest, SellerTerms
 from sim.market_view import MarketView
+from sim.route_columns import RouteColumns
 from sim.validate import nonneg, positive
 from strategies import explain_routing
 from strategies.learning import LandedCost, LaneModel
@@ -139,12 +140,25 @@ class OptimisedRouting:
         ]  # fmt: skip
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
-        seen = [] if market.explaining else None
+        decisions, weighed = self._route(batch, market, market.explaining)
+        if weighed is None:
+            return decisions
+        options = weighed.per_item(len(batch))  # a RouteOption each, with its answer
+        return [replace(d, options=options[i]) for i, d in enumerate(decisions)]
+
+    def route_explained(self, batch: list[RoutingRequest],
+                        market: MarketView) -> tuple[list[RoutingDecision], RouteColumns]:  # fmt: skip
+        """`route`'s answers and, as columns, every option it weighed: what the world asks
+        instead of `route` when it records (an object per option would cost more)."""
+        return self._route(batch, market, True)
+
+    def _route(self, batch, market: MarketView, explain: bool):
+        seen = [] if explain else None
         problem, options = self._problem(batch, market, seen)
         result = solve_assignment(problem, self.time_limit_s)
         self.solves.append((len(batch), result.method, result.solve_s))
         has_option = set(problem.option_item)
-        weighed, why = [()] * len(batch), ""  # what it weighed: only when explaining
+        weighed, why = None, ""  # what it weighed: only when explaining
         if seen is not None:
             weighed = explain_routing.optimised(batch, problem, seen, market, self.late_penalty)
             why = explain_routing.batch_reason(len(batch), result.method)
@@ -153,8 +167,7 @@ class OptimisedRouting:
             k = result.choice[i]
             if k == UNASSIGNED:  # its reason becomes the exception's cause: kept as it is
                 if i in has_option:
-                    decisions.append(RoutingDecision(r.order_id, DEFER, -1, "capacity",
-                                                     weighed[i]))  # fmt: skip
+                    decisions.append(RoutingDecision(r.order_id, DEFER, -1, "capacity"))
                 else:
                     decisions.append(
                         RoutingDecision(r.order_id, ESCALATE, -1, "no_feasible_option")
@@ -162,8 +175,8 @@ class OptimisedRouting:
                 continue
             _, w, c, ship_cost = options[k]
             self.landed.observe(r.offer, ship_cost - market.shipping_fee(r.offer, r.region))
-            decisions.append(RoutingDecision(r.order_id, w, c, why, weighed[i]))
-        return decisions
+            decisions.append(RoutingDecision(r.order_id, w, c, why))
+        return decisions, weighed
 
     def _problem(self, batch, market: MarketView, seen: list | None = None):
         """The batch's assignment problem and its options (order, warehouse, carrier,

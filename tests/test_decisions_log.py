@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
+from mptwin.analysis.option_columns import spread, store_lists, structs
 from mptwin.analysis.tables import DECISION_COLUMNS
-from mptwin.analysis.text_columns import json_values, numbers
+from mptwin.analysis.text_columns import numbers
 from mptwin.run import prepare, simulate
 from sim.decision_log import DecisionLog, Options
 from sim.decisions import RouteOption
@@ -41,8 +42,20 @@ def points(tables: dict, point: str) -> pd.DataFrame:
     return d[d["point"] == point]
 
 
+OPTION_COLUMNS = {"routing": "route_options", "promise": "promise_options"}  # else alternatives
+
+
+def listed(rows: pd.DataFrame) -> list[list[dict]]:
+    """Each row's alternatives: the option column of its point's type, the others null."""
+    (point,) = set(rows["point"])
+    column = OPTION_COLUMNS.get(point, "alternatives")
+    others = [c for c in ("route_options", "promise_options", "alternatives") if c != column]
+    assert rows[column].notna().all() and rows[others].isna().all().all()
+    return [list(options) for options in rows[column]]
+
+
 def chosen_options(rows: pd.DataFrame) -> list[list[dict]]:
-    return [[o for o in json.loads(a) if o["chosen"]] for a in rows["alternatives"]]
+    return [[o for o in options if o["chosen"]] for options in listed(rows)]
 
 
 def test_the_table_has_the_contract_columns_numbered_in_time_order(recorded):
@@ -76,7 +89,7 @@ def test_every_routing_decision_lists_its_chosen_option_among_the_alternatives(r
     for (w, c), text in zip(answers, said, strict=True):
         assert text is None and w < 0 or text == (w, c)
     if strategy == "orchestration":  # every option it built, the pruned ones marked
-        sizes = [len(json.loads(a)) for a in routing["alternatives"]]
+        sizes = [len(options) for options in listed(routing)]
         assert max(sizes) > 2 and np.mean(sizes) > 2
 
 
@@ -84,12 +97,13 @@ def test_an_order_ships_as_its_last_routing_decision_said_unless_an_exception_re
     recorded,
 ):
     _, tables = recorded
-    routing = points(tables, "routing").sort_values("decision_id").groupby("order_id").last()
+    routing = points(tables, "routing").sort_values("decision_id")
+    routing = routing.drop_duplicates("order_id", keep="last")
     orders = tables["orders"].set_index("order_id")
     touched = set(tables["exceptions"]["order_id"])
     checked = 0
-    for oid, row in routing.iterrows():
-        (opt,) = [o for o in json.loads(row["alternatives"]) if o["chosen"]]
+    for oid, chosen in zip(routing["order_id"], chosen_options(routing), strict=True):
+        (opt,) = chosen
         if oid in touched or opt["warehouse"] < 0 or pd.isna(orders.at[oid, "routed_h"]):
             continue
         assert (orders.at[oid, "warehouse"], orders.at[oid, "carrier"]) == (
@@ -144,12 +158,18 @@ def test_applications_labels_and_governance_actions_have_their_decisions(recorde
 
 def test_price_changes_say_old_and_new_price_and_the_terms(recorded):
     _, tables = recorded
+    d = tables["decisions"]
     pricing = points(tables, "pricing")
     assert len(pricing) > 1000
-    for a in pricing["alternatives"].iloc[::997]:
-        new, keep = json.loads(a)
-        assert new["chosen"] and not keep["chosen"] and new["price"] != keep["price"]
-        assert new["competitor"] is not None and new["floor_guard"] in ("passed", "rejected")
+    new, old, floor = (pricing[k].to_numpy() for k in ("new_price", "old_price", "operator_floor"))
+    assert (new != old).all() and pricing["competitor"].notna().all()
+    rejected = new < floor  # the chosen answer, in words: the new price, or its rejection
+    said = pricing["chosen"].str.split(" ").str[0].astype(float).to_numpy()
+    assert np.allclose(said, new.round(2), atol=1e-9)
+    assert (pricing["chosen"].str.contains("rejected").to_numpy() == rejected).all()
+    assert pricing[["route_options", "promise_options", "alternatives"]].isna().all().all()
+    others = d[d["point"] != "pricing"]
+    assert others[["old_price", "new_price", "competitor", "regime"]].isna().all().all()
 
 
 @pytest.mark.slow
@@ -184,7 +204,21 @@ def test_options_keep_which_one_was_chosen_for_any_number_of_options():
     assert cols["cost"][3 + 65] == 65.0
 
 
-def test_json_values_are_escaped_and_nan_is_null():
-    text = json_values(np.array(['say "hi"', "a\\b", None], dtype=object)).to_pylist()
-    assert [json.loads(t) for t in text] == ['say "hi"', "a\\b", None]
+def test_options_become_typed_lists_with_null_for_a_term_not_estimated():
+    store = Options(RouteOption)
+    store.add(0, (RouteOption(1, 2, 3.0), RouteOption(-2, -1, note="wait")), 1 << 1)
+    store.add(2, (RouteOption(0, 0, 1.5),), 1)
+    lists = store_lists(store, 3)
+    got = lists.to_pylist()
+    assert [len(x) for x in got] == [2, 0, 1]
+    assert got[0][0]["cost"] == 3.0 and got[0][0]["shipping"] is None
+    assert [o["chosen"] for o in got[0] + got[2]] == [False, True, True]
+    assert got[0][1]["note"] == "wait" and got[2][0]["warehouse"] == 0
+    own = structs(RouteOption, {k: np.array([v] * 3) for k, v in (
+        ("warehouse", 9), ("carrier", 9), ("cost", 1.0), ("shipping", 1.0), ("late_cost", 0.0),
+        ("p_late", 0.0), ("capacity_penalty", 0.0), ("km", 1.0), ("note", "own"),
+        ("chosen", True))})  # fmt: skip
+    shared = spread(lists, np.array([0, -1, 0, 2]), own.slice(0, 4 - 1).take([0, 1, 2, 0]),
+                    np.array([False, True, True, False])).to_pylist()  # fmt: skip
+    assert [[o["warehouse"] for o in x] for x in shared] == [[1, -2], [9], [1, -2, 9], [0]]
     assert numbers(np.array([1.23456, np.nan, 2.0]), 2).to_pylist() == ["1.23", "null", "2"]

@@ -4,7 +4,6 @@ outcomes), and clear errors for a folder without decisions.parquet and an unknow
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 
@@ -38,7 +37,7 @@ def an_order_with_rivals(folder) -> tuple[int, dict, dict]:
     routing = d[d["point"] == "routing"]
     once = routing["order_id"].value_counts()
     for _, row in routing[routing["order_id"].isin(once[once == 1].index)].iterrows():
-        options = json.loads(row["alternatives"])
+        options = list(row["route_options"])
         (chosen,) = [o for o in options if o["chosen"]]
         rivals = [o for o in options if not o["chosen"] and o["warehouse"] >= 0
                   and "pruned" not in o["note"]]  # fmt: skip

@@ -1,8 +1,9 @@
 """The `decisions` table of a run that recorded them (`sim.decision_log.DecisionLog`): one row
-per decision in decision order, its alternatives as a JSON list. What the log leaves out comes
-from the run's other tables: when a promise was made, for which offer and region, the hours
-shown (orders); what an exception is and how it was triaged (exceptions). Text is built a
-column at a time (`mptwin.analysis.text_columns`)."""
+per decision in decision order, its alternatives as typed nested columns (one list of structs
+per option type, `mptwin.analysis.option_columns`) and a price change's terms as plain columns.
+What the log leaves out comes from the run's other tables: when a promise was made, for which
+offer and region, the hours shown (orders); what an exception is and how it was triaged
+(exceptions). The short texts are built a column at a time (`mptwin.analysis.text_columns`)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mptwin.analysis.tables import DECISION_COLUMNS
-from mptwin.analysis.text_columns import (
-    bodies_for,
-    integers,
-    json_object,
-    json_values,
-    labels,
-    numbers,
-    option_bodies,
-    system_memory,
-    text,
+from mptwin.analysis.option_columns import (
+    COLUMNS,
+    TYPES,
+    family,
+    lists,
+    spread,
+    store_lists,
+    structs,
 )
+from mptwin.analysis.tables import DECISION_COLUMNS
+from mptwin.analysis.text_columns import integers, labels, numbers, system_memory, text
 from sim.decision_log import (
     POINTS,
     PRICING,
@@ -33,13 +33,13 @@ from sim.decision_log import (
     Options,
     PriceBlock,
 )
-from sim.decision_log import (
-    numbers as array_columns,
-)
-from sim.decisions import DEFER, Alternative
+from sim.decision_log import numbers as array_columns
+from sim.decisions import DEFER, Alternative, PromiseOption, RouteOption
 
 ANSWERED = "the policy's answer (it listed no alternatives)"
 _POINTS = pa.array(POINTS, pa.string())
+PRICE_COLUMNS = {name: pa.string() if DECISION_COLUMNS[name] == "string" else pa.float64()
+                 for name in list(DECISION_COLUMNS)[-7:]}  # fmt: skip
 
 
 def decisions_table(log: DecisionLog, tables: dict[str, pd.DataFrame],
@@ -61,7 +61,13 @@ def decisions_table(log: DecisionLog, tables: dict[str, pd.DataFrame],
         rank = np.empty(len(t), dtype=np.int64)
         rank[np.lexsort([seq, point, t])] = np.arange(len(t))  # time, point, then as made
         table = table.set_column(0, "decision_id", pa.array(rank))
-        return table.unify_dictionaries().to_pandas()
+        return table.unify_dictionaries().to_pandas(types_mapper=_nested)
+
+
+def _nested(kind: pa.DataType):
+    """Option lists stay Arrow in pandas: made into Python objects, they would cost more than
+    everything else."""
+    return pd.ArrowDtype(kind) if pa.types.is_list(kind) else None
 
 
 class _OrderFacts:
@@ -94,7 +100,16 @@ def _routing_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
                  order.of(oid, "seller"), None, None,
                  text("warehouse and carrier for order ", integers(oid), " to region ",
                       integers(region)), chosen, log, _reasons(log.route_reason),
-                 _options(log.options["route"], len(oid)))  # fmt: skip
+                 _route_options(log, len(oid)))  # fmt: skip
+
+
+def _route_options(log: DecisionLog, n: int) -> dict[str, pa.Array]:
+    other = {kind: s for kind, s in log.options["route"].items() if kind is not RouteOption}
+    options = family(other, n)
+    cols = log.route_options()
+    if cols is not None:
+        options["route_options"] = lists(RouteOption, cols, n)
+    return options
 
 
 def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
@@ -106,25 +121,29 @@ def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
     e = log.promise
     kept = array_columns({"which": e.which, "used": e.used})
     which, used, reasons = kept["which"], kept["used"].astype(bool), e.reasons
-    bodies = bodies_for(np.arange(len(reasons)), [option_bodies(s) for s in e.stores.values()])
     has = which >= 0
     needs = ~has  # the answer itself is listed as an option too
     needs[has] = ~used[which[has]]
-    body = pa.array(np.full(len(ids), "", dtype=object), pa.string())
-    if has.any():
-        body = pc.replace_with_mask(body, pa.array(has), pc.fill_null(
-            bodies.take(pa.array(which[has])), ""))  # fmt: skip
-    own = text(*json_object({"carrier": "-1", "handover_h": "null", "transit_h": "null",
-                             "buffer_h": "null", "hours": numbers(shown, 4), "used": "true",
-                             "note": f'"{ANSWERED}"', "chosen": "true"}))  # fmt: skip
-    sep = pc.if_else(pa.array(needs & has), ",", "")
-    alternatives = text("[", body, sep, pc.if_else(pa.array(needs), own, ""), "]")
+    n, nan = len(ids), np.full(len(ids), np.nan)
+    own = structs(PromiseOption, {"carrier": np.full(n, -1), "handover_h": nan, "transit_h": nan,
+                                  "buffer_h": nan, "hours": shown, "used": np.ones(n, bool),
+                                  "note": np.full(n, ANSWERED, dtype=object),
+                                  "chosen": np.ones(n, bool)})  # fmt: skip
+    options = {name: pa.nulls(n, t) for name, t in TYPES.items()}
+    none = pa.ListArray.from_arrays(pa.array(np.zeros(len(reasons) + 1, np.int32)),
+                                    own.slice(0, 0))  # fmt: skip
+    for kind, store in e.stores.items():
+        if kind is not PromiseOption:
+            options[COLUMNS[kind]] = spread(store_lists(store, len(reasons)), which)
+    kept = e.stores.get(PromiseOption)
+    mine = none if kept is None else store_lists(kept, len(reasons))
+    options["promise_options"] = spread(mine, which, own, needs)
     return _part(ids, placed, PROMISE, oid, offer, order.of(oid, "seller"), None, None,
                  text("delivery promise for offer ", integers(offer), " to region ",
                       integers(order.of(oid, "region"))),
                  text(numbers(shown, 1), " h, to the end of the promised day"), log,
                  labels([*reasons, ""], np.where(which < 0, len(reasons), which)),
-                 alternatives)  # fmt: skip
+                 options)  # fmt: skip
 
 
 def _triage_part(log: DecisionLog, exceptions: pd.DataFrame, order: _OrderFacts) -> pa.Table:
@@ -151,7 +170,7 @@ def _triage_part(log: DecisionLog, exceptions: pd.DataFrame, order: _OrderFacts)
                  text(_strings(e["handler"]), ", priority ", integers(e["priority"].to_numpy()),
                       ", deadline in ", numbers(e["deadline_h"].to_numpy() - raised, 1), " h"),
                  log, _reasons([t.reason for t in answers]),
-                 _options({Alternative: store}, len(ids)))  # fmt: skip
+                 family({Alternative: store}, len(ids)))  # fmt: skip
 
 
 def _strings(column: pd.Series) -> pa.Array:
@@ -164,17 +183,11 @@ def _rare_part(log: DecisionLog) -> pa.Table:
     return _part(np.arange(len(r["t_h"])), r["t_h"], r["point"], r["order_id"], r["offer"],
                  r["seller"], None, r["app_id"], pa.array(t["asked"], pa.string()),
                  pa.array(t["chosen"], pa.string()), log, _reasons(t["reason"]),
-                 _options(log.options["rare"], len(r["t_h"])))  # fmt: skip
+                 family(log.options["rare"], len(r["t_h"])))  # fmt: skip
 
 
 def _reasons(values: list[str]) -> pa.Array:
     return pa.array(values, pa.string()).dictionary_encode()
-
-
-def _options(stores: dict, n: int) -> pa.Array:
-    """Per decision 0..n-1 of a family, its options (from `stores`) as a JSON list."""
-    bodies = bodies_for(np.arange(n), [option_bodies(store) for store in stores.values()])
-    return text("[", pc.fill_null(bodies, ""), "]")
 
 
 # --- pricing: blocks of arrays --------------------------------------------------------------
@@ -184,60 +197,51 @@ _PRICE_TERMS = (("competitor", "competitor"), ("target", "target"), ("margin_flo
 
 
 def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
-    """A row per offer a repricing ask changed. The operator's floor is written out only where
-    the new price fell under it (it is the same rule for every offer: cost x (1 + margin))."""
+    """A row per offer a repricing ask changed: its old and new price, the operator's floor
+    (the new price was rejected where it is under it) and the policy's terms, as plain columns
+    (null where the policy gave none)."""
     blocks = log.prices
     sizes = np.array([len(b.offers) for b in blocks])
     block = np.repeat(np.arange(len(blocks)), sizes)  # each row's block
     offers = np.concatenate([b.offers for b in blocks]).astype(np.int32)
-    old, new = (numbers(np.concatenate([getattr(b, k) for b in blocks]), 2) for k in ("old", "new"))
+    old, new, floor = (np.concatenate([getattr(b, k) for b in blocks])
+                       for k in ("old", "new", "operator_floor"))  # fmt: skip
     rejected = np.concatenate([b.rejected for b in blocks])
-    floor = numbers(np.concatenate([b.operator_floor for b in blocks])[rejected], 2)
-    chosen = text(new, _where(rejected, text(" rejected: under the operator's floor ", floor,
-                                             ", stays "), " (was "),
-                  old, _where(rejected, pa.array([""] * len(floor), pa.string()), ")"))  # fmt: skip
-    guard = _where(rejected, text(',"operator_floor":', floor, ',"floor_guard":"rejected"'),
-                   ',"floor_guard":"passed"')  # fmt: skip
-    terms = {k: v for k, v in ((name, _term(blocks, sizes, key)) for name, key in _PRICE_TERMS)
-             if v is not None}  # fmt: skip
-    new_price = json_object({"option": '"new price"', "price": new, **terms})[:-1]  # no "}"
-    keep = json_object({"option": '"keep"', "price": old, "chosen": "false"})
-    return _part(np.arange(len(block)), np.array([b.t_h for b in blocks])[block], PRICING, None,
+    chosen = numbers(new, 2)  # the new price; where it fell under the floor, why it did not apply
+    if rejected.any():
+        r = np.flatnonzero(rejected)
+        said = text(chosen.take(pa.array(r)), " rejected: under the operator's floor ",
+                    numbers(floor[r], 2), ", stays ", numbers(old[r], 2))  # fmt: skip
+        chosen = pc.replace_with_mask(chosen, pa.array(rejected), said)
+    prices = {"old_price": pa.array(old), "new_price": pa.array(new),
+              "operator_floor": pa.array(floor)}  # fmt: skip
+    for name, key in _PRICE_TERMS:
+        prices[name] = _term(blocks, sizes, key, PRICE_COLUMNS[name])
+    n = len(block)
+    return _part(np.arange(n), np.array([b.t_h for b in blocks])[block], PRICING, None,
                  offers, np.asarray(offer_seller)[offers], None, None,
                  text("price for offer ", integers(offers)), chosen, log,
                  labels([b.rule for b in blocks], block),
-                 text("[", *new_price, guard, ',"chosen":true},', *keep, "]"))  # fmt: skip
+                 {name: pa.nulls(n, t) for name, t in TYPES.items()}, prices)  # fmt: skip
 
 
-def _where(mask: np.ndarray, few: pa.Array, other: str) -> pa.Array:
-    """Per row: the next of `few` where `mask` holds (as many as it holds), else `other`."""
-    if not mask.any():
-        return pa.array(np.full(len(mask), other, dtype=object), pa.string())
-    index = np.full(len(mask), len(few), dtype=np.int64)
-    index[mask] = np.arange(len(few))
-    return pa.concat_arrays([few, pa.array([other], pa.string())]).take(pa.array(index))
-
-
-def _term(blocks: list[PriceBlock], sizes: np.ndarray, key: str) -> pa.Array | str | None:
-    """A policy's term for every row as JSON (None: no block has it; null where one lacks it)."""
-    given = [None if b.terms is None else b.terms.get(key) for b in blocks]
-    if all(v is None for v in given):
-        return None
-    label = key == "regime"
+def _term(blocks: list[PriceBlock], sizes: np.ndarray, key: str, kind: pa.DataType) -> pa.Array:
+    """A policy's term for every row (null where a block lacks it)."""
+    label = kind == pa.string()
     parts = [np.full(n, None if label else np.nan, dtype=object if label else float)
-             if v is None else np.asarray(v, dtype=object if label else float)
-             for v, n in zip(given, sizes, strict=True)]  # fmt: skip
-    values = np.concatenate(parts)
-    return json_values(values) if label else numbers(values, 2)
+             if b.terms is None or b.terms.get(key) is None
+             else np.asarray(b.terms[key], dtype=object if label else float)
+             for b, n in zip(blocks, sizes, strict=True)]  # fmt: skip
+    return pa.array(np.concatenate(parts) if parts else [], kind, from_pandas=True)
 
 
 # --- one part of the table --------------------------------------------------------------------
 
 
 def _part(ids, t_h, point, order_id, offer, seller, exc_id, app_id, asked, chosen,
-          log: DecisionLog, reason, alternatives) -> pa.Table:  # fmt: skip
+          log: DecisionLog, reason, options: dict, prices: dict | None = None) -> pa.Table:  # fmt: skip
     """A part's columns in the contract's order; a constant point, and None for a column of
-    -1s, are spread over its rows."""
+    -1s, are spread over its rows; price columns are null but in the pricing part."""
     n = len(ids)
     point = np.full(n, point, np.int8) if np.isscalar(point) else np.asarray(point, np.int8)
     names = [log.policy[p] for p in range(len(POINTS))]
@@ -249,5 +253,7 @@ def _part(ids, t_h, point, order_id, offer, seller, exc_id, app_id, asked, chose
     for values, kind in ((order_id, pa.int64()), (offer, pa.int32()), (seller, pa.int32()),
                          (exc_id, pa.int64()), (app_id, pa.int64())):  # fmt: skip
         cols.append(pa.array(np.full(n, -1) if values is None else values, kind))
-    cols += [asked, chosen, labels(names, point), reason, alternatives]
+    cols += [asked, chosen, labels(names, point), reason, *(options[k] for k in TYPES)]
+    prices = prices or {}
+    cols += [prices.get(k, pa.nulls(n, kind)) for k, kind in PRICE_COLUMNS.items()]
     return pa.table(cols, names=list(DECISION_COLUMNS))

@@ -185,10 +185,22 @@ DECISION_COLUMNS = {
     "chosen": "string",  # the answer the world applied, in short
     "policy": "category",  # the policy's class name
     "reason": "category",  # the policy's reason ("" when it gave none)
-    # JSON list of the alternatives weighed, each an object of its terms (sim.decisions:
-    # RouteOption, PromiseOption, Alternative; pricing: the new price and keeping the old) with
-    # "chosen": true on the answer applied
-    "alternatives": "string",
+    # the alternatives weighed, a list per option type of sim.decisions (null where the
+    # decision's are of another type): each option a struct of its terms, null for a term the
+    # policy does not estimate, with `chosen` true on the answer applied
+    "route_options": "list<struct>",  # RouteOption: routing
+    "promise_options": "list<struct>",  # PromiseOption: promises
+    "alternatives": "list<struct>",  # Alternative: triage, onboarding, label, governance
+    # pricing (null for the other points): the price before and the new one, rejected where it
+    # is under the operator's floor (it stays old_price), and the policy's terms where it gave
+    # them: the competitor's price it read, the price it aimed at, its own floor, its regime
+    "old_price": "float64",
+    "new_price": "float64",
+    "operator_floor": "float64",
+    "competitor": "float64",
+    "target": "float64",
+    "margin_floor": "float64",
+    "regime": "string",
 }
 
 # every table of a run, by the name of its Parquet file

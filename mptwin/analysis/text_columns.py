@@ -1,6 +1,6 @@
-"""Text and JSON a column at a time, with pyarrow's string kernels (never a Python loop per row):
-what `mptwin.analysis.decisions` builds the decisions table with. A baseline run records over a
-million decisions, and making their text must stay a small part of the run."""
+"""Text a column at a time, with pyarrow's string kernels (never a Python loop per row): what
+`mptwin.analysis.decisions` builds the decisions table's short texts with. A baseline run
+records over a million decisions, and making their text must stay a small part of the run."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from contextlib import contextmanager
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from sim.decision_log import Options
 
 
 @contextmanager
@@ -56,64 +54,6 @@ def numbers(values: np.ndarray, digits: int, null: str = "null") -> pa.Array:
     else:
         out = pc.cast(rounded, pa.string())
     return out if finite.all() else pc.if_else(pa.array(finite), out, null)
-
-
-def json_values(values: np.ndarray) -> pa.Array:
-    """A numpy column as JSON values: booleans, integers, numbers (4 places), strings."""
-    if values.dtype == bool:
-        return pc.if_else(pa.array(values), "true", "false")
-    if values.dtype.kind in "iu":
-        return integers(values)
-    if values.dtype.kind == "f":
-        return numbers(values, 4)
-    labels = pa.array(values, pa.string()).dictionary_encode()  # few distinct: escape those
-    quoted = labels.dictionary
-    for raw, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n")):
-        quoted = pc.replace_substring(quoted, raw, escaped)
-    return pc.fill_null(text('"', quoted, '"').take(labels.indices), "null")
-
-
-def json_object(fields: dict) -> list:
-    """The pieces (for `text`) of a JSON object per index: {"field": value, ...}. A value is a
-    numpy array (rendered here), a string array already rendered, or one rendered constant."""
-    pieces = []
-    for k, (name, values) in enumerate(fields.items()):
-        pieces.append(f'{"{" if k == 0 else ","}"{name}":')
-        pieces.append(json_values(values) if isinstance(values, np.ndarray) else values)
-    return [*pieces, "}"]
-
-
-def json_lists(owner: np.ndarray, objects: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Objects grouped by their owner (non-decreasing) into one comma-separated body per owner:
-    (the owners, in order, and their bodies)."""
-    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
-    offsets = pa.array(np.r_[first, len(owner)].astype(np.int32))
-    return owner[first], pc.binary_join(pa.ListArray.from_arrays(offsets, objects), ",")
-
-
-def option_bodies(store: Options) -> tuple[np.ndarray, pa.Array]:
-    """One store's options as JSON objects with `chosen`, one body per decision: (the
-    decisions' indexes, bodies)."""
-    cols = store.columns()
-    fields = {name: cols[name] for name in store.fields}
-    fields["chosen"] = cols["chosen"]
-    return json_lists(cols["owner"], text(*json_object(fields)))
-
-
-def bodies_for(ids: np.ndarray, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
-    """For each id, its body from the (ids, bodies) parts that has it (null where none)."""
-    position, base, bodies = np.full(len(ids), -1, dtype=np.int64), 0, []
-    for owners, part in parts:
-        where = np.searchsorted(ids, owners)
-        hit = where < len(ids)
-        hit[hit] = ids[where[hit]] == owners[hit]
-        position[where[hit]] = base + np.flatnonzero(hit)
-        base += len(owners)
-        bodies.append(part)
-    if not bodies:
-        return pa.nulls(len(ids), pa.string())
-    taken = pa.concat_arrays(bodies).take(pa.array(np.where(position < 0, 0, position)))
-    return pc.if_else(pa.array(position >= 0), taken, pa.scalar(None, pa.string()))
 
 
 def labels(values: list[str], index: np.ndarray) -> pa.Array:

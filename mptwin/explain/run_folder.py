@@ -3,7 +3,7 @@ decisions, and the names the run's resolved config gives its carriers, regions a
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -123,6 +123,15 @@ def _names(config: dict) -> Names:
                  start)  # fmt: skip
 
 
+OPTION_COLUMNS = ("route_options", "promise_options", "alternatives")  # by option type
+
+
 def alternatives(row: pd.Series) -> list[dict]:
-    """A decision's alternatives (its JSON list)."""
-    return json.loads(row["alternatives"]) if isinstance(row["alternatives"], str) else []
+    """A decision's alternatives, from the option column of its type (the others are null), as
+    dicts; a term the policy does not estimate is None."""
+    for name in OPTION_COLUMNS:
+        options = row.get(name)
+        if options is not None and not (isinstance(options, float) and math.isnan(options)):
+            return [{k: None if isinstance(v, float) and math.isnan(v) else v
+                     for k, v in o.items()} for o in options]  # fmt: skip
+    return []

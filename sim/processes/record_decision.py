@@ -8,6 +8,8 @@ as the one alternative, so every decision lists what was chosen."""
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from sim.decision_log import GOVERNANCE, LABEL, ONBOARDING, PRICING, DecisionLog, PriceBlock
@@ -23,14 +25,20 @@ from sim.decisions import (
     Triage,
 )
 from sim.entities import Order
+from sim.route_columns import RouteColumns
 from sim.state import State
 
 ANSWERED = "the policy's answer (it listed no alternatives)"
 _TERMS = ("competitor", "target", "floor", "regime")
 
 
-def routing(state: State, log: DecisionLog, by_id: dict, decisions: list) -> None:
-    """A routing ask's answers, at the time it was asked, each with the option it applied."""
+def routing(state: State, log: DecisionLog, by_id: dict, decisions: list,
+            weighed: RouteColumns | None = None) -> None:  # fmt: skip
+    """A routing ask's answers, at the time it was asked, each with the option it applied
+    (`weighed`: the options as columns, from a policy's `route_explained`)."""
+    if weighed is not None:
+        _routing_columns(state, log, by_id, decisions, weighed)
+        return
     options, chosen = [], []
     for d in decisions:
         opts, mask = d.options, _route_chosen(d.options, d.warehouse, d.carrier)
@@ -40,6 +48,29 @@ def routing(state: State, log: DecisionLog, by_id: dict, decisions: list) -> Non
         options.append(opts)
         chosen.append(mask)
     log.add_routes(state.env.now, decisions, options, chosen)
+
+
+def _routing_columns(state: State, log: DecisionLog, by_id: dict, decisions: list,
+                     weighed: RouteColumns) -> None:  # fmt: skip
+    """As `routing`, the option each answer applied found with numpy (its first option with
+    the answer's warehouse and carrier, as `RouteColumns` orders them); an answer none of them is becomes one more option."""
+    item, n = weighed.item, len(decisions)
+    wc = np.fromiter(chain.from_iterable((d.warehouse, d.carrier) for d in decisions), np.int64,
+                     2 * n).reshape(n, 2)[item]  # fmt: skip
+    hit = np.flatnonzero((weighed.warehouse == wc[:, 0])
+                         & ((weighed.carrier == wc[:, 1]) | (wc[:, 0] < 0)))  # fmt: skip
+    owner = item[hit]
+    first = hit[np.r_[True, owner[1:] != owner[:-1]]] if len(hit) else hit
+    chosen = np.zeros(len(item), dtype=bool)
+    chosen[first] = True
+    row = log.add_route_columns(state.env.now, decisions, weighed, chosen)
+    matched = np.zeros(n, dtype=bool)
+    matched[item[first]] = True
+    if not matched.all():
+        for i in np.flatnonzero(~matched).tolist():
+            d = decisions[i]
+            log.add_route_option(row + i, _answered_route(state, by_id[d.order_id],
+                                                          d.warehouse, d.carrier))  # fmt: skip
 
 
 def _route_chosen(options: tuple, warehouse: int, carrier: int) -> int:

@@ -39,13 +39,17 @@ def route_batch(state: State) -> None:
         )
         for o in batch
     ]
-    policy = state.strategy.routing
-    decisions = policy.route(requests, state.market)
+    policy, log = state.strategy.routing, state.records.decisions
+    explained = getattr(policy, "route_explained", None) if log is not None else None
+    if explained is not None:  # recording: the options it weighed come as columns
+        decisions, weighed = explained(requests, state.market)
+    else:
+        decisions, weighed = policy.route(requests, state.market), None
     by_id = {o.order_id: o for o in batch}
     if len(decisions) != len(batch) or {d.order_id for d in decisions} != by_id.keys():
         raise ValueError("a routing policy must answer every order of the batch exactly once")
-    if state.records.decisions is not None:
-        record_decision.routing(state, state.records.decisions, by_id, decisions)
+    if log is not None:
+        record_decision.routing(state, log, by_id, decisions, weighed)
     latency_h = getattr(policy, "decision_latency_minutes", 0.0) / 60.0
     if latency_h > 0:  # the answer reaches the warehouses later; stock may have moved meanwhile
         call_later(state.env, latency_h, _apply, state, by_id, decisions)

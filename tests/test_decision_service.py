@@ -288,3 +288,26 @@ def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
         and (asked["fallbacks"] == asked["decisions"]).all()
     )
     assert kpis["orders"] > 0 and result.tables["orders"]["warehouse"].max() < 99
+
+
+def test_served_decisions_are_explained_too(monkeypatch):
+    """With decisions=true the service's answers carry what its policies weighed; a served
+    promise, which has no explanation of its own, is recorded as the answer it was."""
+    from mptwin.policies import build_policy
+    from mptwin.service.session import DecisionService
+    from strategies.remote import client
+
+    served = compose_cfg("scenario=smoke", "strategy=orchestration").strategy
+    LocalHttp.service = DecisionService(lambda p: build_policy(served[p], f"strategy.{p}"))
+    monkeypatch.setattr(client, "Http", LocalHttp)
+    world, strategy = prepare(
+        compose_cfg("scenario=smoke", *service_overrides("http://in-process"))
+    )
+    result = simulate(world, strategy, 1, decisions=True)
+    assert set(result.tables["service_calls"]["outcome"]) == {"ok"}
+    decisions = result.tables["decisions"]
+    routing = decisions[decisions["point"] == "routing"]
+    assert (routing["policy"] == "RemoteRouting").all()
+    assert routing["route_options"].map(len).gt(1).mean() > 0.5  # the service's options
+    promises = decisions[decisions["point"] == "promise"]
+    assert len(promises) > 0 and promises["promise_options"].map(len).eq(1).all()

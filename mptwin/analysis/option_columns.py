@@ -61,8 +61,11 @@ def spread(lists: pa.ListArray, which: np.ndarray, extra: pa.StructArray | None 
     n = len(which)
     lo = np.asarray(lists.offsets)
     has = which >= 0
-    start = np.where(has, lo[:-1][np.where(has, which, 0)], 0)
-    lens = np.where(has, np.diff(lo)[np.where(has, which, 0)], 0)
+    if len(lo) > 1:
+        safe = np.where(has, which, 0)
+        start, lens = np.where(has, lo[:-1][safe], 0), np.where(has, np.diff(lo)[safe], 0)
+    else:  # no list at all (a policy that never explained): every row gets only its own
+        start = lens = np.zeros(n, dtype=np.int64)
     add = np.zeros(n, dtype=np.int64) if needs is None else needs.astype(np.int64)
     offsets = np.r_[0, np.cumsum(lens + add)]
     index = np.empty(offsets[-1], dtype=np.int64)

@@ -126,6 +126,7 @@ def test_a_dead_service_leaves_the_run_to_the_fallbacks():
     assert kpis["decision_fallbacks"] > 0 and kpis["orders"] > 0
 
 
+@pytest.mark.slow
 def test_an_unreachable_service_is_all_fallback():
     url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
     kpis, result = run_kpis(*service_overrides(url))
@@ -260,6 +261,7 @@ def test_an_invalid_answer_is_never_applied_and_says_why(monkeypatch):
     assert kpis["decision_fallbacks"] > 0
 
 
+@pytest.mark.slow
 def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
     from mptwin.policies import build_policy
     from mptwin.service.session import DecisionService
@@ -290,6 +292,7 @@ def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
     assert kpis["orders"] > 0 and result.tables["orders"]["warehouse"].max() < 99
 
 
+@pytest.mark.slow
 def test_served_decisions_are_explained_too(monkeypatch):
     """With decisions=true the service's answers carry what its policies weighed; a served
     promise, which has no explanation of its own, is recorded as the answer it was."""

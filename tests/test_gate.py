@@ -82,6 +82,7 @@ def test_alpha_spending_spends_exactly_alpha_over_the_looks():
     assert plan_looks(ALPHA, 10, 10)[0].level == pytest.approx(ALPHA)  # one look: a plain test
 
 
+@pytest.mark.slow  # 4,000 simulated gates per case
 @pytest.mark.parametrize(("name", "draw"), [
     ("normal", lambda rng: rng.standard_normal(40)),
     # skewness -0.78: what the twin's paired differences show (on smoke, 30 seeds, promise
@@ -97,6 +98,7 @@ def test_a_change_that_does_not_help_gets_go_at_most_alpha_of_the_time(name, dra
     assert rates[NO_GO] <= ALPHA + TOLERANCE, f"{name}: P(NO-GO) = {rates[NO_GO]:.4f}"
 
 
+@pytest.mark.slow  # 4,000 simulated gates
 def test_a_guardrail_lost_exactly_at_its_tolerance_holds_at_most_alpha_of_the_time():
     rng = np.random.default_rng(7)
     checks = [Check("orders", +1), Check("on_time_rate", +1, max_loss=0.5)]

@@ -23,8 +23,6 @@ import orjson
 from strategies.remote.codec import events_to_wire, from_wire, to_wire
 from strategies.remote.protocol import VERSION, Attached, Facts, Opened, Terms
 
-OUTCOMES = ("ok", "timeout", "down", "error", "invalid", "circuit_open", "not_open", "not_attached")
-
 
 class Http:
     """POST JSON over one kept-alive connection; a connection the server closed while idle is
@@ -82,7 +80,6 @@ class ServiceClient:
         self.failures = 0
         self.closed_until_h = -math.inf
         self.last_latency_ms = 0.0
-        self.events_dropped = 0
         self.log_cols: dict[str, list] = {k: [] for k in CALL_COLUMNS}
 
     @classmethod
@@ -134,12 +131,8 @@ class ServiceClient:
         body["session"] = self.session
         body["facts"] = facts_of(market)
         body["events"] = events_to_wire(self.queue)
-        dropped = len(self.queue)
-        self.queue = []
-        answer = self._exchange(kind, body, market, point, n, answer_cls, check)
-        if answer is None and self.failures:
-            self.events_dropped += dropped  # the service may never have seen them
-        return answer
+        self.queue = []  # sent; if the call fails the service may not have seen them either
+        return self._exchange(kind, body, market, point, n, answer_cls, check)
 
     def _exchange(self, kind, body, market, point, n, answer_cls, check):
         now = market.now()

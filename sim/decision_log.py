@@ -3,9 +3,11 @@
 Each decision point keeps what only it knows, as leanly as its volume asks (a baseline run
 makes over a million decisions, most of them prices):
 
-- promises, one per order placed, in order id order: the policy's explanation as it gave it
-  (`(options, reason)` from `explain_promise`, often the same object again), or None; when,
-  which offer and region, and the hours shown are the order's own (the orders table);
+- promises: nothing while the run goes, if the promise policy explains them all at the end
+  (`explain_promises`, `sim.promise_columns`); else one per order placed, in order id order:
+  the policy's explanation as it gave it (`(options, reason)` from `explain_promise`, often
+  the same object again), or None. When, which offer and region, and the hours shown are the
+  order's own (the orders table);
 - triage, one per exception raised, in exception id order: the policy's `Triage` as it gave it;
   what the exception is and how it was triaged are in the exceptions table;
 - routing, one per order and routing ask: when, the order, the answer, its reason, options
@@ -173,9 +175,10 @@ class DecisionLog:
     """The decisions of one run, by point (see the module's docstring). `policy` names each
     point's policy (the class the world asks); options are kept per point, by type."""
 
-    def __init__(self, policy: dict[int, str]):
+    def __init__(self, policy: dict[int, str], explain_promises=None):
         self.policy = policy
-        self.promise = Explanations()  # per order id
+        self.explain_promises = explain_promises  # the promise policy's, if it has one
+        self.promise = Explanations()  # per order id, unless the policy explains at the end
         self.triage_answer: list = []  # per exception id
         self.route = {"t_h": array("d"), "order_id": array("q"), "warehouse": array("i"),
                       "carrier": array("i")}  # fmt: skip
@@ -190,7 +193,8 @@ class DecisionLog:
     def of(cls, strategy) -> DecisionLog:
         """A log for a run of `strategy` (a `sim.decisions.Strategy`)."""
         return cls({point: type(getattr(strategy, key)).__name__
-                    for point, key in enumerate(POLICY_KEYS)})  # fmt: skip
+                    for point, key in enumerate(POLICY_KEYS)},
+                   getattr(strategy.promise, "explain_promises", None))  # fmt: skip
 
     def add_routes(self, t_h: float, decisions: list, options: list[tuple],
                    chosen: list[int]) -> None:  # fmt: skip

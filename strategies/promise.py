@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from sim.decisions import PromiseOption
 from sim.market_view import MarketView
+from sim.promise_columns import PromiseColumns
 from sim.validate import ConfigError, nonneg, positive, unit
+from strategies.explain_promise import Refreshes
 from strategies.learning import HandoverModel, LaneModel, _z
 
 
@@ -33,6 +38,16 @@ def contract_option(market: MarketView, offer: int, region: int, buffer_h: float
                          "contracted carrier from the home warehouse")  # fmt: skip
 
 
+def per_seller_and_region(market: MarketView, offers: np.ndarray, regions: np.ndarray,
+                          explain: Callable[[int, int], tuple]) -> PromiseColumns:  # fmt: skip
+    """The promises of a table fixed at bind and the same for all of a seller's offers: one
+    explanation per seller and region, `explain(offer, region)` asked of its first order."""
+    key = np.asarray(market.offer_seller, dtype=np.int64)[offers] * market.n_regions + regions
+    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    return PromiseColumns.of(which.reshape(-1), [explain(int(offers[i]), int(regions[i]))
+                                                 for i in first.tolist()])  # fmt: skip
+
+
 @dataclass(eq=False)
 class ContractPromise:
     """Automation-only: seller handling time plus the contracted carrier's nominal transit from
@@ -44,7 +59,6 @@ class ContractPromise:
     def __post_init__(self) -> None:
         self._hours: list[list[float]] = []
         self._market: MarketView | None = None
-        self._why: dict = {}  # explaining only: per (seller, region), the explanation
 
     def bind(self, market: MarketView) -> None:
         self._market = market
@@ -54,19 +68,16 @@ class ContractPromise:
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
 
-    def explain_promise(self, offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
-        """Called only by a run that records its decisions (kept per seller and region: the
-        table is the same for all of a seller's offers)."""
-        key = (int(self._market.offer_seller[offer]), region)
-        hit = self._why.get(key)
-        if hit is None:
-            option = contract_option(self._market, offer, region, 24.0 * self.buffer_days,
-                                     self._hours[offer][region], self.transit_scale)  # fmt: skip
-            scale = f" x {self.transit_scale:g}" if self.transit_scale != 1.0 else ""
-            hit = self._why[key] = ((option,), (f"contract: the seller's handling time + the "
-                                                f"contracted transit{scale} + a "
-                                                f"{self.buffer_days:g}-day buffer"))  # fmt: skip
-        return hit
+    def explain_promises(self, offers: np.ndarray, regions: np.ndarray,
+                         at_h: np.ndarray) -> PromiseColumns:  # fmt: skip
+        """Called at the end of a run that records its decisions (`sim.promise_columns`)."""
+        scale = f" x {self.transit_scale:g}" if self.transit_scale != 1.0 else ""
+        reason = (f"contract: the seller's handling time + the contracted transit{scale} + a "
+                  f"{self.buffer_days:g}-day buffer")  # fmt: skip
+        m = self._market
+        return per_seller_and_region(m, offers, regions, lambda o, r: (
+            (contract_option(m, o, r, 24.0 * self.buffer_days, self._hours[o][r],
+                             self.transit_scale),), reason))  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -89,7 +100,6 @@ class CarrierBufferPromise:
     def __post_init__(self) -> None:
         self._hours: list[list[float]] = []
         self._market: MarketView | None = None
-        self._why: dict = {}  # explaining only: per (seller, region), the explanation
 
     def bind(self, market: MarketView) -> None:
         self._market = market
@@ -100,19 +110,19 @@ class CarrierBufferPromise:
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
 
-    def explain_promise(self, offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
-        """Called only by a run that records its decisions (kept per seller and region)."""
+    def explain_promises(self, offers: np.ndarray, regions: np.ndarray,
+                         at_h: np.ndarray) -> PromiseColumns:  # fmt: skip
+        """Called at the end of a run that records its decisions (`sim.promise_columns`)."""
         m = self._market
-        key = (int(m.offer_seller[offer]), region)
-        hit = self._why.get(key)
-        if hit is None:
-            name = m.carriers[m.sellers[key[0]].carrier].name
+
+        def explain(offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
+            name = m.carriers[m.sellers[int(m.offer_seller[offer])].carrier].name
             days = self.buffer_days.get(name, self.default_buffer_days)
             option = contract_option(m, offer, region, 24.0 * days, self._hours[offer][region])
-            hit = self._why[key] = ((option,), (f"contract + the buffer calibrated for {name} "
-                                                f"({days:g} days, for {self.quantile:.0%} on "
-                                                "time)"))  # fmt: skip
-        return hit
+            return (option,), (f"contract + the buffer calibrated for {name} ({days:g} days, "
+                               f"for {self.quantile:.0%} on time)")  # fmt: skip
+
+        return per_seller_and_region(m, offers, regions, explain)
 
 
 @dataclass(eq=False)
@@ -137,8 +147,7 @@ class LearnedPromise:
         self._offer_seller: list[int] = []
         self._next_refresh = 0.0
         self._lanes: dict = {}  # per (origin, region): see _lane_table
-        self._why: dict = {}  # explaining only: per (origin, region), (carrier, transit, open)
-        self._explained: dict = {}  # explaining only: per (seller, region), since the refresh
+        self._history: Refreshes | None = None  # explaining only: what each refresh weighed
 
     def bind(self, market: MarketView) -> None:
         self.market = market
@@ -146,6 +155,8 @@ class LearnedPromise:
         self.handover = HandoverModel.of(market)
         self._offer_seller = market.offer_seller.tolist()
         self._origins = [int(market.warehouse_region[s.home_warehouse]) for s in market.sellers]
+        self._lanes = self._lane_table()
+        self._history = Refreshes(self._lanes) if market.explaining else None
         self._refresh()
 
     def _open_carriers(self) -> set[int]:
@@ -169,15 +180,12 @@ class LearnedPromise:
 
     def _refresh(self) -> None:
         m, q = self.market, self.quantile
-        if not self._lanes:
-            self._lanes = self._lane_table()
         open_c = self._open_carriers()
         z, log_ratio, exp = _z(q), self.lanes.log_ratio, math.exp
         fastest: dict[tuple[int, int], float] = {}  # (origin, region) -> transit quantile
-        why = {} if m.explaining else None
+        seen = [] if self._history is not None else None  # per lane in order: (transit, open)
         for (o, r), (served, lanes) in self._lanes.items():  # origins x regions x carriers
             best = best_open = math.inf
-            seen = why.setdefault((o, r), []) if why is not None else None
             for c, nominal in lanes:
                 mu, sigma = log_ratio(c, o, r)
                 t = nominal * exp(mu + sigma * z)  # LaneModel.transit_quantile_h, inlined
@@ -185,16 +193,16 @@ class LearnedPromise:
                 if served and c in open_c:  # the fastest with room, else the fastest
                     best_open = min(best_open, t)
                 if seen is not None:
-                    seen.append((c, t, served and c in open_c))
+                    seen.append((t, served and c in open_c))
             fastest[(o, r)] = best_open if best_open < math.inf else best
-        if why is not None:
-            self._why, self._explained = why, {}
         # per origin a row, shared by its sellers: a refresh costs sellers + origins x regions,
         # not sellers x regions (hundreds of sellers, dozens of regions)
         rows = {o: [fastest[(o, r)] for r in range(m.n_regions)] for o in set(self._origins)}
         self._transit = [rows[o] for o in self._origins]
         self._handover = [self.handover.quantile_h(s, q) for s in range(len(self._origins))]
         self._next_refresh = m.now() + self.refresh_h
+        if seen is not None:
+            self._history.add(m.now(), seen, self._handover, list(fastest.values()))
 
     @property
     def valid_until_h(self) -> float:
@@ -208,26 +216,13 @@ class LearnedPromise:
         s = self._offer_seller[offer]
         return self._handover[s] + self._transit[s][region] + self.buffer_h
 
-    def explain_promise(self, offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
-        """The promise of the last refresh, per carrier it considered (called only by a run
-        that records its decisions, right after the promise was asked for)."""
-        s = self._offer_seller[offer]
-        hit = self._explained.get((s, region))
-        if hit is None:
-            hit = self._explained[(s, region)] = self._explain(s, region)
-        return hit
-
-    def _explain(self, s: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
-        handover, buffer, used = self._handover[s], self.buffer_h, self._transit[s][region]
-        options, found = [], False
-        for c, transit, is_open in self._why[(self._origins[s], region)]:
-            chosen = not found and transit == used
-            found = found or chosen
-            note = ("open" if is_open else "full or not serving") + (
-                ", the fastest with room" if chosen and is_open else ""
-            )
-            options.append(PromiseOption(c, handover, transit, buffer,
-                                         handover + transit + buffer, chosen, note))  # fmt: skip
+    def explain_promises(self, offers: np.ndarray, regions: np.ndarray,
+                         at_h: np.ndarray) -> PromiseColumns:  # fmt: skip
+        """Each promise as the refresh it came from had it, per carrier considered (called at
+        the end of a run that records its decisions: `sim.promise_columns`)."""
         q = f"{self.quantile:.0%}"
-        return tuple(options), (f"learned: the seller's {q} time to hand-over + the {q} transit "
-                                f"of the fastest carrier with room + {buffer:g} h")  # fmt: skip
+        reason = (f"learned: the seller's {q} time to hand-over + the {q} transit of the "
+                  f"fastest carrier with room + {self.buffer_h:g} h")  # fmt: skip
+        sellers = np.asarray(self._offer_seller, dtype=np.int64)[offers]
+        lane = self._history.lane_of(self._origins, sellers, regions)
+        return self._history.explain(sellers, lane, at_h, self.buffer_h, reason)

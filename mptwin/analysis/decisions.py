@@ -113,14 +113,13 @@ def _route_options(log: DecisionLog, n: int) -> dict[str, pa.Array]:
 
 
 def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
-    log.promise.flush()
-    oid = ids = np.arange(len(log.promise))  # one per order, in order id order
-    placed = order.of(oid, "placed_h")
+    """A row per order placed, in order id order: the hours shown, and the options of its
+    explanation (rows that share one get a copy), the answer itself listed too where none of
+    them is marked used."""
+    oid = ids = np.arange(len(order.ids))
+    placed, offer, region = (order.of(oid, k) for k in ("placed_h", "offer", "region"))
     shown = order.of(oid, "promise_h") - placed
-    offer = order.of(oid, "offer")
-    e = log.promise
-    kept = array_columns({"which": e.which, "used": e.used})
-    which, used, reasons = kept["which"], kept["used"].astype(bool), e.reasons
+    which, texts, reason, used, listed = _promise_explanations(log, offer, region, placed)
     has = which >= 0
     needs = ~has  # the answer itself is listed as an option too
     needs[has] = ~used[which[has]]
@@ -130,20 +129,43 @@ def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
                                   "note": np.full(n, ANSWERED, dtype=object),
                                   "chosen": np.ones(n, bool)})  # fmt: skip
     options = {name: pa.nulls(n, t) for name, t in TYPES.items()}
-    none = pa.ListArray.from_arrays(pa.array(np.zeros(len(reasons) + 1, np.int32)),
+    for column, lists_ in listed.items():
+        if column != "promise_options":
+            options[column] = spread(lists_, which)
+    none = pa.ListArray.from_arrays(pa.array(np.zeros(len(used) + 1, np.int32)),
                                     own.slice(0, 0))  # fmt: skip
-    for kind, store in e.stores.items():
-        if kind is not PromiseOption:
-            options[COLUMNS[kind]] = spread(store_lists(store, len(reasons)), which)
-    kept = e.stores.get(PromiseOption)
-    mine = none if kept is None else store_lists(kept, len(reasons))
-    options["promise_options"] = spread(mine, which, own, needs)
+    options["promise_options"] = spread(listed.get("promise_options", none), which, own, needs)
     return _part(ids, placed, PROMISE, oid, offer, order.of(oid, "seller"), None, None,
                  text("delivery promise for offer ", integers(offer), " to region ",
-                      integers(order.of(oid, "region"))),
+                      integers(region)),
                  text(numbers(shown, 1), " h, to the end of the promised day"), log,
-                 labels([*reasons, ""], np.where(which < 0, len(reasons), which)),
+                 labels([*texts, ""], np.where(has, reason[np.maximum(which, 0)], len(texts))),
                  options)  # fmt: skip
+
+
+def _promise_explanations(log: DecisionLog, offer: np.ndarray, region: np.ndarray,
+                          placed: np.ndarray) -> tuple:  # fmt: skip
+    """The promises' explanations, from the policy at the end or as kept while the run went:
+    per order `which` (-1: none); the distinct reason texts; per explanation its reason (an
+    index into them), whether an option is marked used, and its options (a list per
+    explanation, by option column)."""
+    if log.explain_promises is not None:
+        c = log.explain_promises(offer, region, placed)
+        k, cols = len(c.reason), {**c.options, "chosen": c.options["used"]}
+        used = np.zeros(k, dtype=bool)
+        used[cols["owner"][cols["used"]]] = True
+        return (c.which, c.reasons, c.reason, used,
+                {"promise_options": lists(PromiseOption, cols, k)})  # fmt: skip
+    e = log.promise
+    e.flush()
+    if len(e) != len(offer):
+        raise RuntimeError(f"{len(e)} promises recorded for {len(offer)} orders placed")
+    kept = array_columns({"which": e.which, "used": e.used})
+    texts = list(dict.fromkeys(e.reasons))
+    index = {t: i for i, t in enumerate(texts)}
+    reason = np.array([index[r] for r in e.reasons], dtype=np.int64)
+    listed = {COLUMNS[kind]: store_lists(store, len(e.reasons)) for kind, store in e.stores.items()}
+    return kept["which"], texts, reason, kept["used"].astype(bool), listed
 
 
 def _triage_part(log: DecisionLog, exceptions: pd.DataFrame, order: _OrderFacts) -> pa.Table:

@@ -95,7 +95,10 @@ def _answered_route(state: State, order: Order, warehouse: int, carrier: int) ->
 
 def promise(state: State, log: DecisionLog, order: Order) -> None:
     """The promise of an order placed (they come in order id order): the policy's explanation
-    as it gave it (`(options, reason)`, or None); the rest is the order's own."""
+    as it gave it (`(options, reason)`, or None); the rest is the order's own. Nothing, if the
+    policy explains every promise at the end (`explain_promises`)."""
+    if log.explain_promises is not None:
+        return
     explain = getattr(state.strategy.promise, "explain_promise", None)
     log.promise.add(explain(order.offer, order.region) if explain else None)
 

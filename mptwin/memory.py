@@ -14,18 +14,69 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+from contextlib import contextmanager
 
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+import numpy as np
+import pyarrow as pa
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 THRESHOLD = 64 * 1024
+TRIM = 128 * 1024  # glibc's default trim threshold
+HEAP_BLOCK = 32 << 20  # the largest mmap threshold glibc accepts on 64-bit
 
 
 def return_freed_memory() -> bool:
     """Fix glibc's mmap threshold (once per process is enough; repeating is harmless).
     True if the setting took."""
+    libc = _glibc()
+    return libc is not None and bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
+
+
+@contextmanager
+def memory_for_big_tables():
+    """While a table of a million rows or more is built from numpy and Arrow temporaries
+    (the decisions of a run that records them). pyarrow allocates with the system allocator:
+    its default pool (mimalloc) took about twice as long to grow by the few hundred MB needed.
+    glibc serves blocks up to 32 MiB from its heap and keeps what is freed, so a temporary is
+    reused, not unmapped and faulted in again: with the 64 KiB threshold above, building a
+    baseline run's decisions table took 0.61 s against 0.36 s (automation), 1.05 s against
+    0.63 s (orchestration). Afterwards the settings come back and the free heap goes back to
+    the system. numpy asks for transparent huge pages for arrays of 4 MiB and more; where the
+    kernel compacts memory to serve them on demand (`defrag` madvise, a common default), each
+    such fault stalls: without them the table took 0.84 s instead of 1.28 s (orchestration),
+    its system time 0.25 s instead of 0.70 s."""
+    default = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    huge = _numpy_huge_pages(False)
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, HEAP_BLOCK)
+        libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(default)
+        _numpy_huge_pages(huge)
+        if libc is not None:
+            libc.mallopt(M_TRIM_THRESHOLD, TRIM)
+            libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD)
+            libc.malloc_trim(0)
+
+
+def _numpy_huge_pages(enabled: bool) -> bool:
+    """Whether numpy asks for huge pages from now on; what it did before (numpy's switch is
+    private: where it is missing, nothing changes)."""
+    switch = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    return bool(switch(enabled)) if switch is not None else enabled
+
+
+def _glibc():
+    """The C library, if it is glibc on Linux (else None)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc has both
     except (OSError, AttributeError):  # not glibc
-        return False
+        return None
+    return libc

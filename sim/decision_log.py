@@ -24,6 +24,7 @@ before the exceptions it raises).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
@@ -40,6 +41,7 @@ _DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_, "str": object
 RARE_FIELDS = {"t_h": "d", "point": "b", "order_id": "q", "offer": "i", "seller": "i",
                "app_id": "q"}  # fmt: skip
 RARE_TEXT = ("reason", "asked", "chosen")
+ROUTE_FIELDS = tuple(f.name for f in fields(RouteOption))
 BATCH = 1 << 8  # decisions whose options wait as objects before they become columns
 _WIDE = 62  # options a decision may have for its chosen bits to fit in an int64
 
@@ -175,8 +177,10 @@ class DecisionLog:
     """The decisions of one run, by point (see the module's docstring). `policy` names each
     point's policy (the class the world asks); options are kept per point, by type."""
 
-    def __init__(self, policy: dict[int, str], explain_promises=None):
+    def __init__(self, policy: dict[int, str], explain_promises=None,
+                 answered: Callable[[int, int, int], RouteOption] | None = None):  # fmt: skip
         self.policy = policy
+        self.answered = answered  # a routing answer as an option: (region, warehouse, carrier)
         self.explain_promises = explain_promises  # the promise policy's, if it has one
         self.promise = Explanations()  # per order id, unless the policy explains at the end
         self.triage_answer: list = []  # per exception id
@@ -186,15 +190,16 @@ class DecisionLog:
         self.rare = {name: array(code) for name, code in RARE_FIELDS.items()}
         self.rare_text: dict[str, list[str]] = {name: [] for name in RARE_TEXT}
         self.options: dict[str, dict[type, Options]] = {"route": {}, "rare": {}}  # by type
-        self.route_batches: list = []  # (first answer, chosen, RouteColumns) per routing ask
+        self.route_batches: list = []  # (first answer, answers, RouteColumns) per routing ask
         self.prices: list[PriceBlock] = []
 
     @classmethod
-    def of(cls, strategy) -> DecisionLog:
-        """A log for a run of `strategy` (a `sim.decisions.Strategy`)."""
+    def of(cls, strategy, answered: Callable | None = None) -> DecisionLog:
+        """A log for a run of `strategy` (a `sim.decisions.Strategy`); `answered`: see
+        `route_options`."""
         return cls({point: type(getattr(strategy, key)).__name__
                     for point, key in enumerate(POLICY_KEYS)},
-                   getattr(strategy.promise, "explain_promises", None))  # fmt: skip
+                   getattr(strategy.promise, "explain_promises", None), answered)  # fmt: skip
 
     def add_routes(self, t_h: float, decisions: list, options: list[tuple],
                    chosen: list[int]) -> None:  # fmt: skip
@@ -205,39 +210,62 @@ class DecisionLog:
             self._store("route", type(options[0][0])).add_many(
                 range(first, first + len(options)), options, chosen)  # fmt: skip
 
-    def add_route_columns(self, t_h: float, decisions: list, weighed: RouteColumns,
-                          chosen: np.ndarray) -> int:  # fmt: skip
-        """A routing ask's answers with their options as columns (`chosen`: per option, whether
-        it is the one applied); the index of the first answer."""
+    def add_route_columns(self, t_h: float, decisions: list, weighed: RouteColumns) -> None:
+        """A routing ask's answers with their options as columns, kept as they are: which
+        option each answer applied is found at the end (`route_options`)."""
         first = self._route_rows(t_h, decisions)
-        self.route_batches.append((first, chosen, weighed))
-        return first
+        self.route_batches.append((first, len(decisions), weighed))
+
+    def route_options(self, region: np.ndarray) -> dict[str, np.ndarray] | None:
+        """Every RouteOption kept, as columns (`owner`, `chosen`, fields), by owner (`region`:
+        per routing answer, its order's region). Those given as columns are worked out now,
+        for every batch of a class at once (`RouteColumns.join`), and the option each answer
+        applied marked: its first option with the answer's warehouse and carrier (any
+        carrier for waiting or escalating); an answer none of them is becomes one more
+        option (`answered`). None if there are none."""
+        by_class: dict[type, list] = {}
+        for batch in self.route_batches:
+            by_class.setdefault(type(batch[2]), []).append(batch)
+        parts = []
+        for kind, batches in by_class.items():
+            first = np.array([f for f, _, _ in batches], dtype=np.int64)
+            cols = kind.join([w for _, _, w in batches], first)
+            part = {"owner": cols.pop("item"), **cols}
+            part["chosen"], unmatched = self._mark(part, batches)
+            parts.append(part)
+            route = self.route
+            for row in unmatched.tolist():
+                self.add_route_option(row, self.answered(int(region[row]), route["warehouse"][row],
+                                                         route["carrier"][row]))  # fmt: skip
+        store = self.options["route"].get(RouteOption)
+        if store is not None:
+            parts.insert(0, store.columns())
+        if not parts:
+            return None
+        names = ("owner", "chosen", *ROUTE_FIELDS)
+        cols = {name: np.concatenate([p[name] for p in parts]) for name in names}
+        if len(parts) == 1:
+            return cols
+        order = np.argsort(cols["owner"], kind="stable")
+        return {name: values[order] for name, values in cols.items()}
 
     def add_route_option(self, owner: int, option) -> None:
         """One more option of routing answer `owner`, the one applied: its own answer."""
         self._store("route", RouteOption).add(owner, (option,), 1)
 
-    def route_options(self) -> dict[str, np.ndarray] | None:
-        """Every RouteOption kept, as columns (`owner`, `chosen`, fields), by owner: those
-        given as objects and those given as columns, whose terms are worked out now, for every
-        batch of a class at once (`RouteColumns.join`). None if there are none."""
-        store = self.options["route"].get(RouteOption)
-        parts = [store.columns()] if store is not None else []
-        by_class: dict[type, list] = {}
-        for first, chosen, weighed in self.route_batches:
-            by_class.setdefault(type(weighed), []).append((first, chosen, weighed))
-        for kind, batches in by_class.items():
-            part = kind.join([w for _, _, w in batches])
-            part["owner"] = np.concatenate([w.item + first for first, _, w in batches])
-            part["chosen"] = np.concatenate([chosen for _, chosen, _ in batches])
-            part["warehouse"] = np.concatenate([w.warehouse for _, _, w in batches])
-            part["carrier"] = np.concatenate([w.carrier for _, _, w in batches])
-            parts.append(part)
-        if not parts:
-            return None
-        cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-        order = np.argsort(cols["owner"], kind="stable")
-        return {name: values[order] for name, values in cols.items()}
+    def _mark(self, part: dict, batches: list) -> tuple[np.ndarray, np.ndarray]:
+        """Per option of `part` (by owner) whether it is the one its answer applied, and the
+        routing answers of `batches` none of their options is."""
+        owner, route = part["owner"], self.route
+        w = np.frombuffer(route["warehouse"], np.int32)[owner]
+        c = np.frombuffer(route["carrier"], np.int32)[owner]
+        hit = np.flatnonzero((part["warehouse"] == w) & ((part["carrier"] == c) | (w < 0)))
+        keep = np.ones(len(hit), dtype=bool)
+        np.not_equal(owner[hit][1:], owner[hit][:-1], out=keep[1:])
+        chosen = np.zeros(len(owner), dtype=bool)
+        chosen[hit[keep]] = True
+        rows = np.concatenate([np.arange(f, f + n) for f, n, _ in batches])
+        return chosen, np.setdiff1d(rows, owner[hit[keep]], assume_unique=True)
 
     def _route_rows(self, t_h: float, decisions: list) -> int:
         first, r = len(self.route_reason), self.route

@@ -14,6 +14,7 @@ import math
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import simpy
@@ -294,6 +295,8 @@ class State:
         s.prices.promo_today = s.calendar.is_promo(0)
         s.market = MarketView(world, s)
         if explain:  # before policies bind: they may keep what explaining needs
-            s.records.decisions = DecisionLog.of(strategy)
+            from sim.processes.record_decision import answered_route  # it needs a State
+
+            s.records.decisions = DecisionLog.of(strategy, partial(answered_route, s))
             s.market.explaining = True
         return s

@@ -76,40 +76,35 @@ def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketVi
               late_penalty: float) -> Weighed:  # fmt: skip
     """Every option OptimisedRouting built for the batch: the ones it kept for the solver, the
     ones it pruned as dominated, and waiting for the next batch for each order that has
-    options (listed after the others). `seen`: per shelf (order, warehouse, its (cost,
-    carrier, shipping) options, the index of its first option kept, the cost above which one
-    is pruned), in order. What tells the options apart is taken now; their cost terms are
-    worked out at the end of the run for every batch at once (`Weighed.join`)."""
+    options. `seen`: per shelf (order, warehouse, its (cost, carrier, shipping) options, the
+    index of its first option kept, the cost above which one is pruned), in order. Only what
+    tells the options apart is taken now, as numbers; the columns are worked out at the end of
+    the run for every batch at once (`Weighed.join`)."""
     heres = [s[2] for s in seen]
     sizes = np.fromiter(map(len, heres), np.int64, len(seen))
     shelf = np.fromiter(chain.from_iterable((s[0], s[1], s[3], s[4]) for s in seen), float,
                         4 * len(seen)).reshape(-1, 4)  # fmt: skip
     flat = np.fromiter(chain.from_iterable(chain.from_iterable(heres)), float,
                        3 * int(sizes.sum())).reshape(-1, 3)  # fmt: skip
-    waits = np.unique(shelf[:, 0]).astype(np.int64)  # sorted: the orders that have options
-    m = len(waits)
     full = [(members, over) for members, cap, over in problem.groups
             if over != math.inf and cap <= 0]  # what the solver folds into an option's cost  # fmt: skip
     sla = market.sla_credit_pct
-    return Weighed(np.r_[np.repeat(shelf[:, 0].astype(np.int64), sizes), waits],
-                   np.r_[np.repeat(shelf[:, 1].astype(np.int64), sizes), np.full(m, DEFER)],
-                   np.r_[flat[:, 1].astype(np.int64), np.full(m, -1)], None, shelf, sizes, flat,
-                   waits, len(problem.option_item), full,
-                   [sla * r.price + late_penalty for r in batch], [r.region for r in batch],
-                   problem.unassigned_cost, market)  # fmt: skip
+    return Weighed(shelf=shelf, sizes=sizes, flat=flat, n_kept=len(problem.option_item),
+                   full=full, late=[sla * r.price + late_penalty for r in batch],
+                   region=[r.region for r in batch], unassigned=problem.unassigned_cost,
+                   market=market)  # fmt: skip
 
 
 @dataclass
 class Weighed(RouteColumns):
-    """OptimisedRouting's options of a batch, with what their cost terms are worked out from:
-    per shelf (order, warehouse, first kept, prune limit) and its count of options, per option
-    (cost, carrier, shipping), the orders that may wait, how many options were kept, the full
-    groups (members, overflow), per order its lateness cost, region and cost of waiting."""
+    """OptimisedRouting's options of a batch, as what their columns are worked out from: per
+    shelf (order, warehouse, first kept, prune limit) and its count of options, per option
+    (cost, carrier, shipping), how many options were kept, the full groups (members,
+    overflow), per order its lateness cost, region and cost of waiting."""
 
     shelf: np.ndarray = None
     sizes: np.ndarray = None
     flat: np.ndarray = None
-    waits: np.ndarray = None
     n_kept: int = 0
     full: list = None
     late: list = None
@@ -118,59 +113,74 @@ class Weighed(RouteColumns):
     market: MarketView = None
 
     @classmethod
-    def join(cls, batches: list[Weighed]) -> dict[str, np.ndarray]:
-        """The terms of every option of `batches`, in order: per batch its shelves' options,
-        then its waits (see `optimised`)."""
+    def join(cls, batches: list[Weighed], first: np.ndarray) -> dict[str, np.ndarray]:
+        """The options of `batches` (see `RouteColumns.join`): per order its shelves' options,
+        then waiting, if it has options."""
         n_orders = np.array([len(b.late) for b in batches])
-        order_base = np.cumsum(n_orders) - n_orders
+        order_base = np.cumsum(n_orders) - n_orders  # each batch's first order among all
         kept = np.array([b.n_kept for b in batches])
         kept_base = np.cumsum(kept) - kept
-        shelves = np.array([len(b.sizes) for b in batches])
         penalty = np.zeros(int(kept.sum()) + 1)  # the last: a pruned option's, 0
-        for b, base in zip(batches, kept_base.tolist(), strict=True):
-            for members, over in b.full:
-                penalty[base + np.asarray(members, dtype=np.int64)] += over
+        full = [(base + np.asarray(members, dtype=np.int64), over)
+                for b, base in zip(batches, kept_base.tolist(), strict=True)
+                for members, over in b.full]  # fmt: skip
+        if full:
+            np.add.at(penalty, np.concatenate([m for m, _ in full]),
+                      np.repeat([o for _, o in full], [len(m) for m, _ in full]))  # fmt: skip
+        shelves = np.array([len(b.sizes) for b in batches])
         shelf = np.concatenate([b.shelf for b in batches])
         sizes = np.concatenate([b.sizes for b in batches])
         flat = np.concatenate([b.flat for b in batches])
         which = np.repeat(np.arange(len(shelf)), sizes)  # each option's shelf
-        in_batch = np.repeat(np.repeat(np.arange(len(batches)), shelves), sizes)
-        item = shelf[which, 0].astype(np.int64) + order_base[in_batch]
+        batch = np.repeat(np.repeat(np.arange(len(batches)), shelves), sizes)
+        item = shelf[which, 0].astype(np.int64) + order_base[batch]  # among all orders
         cost, ship = flat[:, 0], flat[:, 2]
         pruned = cost > shelf[which, 3]
         counted = (~pruned).astype(np.int64)
         before = np.cumsum(counted) - counted  # kept options before it: its index among the
         start = (np.cumsum(sizes) - sizes)[which]  # kept is its shelf's first + those on it
-        k = shelf[which, 2].astype(np.int64) + kept_base[in_batch] + before - before[start]
+        k = shelf[which, 2].astype(np.int64) + kept_base[batch] + before - before[start]
         pen = penalty[np.where(pruned, len(penalty) - 1, k)]
         late = np.fromiter(chain.from_iterable(b.late for b in batches), float)
         region = np.fromiter(chain.from_iterable(b.region for b in batches), np.int64)
+        unassigned = np.fromiter(chain.from_iterable(b.unassigned for b in batches), float)
         expected = cost - ship
         with np.errstate(divide="ignore", invalid="ignore"):
             p_late = np.where(late[item] > 0, expected / late[item], np.nan)
         m = batches[0].market
-        origin = np.asarray(m.warehouse_region, dtype=np.int64)[shelf[which, 1].astype(np.int64)]
+        warehouse = shelf[which, 1].astype(np.int64)
+        origin = np.asarray(m.warehouse_region, dtype=np.int64)[warehouse]
         km = np.asarray(m.distance_km, dtype=float)[origin, region[item]]
         note = np.where(pruned, 1, np.where(pen > 0, 2, 0))
-        waits = np.concatenate([b.waits + base for b, base in zip(batches, order_base.tolist(),
-                                                                   strict=True)])  # fmt: skip
-        unassigned = np.fromiter(chain.from_iterable(b.unassigned for b in batches), float)
-        # per batch its shelves' options, then its waits
-        n_waits = np.array([len(b.waits) for b in batches])
-        n_opts = np.array([len(b.flat) for b in batches])
-        at_shelf = np.arange(len(flat)) + np.repeat(np.cumsum(n_waits) - n_waits, n_opts)
-        at_wait = np.arange(len(waits)) + np.repeat(np.cumsum(n_opts), n_waits)
-        none = np.full(len(waits), np.nan)
+        waits = _firsts(item)  # the orders that have options, in order
+        # an order's options, then its wait: options and waits interleaved by order
+        at_shelf = np.arange(len(item)) + np.searchsorted(waits, item, side="left")
+        at_wait = np.arange(len(waits)) + np.searchsorted(item, waits, side="right")
+        row = np.repeat(first - order_base, n_orders)  # + an order's index: its log row
+        none, n = np.full(len(waits), np.nan), len(item) + len(waits)
         out = {}
-        for name, a, b in (("cost", cost + pen, unassigned[waits]), ("shipping", ship, none),
+        for name, a, b in (("item", item + row[item], waits + row[waits]),
+                           ("warehouse", warehouse, np.full(len(waits), DEFER)),
+                           ("carrier", flat[:, 1].astype(np.int64), np.full(len(waits), -1)),
+                           ("cost", cost + pen, unassigned[waits]), ("shipping", ship, none),
                            ("late_cost", expected, none), ("p_late", p_late, none),
                            ("capacity_penalty", pen, np.zeros(len(waits))), ("km", km, none),
                            ("note", note, np.full(len(waits), 3))):  # fmt: skip
-            values = np.empty(len(flat) + len(waits), dtype=a.dtype)
+            values = np.empty(n, dtype=a.dtype)
             values[at_shelf], values[at_wait] = a, b
             out[name] = values
         out["note"] = np.array(NOTES, dtype=object)[out["note"]]
         return out
+
+
+def _firsts(sorted_values: np.ndarray) -> np.ndarray:
+    """The distinct values of a non-decreasing array."""
+    if not len(sorted_values):
+        return sorted_values
+    keep = np.empty(len(sorted_values), dtype=bool)
+    keep[0] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=keep[1:])
+    return sorted_values[keep]
 
 
 PRUNED = "pruned: dominated by a cheaper option from this shelf"

@@ -22,7 +22,8 @@ from mptwin.analysis.option_columns import (
     structs,
 )
 from mptwin.analysis.tables import DECISION_COLUMNS
-from mptwin.analysis.text_columns import integers, labels, numbers, system_memory, text
+from mptwin.analysis.text_columns import integers, labels, numbers, text
+from mptwin.memory import memory_for_big_tables
 from sim.decision_log import (
     POINTS,
     PRICING,
@@ -49,7 +50,7 @@ def decisions_table(log: DecisionLog, tables: dict[str, pd.DataFrame],
     `POINTS` order, each point's decisions in the order they were made. Rows come by point
     (sort by decision_id for the run's order): putting a million rows of text in time order
     would cost more than all the rest."""
-    with system_memory():
+    with memory_for_big_tables():
         order = _OrderFacts(tables["orders"])
         parts = [_routing_part(log, order), _promise_part(log, order),
                  _triage_part(log, tables["exceptions"], order), _rare_part(log)]  # fmt: skip
@@ -100,13 +101,14 @@ def _routing_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
                  order.of(oid, "seller"), None, None,
                  text("warehouse and carrier for order ", integers(oid), " to region ",
                       integers(region)), chosen, log, _reasons(log.route_reason),
-                 _route_options(log, len(oid)))  # fmt: skip
+                 _route_options(log, region))  # fmt: skip
 
 
-def _route_options(log: DecisionLog, n: int) -> dict[str, pa.Array]:
+def _route_options(log: DecisionLog, region: np.ndarray) -> dict[str, pa.Array]:
+    """Per routing answer (its order in `region`), its options."""
+    n, cols = len(region), log.route_options(region)
     other = {kind: s for kind, s in log.options["route"].items() if kind is not RouteOption}
     options = family(other, n)
-    cols = log.route_options()
     if cols is not None:
         options["route_options"] = lists(RouteOption, cols, n)
     return options
@@ -135,12 +137,13 @@ def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
     none = pa.ListArray.from_arrays(pa.array(np.zeros(len(used) + 1, np.int32)),
                                     own.slice(0, 0))  # fmt: skip
     options["promise_options"] = spread(listed.get("promise_options", none), which, own, needs)
+    said = np.full(n, len(texts))  # per row its reason ("" where it has no explanation)
+    said[has] = reason[which[has]]
     return _part(ids, placed, PROMISE, oid, offer, order.of(oid, "seller"), None, None,
                  text("delivery promise for offer ", integers(offer), " to region ",
                       integers(region)),
                  text(numbers(shown, 1), " h, to the end of the promised day"), log,
-                 labels([*texts, ""], np.where(has, reason[np.maximum(which, 0)], len(texts))),
-                 options)  # fmt: skip
+                 labels([*texts, ""], said), options)  # fmt: skip
 
 
 def _promise_explanations(log: DecisionLog, offer: np.ndarray, region: np.ndarray,

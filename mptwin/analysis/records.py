@@ -25,8 +25,11 @@ from mptwin.analysis.tables import (
     SUSPENSION_COLUMNS,
     RunInfo,
 )
+from mptwin.memory import memory_for_big_tables
 from sim.entities import TERMINAL
 from sim.state import State
+
+LABELS = ("regime",)  # the string columns of a nested table with a few values each
 
 
 @dataclass
@@ -153,19 +156,20 @@ def _write(df: pd.DataFrame, path: Path) -> None:
     """A table as Parquet. One with nested Arrow columns (the decisions' options) is written
     without pandas' metadata (pandas writes their type in words it cannot read back), and
     without trying dictionaries and statistics on its millions of numbers (a third of its
-    write time, measured)."""
+    write time, measured) or dictionaries on its text per row (`asked`, `chosen`: a fifth)."""
     if not any(isinstance(t, pd.ArrowDtype) and pa.types.is_nested(t.pyarrow_dtype)
                for t in df.dtypes):  # fmt: skip
         df.to_parquet(path, index=False)
         return
     table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
-    words, flat = [], []  # dictionary pages for text only; statistics for plain columns only
+    words, flat = [], []  # dictionary pages for labels only; statistics for plain columns only
     for f in table.schema:
         if pa.types.is_list(f.type):
             words += [f"{f.name}.list.element.{g.name}" for g in f.type.value_type
                       if pa.types.is_string(g.type)]  # fmt: skip
             continue
         flat.append(f.name)
-        if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type):
+        if pa.types.is_dictionary(f.type) or f.name in LABELS:
             words.append(f.name)
-    pq.write_table(table, path, use_dictionary=words, write_statistics=flat)
+    with memory_for_big_tables():
+        pq.write_table(table, path, use_dictionary=words, write_statistics=flat)

@@ -4,24 +4,9 @@ records over a million decisions, and making their text must stay a small part o
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-
-@contextmanager
-def system_memory():
-    """Build with the system allocator: pyarrow's default pool (mimalloc) took about twice as
-    long to grow by the few hundred MB a baseline run's decisions need (measured on this
-    project's machine), and nothing else allocates meanwhile. The default comes back after."""
-    default = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(default)
 
 
 def text(*pieces) -> pa.Array:

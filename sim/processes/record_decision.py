@@ -8,8 +8,6 @@ as the one alternative, so every decision lists what was chosen."""
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 
 from sim.decision_log import GOVERNANCE, LABEL, ONBOARDING, PRICING, DecisionLog, PriceBlock
@@ -35,42 +33,21 @@ _TERMS = ("competitor", "target", "floor", "regime")
 def routing(state: State, log: DecisionLog, by_id: dict, decisions: list,
             weighed: RouteColumns | None = None) -> None:  # fmt: skip
     """A routing ask's answers, at the time it was asked, each with the option it applied
-    (`weighed`: the options as columns, from a policy's `route_explained`)."""
+    (`weighed`: the options as columns, from a policy's `route_explained`, kept as they are
+    and marked at the end of the run: `DecisionLog.route_options`)."""
     if weighed is not None:
-        _routing_columns(state, log, by_id, decisions, weighed)
+        log.add_route_columns(state.env.now, decisions, weighed)
         return
     options, chosen = [], []
     for d in decisions:
         opts, mask = d.options, _route_chosen(d.options, d.warehouse, d.carrier)
         if not mask:
-            opts = (*opts, _answered_route(state, by_id[d.order_id], d.warehouse, d.carrier))
+            region = by_id[d.order_id].region
+            opts = (*opts, answered_route(state, region, d.warehouse, d.carrier))
             mask = 1 << (len(opts) - 1)
         options.append(opts)
         chosen.append(mask)
     log.add_routes(state.env.now, decisions, options, chosen)
-
-
-def _routing_columns(state: State, log: DecisionLog, by_id: dict, decisions: list,
-                     weighed: RouteColumns) -> None:  # fmt: skip
-    """As `routing`, the option each answer applied found with numpy (its first option with
-    the answer's warehouse and carrier, as `RouteColumns` orders them); an answer none of them is becomes one more option."""
-    item, n = weighed.item, len(decisions)
-    wc = np.fromiter(chain.from_iterable((d.warehouse, d.carrier) for d in decisions), np.int64,
-                     2 * n).reshape(n, 2)[item]  # fmt: skip
-    hit = np.flatnonzero((weighed.warehouse == wc[:, 0])
-                         & ((weighed.carrier == wc[:, 1]) | (wc[:, 0] < 0)))  # fmt: skip
-    owner = item[hit]
-    first = hit[np.r_[True, owner[1:] != owner[:-1]]] if len(hit) else hit
-    chosen = np.zeros(len(item), dtype=bool)
-    chosen[first] = True
-    row = log.add_route_columns(state.env.now, decisions, weighed, chosen)
-    matched = np.zeros(n, dtype=bool)
-    matched[item[first]] = True
-    if not matched.all():
-        for i in np.flatnonzero(~matched).tolist():
-            d = decisions[i]
-            log.add_route_option(row + i, _answered_route(state, by_id[d.order_id],
-                                                          d.warehouse, d.carrier))  # fmt: skip
 
 
 def _route_chosen(options: tuple, warehouse: int, carrier: int) -> int:
@@ -80,16 +57,17 @@ def _route_chosen(options: tuple, warehouse: int, carrier: int) -> int:
     return 0
 
 
-def _answered_route(state: State, order: Order, warehouse: int, carrier: int) -> RouteOption:
-    """The answer as an option, with what the world knows of it: the lane's cost and distance."""
+def answered_route(state: State, region: int, warehouse: int, carrier: int) -> RouteOption:
+    """An answer as an option, with what the world knows of it: the lane's cost and distance
+    (to an order in `region`)."""
     w, look = state.world, state.lookup
     if warehouse in (DEFER, ESCALATE):
         return RouteOption(warehouse, carrier, note="wait" if warehouse == DEFER else "escalate")
     if not (0 <= warehouse < w.n_warehouses and 0 <= carrier < len(w.carriers)):
         return RouteOption(warehouse, carrier, note=ANSWERED)
     origin = look.warehouse_region[warehouse]
-    ship = look.lane_cost[carrier][origin][order.region]
-    km = float(w.distance_km[origin, order.region])
+    ship = look.lane_cost[carrier][origin][region]
+    km = float(w.distance_km[origin, region])
     return RouteOption(warehouse, carrier, ship, ship, km=km, note=ANSWERED)
 
 

@@ -34,6 +34,9 @@ class AllHuman:
         if negative:
             raise ConfigError(f"{path}.deadline_h must be >= 0, not for {negative}")
 
+    def __post_init__(self) -> None:
+        self._said: dict[str, Alternative] = {}  # explaining only: people, per type
+
     def triage(self, event: ExceptionEvent, market: MarketView) -> Triage:
         t = event.type
         if market.explaining:
@@ -44,9 +47,16 @@ class AllHuman:
         """To people, with the type's priority and deadline, explained."""
         t = event.type
         p, d = self.priority[t], self.deadline_h[t]
-        human = Alternative(Handler.HUMAN, f"priority {p} and a {d:g} h deadline, as the "
-                                           f"table says for {t}")  # fmt: skip
-        return Triage(Handler.HUMAN, p, event.raised_h + d, why, (*weighed, human))
+        return Triage(Handler.HUMAN, p, event.raised_h + d, why, (*weighed, self._human(t)))
+
+    def _human(self, t: str) -> Alternative:
+        """People, as the table has it for type `t` (made once per type: the same each time)."""
+        human = self._said.get(t)
+        if human is None:
+            p, d = self.priority[t], self.deadline_h[t]
+            human = self._said[t] = Alternative(Handler.HUMAN, f"priority {p} and a {d:g} h deadline, "
+                                                         f"as the table says for {t}")  # fmt: skip
+        return human
 
 
 @dataclass(eq=False)
@@ -73,6 +83,8 @@ class AutoRoutine(AllHuman):
                               "sent these to people; triage sets only their priority")  # fmt: skip
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        self._off_list: dict[str, Alternative] = {}  # explaining only: the system, per type
         self._auto = frozenset(self.auto)
         self._limits = {ExceptionType.RETURN_REQUEST: self.auto_refund_limit,
                         ExceptionType.RECONCILIATION_MISMATCH: self.auto_reconcile_limit}  # fmt: skip
@@ -95,8 +107,8 @@ class AutoRoutine(AllHuman):
         if t in PEOPLE_ONLY:
             return self._to_people(event, f"{t} is an escalation to people already")
         if t not in self._auto:
-            why = f"{t} is not in the auto list: an anomaly for people"
-            return self._to_people(event, why, Alternative(Handler.AUTO, why))
+            auto = self._not_auto(t)
+            return self._to_people(event, auto.why, auto)
         if self._above_limit(event):
             why = f"{t} of {event.value:.2f} is above the automatic limit {limit:g}"
             return self._to_people(event, why, Alternative(Handler.AUTO, why, event.value, limit))
@@ -105,3 +117,11 @@ class AutoRoutine(AllHuman):
         auto = Alternative(Handler.AUTO, why, event.value if limit == limit else math.nan, limit)
         human = Alternative(Handler.HUMAN, f"not needed: priority {self.priority[t]} if it were")
         return Triage(Handler.AUTO, 0, event.raised_h, why, (auto, human))
+
+    def _not_auto(self, t: str) -> Alternative:
+        """The system, refused for a type off the auto list (made once per type)."""
+        auto = self._off_list.get(t)
+        if auto is None:
+            auto = self._off_list[t] = Alternative(Handler.AUTO, f"{t} is not in the auto list: an "
+                                                       "anomaly for people")  # fmt: skip
+        return auto

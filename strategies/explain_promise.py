@@ -1,8 +1,8 @@
 """What LearnedPromise weighed at each refresh, kept only while explaining, and the promises
 of a run explained from it at the end (`sim.promise_columns`): an order's promise is the one
 of the last refresh at or before it was asked for, since the policy refreshes on the first ask
-due. A refresh keeps one number pair per lane (origins x regions x carriers), so a run keeps
-little, and no option object is built while it runs."""
+due. A refresh keeps a number per lane (origins x regions x carriers) and which carriers had
+room, so a run keeps little, and no option object is built while it runs."""
 
 from __future__ import annotations
 
@@ -26,17 +26,20 @@ class Refreshes:
         self.count, self.start = count, np.cumsum(count) - count
         self.carrier = np.array([c for _, options in lanes.values() for c, _ in options],
                                 dtype=np.int64)  # fmt: skip
+        self.served = np.repeat([served for served, _ in lanes.values()], count)  # per lane
         self.times: list[float] = []
-        self.seen: list[np.ndarray] = []
+        self.transit: list[np.ndarray] = []
+        self.open: list[np.ndarray] = []
         self.handover: list[np.ndarray] = []
         self.fastest: list[np.ndarray] = []
 
-    def add(self, t_h: float, seen: list[tuple[float, bool]], handover: list[float],
-            fastest: list[float]) -> None:  # fmt: skip
-        """A refresh at `t_h`: (transit, open) per lane, hand-over per seller, the transit used
-        per (origin, region)."""
+    def add(self, t_h: float, transit: list[float], open_carriers: set[int],
+            handover: list[float], fastest: list[float]) -> None:  # fmt: skip
+        """A refresh at `t_h`: the transit quantile per lane, the carriers with room, the
+        hand-over per seller, the transit used per (origin, region)."""
         self.times.append(t_h)
-        self.seen.append(np.array(seen, dtype=float).reshape(-1, 2))
+        self.transit.append(np.array(transit, dtype=float))
+        self.open.append(self.served & np.isin(self.carrier, list(open_carriers)))
         self.handover.append(np.array(handover, dtype=float))
         self.fastest.append(np.array(fastest, dtype=float))
 
@@ -66,8 +69,7 @@ class Refreshes:
         first = np.cumsum(count) - count
         pos = self.start[lane][owner] + np.arange(int(count.sum())) - first[owner]
         at = e[owner]
-        seen = np.stack(self.seen)[at, pos]
-        transit, is_open = seen[:, 0], seen[:, 1] > 0
+        transit, is_open = np.stack(self.transit)[at, pos], np.stack(self.open)[at, pos]
         handover = np.stack(self.handover)[at, s[owner]]
         used = transit == np.stack(self.fastest)[e, lane][owner]
         hits = np.cumsum(used)

@@ -183,7 +183,7 @@ class LearnedPromise:
         open_c = self._open_carriers()
         z, log_ratio, exp = _z(q), self.lanes.log_ratio, math.exp
         fastest: dict[tuple[int, int], float] = {}  # (origin, region) -> transit quantile
-        seen = [] if self._history is not None else None  # per lane in order: (transit, open)
+        seen = [] if self._history is not None else None  # per lane in order: its transit
         for (o, r), (served, lanes) in self._lanes.items():  # origins x regions x carriers
             best = best_open = math.inf
             for c, nominal in lanes:
@@ -193,7 +193,7 @@ class LearnedPromise:
                 if served and c in open_c:  # the fastest with room, else the fastest
                     best_open = min(best_open, t)
                 if seen is not None:
-                    seen.append((t, served and c in open_c))
+                    seen.append(t)
             fastest[(o, r)] = best_open if best_open < math.inf else best
         # per origin a row, shared by its sellers: a refresh costs sellers + origins x regions,
         # not sellers x regions (hundreds of sellers, dozens of regions)
@@ -202,7 +202,7 @@ class LearnedPromise:
         self._handover = [self.handover.quantile_h(s, q) for s in range(len(self._origins))]
         self._next_refresh = m.now() + self.refresh_h
         if seen is not None:
-            self._history.add(m.now(), seen, self._handover, list(fastest.values()))
+            self._history.add(m.now(), seen, open_c, self._handover, list(fastest.values()))
 
     @property
     def valid_until_h(self) -> float:

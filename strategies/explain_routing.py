@@ -5,8 +5,7 @@ Only called when explaining, so the routing policies' default path is unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 import numpy as np
@@ -43,33 +42,71 @@ _WHERE = ("the home warehouse has the unit",
           "no shelf has the unit: the home warehouse (the world raises the stockout)")  # fmt: skip
 _HOW = ("the contracted carrier", "the contracted carrier, though no carrier serves the region",
         "the region's fallback carrier (the contracted one does not serve it)")  # fmt: skip
-_RULES = {(w, h): f"rule: {where}; {how}" for w, where in enumerate(_WHERE)
-          for h, how in enumerate(_HOW)}  # fmt: skip
+RULES = {(w, h): f"rule: {where}; {how}" for w, where in enumerate(_WHERE)
+         for h, how in enumerate(_HOW)}  # RuleRouting's reasons, by (where, how)  # fmt: skip
+HAS_UNIT, EMPTY = -1, -2  # what RuleRouting saw at the home shelf (else: units at another)
 
 
-def rule(r: RoutingRequest, market: MarketView, w: int, c: int, terms: SellerTerms,
-         carrier_for: Callable[[int], int], cache: dict) -> RoutingDecision:  # fmt: skip
-    """RuleRouting's answer (w, c) with what its rule looked at: the home shelf, and when it is
-    empty every other shelf of the stock plan (its units and distance), each with the carrier
-    the rule would give it (`carrier_for(warehouse)`). The common case, a home shelf with the
-    unit, is kept per seller and region in `cache`."""
-    home = terms.home_warehouse
-    how = 2 if c != terms.carrier else (0 if r.region in market.carriers[c].serves else 1)
-    if w == home and market.on_hand(r.offer, home) > 0:
-        key = (r.seller, r.region)
-        options = cache.get(key)
-        if options is None:
-            options = cache[key] = (lane_option(market, r, home, c,
-                                                "home warehouse: has the unit"),)  # fmt: skip
-        return RoutingDecision(r.order_id, w, c, _RULES[(0, how)], options)
-    options = [lane_option(market, r, home, carrier_for(home), "home warehouse: shelf empty")]
-    for x in market.stocked_at[r.offer]:
-        if x != home:
-            units = market.on_hand(r.offer, x)
-            options.append(lane_option(market, r, x, carrier_for(x), "other warehouse: "
-                                       + (f"{units} on the shelf" if units > 0 else "shelf empty")))  # fmt: skip
-    where = 1 if w != home else 2
-    return RoutingDecision(r.order_id, w, c, _RULES[(where, how)], tuple(options))
+def with_options(decisions: list[RoutingDecision], weighed: RouteColumns) -> list[RoutingDecision]:
+    """The answers with their options as `RouteOption`s (what `route` gives when explaining,
+    e.g. to a decision service)."""
+    options = weighed.per_item(len(decisions))
+    return [replace(d, options=options[i]) for i, d in enumerate(decisions)]
+
+
+@dataclass
+class Ruled(RouteColumns):
+    """RuleRouting's options of a batch, as it looked at them: per option its order, warehouse,
+    carrier and what the rule saw there (`HAS_UNIT`, `EMPTY`, or the units on another shelf),
+    in plain lists (a few per order); per order its region. Priced at the end of the run, as
+    the rule sees a lane: the contract's shipping cost, and the distance."""
+
+    saw: list = None
+    region: list = None
+    market: MarketView = None
+
+    @classmethod
+    def of(cls, batch: list[RoutingRequest], market: MarketView) -> Ruled:
+        return cls([], [], [], saw=[], region=[r.region for r in batch], market=market)
+
+    def look(self, item: int, warehouse: int, carrier: int, saw: int) -> None:
+        """One more option: order `item` of the batch from `warehouse` with `carrier`."""
+        self.item.append(item)
+        self.warehouse.append(warehouse)
+        self.carrier.append(carrier)
+        self.saw.append(saw)
+
+    @classmethod
+    def join(cls, batches: list[Ruled], first: np.ndarray) -> dict[str, np.ndarray]:
+        sizes = np.array([len(b.item) for b in batches], dtype=np.int64)
+        n_orders = np.array([len(b.region) for b in batches], dtype=np.int64)
+        cols = {name: np.fromiter(chain.from_iterable(getattr(b, name) for b in batches),
+                                  np.int64, int(sizes.sum()))
+                for name in ("item", "warehouse", "carrier", "saw")}  # fmt: skip
+        item = cols["item"]
+        region = np.fromiter(chain.from_iterable(b.region for b in batches), np.int64)
+        region = region[item + np.repeat(np.cumsum(n_orders) - n_orders, sizes)]
+        m = batches[0].market
+        r = range(m.n_regions)
+        lanes = np.array([[[m.shipping_cost(c, o, d) for d in r] for o in r]
+                          for c in range(len(m.carriers))])  # fmt: skip
+        origin = np.asarray(m.warehouse_region, dtype=np.int64)[cols["warehouse"]]
+        ship = lanes[cols["carrier"], origin, region]
+        none = np.full(len(item), np.nan)
+        return {"item": item + np.repeat(first, sizes), "warehouse": cols["warehouse"],
+                "carrier": cols["carrier"], "cost": ship, "shipping": ship, "late_cost": none,
+                "p_late": none, "capacity_penalty": np.zeros(len(item)),
+                "km": np.asarray(m.distance_km, dtype=float)[origin, region],
+                "note": _rule_notes(cols["saw"])}  # fmt: skip
+
+
+def _rule_notes(saw: np.ndarray) -> np.ndarray:
+    """What RuleRouting saw at each shelf, in words (each distinct one written once)."""
+    values, index = np.unique(saw, return_inverse=True)
+    words = {HAS_UNIT: "home warehouse: has the unit", EMPTY: "home warehouse: shelf empty",
+             0: "other warehouse: shelf empty"}  # fmt: skip
+    said = [words.get(v, f"other warehouse: {v} on the shelf") for v in values.tolist()]
+    return np.array(said, dtype=object)[index.reshape(-1)]
 
 
 def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketView,

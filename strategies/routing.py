@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sim.clock import next_hour_of_day
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest, SellerTerms
@@ -68,8 +68,32 @@ class RuleRouting(StaticRouting):
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         if market.explaining:
-            return [self._explained(r, market) for r in batch]
+            return explain_routing.with_options(*self.route_explained(batch, market))
         return [self._one(r, market) for r in batch]
+
+    def route_explained(self, batch: list[RoutingRequest],
+                        market: MarketView) -> tuple[list[RoutingDecision], RouteColumns]:  # fmt: skip
+        """`route`'s answers, each with the rule that gave it, and as columns what the rule
+        looked at: the home shelf, and when it is empty every other shelf of the stock plan
+        (its units), each with the carrier the rule would give it (`explain_routing.Ruled`)."""
+        decisions, looked = [], explain_routing.Ruled.of(batch, market)
+        look, on_hand, stocked_at = looked.look, market.on_hand, market.stocked_at
+        for i, r in enumerate(batch):
+            terms = self._terms[r.seller]
+            w, c = self._choose(r, market)
+            home = terms.home_warehouse
+            how = 2 if c != terms.carrier else (0 if r.region in self._serves[c] else 1)
+            if w == home and on_hand(r.offer, home) > 0:
+                look(i, home, c, explain_routing.HAS_UNIT)
+                decisions.append(RoutingDecision(r.order_id, w, c, explain_routing.RULES[(0, how)]))
+                continue
+            look(i, home, self._carrier(terms, home, r.region), explain_routing.EMPTY)
+            for x in stocked_at[r.offer]:
+                if x != home:
+                    look(i, x, self._carrier(terms, x, r.region), on_hand(r.offer, x))
+            where = 1 if w != home else 2
+            decisions.append(RoutingDecision(r.order_id, w, c, explain_routing.RULES[(where, how)]))
+        return decisions, looked
 
     def _one(self, r: RoutingRequest, market: MarketView) -> RoutingDecision:
         return RoutingDecision(r.order_id, *self._choose(r, market))
@@ -94,12 +118,6 @@ class RuleRouting(StaticRouting):
             if c < 0:
                 c = terms.carrier
         return c
-
-    def _explained(self, r: RoutingRequest, market: MarketView) -> RoutingDecision:
-        terms = self._terms[r.seller]
-        w, c = self._choose(r, market)
-        return explain_routing.rule(r, market, w, c, terms,
-                                    lambda x: self._carrier(terms, x, r.region), self._why)  # fmt: skip
 
 
 _SQRT2 = math.sqrt(2.0)
@@ -141,10 +159,7 @@ class OptimisedRouting:
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         decisions, weighed = self._route(batch, market, market.explaining)
-        if weighed is None:
-            return decisions
-        options = weighed.per_item(len(batch))  # a RouteOption each, with its answer
-        return [replace(d, options=options[i]) for i, d in enumerate(decisions)]
+        return decisions if weighed is None else explain_routing.with_options(decisions, weighed)
 
     def route_explained(self, batch: list[RoutingRequest],
                         market: MarketView) -> tuple[list[RoutingDecision], RouteColumns]:  # fmt: skip

@@ -245,13 +245,20 @@ def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
     n = len(block)
     return _part(np.arange(n), np.array([b.t_h for b in blocks])[block], PRICING, None,
                  offers, np.asarray(offer_seller)[offers], None, None,
-                 text("price for offer ", integers(offers)), chosen, log,
+                 _per_offer(len(offer_seller), offers), chosen, log,
                  labels([b.rule for b in blocks], block),
                  {name: pa.nulls(n, t) for name, t in TYPES.items()}, prices)  # fmt: skip
 
 
+def _per_offer(n_offers: int, offers: np.ndarray) -> pa.Array:
+    """"price for offer N" per row: each offer's text made once, then taken per row."""
+    return text("price for offer ", integers(np.arange(n_offers))).take(pa.array(offers))
+
+
 def _term(blocks: list[PriceBlock], sizes: np.ndarray, key: str, kind: pa.DataType) -> pa.Array:
     """A policy's term for every row (null where a block lacks it)."""
+    if all(b.terms is None or b.terms.get(key) is None for b in blocks):
+        return pa.nulls(int(sizes.sum()), kind)
     label = kind == pa.string()
     parts = [np.full(n, None if label else np.nan, dtype=object if label else float)
              if b.terms is None or b.terms.get(key) is None

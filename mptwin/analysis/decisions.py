@@ -251,7 +251,7 @@ def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
 
 
 def _per_offer(n_offers: int, offers: np.ndarray) -> pa.Array:
-    """"price for offer N" per row: each offer's text made once, then taken per row."""
+    """Per row, "price for offer N": each offer's text made once, then taken per row."""
     return text("price for offer ", integers(np.arange(n_offers))).take(pa.array(offers))
 
 

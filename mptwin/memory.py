@@ -1,4 +1,5 @@
-"""Give freed memory back to the operating system promptly (glibc on Linux).
+"""Give freed memory back to the operating system promptly (glibc on Linux), and keep it for
+reuse while a big table is built (`memory_for_big_tables`).
 
 A run keeps its records in numpy chunks of a few hundred kilobytes and joins them into the
 result tables at the end. glibc serves blocks that size from the heap, whose free space it

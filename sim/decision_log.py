@@ -11,7 +11,8 @@ makes over a million decisions, most of them prices):
 - triage, one per exception raised, in exception id order: the policy's `Triage` as it gave it;
   what the exception is and how it was triaged are in the exceptions table;
 - routing, one per order and routing ask: when, the order, the answer, its reason, options
-  (as objects, or as a policy's `RouteColumns` per ask, their terms worked out at the end);
+  (as objects, or as a policy's `RouteColumns` per ask, worked out at the end, when the
+  option each answer applied is marked);
 - onboarding, labels and governance (rare): a row with the question and answer in words;
 - pricing: per repricing ask, one block of arrays (`PriceBlock`).
 

@@ -123,8 +123,13 @@ def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketVi
                         4 * len(seen)).reshape(-1, 4)  # fmt: skip
     flat = np.fromiter(chain.from_iterable(chain.from_iterable(heres)), float,
                        3 * int(sizes.sum())).reshape(-1, 3)  # fmt: skip
-    full = [(members, over) for members, cap, over in problem.groups
-            if over != math.inf and cap <= 0]  # what the solver folds into an option's cost  # fmt: skip
+    full = []  # what the solver folds into an option's cost: the soft groups, which come
+    for members, cap, over in reversed(problem.groups):  # last, that are full
+        if over == math.inf:
+            break
+        if cap <= 0:
+            full.append((members, over))
+    full.reverse()
     sla = market.sla_credit_pct
     return Weighed(shelf=shelf, sizes=sizes, flat=flat, n_kept=len(problem.option_item),
                    full=full, late=[sla * r.price + late_penalty for r in batch],

@@ -162,13 +162,14 @@ class Weighed(RouteColumns):
         order_base = np.cumsum(n_orders) - n_orders  # each batch's first order among all
         kept = np.array([b.n_kept for b in batches])
         kept_base = np.cumsum(kept) - kept
-        penalty = np.zeros(int(kept.sum()) + 1)  # the last: a pruned option's, 0
-        full = [(base + np.asarray(members, dtype=np.int64), over)
-                for b, base in zip(batches, kept_base.tolist(), strict=True)
+        full = [(members, over, base) for b, base in zip(batches, kept_base.tolist(), strict=True)
                 for members, over in b.full]  # fmt: skip
-        if full:
-            np.add.at(penalty, np.concatenate([m for m, _ in full]),
-                      np.repeat([o for _, o in full], [len(m) for m, _ in full]))  # fmt: skip
+        counts = np.fromiter((len(m) for m, _, _ in full), np.int64, len(full))
+        members = np.fromiter(chain.from_iterable(m for m, _, _ in full), np.int64,
+                              int(counts.sum()))  # fmt: skip
+        members += np.repeat(np.array([b for _, _, b in full], dtype=np.int64), counts)
+        overflow = np.repeat(np.array([o for _, o, _ in full], dtype=float), counts)
+        penalty = np.bincount(members, overflow, int(kept.sum()) + 1)  # the last: pruned, 0
         shelves = np.array([len(b.sizes) for b in batches])
         shelf = np.concatenate([b.shelf for b in batches])
         sizes = np.concatenate([b.sizes for b in batches])

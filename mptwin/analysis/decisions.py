@@ -287,5 +287,5 @@ def _part(ids, t_h, point, order_id, offer, seller, exc_id, app_id, asked, chose
         cols.append(pa.array(np.full(n, -1) if values is None else values, kind))
     cols += [asked, chosen, labels(names, point), reason, *(options[k] for k in TYPES)]
     prices = prices or {}
-    cols += [prices.get(k, pa.nulls(n, kind)) for k, kind in PRICE_COLUMNS.items()]
+    cols += [prices[k] if k in prices else pa.nulls(n, kind) for k, kind in PRICE_COLUMNS.items()]
     return pa.table(cols, names=list(DECISION_COLUMNS))

@@ -10,8 +10,10 @@ one's heap). Two times per run: a run's work (simulating it: build, run, tables;
 its Parquet tables, as a job does; figures left out, the same either way) and the process's
 whole wall time (imports, config and KPIs too: what `mptwin` makes you wait for). Runs
 alternate off, on, off, on, ... so a machine that slows down mid-way hurts both alike; the
-fastest of `--repeat` runs of each is compared (on a shared machine, the least disturbed). The
-KPIs of all runs are checked to be identical: recording only observes.
+fastest of `--repeat` runs of each is compared (on a shared machine, the least disturbed), and
+so is each pair of runs made one after the other (their median ratio: on a machine whose speed
+drifts by 10 % within minutes, as this project's does, the steadier figure). The KPIs of all
+runs are checked to be identical: recording only observes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
@@ -76,9 +80,12 @@ def bench(scenario: str, strategy: str, seed: int, repeat: int) -> dict:
     for on, rs in runs.items():
         best[on]["work_s"] = min(r["simulate_s"] + r["write_s"] for r in rs)
     first = runs[False][0]["kpis"]
+    paired = sorted((on["simulate_s"] + on["write_s"]) / (off["simulate_s"] + off["write_s"])
+                    for off, on in zip(runs[False], runs[True], strict=True))  # fmt: skip
     return {"scenario": scenario, "strategy": strategy, "seed": seed, "repeat": repeat,
             "off_work_s": best[False]["work_s"], "on_work_s": best[True]["work_s"],
             "work_ratio": best[True]["work_s"] / best[False]["work_s"],
+            "paired_work_ratios": paired, "median_paired_ratio": float(np.median(paired)),
             "off_wall_s": best[False]["wall_s"], "on_wall_s": best[True]["wall_s"],
             "wall_ratio": best[True]["wall_s"] / best[False]["wall_s"],
             "decisions": runs[True][0]["decisions"],
@@ -105,6 +112,9 @@ def main() -> None:
               f"{r['on_work_s']:.2f} s, ratio {r['work_ratio']:.3f}; wall off "
               f"{r['off_wall_s']:.2f} s, on {r['on_wall_s']:.2f} s, ratio {r['wall_ratio']:.3f}; "
               f"{r['decisions']:,} decisions; KPIs identical: {r['kpis_identical']}")  # fmt: skip
+        print(f"  work ratio of each pair (off, on run one after the other), sorted: "
+              f"{', '.join(f'{x:.3f}' for x in r['paired_work_ratios'])}; median "
+              f"{r['median_paired_ratio']:.3f}")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -227,20 +227,20 @@ class DecisionLog:
         by_class: dict[type, list] = {}
         for batch in self.route_batches:
             by_class.setdefault(type(batch[2]), []).append(batch)
-        parts = []
+        parts, answers, route = [], Options(RouteOption), self.route
         for kind, batches in by_class.items():
             first = np.array([f for f, _, _ in batches], dtype=np.int64)
             cols = kind.join([w for _, _, w in batches], first)
             part = {"owner": cols.pop("item"), **cols}
             part["chosen"], unmatched = self._mark(part, batches)
             parts.append(part)
-            route = self.route
-            for row in unmatched.tolist():
-                self.add_route_option(row, self.answered(int(region[row]), route["warehouse"][row],
-                                                         route["carrier"][row]))  # fmt: skip
+            for row in unmatched.tolist():  # not kept in the log: asking twice adds nothing
+                answers.add(row, (self.answered(int(region[row]), route["warehouse"][row],
+                                                route["carrier"][row]),), 1)  # fmt: skip
         store = self.options["route"].get(RouteOption)
-        if store is not None:
-            parts.insert(0, store.columns())
+        given = [store.columns()] if store is not None else []  # options given as objects
+        answered = answers.columns()
+        parts = [*given, *([answered] if len(answered["owner"]) else []), *parts]
         if not parts:
             return None
         names = ("owner", "chosen", *ROUTE_FIELDS)
@@ -249,10 +249,6 @@ class DecisionLog:
             return cols
         order = np.argsort(cols["owner"], kind="stable")
         return {name: values[order] for name, values in cols.items()}
-
-    def add_route_option(self, owner: int, option) -> None:
-        """One more option of routing answer `owner`, the one applied: its own answer."""
-        self._store("route", RouteOption).add(owner, (option,), 1)
 
     def _mark(self, part: dict, batches: list) -> tuple[np.ndarray, np.ndarray]:
         """Per option of `part` (by owner) whether it is the one its answer applied, and the

@@ -67,7 +67,8 @@ def memory_for_big_tables():
 def _numpy_huge_pages(enabled: bool) -> bool:
     """Whether numpy asks for huge pages from now on; what it did before (numpy's switch is
     private: where it is missing, nothing changes)."""
-    switch = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None),
+                     "_set_madvise_hugepage", None)  # fmt: skip
     return bool(switch(enabled)) if switch is not None else enabled
 
 

@@ -10,12 +10,14 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
 from mptwin.analysis.option_columns import spread, store_lists, structs
 from mptwin.analysis.tables import DECISION_COLUMNS
 from mptwin.analysis.text_columns import numbers
+from mptwin.memory import _numpy_huge_pages, memory_for_big_tables
 from mptwin.run import prepare, simulate
 from sim.decision_log import DecisionLog, Options
 from sim.decisions import RouteOption
@@ -222,3 +224,16 @@ def test_options_become_typed_lists_with_null_for_a_term_not_estimated():
                     np.array([False, True, True, False])).to_pylist()  # fmt: skip
     assert [[o["warehouse"] for o in x] for x in shared] == [[1, -2], [9], [1, -2, 9], [0]]
     assert numbers(np.array([1.23456, np.nan, 2.0]), 2).to_pylist() == ["1.23", "null", "2"]
+
+
+def test_the_memory_set_up_for_building_the_table_comes_back_afterwards():
+    pool = pa.default_memory_pool().backend_name
+    huge = _numpy_huge_pages(True)  # what it was; now on
+    try:
+        with memory_for_big_tables():
+            assert pa.default_memory_pool().backend_name == "system"
+            assert _numpy_huge_pages(False) is False  # off inside (where numpy has the switch)
+        assert pa.default_memory_pool().backend_name == pool
+        assert _numpy_huge_pages(huge) is True  # back on after
+    finally:
+        _numpy_huge_pages(huge)

@@ -178,7 +178,7 @@ class DecisionLog:
     """The decisions of one run, by point (see the module's docstring). `policy` names each
     point's policy (the class the world asks); options are kept per point, by type."""
 
-    def __init__(self, policy: dict[int, str], explain_promises=None,
+    def __init__(self, policy: dict[int, str], explain_promises: Callable | None = None,
                  answered: Callable[[int, int, int], RouteOption] | None = None):  # fmt: skip
         self.policy = policy
         self.answered = answered  # a routing answer as an option: (region, warehouse, carrier)

@@ -17,7 +17,6 @@ class Lookup:
         self.offer_category = world.sku_category[offer_sku].tolist()
         self.offer_cost_array = world.sku_cost[offer_sku].astype(float)  # for whole batches
         self.offer_cost = self.offer_cost_array.tolist()
-        self.offer_commission = world.commission_rate[world.sku_category[offer_sku]].tolist()
         self.sku_offers: list[list[int]] = [[] for _ in range(len(world.sku_cost))]
         for o, sku in enumerate(self.offer_sku):
             self.sku_offers[sku].append(o)

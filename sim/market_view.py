@@ -27,9 +27,9 @@ class MarketView:
         self.offer_sku = _readonly(world.offer_sku)
         self.offer_seller = _readonly(world.offer_seller)
         self.offer_cost = _readonly(world.sku_cost[world.offer_sku])
-        self.offer_commission = _readonly(
-            world.commission_rate[world.sku_category[world.offer_sku]]
-        )
+        # the rate the operator charges each offer now: its label's (live: a view of the
+        # catalogue, so a relabelled listing reads its new rate), never its true category's
+        self.offer_commission = _live(state.catalogue.commission)
         self.offers_of_sku = tuple(tuple(o) for o in state.lookup.sku_offers)
         self.stocked_at = tuple(tuple(w) for w in state.lookup.stocked_at)
         self.warehouse_region = _readonly(np.array([w.region for w in world.warehouses]))
@@ -164,3 +164,10 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.flags.writeable = False
     return a
+
+
+def _live(a: np.ndarray) -> np.ndarray:
+    """A read-only view of a live array: the strategy sees each change, and can make none."""
+    view = a.view()
+    view.flags.writeable = False
+    return view

@@ -146,16 +146,19 @@ class Catalogue:
     applicants' offers go live when their seller is approved and they are mapped."""
 
     live: array  # of flags (1: shown to buyers)
-    commission: list[float]
+    commission: np.ndarray  # the rate of each offer's label (what an order is charged)
     penalty: list[float]
     opens_h: list[float]  # per dark offer (from first_new_offer): when buyers start coming
 
     @classmethod
-    def create(cls, world: World, lookup: Lookup) -> Catalogue:
+    def create(cls, world: World) -> Catalogue:
         n, first = world.n_offers, world.first_new_offer
         live = array("b", [1] * n if first < 0 else [1] * first + [0] * (n - first))
         dark = 0 if first < 0 else n - first
-        return cls(live, list(lookup.offer_commission), [0.0] * n, [math.inf] * dark)
+        commission = world.commission_rate[world.sku_category[world.offer_sku]].astype(float)
+        if dark:  # not labelled yet: a placeholder no order is charged (the truth is hidden)
+            commission[first:] = float(np.mean(world.commission_rate))
+        return cls(live, commission, [0.0] * n, [math.inf] * dark)
 
 
 @dataclass
@@ -289,7 +292,7 @@ class State:
                  [0] * n_carriers),
             Prices.create(world),
             Watches(world.risk.lost_detect_h),
-            Desks.create(env, world), Catalogue.create(world, lookup), SellerBook.create(world),
+            Desks.create(env, world), Catalogue.create(world), SellerBook.create(world),
             Performance(len(world.sellers), bus),
         )  # fmt: skip
         s.prices.promo_today = s.calendar.is_promo(0)

@@ -23,7 +23,7 @@ from strategies.onboarding import AllPeople
 from strategies.pricing import FeedFollowPricing
 from strategies.promise import ContractPromise
 from strategies.routing import RuleRouting
-from tests.helpers.runs import ROOT, compose_cfg, run_sim
+from tests.helpers.runs import NETWORK, ROOT, compose_cfg, run_sim
 
 
 def built(*overrides: str):
@@ -227,7 +227,37 @@ def test_the_seam_guard_lets_a_policy_use_its_own_private_state():
 
 def test_no_shipped_policy_reaches_past_the_seam():
     bad = []
-    for path in sorted((ROOT / "strategies").glob("*.py")):
-        bad += reads_in_source(path.read_text(), path.name)
+    paths = sorted((ROOT / "strategies").rglob("*.py"))
+    assert any(p.parent.name == "remote" for p in paths), "the guard must scan strategies/remote/"
+    for path in paths:
+        bad += reads_in_source(path.read_text(), str(path.relative_to(ROOT)))
     assert not bad, bad
     assert private_reads(RuleRouting) == []
+
+
+def test_the_view_gives_a_mislabelled_listing_the_rate_the_operator_charges():
+    """A listing live under a wrong label is charged its label's commission; the view gives
+    that rate, never its true category's (comparing the two would expose the mistake)."""
+    state = built("strategy=automation", *NETWORK, "seed=2")
+    world, market, listings = state.world, state.market, state.records.listings
+    unlabelled = int(world.first_new_offer)
+    assert market.offer_commission[unlabelled] == pytest.approx(np.mean(world.commission_rate))
+    state.env.run(until=24 * 20)
+    rate = world.commission_rate
+    wrong = [x for x in listings if x.label >= 0 and rate[x.label] != rate[x.category]
+             and x.corrected_h != x.corrected_h]  # fmt: skip
+    assert wrong, "no listing is live under a wrong label of another rate: mislabel more"
+    for x in wrong:
+        assert market.offer_commission[x.offer] == rate[x.label]
+    orders = state.records.orders.columns()
+    charged = dict(zip(orders["offer"].tolist(), orders["commission_rate"].tolist(), strict=True))
+    promo = world.promo_commission_cut
+    sold = [x for x in wrong if x.offer in charged]
+    assert sold, "no mislabelled listing sold"
+    for x in sold:
+        assert charged[x.offer] in (
+            pytest.approx(rate[x.label]),
+            pytest.approx(rate[x.label] - promo),
+        )
+    with pytest.raises(ValueError, match="read-only"):
+        market.offer_commission[0] = 0.0

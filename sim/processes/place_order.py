@@ -82,7 +82,7 @@ def count_probation(state: State, seller: int) -> None:
 
 def commission_rate(state: State, offer: int) -> float:
     """The rate of the category the offer is listed under, less the promotional cut today."""
-    rate = state.catalogue.commission[offer]
+    rate = float(state.catalogue.commission[offer])
     if state.prices.promo_today:
         rate = max(0.0, rate - state.world.promo_commission_cut)
     return rate

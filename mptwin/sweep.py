@@ -97,3 +97,8 @@ def staged(job_dir: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     commit(stage, job_dir)
+
+
+def hydra_quote(value: str) -> str:
+    """A value as a single-quoted Hydra override string (a path, `seed=${seed}`)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

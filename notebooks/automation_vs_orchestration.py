@@ -83,7 +83,8 @@ ABLATIONS = {
     "routing=rules": "strategy/routing=rules",
     "promise=carrier_buffer": "strategy/promise=carrier_buffer",
     "pricing=feed_follow": "strategy/pricing=feed_follow",
-    "exceptions=auto_notices": "strategy/exceptions=auto_notices",
+    # no exceptions ablation: both arms take the same menu of automatic resolutions
+    # (conf/strategy/exceptions/auto_routine.yaml); only the limits each is tuned to differ
 }
 seed = SEEDS[0]
 full = runs["orchestration"][0]

@@ -61,15 +61,20 @@ class AllHuman:
 
 @dataclass(eq=False)
 class AutoRoutine(AllHuman):
-    """Orchestration: routine irregularities are resolved by the system at once (a stockout or
-    an unserved region rerouted, a late customer informed, a small return refunded, a price
-    reset to the floor, a small reconciliation difference accepted); only anomalies go to a
-    person: held payments, lost parcels, returns above `auto_refund_limit`, mismatches above
-    `auto_reconcile_limit`, and any type not listed in `auto`."""
+    """Every arm's menu of automatic resolutions, each a rule one system runs with its own data:
+    routine irregularities are resolved by the system at once (a stockout or an unserved region
+    rerouted, a late customer informed, a price reset to the floor, a re-pick after a stock
+    discrepancy, a small return refunded, a small reconciliation difference accepted, a small
+    held payment released); the rest goes to a person: lost parcels, returns above
+    `auto_refund_limit`, mismatches above `auto_reconcile_limit`, held payments above
+    `auto_release_limit`, and any type not listed in `auto`. A limit of 0 sends every one of
+    its type to people. The rules err where a person would catch something (a fraudulent
+    return refunded, an overbill accepted, a stolen card released): that money is lost."""
 
     auto: list[str] = field(default_factory=list)
     auto_refund_limit: float = field(default=200.0, metadata=nonneg)
     auto_reconcile_limit: float = field(default=0.0, metadata=nonneg)  # mismatches up to this
+    auto_release_limit: float = field(default=0.0, metadata=nonneg)  # held orders up to this
 
     def check_rules(self, path: str) -> None:
         super().check_rules(path)
@@ -87,7 +92,8 @@ class AutoRoutine(AllHuman):
         self._off_list: dict[str, Alternative] = {}  # explaining only: the system, per type
         self._auto = frozenset(self.auto)
         self._limits = {ExceptionType.RETURN_REQUEST: self.auto_refund_limit,
-                        ExceptionType.RECONCILIATION_MISMATCH: self.auto_reconcile_limit}  # fmt: skip
+                        ExceptionType.RECONCILIATION_MISMATCH: self.auto_reconcile_limit,
+                        ExceptionType.PAYMENT_HELD: self.auto_release_limit}  # fmt: skip
 
     def _above_limit(self, event: ExceptionEvent) -> bool:
         limit = self._limits.get(event.type)

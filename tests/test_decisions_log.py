@@ -22,6 +22,7 @@ from mptwin.run import prepare, simulate
 from sim.decision_log import DecisionLog, Options
 from sim.decisions import RouteOption
 from sim.model import build
+from sim.processes.record_decision import ANSWERED
 from tests.helpers.runs import NETWORK, compose_cfg
 
 STRATEGIES = ["orchestration", "automation"]
@@ -90,6 +91,10 @@ def test_every_routing_decision_lists_its_chosen_option_among_the_alternatives(r
             else None for text in routing["chosen"]]  # fmt: skip
     for (w, c), text in zip(answers, said, strict=True):
         assert text is None and w < 0 or text == (w, c)
+    # the built-in policies list what they applied themselves: the world's fill-in for an answer
+    # none of the listed options matches (for a custom or served policy) is never needed
+    notes = {o["note"] for options in listed(routing) for o in options}
+    assert ANSWERED not in notes
     if strategy == "orchestration":  # every option it built, the pruned ones marked
         sizes = [len(options) for options in listed(routing)]
         assert max(sizes) > 2 and np.mean(sizes) > 2

@@ -1,18 +1,21 @@
-"""mptwin-tune: each arm tuned the same way, reproducibly, and written as a strategy config that
-composes and runs."""
+"""mptwin-tune: each arm tuned the same way (one menu of automatic resolutions, the team solved
+for every trial), reproducibly, locally or through a Hydra launcher, and written as a strategy
+config that composes and runs."""
 
 from __future__ import annotations
 
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.tuning.cli import load_spec, parse, tuned_config, write
+from mptwin.tuning.cli import load_spec, make_runner, parse, tuned_config, write
+from mptwin.tuning.evaluate import TEAM, LocalRunner, run_seeds
 from mptwin.tuning.search import tune
 from sim.validate import ConfigError
 from tests.helpers.runs import compose_cfg
 
 SMALL = ["--scenario", "smoke", "--seeds", "11", "--trials", "3", "--workers", "1",
-         "--min-headcount", "1", "--max-headcount", "4"]  # fmt: skip
+         "--min-headcount", "1", "--max-headcount", "4", "--sampler-seeds", "0",
+         "--start-headcount", "3"]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -24,6 +27,8 @@ def test_tuning_is_reproducible_and_writes_a_config_that_runs(tmp_path):
         t["operator_margin"] for t in second.trials
     ]
     assert len({t["strategy.pricing.undercut"] for t in first.trials}) > 1  # it did search
+    assert all(TEAM not in s.values for s in first.studies)  # the team is solved, not searched
+    assert all(1 <= t[TEAM] <= 4 for t in first.trials)
     out = tmp_path / "strategy" / "automation_tuned_test.yaml"  # a config group on a search path
     write(spec, first, out, tmp_path / "trials.csv")
     cfg = compose_cfg("scenario=smoke", "strategy=automation_tuned_test",
@@ -39,6 +44,23 @@ def test_both_arms_have_a_search_space_with_the_shared_knobs():
     assert {"strategy.promise.quantile", "strategy.pricing.undercut",
             "strategy.exceptions.auto_refund_limit"} <= shared  # fmt: skip
     assert specs["automation"].calibrate_promise and not specs["orchestration"].calibrate_promise
+    assert TEAM not in shared  # solved per trial
+
+
+def test_both_arms_tune_the_same_menu_of_automatic_resolutions():
+    """Every resolution a single silo can run is on both arms' menu, with the same limits
+    searched over the same ranges: no arm automates what the other may not."""
+    specs = {arm: load_spec(arm, parse([arm, *SMALL])) for arm in ("automation", "orchestration")}
+    menu = [{k: v for k, v in spec.params.items() if k.startswith("strategy.exceptions.")}
+            for spec in specs.values()]  # fmt: skip
+    assert menu[0] == menu[1] and len(menu[0]) == 3
+    triage = [compose_cfg("scenario=smoke", f"strategy={arm}").strategy.exceptions
+              for arm in ("automation", "orchestration", "automation_tuned", "orchestration_tuned")]  # fmt: skip
+    autos = {tuple(t.auto) for t in triage}
+    assert len(autos) == 1, autos
+    (auto,) = autos
+    assert {"stock_discrepancy", "reconciliation_mismatch", "payment_held", "return_request",
+            "late_delivery", "stockout_at_routing", "unroutable", "price_below_cost"} == set(auto)  # fmt: skip
 
 
 def test_an_unknown_arm_is_a_config_error():
@@ -56,3 +78,34 @@ def test_the_tuned_config_nests_the_values_under_the_arm():
     assert body["defaults"] == ["automation", "_self_"] and body["headcount"] == 7
     assert body["pricing"] == {"undercut": 0.03} and body["promise"] == {"buffer_days": {"x": 1.0}}
     assert OmegaConf.create(body).tuned.seeds == [11]
+
+
+@pytest.mark.slow
+def test_the_chosen_team_is_the_smallest_that_meets_the_target_in_real_runs():
+    """The tuned team meets the resolution target and one fewer misses it, both simulated."""
+    spec = load_spec("automation", parse(["automation", *SMALL, "--max-headcount", "6"]))
+    result = tune(spec)
+    h = result.headcount
+    assert result.staffing_value <= spec.staffing_max_h
+    if h > 1:
+        (fewer,) = run_seeds(LocalRunner(1), spec.base(), {**result.values, TEAM: h - 1},
+                             spec.seeds)  # fmt: skip
+        assert fewer.kpis[spec.staffing_kpi] > spec.staffing_max_h
+
+
+@pytest.mark.slow  # a sweep through submitit's local executor: about half a minute
+def test_tuning_runs_through_a_hydra_launcher_with_the_same_answer(tmp_path, monkeypatch):
+    """`--launcher submitit_local`: trials go out as sweeps (two trials at once), each run an
+    ordinary run folder, and the tuned arm is the one the local pool finds."""
+    monkeypatch.chdir(tmp_path)
+    args = [*SMALL, "--seeds", "11", "12", "--trials", "2", "--batch", "2"]
+    local = tune(load_spec("automation", parse(["automation", *args])))
+    launched = parse(["automation", *args, "--launcher", "submitit_local"])
+    spec = load_spec("automation", launched)
+    swept = tune(spec, make_runner(launched, spec))
+    assert swept.values == local.values and swept.headcount == local.headcount
+    assert swept.objective == pytest.approx(local.objective, rel=1e-12)
+    runs = list(
+        (tmp_path / "outputs" / "tune" / "smoke" / "automation" / "runs").glob("*/seed=*/kpis.json")
+    )
+    assert len(runs) >= 4

@@ -19,8 +19,8 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from mptwin.tuning.calibrate import carrier_buffers
-from mptwin.tuning.evaluate import CONF_DIR, compose_config
-from mptwin.tuning.search import OBJECTIVE, Tuned, TuneSpec, calibrate, tune
+from mptwin.tuning.evaluate import CONF_DIR, HydraRunner, LocalRunner, compose_config
+from mptwin.tuning.search import OBJECTIVE, Study, Tuned, TuneSpec, calibrate, tune
 from sim.validate import ConfigError
 
 
@@ -41,17 +41,21 @@ def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
                     scenario=args.scenario, seeds=list(args.seeds), trials=args.trials,
                     sampler_seeds=list(args.sampler_seeds), on_time_floor=args.on_time,
                     staffing_max_h=args.target,
-                    headcounts=(args.min_headcount, args.max_headcount), workers=args.workers,
-                    overrides=list(args.override))  # fmt: skip
+                    headcounts=(args.min_headcount, args.max_headcount),
+                    start_headcount=args.start_headcount, batch=args.batch,
+                    workers=args.workers, overrides=list(args.override))  # fmt: skip
     compose_config(spec.base())  # a bad scenario, strategy or override fails now, not later
     return spec
 
 
-def tuned_config(spec: TuneSpec, result: Tuned) -> dict:
-    """The strategy config of the tuned arm: the arm's own, with tuned values on top."""
-    body: dict = {"defaults": [spec.strategy, "_self_"], "name": f"{spec.strategy}_tuned",
-                  "headcount": result.headcount}  # fmt: skip
-    for key, value in result.values.items():
+def tuned_config(spec: TuneSpec, result: Tuned, study: Study | None = None) -> dict:
+    """The strategy config of the tuned arm (or of one of its studies): the arm's own, with the
+    tuned values and team on top, and a `tuned` block saying how they were found."""
+    chosen = study or result
+    name = f"{spec.strategy}_tuned" + (f"_s{study.sampler_seed}" if study else "")
+    body: dict = {"defaults": [spec.strategy, "_self_"], "name": name,
+                  "headcount": chosen.headcount}  # fmt: skip
+    for key, value in chosen.values.items():
         node = body
         parts = key.split(".")[1:]  # strategy.promise.quantile -> promise, quantile
         for p in parts[:-1]:
@@ -59,17 +63,23 @@ def tuned_config(spec: TuneSpec, result: Tuned) -> dict:
         node[parts[-1]] = value
     body["tuned"] = {
         "scenario": spec.scenario, "seeds": spec.seeds, "trials": spec.trials,
-        "optimiser": f"optuna {optuna.__version__} TPESampler, the best of one study per "
-                     f"sampler seed {spec.sampler_seeds}",
+        "optimiser": f"optuna {optuna.__version__} TPESampler, asked {spec.batch} at a time; "
+                     f"one study per sampler seed {spec.sampler_seeds}, the best kept",
         "studies": [{"sampler_seed": s.sampler_seed, "objective_value": round(s.objective, 2),
-                     "headcount": s.headcount} for s in result.studies],
-        "objective": f"mean {OBJECTIVE} over the seeds, with mean on_time_rate >= "
-                     f"{spec.on_time_floor} and mean {spec.staffing_kpi} <= {spec.staffing_max_h}",
-        "objective_value": round(result.objective, 2),
-        "staffing": f"smallest team with mean {spec.staffing_kpi} <= {spec.staffing_max_h} h",
-        "staffing_value": round(result.staffing_value, 2), "overrides": spec.overrides,
+                     "headcount": s.headcount, "staffing_value": round(s.staffing_value, 2),
+                     "config": f"{spec.strategy}_tuned_s{s.sampler_seed}"}
+                    for s in result.studies],
+        "objective": f"mean {OBJECTIVE} over the seeds at the smallest team meeting the "
+                     f"staffing target, with mean on_time_rate >= {spec.on_time_floor}",
+        "objective_value": round(chosen.objective, 2),
+        "staffing": f"solved per trial: smallest team with mean {spec.staffing_kpi} <= "
+                    f"{spec.staffing_max_h} h (replayed tasks propose, real runs decide; the "
+                    "chosen team confirmed by simulating one fewer)",
+        "staffing_value": round(chosen.staffing_value, 2), "overrides": spec.overrides,
         "date": date.today().isoformat(),
     }  # fmt: skip
+    if study is not None:
+        body["tuned"]["study"] = study.sampler_seed
     return body
 
 
@@ -79,8 +89,21 @@ def write(spec: TuneSpec, result: Tuned, out: Path, trials_csv: Path) -> None:
               "mptwin-tune to retune; edits by hand are lost.\n")  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(header + OmegaConf.to_yaml(OmegaConf.create(tuned_config(spec, result))))
+    for study in result.studies:  # each study runnable on its own: strategy=<arm>_tuned_s<k>
+        path = out.with_name(f"{out.stem}_s{study.sampler_seed}.yaml")
+        body = tuned_config(spec, result, study)
+        path.write_text(header + OmegaConf.to_yaml(OmegaConf.create(body)))
     trials_csv.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(result.trials).to_csv(trials_csv, index=False)
+
+
+def make_runner(args: argparse.Namespace, spec: TuneSpec):
+    """Where the runs go: a local process pool, or a Hydra launcher as a sweep's jobs do (run
+    folders under outputs/tune/<scenario>/<arm>/runs/)."""
+    if not args.launcher:
+        return LocalRunner(spec.workers)
+    out = Path("outputs") / "tune" / spec.scenario / args.arm / "runs"
+    return HydraRunner(args.launcher, out, list(args.launcher_arg))
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -93,15 +116,24 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, nargs="+", default=[101, 102],
                    help="tuning seeds; compare on others (default 101 102)")  # fmt: skip
     p.add_argument("--trials", type=int, default=30)
-    p.add_argument("--sampler-seeds", type=int, nargs="+", default=[0, 1],
-                   help="one study per seed; the best is kept (default 0 1)")  # fmt: skip
+    p.add_argument("--sampler-seeds", type=int, nargs="+", default=[0, 1, 2],
+                   help="one study per seed; the best is kept (default 0 1 2)")  # fmt: skip
     p.add_argument("--on-time", type=float, default=0.9,
                    help="trials below this mean on_time_rate are infeasible (default 0.9)")  # fmt: skip
     p.add_argument("--target", type=float, default=48.0,
                    help="staffing: mean human_resolution_p90_h at most this (hours)")  # fmt: skip
     p.add_argument("--min-headcount", type=int, default=1)
     p.add_argument("--max-headcount", type=int, default=30)
+    p.add_argument("--start-headcount", type=int, default=10,
+                   help="the team a study's first trial is run at first (default 10)")  # fmt: skip
     p.add_argument("--workers", type=int, default=2, help="runs in parallel (one per core)")
+    p.add_argument("--batch", type=int, default=1,
+                   help="trials asked and run at once (default 1; more with a launcher that "
+                        "has more workers than seeds)")  # fmt: skip
+    p.add_argument("--launcher", help="run the trials through this Hydra launcher, like a "
+                   "sweep (cores, slurm, submitit_local); default: a local process pool")  # fmt: skip
+    p.add_argument("--launcher-arg", action="append", default=[],
+                   help="a Hydra override for the launcher, e.g. hydra.launcher.partition=cpu")  # fmt: skip
     p.add_argument("--override", action="append", default=[],
                    help="a further config override for every run, e.g. scenario.days=30")  # fmt: skip
     p.add_argument("--out", type=Path, help="default conf/strategy/<arm>_tuned.yaml")
@@ -121,13 +153,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     if args.calibrate_only:
         q = float(compose_config(spec.base()).strategy.promise.quantile)
-        print(
-            OmegaConf.to_yaml({"quantile": q, "buffer_days": carrier_buffers(calibrate(spec), q)})
-        )
+        buffers = carrier_buffers(calibrate(spec, make_runner(args, spec)), q)
+        print(OmegaConf.to_yaml({"quantile": q, "buffer_days": buffers}))
         return
     out = args.out or CONF_DIR / "strategy" / f"{args.arm}_tuned.yaml"
     t0 = time.perf_counter()
-    result = tune(spec)
+    result = tune(spec, make_runner(args, spec))
     trials_csv = Path("outputs") / "tune" / spec.scenario / args.arm / "trials.csv"
     write(spec, result, out, trials_csv)
     print(f"\n{args.arm}: tuned in {time.perf_counter() - t0:.0f} s; {OBJECTIVE} "

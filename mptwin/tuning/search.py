@@ -1,29 +1,33 @@
-"""Tune one arm: calibrate its promise if it calibrates offline, then search its parameters
-and its review team together with Optuna's TPE sampler (seeded, one trial at a time, so the
-same seeds give the same answer) for the best mean operator margin over the tuning seeds among
-the trials that keep the on-time floor and meet the resolution target, then trim the team to
-the smallest that still meets the target with the chosen parameters; one study per sampler
-seed, the best kept.
+"""Tune one arm: calibrate its promise if it calibrates offline, then search its policy
+parameters with Optuna's TPE sampler (seeded, asked in batches of `batch` trials, so the same
+seeds and batch give the same answer) for the best mean operator margin over the tuning seeds
+among the trials that keep the on-time floor, each judged at the smallest review team that
+meets the resolution target with its parameters; one study per sampler seed, the best kept.
 
 Why the floor: margin alone buys itself out of promises (SLA credits are cheaper than the sales
-a longer promise loses, and the model has no memory of a late parcel). Why the team is searched
-with the parameters: tuned at a fixed team, a parameter that sends work to people looks free,
-and the team it then needs is paid only afterwards. Every arm goes through exactly these steps
-with the same seeds, trials, objective, floor and target."""
+a longer promise loses, and the model has no memory of a late parcel). Why the team is solved
+for every trial: at a fixed team a rule that sends work to people looks free, and a team
+searched like any parameter ranks every parameter set a study tries at a large team as a
+reviewer's wage per head worse, so studies that wander into different teams disagree about the
+policy. The team is found by replaying each run's human tasks (`mptwin.tuning.staffing`) and
+confirmed by a run at that team: a trial's margin and resolution time always come from a real
+run. Every arm goes through exactly these steps with the same seeds, trials, objective, floor
+and target."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
+import numpy as np
 import optuna
 
 from mptwin.tuning.calibrate import carrier_buffers, pool
-from mptwin.tuning.evaluate import mean_of, run_seeds
+from mptwin.tuning.evaluate import TEAM, Job, LocalRunner, Run, mean_of, run_seeds
+from mptwin.tuning.staffing import p90_with, smallest_team
 
 log = logging.getLogger("mptwin.tune")
 OBJECTIVE = "operator_margin"
-TEAM = "strategy.headcount"  # the arm's review team, searched with its policy parameters
 
 
 @dataclass
@@ -36,11 +40,13 @@ class TuneSpec:
     scenario: str = "baseline"
     seeds: list[int] = field(default_factory=lambda: [101, 102])
     trials: int = 30
-    sampler_seeds: list[int] = field(default_factory=lambda: [0, 1])  # one study each
+    sampler_seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # one study each
     on_time_floor: float = 0.9  # a trial below this mean on_time_rate is infeasible
     staffing_kpi: str = "human_resolution_p90_h"
     staffing_max_h: float = 48.0
     headcounts: tuple[int, int] = (1, 30)
+    start_headcount: int = 10  # a study's first trial is run at this team first
+    batch: int = 1  # trials asked at once (run together on a launcher with many workers)
     workers: int = 2
     overrides: list[str] = field(default_factory=list)  # any further config overrides
 
@@ -59,10 +65,11 @@ class Tuned:
     studies: list = field(default_factory=list)  # each study's outcome (Study)
 
 
-def calibrate(spec: TuneSpec) -> dict:
+def calibrate(spec: TuneSpec, runner=None) -> dict:
     """The promise samples of the arm as configured, one calibration run per tuning seed."""
-    runs = run_seeds(spec.base(), {}, spec.seeds, spec.workers, samples=True)
-    return pool([samples for _, samples in runs])
+    runner = runner or LocalRunner(spec.workers)
+    runs = run_seeds(runner, spec.base(), {}, spec.seeds, samples=True)
+    return pool([r.samples for r in runs])
 
 
 def trial_values(spec: TuneSpec, trial: optuna.Trial, samples: dict | None) -> dict:
@@ -78,98 +85,181 @@ def trial_values(spec: TuneSpec, trial: optuna.Trial, samples: dict | None) -> d
     return values
 
 
-def search(spec: TuneSpec, samples: dict | None, sampler_seed: int) -> tuple[dict, list[dict]]:
-    """One study: the best feasible values found in `spec.trials` trials, and the record of
-    every trial.
+@dataclass
+class Staffing:
+    """One trial's search for its team: the teams run so far, the largest known to miss the
+    target and the smallest known to meet it, and the team to run next (None: solved)."""
 
-    The review team is searched with the policy parameters, so a trial that sends more work to
-    people pays for the team that work needs: feasible means the mean on-time rate keeps the
-    floor and the mean `staffing_kpi` meets the target. With no feasible trial, the one
-    closest to feasibility is taken."""
+    values: dict
+    low: int
+    high: int
+    runs: dict[int, list[Run]] = field(default_factory=dict)
+    missed: int = 0  # the largest team run that missed the target (low - 1: none)
+    met: int | None = None  # the smallest team run that met it
+    next: int | None = None
+    replayed_h: float = float("nan")  # the replay's p90 at the chosen team, from its own runs
+
+    def team(self) -> int:
+        return self.met if self.met is not None else self.missed
+
+    def result(self) -> list[Run]:
+        return self.runs[self.team()]
+
+
+def staffing_start(values: dict, spec: TuneSpec, start: int) -> Staffing:
+    low, high = spec.headcounts
+    return Staffing(values, low, high, missed=low - 1, next=min(max(start, low), high))
+
+
+def staffing_step(s: Staffing, h: int, runs: list[Run], spec: TuneSpec) -> None:
+    """Take the runs at team h; choose the next team from their replayed tasks, or stop.
+
+    A team is judged met or missed by its real runs; the replay only proposes the next team to
+    run. The bracket (missed, met] shrinks at every step, so the search ends, at the smallest
+    team that met the target for real whose one-smaller neighbour missed it, for real or in
+    the replay. With no team up to `high` meeting it, `high` is kept (infeasible)."""
+    s.runs[h] = runs
+    if mean_of([r.kpis for r in runs], spec.staffing_kpi) <= spec.staffing_max_h:
+        s.met = h if s.met is None else min(s.met, h)
+    else:
+        s.missed = max(s.missed, h)
+    if s.missed >= s.high:
+        s.next = None
+        return
+    guess = max(smallest_team([r.tasks for r in runs], spec.staffing_max_h, s.low, s.high),
+                s.missed + 1)  # fmt: skip
+    if s.met is not None and guess >= s.met:
+        s.next = None
+    else:
+        s.next = guess
+    if s.next is None:
+        s.replayed_h = replayed(s)
+
+
+def replayed(s: Staffing) -> float:
+    """The replay's p90 at the chosen team from that team's own runs (a check of the replay:
+    it reproduces a run's resolution times at the run's own team)."""
+    return float(np.mean([p90_with(r.tasks, s.team()) for r in s.result()]))
+
+
+def solve_teams(spec: TuneSpec, runner, trials: list[Staffing]) -> None:
+    """Run every trial of a batch until each has its team: each round runs, together, every
+    trial's next team on every seed."""
+    while pending := [t for t in trials if t.next is not None]:
+        jobs = [(t, t.next) for t in pending]
+        runs = _run_many(spec, runner, jobs)
+        for (t, h), r in zip(jobs, runs, strict=True):
+            staffing_step(t, h, r, spec)
+
+
+def _run_many(spec: TuneSpec, runner, jobs: list[tuple[Staffing, int]]) -> list[list[Run]]:
+    flat = [Job(tuple(spec.base()), {**t.values, TEAM: h}, seed)
+            for t, h in jobs for seed in spec.seeds]  # fmt: skip
+    out = runner.run(flat)
+    n = len(spec.seeds)
+    return [out[i * n : (i + 1) * n] for i in range(len(jobs))]
+
+
+def search(spec: TuneSpec, samples: dict | None, sampler_seed: int,
+           runner=None) -> tuple[Staffing, list[dict]]:  # fmt: skip
+    """One study: the best feasible trial found in `spec.trials` trials (its values, team and
+    runs), and the record of every trial.
+
+    Each trial is judged at the smallest team meeting the resolution target with its
+    parameters (solved per trial, starting from the previous trial's team); feasible means the
+    mean on-time rate keeps the floor and that team meets the target. With no feasible trial,
+    the one closest to feasibility is taken."""
+    runner = runner or LocalRunner(spec.workers)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=sampler_seed)
     study = optuna.create_study(direction="maximize", sampler=sampler)
-    record = []
-    for i in range(spec.trials):
-        trial = study.ask()
-        values = trial_values(spec, trial, samples)
-        values[TEAM] = trial.suggest_int(TEAM, *spec.headcounts)
-        kpis = [k for k, _ in run_seeds(spec.base(), values, spec.seeds, spec.workers)]
-        value = mean_of(kpis, OBJECTIVE)
-        on_time, resolution = mean_of(kpis, "on_time_rate"), mean_of(kpis, spec.staffing_kpi)
-        misses = {"on_time_shortfall": spec.on_time_floor - on_time,  # feasible when <= 0
-                  "resolution_excess_h": resolution - spec.staffing_max_h}  # fmt: skip
-        for name, miss in misses.items():
-            trial.set_constraint(name, miss)
-        study.tell(trial, value)
-        feasible = all(m <= 0 for m in misses.values())
-        record.append({"study": sampler_seed, "trial": i, **_plain(values), OBJECTIVE: value, "on_time_rate": on_time,
-                       spec.staffing_kpi: resolution, "feasible": feasible, "values": values,
-                       "miss": max(misses["on_time_shortfall"] * 100,
-                                   misses["resolution_excess_h"])})  # fmt: skip
-        log.info("trial %d/%d: %s = %.0f, on time %.3f, %s %.1f h, %d reviewers%s", i + 1,
-                 spec.trials, OBJECTIVE, value, on_time, spec.staffing_kpi, resolution,
-                 values[TEAM], "" if feasible else " (infeasible)")  # fmt: skip
-    feasible = [r for r in record if r["feasible"]]
-    best = (max(feasible, key=lambda r: r[OBJECTIVE]) if feasible
-            else min(record, key=lambda r: r["miss"]))  # fmt: skip
-    best_values = best["values"]
-    for r in record:  # the record is a table of scalars (the promise table is derived)
-        del r["values"], r["miss"]
-    return best_values, record
+    record, chosen, start, i = [], [], spec.start_headcount, 0
+    while i < spec.trials:
+        asked = [study.ask() for _ in range(min(spec.batch, spec.trials - i))]
+        staffs = [staffing_start(trial_values(spec, t, samples), spec, start) for t in asked]
+        solve_teams(spec, runner, staffs)
+        for trial, st in zip(asked, staffs, strict=True):
+            row = _judge(spec, study, trial, st, sampler_seed, i)
+            record.append(row)
+            chosen.append(st)
+            start = st.team()
+            i += 1
+    feasible = [k for k, r in enumerate(record) if r["feasible"]]
+    best = (max(feasible, key=lambda k: record[k][OBJECTIVE]) if feasible
+            else min(range(len(record)), key=lambda k: record[k]["miss"]))  # fmt: skip
+    for r in record:  # the record is a table of scalars
+        del r["miss"]
+    return chosen[best], record
 
 
-def staff(spec: TuneSpec, values: dict) -> tuple[int, float, float]:
-    """The smallest team, up to the searched one, whose mean `staffing_kpi` meets the target
-    with the chosen parameters (the search samples teams coarsely), by bisection: (headcount,
-    its KPI value, its mean margin). If even the searched team misses, it is kept."""
-    seen: dict[int, tuple[float, float]] = {}
+def _judge(spec: TuneSpec, study, trial, st: Staffing, sampler_seed: int, i: int) -> dict:
+    """Tell the study a trial's margin at its solved team, and its row of the record."""
+    kpis = [r.kpis for r in st.result()]
+    value = mean_of(kpis, OBJECTIVE)
+    on_time, resolution = mean_of(kpis, "on_time_rate"), mean_of(kpis, spec.staffing_kpi)
+    misses = {"on_time_shortfall": spec.on_time_floor - on_time,  # feasible when <= 0
+              "resolution_excess_h": resolution - spec.staffing_max_h}  # fmt: skip
+    for name, miss in misses.items():
+        trial.set_constraint(name, miss)
+    study.tell(trial, value)
+    feasible = all(m <= 0 for m in misses.values())
+    log.info("trial %d/%d: %s = %.0f, on time %.3f, %s %.1f h with %d reviewers (teams run: %s)%s",
+             i + 1, spec.trials, OBJECTIVE, value, on_time, spec.staffing_kpi, resolution,
+             st.team(), sorted(st.runs), "" if feasible else " (infeasible)")  # fmt: skip
+    return {"study": sampler_seed, "trial": i, **_plain(st.values), TEAM: st.team(),
+            OBJECTIVE: value, "on_time_rate": on_time, spec.staffing_kpi: resolution,
+            "replayed_" + spec.staffing_kpi: st.replayed_h, "teams_run": len(st.runs),
+            "feasible": feasible,
+            "miss": max(misses["on_time_shortfall"] * 100, misses["resolution_excess_h"])}  # fmt: skip
 
-    def measure(h: int) -> tuple[float, float]:
-        if h not in seen:
-            kpis = [k for k, _ in run_seeds(spec.base(), {**values, TEAM: h}, spec.seeds,
-                                            spec.workers)]  # fmt: skip
-            seen[h] = (mean_of(kpis, spec.staffing_kpi), mean_of(kpis, OBJECTIVE))
-            log.info("staffing %d reviewers: %s = %.1f", h, spec.staffing_kpi, seen[h][0])
-        return seen[h]
 
-    lo, hi = spec.headcounts[0], values[TEAM]
-    if measure(hi)[0] > spec.staffing_max_h:
-        return hi, *measure(hi)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if measure(mid)[0] <= spec.staffing_max_h:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo, *measure(lo)
+def confirm(spec: TuneSpec, st: Staffing, runner) -> Staffing:
+    """The chosen trial's team checked by simulation, not replay: while the team one smaller
+    also meets the target in real runs, take it. Its margin is then from its own runs."""
+    while st.team() > st.low:
+        smaller = st.team() - 1
+        runs = st.runs.get(smaller) or _run_many(spec, runner, [(st, smaller)])[0]
+        st.runs[smaller] = runs
+        if mean_of([r.kpis for r in runs], spec.staffing_kpi) > spec.staffing_max_h:
+            break
+        st.met = smaller
+        log.info("confirming: %d reviewers also meet the target", smaller)
+    st.replayed_h = replayed(st)
+    return st
 
 
 @dataclass
 class Study:
-    """One study's outcome: its sampler seed, chosen values, trimmed team and their result."""
+    """One study's outcome: its sampler seed, chosen values, confirmed team and their result."""
 
     sampler_seed: int
     values: dict
     headcount: int
     objective: float
     staffing_value: float
+    replayed_value: float = float("nan")  # the replay's p90 at that team, for the record
 
 
-def tune(spec: TuneSpec) -> Tuned:
-    """One study per sampler seed, each searched and staffed alone; the arm keeps the study
-    with the best margin among those meeting the staffing target. A single study of a few
-    dozen trials can stop far from the best: two starts make the answer depend less on one
-    sampler's luck, and their spread says how much tuning alone moves the result."""
-    samples = calibrate(spec) if spec.calibrate_promise else None
-    studies, record = [], []
-    for seed in spec.sampler_seeds:
-        values, trials = search(spec, samples, seed)
-        headcount, kpi_value, margin = staff(spec, values)
-        values = {k: v for k, v in values.items() if k != TEAM}  # the team is `headcount`
-        studies.append(Study(seed, values, headcount, margin, kpi_value))
-        record += trials
-        log.info("study %d: %s %.0f with %d reviewers", seed, OBJECTIVE, margin, headcount)
+def tune(spec: TuneSpec, runner=None) -> Tuned:
+    """One study per sampler seed, each searched and its chosen team confirmed alone; the arm
+    keeps the study with the best margin among those meeting the staffing target. Several
+    starts make the answer depend less on one sampler's luck, and their spread says how much
+    tuning alone moves the result."""
+    runner = runner or LocalRunner(spec.workers)
+    try:
+        samples = calibrate(spec, runner) if spec.calibrate_promise else None
+        studies, record = [], []
+        for seed in spec.sampler_seeds:
+            st, trials = search(spec, samples, seed, runner)
+            st = confirm(spec, st, runner)
+            kpis = [r.kpis for r in st.result()]
+            studies.append(Study(seed, st.values, st.team(), mean_of(kpis, OBJECTIVE),
+                                 mean_of(kpis, spec.staffing_kpi), st.replayed_h))  # fmt: skip
+            record += trials
+            log.info("study %d: %s %.0f with %d reviewers", seed, OBJECTIVE,
+                     studies[-1].objective, st.team())  # fmt: skip
+    finally:
+        runner.close()
     meets = [s for s in studies if s.staffing_value <= spec.staffing_max_h] or studies
     best = max(meets, key=lambda s: s.objective)
     return Tuned(best.values, best.headcount, best.objective, best.staffing_value, record,

@@ -28,6 +28,8 @@ from mptwin.tuning.staffing import p90_with, smallest_team
 
 log = logging.getLogger("mptwin.tune")
 OBJECTIVE = "operator_margin"
+ON_TIME_SLACK = 0.02  # a trial this far under the on-time floor is infeasible at any team
+REPLAY_SLACK_H = 0.5  # after a miss, the replay proposes a team meeting the target + this
 
 
 @dataclass
@@ -117,21 +119,26 @@ def staffing_step(s: Staffing, h: int, runs: list[Run], spec: TuneSpec) -> None:
     A team is judged met or missed by its real runs; the replay only proposes the next team to
     run. The bracket (missed, met] shrinks at every step, so the search ends, at the smallest
     team that met the target for real whose one-smaller neighbour missed it, for real or in
-    the replay. With no team up to `high` meeting it, `high` is kept (infeasible)."""
+    the replay. With no team up to `high` meeting it, `high` is kept (infeasible). A trial
+    whose on-time rate is clearly below the floor is infeasible whatever its team: it stops.
+    After a miss, the replay is asked with `REPLAY_SLACK_H` to spare: it errs by tenths of an
+    hour near the 46 h floor, and a proposal too small costs one run, while "none meets" sends
+    the search to `high`."""
     s.runs[h] = runs
-    if mean_of([r.kpis for r in runs], spec.staffing_kpi) <= spec.staffing_max_h:
+    kpis = [r.kpis for r in runs]
+    meets = mean_of(kpis, spec.staffing_kpi) <= spec.staffing_max_h
+    if meets:
         s.met = h if s.met is None else min(s.met, h)
     else:
         s.missed = max(s.missed, h)
-    if s.missed >= s.high:
-        s.next = None
-        return
-    guess = max(smallest_team([r.tasks for r in runs], spec.staffing_max_h, s.low, s.high),
-                s.missed + 1)  # fmt: skip
-    if s.met is not None and guess >= s.met:
+    late = mean_of(kpis, "on_time_rate") < spec.on_time_floor - ON_TIME_SLACK
+    if s.missed >= s.high or late:
         s.next = None
     else:
-        s.next = guess
+        target = spec.staffing_max_h + (0.0 if meets else REPLAY_SLACK_H)
+        guess = smallest_team([r.tasks for r in runs], target, s.low, s.high)
+        guess = max(guess, s.missed + 1)
+        s.next = None if s.met is not None and guess >= s.met else guess
     if s.next is None:
         s.replayed_h = replayed(s)
 

@@ -3,9 +3,11 @@ job can stop a pull request.
 
     uv run mptwin-gate conf/gate/promise_buffer.yaml
     uv run mptwin-gate conf/gate/promise_buffer.yaml --workers 4 --out outputs/gates/pr-123
+    uv run mptwin-gate GATE.yaml --seeds 20     # go to 20 paired seeds of the planned seeds.max
 
-Exit codes: 0 GO, 1 NO-GO, 2 a bad gate file (nothing simulated), 3 NOT YET (the seed budget
-ran out before every verdict was decided), 4 a run failed.
+Exit codes: 0 GO, 1 NO-GO, 2 a bad gate file (nothing simulated; also a plan that differs from
+the one the gate's folder was started with), 3 NOT YET (the seeds to spend ran out before
+every verdict was decided), 4 a run failed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from mptwin.gate import (
     default_out,
     load_gate,
     run_gate,
+    spend_of,
 )
+from mptwin.gate.plan import check_plan
 from sim.validate import ConfigError
 
 
@@ -38,6 +42,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="the gate's folder (default: outputs/gates/<gate name>)")  # fmt: skip
     p.add_argument("--workers", type=int, default=2,
                    help="runs in parallel on this machine (default 2)")  # fmt: skip
+    p.add_argument("--seeds", type=int, default=None, metavar="N",
+                   help="paired seeds to go to in this run, a look of the plan (default: the "
+                   "gate file's seeds.spend, else seeds.max); after a NOT YET, run again with "
+                   "more: the same plan goes on")  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -57,15 +65,17 @@ def gate(args: argparse.Namespace) -> int:
         return EXIT_BAD_GATE
     try:
         spec = load_gate(args.gate)
+        out = args.out if args.out is not None else default_out(spec)
+        spend = spend_of(spec, args.seeds)
+        check_plan(spec, out)  # the folder's plan, if it has one, is this one
         configs = arm_configs(spec)  # every override composed and built before any run
     except ConfigError as e:
         print(f"mptwin-gate: bad gate file {args.gate}: {e}", file=sys.stderr)
         return EXIT_BAD_GATE
-    out = args.out if args.out is not None else default_out(spec)
-    print(f"Gate {spec.name}: {len(spec.scenarios)} scenario(s), up to {spec.seeds.max} paired "
-          f"seeds in batches of {spec.seeds.batch}, runs in {out / 'runs'}")  # fmt: skip
+    print(f"Gate {spec.name}: {len(spec.scenarios)} scenario(s), up to {spend} of {spec.seeds.max}"
+          f" planned paired seeds in batches of {spec.seeds.batch}, runs in {out / 'runs'}")  # fmt: skip
     try:
-        result = run_gate(spec, out, args.workers, configs)
+        result = run_gate(spec, out, args.workers, configs, spend=spend)
     except RunFailed as e:
         print(f"mptwin-gate: {e}", file=sys.stderr)
         return EXIT_RUN_FAILED

@@ -23,10 +23,12 @@ from mptwin.gate.sequential import (
     HOLDS,
     MET,
     NO_GO,
+    NOT_YET,
     WORSE,
     Look,
     Verdict,
     budget_to_decide,
+    look_to_decide,
 )
 from mptwin.report.html import CSS, _table, esc
 from mptwin.report.kpis import format_diff, format_interval, format_value
@@ -36,16 +38,20 @@ if TYPE_CHECKING:
 
 METHOD = (
     "Both arms run on the same seeds (common random numbers) and each KPI is judged on the "
-    "paired differences candidate - current. Looks are declared in advance, one after each "
-    "batch (information fraction t = n / budget); an O'Brien-Fleming-type alpha-spending "
-    "function (Lan-DeMets), alpha(t) = 2 - 2 Phi(z_(1-alpha/2) / sqrt t), gives each look the "
-    "one-sided level alpha(t_k) - alpha(t_(k-1)), tested with a paired t test on n - 1 degrees "
-    "of freedom. By the union bound the error over all looks is at most alpha = 1 - confidence, "
-    "whatever the correlation between looks. The bounds shown are each one-sided at the level of "
-    "the look that decided the row (or the last look). GO needs every test to pass on every "
-    "scenario (intersection-union), so a false GO is at most alpha with no multiplicity "
-    "correction: the gate says GO on a change that does not help at most 1 - confidence of the "
-    "time."
+    "paired differences candidate - current. The looks are planned before any run, one after "
+    "each batch up to the gate file's seeds.max (information fraction t = n / seeds.max); an "
+    "O'Brien-Fleming-type alpha-spending function (Lan-DeMets), alpha(t) = 2 - 2 Phi(z_(1-alpha/2)"
+    " / sqrt t), fixes how much of alpha each look spends, and exact group-sequential boundaries "
+    "(recursive numerical integration, as gsDesign) spend exactly that. Each look's boundary is "
+    "turned into its nominal one-sided level and tested with a paired t bound on n - 1 degrees "
+    "of freedom, corrected for the skewness of the differences (Hall's transformation, the "
+    "skewness taken one standard error toward the side that would make the bound wrong). A run "
+    "can stop short of seeds.max (seeds.spend, --seeds); a later run with more continues the "
+    "same plan. The bounds shown are each one-sided at the level of the look that decided the "
+    "row (or the last look taken). GO needs every test to pass on every scenario "
+    "(intersection-union), so a false GO is at most alpha with no multiplicity correction: the "
+    "gate says GO on a change that does not help at most 1 - confidence of the time (by "
+    "simulation: for normal and mildly skewed differences)."
 )
 GOOD, BAD = (MET, HOLDS), (WORSE, BREACHED)
 
@@ -86,17 +92,32 @@ def look_line(look: Look, looks: int, ran: list[str], verdicts: list[Verdict], s
             f"verdicts decided (one-sided level {look.level:.2g})")  # fmt: skip
 
 
+def _plan_left(result: GateResult) -> list[Look]:
+    """The plan's looks after the last one taken (none when the plan is spent)."""
+    return [lk for lk in result.looks if lk.n > result.outcome.looks[-1].n]
+
+
 def undecided_notes(result: GateResult) -> list[str]:
-    """For rows still open: roughly how many paired seeds would decide them."""
-    notes = []
+    """For rows still open: roughly at which later look of the plan they would be decided, or
+    what a new plan would need once this one is spent."""
+    notes, left = [], _plan_left(result)
+    spec = result.spec
     for v in result.outcome.verdicts:
         if v.decided:
             continue
-        need = budget_to_decide(v, result.spec.alpha, result.spec.seeds.batch)
         diff = format_diff(v.check.kpi, v.bound.mean)
-        why = (f"a budget of about {need} paired seeds would decide it if the difference "
-               f"({diff}) and its spread stay as they are" if need else
-               f"no budget up to 10,000 seeds would, at a difference of {diff}")  # fmt: skip
+        at = look_to_decide(v, left)
+        if at is not None:
+            why = (f"the plan's look at {at} paired seeds would decide it if the difference "
+                   f"({diff}) and its spread stay as they are")  # fmt: skip
+            why += (f": run again with --seeds {at} (or seeds.spend: {at}), seeds.max unchanged"
+                    if result.decision == NOT_YET else " (the gate decided first)")  # fmt: skip
+        else:
+            need = budget_to_decide(v, spec.alpha, spec.seeds.batch)
+            rest = "no look of this plan would" if left else "this plan is spent"
+            why = (f"{rest}; a new gate on fresh seeds planned for about {need} paired seeds "
+                   f"would, if the difference ({diff}) and its spread stay as they are" if need
+                   else f"{rest}, and no plan up to 1,000 seeds would at a difference of {diff}")  # fmt: skip
         notes.append(f"{v.check.kpi} on {v.scenario}: {why}")
     return notes
 
@@ -106,11 +127,11 @@ def decision_lines(result: GateResult) -> list[str]:
     last = o.looks[-1]
     return [
         f"Decision: {o.decision} (exit {result.exit_code}): {o.reason}",
-        f"  after {last.n} paired seeds (look {last.index} of {len(result.looks)}, budget "
-        f"{spec.seeds.max}); {result.simulated} run(s) simulated, {result.reused} reused, "
-        f"{result.seconds:.1f} s",
+        f"  after {last.n} paired seeds (look {last.index} of {len(result.looks)} planned up to "
+        f"seeds.max {spec.seeds.max}, this run up to {result.spend}); {result.simulated} run(s) "
+        f"simulated, {result.reused} reused, {result.seconds:.1f} s",
         f"  a false GO at most {spec.alpha:.3g} of the time (confidence {spec.confidence:g}; "
-        "O'Brien-Fleming alpha spending, paired t tests)",
+        "O'Brien-Fleming-type spending, exact boundaries, skew-corrected paired t bounds)",
     ]
 
 
@@ -133,7 +154,7 @@ def as_json(result: GateResult) -> dict:
     spec, o = result.spec, result.outcome
     return {
         "gate": spec.name, "decision": o.decision, "exit_code": result.exit_code,
-        "reason": o.reason, "alpha": spec.alpha,
+        "reason": o.reason, "alpha": spec.alpha, "spend": result.spend,
         "spec": OmegaConf.to_container(OmegaConf.structured(spec), enum_to_str=True),
         "looks_declared": [vars(lk) for lk in result.looks],
         "looks_taken": [{**vars(lk), "scenarios_run": ran} for lk, ran in zip(o.looks, o.ran, strict=True)],
@@ -144,7 +165,8 @@ def as_json(result: GateResult) -> dict:
             "n": v.bound.n, "current_mean": _num(v.current_mean),
             "candidate_mean": _num(v.candidate_mean), "difference": _num(v.bound.mean),
             "sd": _num(v.bound.sd), "level": v.bound.level, "lo": _num(v.bound.lo),
-            "hi": _num(v.bound.hi), "verdict": v.verdict,
+            "hi": _num(v.bound.hi), "skew": _num(v.bound.skew), "verdict": v.verdict,
+            "continue_to": look_to_decide(v, _plan_left(result)),
             "budget_to_decide": budget_to_decide(v, spec.alpha, spec.seeds.batch),
         } for v in o.verdicts],
         "runs": {"folder": str(result.out / "runs"), "simulated": result.simulated,
@@ -168,13 +190,15 @@ def page(result: GateResult) -> str:
         ["current", " ".join(spec.current) or "(the defaults)"],
         ["candidate", " ".join(spec.candidate) or "(the defaults)"],
         ["confidence", f"{spec.confidence:g}: a false GO at most {spec.alpha:.3g} of the time"],
-        ["seeds", f"first {spec.seeds.first}, budget {spec.seeds.max}, batch {spec.seeds.batch}"],
+        ["seeds", f"first {spec.seeds.first}, planned up to {spec.seeds.max} in batches of "
+                  f"{spec.seeds.batch}; this run up to {result.spend}"],
         ["runs", f"{result.simulated} simulated, {result.reused} reused, in {result.out / 'runs'}"],
         ["wall time", f"{result.seconds:.1f} s"],
     ], 'class="meta"')  # fmt: skip
-    looks = _table(["look", "paired seeds", "information", "alpha spent", "level", "scenarios run"],
+    looks = _table(["look", "paired seeds", "information", "alpha spent", "boundary z", "level",
+                    "scenarios run"],
                    [[str(lk.index), str(lk.n), f"{lk.information:.3f}", f"{lk.spent:.3g}",
-                     f"{lk.level:.3g}", ", ".join(ran) if ran else "-"]
+                     f"{lk.z:.3f}", f"{lk.level:.3g}", ", ".join(ran) if ran else "-"]
                     for lk, ran in zip(o.looks, o.ran, strict=True)])  # fmt: skip
     notes = "".join(f"<li>{esc(n)}</li>" for n in undecided_notes(result))
     notes_html = f"<h2>Undecided</h2><ul>{notes}</ul>" if notes else ""

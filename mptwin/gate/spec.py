@@ -58,13 +58,33 @@ class Guardrail:
 
 @dataclass
 class Seeds:
+    """The plan of paired seeds. `max` is the planned maximum: it fixes the looks and the alpha
+    each one spends, so it stays put once results exist (mptwin.gate.plan). `spend` is how far
+    to go in this run; a later run with more continues the same looks."""
+
     first: int = field(default=1, metadata=nonneg)
-    max: int = field(default=20, metadata={"ge": 2})  # the budget of paired seeds
+    max: int = field(default=20, metadata={"ge": 2})  # the planned maximum of paired seeds
     batch: int = field(default=5, metadata={"ge": 2})  # seeds per look (a t test needs 2)
+    spend: int | None = field(default=None, metadata={"ge": 2})  # seeds to go to now (max)
 
     def check_rules(self, path: str) -> None:
         if self.batch > self.max:
             raise ConfigError(f"{path}.batch ({self.batch}) must be <= {path}.max ({self.max})")
+        if self.spend is not None:
+            check_spend(self.spend, self, f"{path}.spend")
+
+    def looks(self) -> list[int]:
+        """The paired seeds at each look of the plan: every `batch`, and `max`."""
+        return [*range(self.batch, self.max, self.batch), self.max]
+
+
+def check_spend(spend: int, seeds: Seeds, where: str) -> None:
+    """A run stops at a look of the plan, so `spend` is one of `seeds.looks()`."""
+    if spend not in seeds.looks():
+        raise ConfigError(
+            f"{where} ({spend}) must be a look of the plan: a multiple of seeds.batch "
+            f"({seeds.batch}) up to seeds.max ({seeds.max}), or seeds.max itself"
+        )
 
 
 @dataclass

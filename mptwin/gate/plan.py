@@ -8,7 +8,7 @@ read back from disk) and the later ones come with the boundaries planned for the
 whole sequence is the one planned and its error stays within alpha. Raising `seeds.max`
 instead would make a new plan that judges the same seeds again, spending alpha afresh at every
 rerun (simulated in tests/test_gate.py: 20 -> 40 -> 80 seeds, each rerun re-planned, gives a
-false GO 8.9 % of the time against 5 %). So a folder remembers its plan, and a gate file whose
+false GO 8.5 % of the time against 5 %). So a folder remembers its plan, and a gate file whose
 plan differs from it is refused with the key named (exit 2), never silently re-planned.
 """
 

@@ -70,7 +70,8 @@ result = run_gate(gate, ROOT / "outputs" / "gates" / gate.name, workers=2)
 # %% [markdown]
 # ## The verdicts
 # One row per KPI and scenario: the means of both arms, the paired difference and its bounds at
-# the level of the look that decided the row (`level`: the one-sided error that look spent).
+# the level of the look that decided the row (`level`: the nominal one-sided level of that
+# look's exact group-sequential boundary).
 # A goal is `met` when even its worst case is a gain; a guardrail `holds` when even its worst
 # case loses less than the tolerance and is `breached` when even its best case loses more.
 

@@ -23,7 +23,7 @@ from omegaconf import DictConfig
 
 from mptwin.gate.spec import ARMS, GATE_RUN, GateSpec, Launcher
 from mptwin.run import run_job
-from mptwin.sweep import completed_kpis
+from mptwin.sweep import completed_kpis, hydra_quote
 
 JOBLIB_LAUNCHERS = ("cores", "joblib")  # launchers whose parallelism is hydra.launcher.n_jobs
 
@@ -149,11 +149,6 @@ class PairedRuns:
         return out
 
 
-def _quote(value: str) -> str:
-    """A value as a single-quoted Hydra override string."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def hydra_command(spec: GateSpec, scenario: str, arm: str, seeds: list[int], sweep_dir: Path,
                   workers: int) -> list[str]:  # fmt: skip
     """`mptwin -m` for one arm on one scenario over `seeds`, writing `<sweep_dir>/seed=<n>/`."""
@@ -162,5 +157,5 @@ def hydra_command(spec: GateSpec, scenario: str, arm: str, seeds: list[int], swe
         launcher.append(f"hydra.launcher.n_jobs={workers}")
     return [sys.executable, "-m", "mptwin.cli", "-m", f"scenario={scenario}", *spec.arm(arm),
             *GATE_RUN, f"seed={','.join(map(str, seeds))}",
-            f"hydra.sweep.dir={_quote(str(sweep_dir))}", "hydra.sweep.subdir='seed=${seed}'",
+            f"hydra.sweep.dir={hydra_quote(str(sweep_dir))}", "hydra.sweep.subdir='seed=${seed}'",
             "hydra.callbacks.report.enabled=false", *launcher, *spec.hydra_overrides]  # fmt: skip

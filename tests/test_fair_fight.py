@@ -129,11 +129,17 @@ def test_return_fraud_under_auto_approval_costs_what_people_partly_recover():
 
 
 def test_a_hold_released_by_the_system_is_an_automatic_decision_loss():
-    r = run_sim("scenario=smoke", "strategy=orchestration", "scenario.risk.fraud_rate=0.2",
-                "strategy.exceptions.auto=[payment_held]")  # fmt: skip
-    kpis = compute_kpis(r.tables, r.info)
-    assert kpis["auto_decision_losses"] > 0
-    assert kpis["auto_decision_losses"] <= kpis["fraud_losses"]
+    """Holds on orders up to `auto_release_limit` are released unchecked, and a stolen card
+    among them is lost; at limit 0 every hold goes to people (the menu's default)."""
+    kpis = {}
+    for limit in (1e9, 0.0):
+        r = run_sim("scenario=smoke", "strategy=orchestration", "scenario.risk.fraud_rate=0.2",
+                    "strategy.exceptions.auto=[payment_held]",
+                    f"strategy.exceptions.auto_release_limit={limit}")  # fmt: skip
+        kpis[limit] = compute_kpis(r.tables, r.info)
+    assert kpis[1e9]["auto_decision_losses"] > 0
+    assert kpis[1e9]["auto_decision_losses"] <= kpis[1e9]["fraud_losses"]
+    assert kpis[0.0]["auto_decision_losses"] == 0.0 and kpis[0.0]["exceptions_human"] > 0
 
 
 # --- common random numbers and stale feeds ---------------------------------------------------

@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 from mptwin.config import register
 from mptwin.run import run_job
 from sim.validate import ConfigError
+from strategies.remote.client import DecisionServiceError
 
 # The project's conf/ folder, by absolute path: Hydra then searches the file system, not a
 # Python package, whether mptwin is run from the repo or from another folder.
@@ -29,6 +30,11 @@ def _app(cfg: DictConfig) -> None:
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             raise  # this job fails; the sweep's other jobs still run
         sys.exit(2)
+    except DecisionServiceError as e:  # required=true and the service left a decision undone
+        print(f"mptwin: {e}", file=sys.stderr)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            raise
+        sys.exit(3)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from mptwin.analysis.figures import write_figures
 from mptwin.analysis.metrics import compute_kpis, kpi_table
 from mptwin.analysis.records import RunResult, collect, write_tables
+from mptwin.analysis.service_calls import fallback_note
 from mptwin.config import check_known_keys
 from mptwin.memory import return_freed_memory
 from mptwin.policies import build_strategy
@@ -86,6 +87,9 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
           f"({timing['orders_per_s']:,.0f} orders/s)\n")  # fmt: skip
     print(kpi_table(kpis))
     print(f"\nResults in {out_dir}")
+    note = fallback_note(result.tables.get("service_calls"), result.info)
+    if note:  # said last, where it is seen: a run on the fallbacks is not the service's
+        log.warning(note)
     return kpis
 
 

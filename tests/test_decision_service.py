@@ -6,6 +6,7 @@ the service dies, and refuses an invalid answer with its reason."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import signal
@@ -16,6 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
@@ -44,9 +46,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_service(*args: str) -> tuple[subprocess.Popen, str]:
-    """`mptwin-serve` as its own process; returns once it answers its health check."""
-    port = free_port()
+def start_service(*args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`mptwin-serve` as its own process (on a free port, or `port`); returns once it answers
+    its health check."""
+    port = port or free_port()
     proc = subprocess.Popen([sys.executable, "-m", "mptwin.service.cli", "--port", str(port), *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -135,6 +138,126 @@ def test_an_unreachable_service_is_all_fallback():
     assert kpis["decision_fallbacks"] > 0 and kpis["decision_service_p95_ms"] is None
 
 
+# --- a service that cannot be reached is said, tried again, or fails a run that requires it ---
+
+# a short smoke run: the tests below are about the client, not the world
+SHORT = ("scenario.days=4", "scenario.warmup_days=1", "scenario.cooldown_days=2",
+         "figures=false", "progress=false")  # fmt: skip
+
+
+def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(tmp_path, caplog,
+                                                                        monkeypatch):  # fmt: skip
+    from mptwin import run as run_module
+
+    url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
+    said_at_bind = []
+
+    def build_and_listen(*args, **kwargs):  # what was said before the first order
+        state = real_build(*args, **kwargs)
+        said_at_bind.extend(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+        return state
+
+    real_build = run_module.build
+    monkeypatch.setattr(run_module, "build", build_and_listen)
+    caplog.set_level(logging.WARNING)
+    kpis = run_module.run_job(compose_cfg("scenario=smoke", *SHORT, *service_overrides(url)),
+                              tmp_path / "run")  # fmt: skip
+    (down,) = said_at_bind
+    assert f"decision service at {url} cannot be reached (ConnectionRefusedError" in down
+    assert "tries again every 1 simulated h" in down and "MPTWIN_SERVICE_REQUIRED" in down
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings[:-1] == [down]  # said once, not once per retry
+    calls = pd.read_parquet(tmp_path / "run" / "service_calls.parquet")
+    fell, asked = int(calls["fallbacks"].sum()), int(calls["decisions"].sum())
+    assert fell == asked > 0
+    assert warnings[-1].startswith(f"{fell:,} of {asked:,} decisions forwarded to the decision "
+                                   f"service fell back")  # fmt: skip
+    assert f"({kpis['decision_fallbacks']:,} in the KPI window" in warnings[-1]
+    assert "ConnectionRefusedError" in warnings[-1]
+
+
+def test_a_service_that_cannot_be_reached_is_tried_again_every_period():
+    url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
+    _, result = run_kpis(*SHORT, *service_overrides(url))
+    calls = result.tables["service_calls"]
+    opens = calls[calls["point"] == "open"]
+    assert set(opens["outcome"]) == {"down"} and opens["t_h"].iloc[0] == 0.0
+    gaps = opens["t_h"].diff().dropna()
+    # the first decision after retry_after_h (1 h) tries again; routing asks every 30 minutes
+    assert gaps.between(1.0, 1.5).all() and len(opens) > 0.6 * result.info.end_h
+    asked = calls[calls["point"] != "open"]
+    assert set(asked["outcome"]) == {"circuit_open"}  # waiting for the next try, said so
+    assert asked["reason"].str.contains("calling again at").all()
+
+
+def test_a_run_that_requires_the_service_fails_instead_of_falling_back(monkeypatch):
+    from strategies.remote.client import DecisionServiceError
+
+    url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
+    monkeypatch.setenv("MPTWIN_SERVICE_REQUIRED", "true")
+    cfg = compose_cfg("scenario=smoke", *SHORT, *service_overrides(url))
+    world, strategy = prepare(cfg)
+    assert strategy.routing.required and strategy.exceptions.required
+    with pytest.raises(DecisionServiceError, match=f"decision service at {url}: no usable "
+                       r"answer \(open at h 0.0: down, ConnectionRefusedError"):  # fmt: skip
+        simulate(world, strategy, int(cfg.seed))
+
+
+@pytest.mark.slow
+def test_a_service_that_comes_up_late_is_attached_and_asked(caplog):
+    """Started two days into the run: the next try opens the session, each point attaches
+    when it next decides, and from then on the service answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"  # nobody listens here, yet
+    cfg = compose_cfg("scenario=smoke", *service_overrides(url))
+    world, strategy = prepare(cfg)
+    started = []
+
+    def start_on_day_two(day, days, orders):
+        if day == 2 and not started:
+            started.append(start_service(port=port)[0])
+
+    caplog.set_level(logging.INFO)
+    try:
+        result = simulate(world, strategy, int(cfg.seed), start_on_day_two)
+    finally:
+        for proc in started:
+            proc.terminate()
+            proc.wait(10)
+    calls = result.tables["service_calls"]
+    opened = calls[(calls["point"] == "open") & (calls["outcome"] == "ok")]
+    assert len(opened) == 1 and 48.0 <= opened["t_h"].iloc[0] <= 49.0
+    after = calls[calls["t_h"] > opened["t_h"].iloc[0] + 1.0]  # each point has decided by then
+    assert set(after["outcome"]) == {"ok"} and after["fallbacks"].sum() == 0
+    assert set(after["point"]) == {"routing", "promise", "pricing", "exceptions"}
+    before = calls[calls["t_h"] < 48.0]
+    assert (before["fallbacks"] == before["decisions"]).all()
+    assert any(f"decision service at {url} answers again at h 48" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_command_says_so_and_fails_when_required(tmp_path):
+    """What a new user sees: `mptwin` with no service warns at once and at the end and exits
+    0; with MPTWIN_SERVICE_REQUIRED=true it exits 3 and says why."""
+    url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
+    command = ["uv", "run", "mptwin", "scenario=smoke", "strategy=orchestration_service",
+               *SHORT[:3], "figures=false", "progress=false"]  # fmt: skip
+    env = {**os.environ, "MPTWIN_SERVICE_URL": url}
+    done = subprocess.run([*command, f"hydra.run.dir={tmp_path / 'served'}"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    said = done.stdout + done.stderr
+    assert f"decision service at {url} cannot be reached" in said
+    assert "decisions forwarded to the decision service fell back" in said.rsplit("Results", 1)[1]
+    env["MPTWIN_SERVICE_REQUIRED"] = "true"
+    done = subprocess.run([*command, f"hydra.run.dir={tmp_path / 'required'}"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 3
+    assert f"mptwin: decision service at {url}: no usable answer" in done.stderr
+    assert not (tmp_path / "required" / "kpis.json").exists()
+
+
 # --- the twin's checks on answers -------------------------------------------------------------
 
 
@@ -221,6 +344,9 @@ class LocalHttp:
     service = None
 
     def __init__(self, url, timeout_s):
+        pass
+
+    def connect(self):
         pass
 
     def post(self, path, body):

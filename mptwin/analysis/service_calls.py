@@ -39,3 +39,24 @@ def service_kpis(calls: pd.DataFrame | None, info: RunInfo) -> dict:
     latency = latency[~np.isnan(latency)]
     return {"decision_fallbacks": int(numeric(calls, "fallbacks")[window].sum()),
             "decision_service_p95_ms": float(np.percentile(latency, 95)) if latency.size else None}  # fmt: skip
+
+
+def fallback_note(calls: pd.DataFrame | None, info: RunInfo) -> str | None:
+    """What to say at the end of a run in which the decision service left decisions to the
+    fallback policies (None if it left none): the count, by outcome, and the first failure, so
+    a run on the fallbacks never passes for a served one."""
+    if calls is None or calls.empty:
+        return None
+    fell = numeric(calls, "fallbacks")
+    if not fell.sum():
+        return None
+    in_kpis = int(fell[in_window(numeric(calls, "t_h"), info)].sum())
+    by = calls[fell > 0].groupby("outcome", observed=True)["fallbacks"].sum()
+    outcomes = ", ".join(f"{k} {int(v):,}" for k, v in by.sort_values(ascending=False).items())
+    first = calls.loc[calls["outcome"] != "ok", "reason"].iloc[0]
+    return (f"{int(fell.sum()):,} of {int(numeric(calls, 'decisions').sum()):,} decisions "
+            f"forwarded to the decision service fell back to the twin's fallback policies "
+            f"({in_kpis:,} in the KPI window: decision_fallbacks), by outcome: {outcomes}. The "
+            f"first failure: {first}. These results are not the service's alone; every call is "
+            f"in service_calls.parquet. MPTWIN_SERVICE_REQUIRED=true (required=true) fails such "
+            f"a run instead.")  # fmt: skip

@@ -7,12 +7,18 @@ policy that gets no usable answer asks its fallback; the log says how many decis
 Simulated time stands still while the twin waits: the call is synchronous inside the event
 loop. After `max_failures` consecutive transport failures the client stops calling for
 `retry_after_h` simulated hours (a circuit breaker: a dead service costs one failed connection
-per period, not one per decision); the clock it uses is the simulation's, so runs repeat.
+per period, not one per decision); a session that cannot be opened is tried again every
+`retry_after_h`. The clock it uses is the simulation's, so runs repeat.
+
+A service that cannot be reached, or stops answering, is said at once (a logged warning), so a
+run on the fallbacks never passes silently for a served one; with `required` any call without
+a usable answer stops the run instead (`DecisionServiceError`).
 """
 
 from __future__ import annotations
 
 import http.client
+import logging
 import math
 import socket
 import time
@@ -22,6 +28,12 @@ import orjson
 
 from strategies.remote.codec import events_to_wire, from_wire, to_wire
 from strategies.remote.protocol import VERSION, Attached, Facts, Opened, Terms
+
+log = logging.getLogger(__name__)
+
+
+class DecisionServiceError(RuntimeError):
+    """A run that requires its decision service (`required`) got no usable answer from it."""
 
 
 class Http:
@@ -50,11 +62,16 @@ class Http:
             self.close()
             raise
 
-    def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
+    def connect(self) -> None:
+        """Open the connection unless one is open (OSError if nobody answers)."""
         if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
-            self.conn.connect()
-            self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
+            conn.connect()
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.conn = conn
+
+    def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.connect()
         self.conn.request("POST", self.prefix + path, body,
                           {"Content-Type": "application/json"})  # fmt: skip
         response = self.conn.getresponse()
@@ -69,43 +86,65 @@ class Http:
 class ServiceClient:
     """One run's session with a decision service (see the module docstring)."""
 
-    def __init__(self, url: str, timeout_ms: float, retry_after_h: float, max_failures: int):
+    def __init__(self, url: str, timeout_ms: float, retry_after_h: float, max_failures: int,
+                 required: bool = False):  # fmt: skip
         self.url = url
         self.http = Http(url, timeout_ms / 1000.0)
         self.retry_after_h, self.max_failures = retry_after_h, max_failures
+        self.required = required
         self.session: str | None = None
         self.open_reason = "not opened yet"
         self.topics: set[str] = set()
         self.queue: list = []  # (topic, event) since the last call
         self.failures = 0
         self.closed_until_h = -math.inf
+        self.reachable: bool | None = None  # False after a transport failure, until an answer
+        self.warned = False  # this outage was said
         self.last_latency_ms = 0.0
         self.log_cols: dict[str, list] = {k: [] for k in CALL_COLUMNS}
 
     @classmethod
-    def of(cls, market, url: str, timeout_ms: float, retry_after_h: float, max_failures: int):
+    def of(cls, market, url: str, timeout_ms: float, retry_after_h: float, max_failures: int,
+           required: bool = False):  # fmt: skip
         """The run's client for `url`, opened on first use; policies naming the same url share
-        it (one session, so what the service learns from one decision serves the others)."""
+        it (one session, so what the service learns from one decision serves the others). One
+        policy that requires the service makes the session required."""
         key = f"decision_service:{url}"
         if key not in market.shared:
-            client = cls(url, timeout_ms, retry_after_h, max_failures)
-            client.open(market)
+            client = cls(url, timeout_ms, retry_after_h, max_failures, required)
             market.shared[key] = client
-        return market.shared[key]
+            client.open(market)
+        client = market.shared[key]
+        client.required = client.required or required
+        return client
 
     # --- session -------------------------------------------------------------------------
 
-    def open(self, market) -> None:
-        answer = self._exchange("open", to_wire(terms_of(market)), market, "open", 0, Opened,
-                                lambda a: _version_problem(a.version))  # fmt: skip
+    def open(self, market) -> bool:
+        """Open the session; a service that cannot be reached is tried again after
+        `retry_after_h` (by `attach`), one that refuses is not."""
+        answer = self._exchange("open", lambda: to_wire(terms_of(market)), market, "open", 0,
+                                Opened, lambda a: _version_problem(a.version))  # fmt: skip
         if answer is not None:
             self.session = answer.session
-        else:
-            self.open_reason = f"the service did not open a session ({self.log_cols['reason'][-1]})"
+            return True
+        self.open_reason = f"the service did not open a session ({self.log_cols['reason'][-1]})"
+        if self.reachable is False:
+            self.closed_until_h = max(self.closed_until_h, market.now() + self.retry_after_h)
+        elif not self.warned:
+            self.warned = True
+            log.warning("decision service at %s refused to open a session: %s. Every decision "
+                        "it was to take falls back for the whole run.", self.url,
+                        self.log_cols["reason"][-1])  # fmt: skip
+        return False
 
     def attach(self, point: str, market) -> Attached | None:
-        """Bind the service's policy for `point`; None if the service cannot (the policy then
-        falls back for the whole run)."""
+        """Bind the service's policy for `point`, opening the session first if it could not be
+        before and it is time to try again; None if the service cannot (`reachable` says
+        whether it was down, and the policy may try again, or refused)."""
+        down = self.session is None and self.reachable is False
+        if down and (market.now() < self.closed_until_h or not self.open(market)):
+            return None  # no session yet: the failed open is logged
         body = {"point": point}
         answer = self.call("attach", body, market, point, 0, Attached, lambda a: None)
         if answer is not None:
@@ -124,9 +163,7 @@ class ServiceClient:
         if self.session is None:
             self.log(now, point, n, math.nan, "not_open", self.open_reason, n)
             return None
-        if now < self.closed_until_h:
-            self.log(now, point, n, math.nan, "circuit_open",
-                     f"{self.failures} failures in a row; calling again at {self.closed_until_h:.1f} h", n)  # fmt: skip
+        if self.waiting(now, point, n):
             return None
         body["session"] = self.session
         body["facts"] = facts_of(market)
@@ -134,18 +171,34 @@ class ServiceClient:
         self.queue = []  # sent; if the call fails the service may not have seen them either
         return self._exchange(kind, body, market, point, n, answer_cls, check)
 
+    def waiting(self, now: float, point: str, n: int) -> bool:
+        """True (and `n` decisions logged for the fallback) while the circuit breaker is open:
+        the service failed, and it is not time to try again."""
+        if now >= self.closed_until_h:
+            return False
+        why = (f"{self.failures} failures in a row" if self.session is not None
+               else f"no session: {self.open_reason}")  # fmt: skip
+        self.log(now, point, n, math.nan, "circuit_open",
+                 f"{why}; calling again at {self.closed_until_h:.1f} h", n)  # fmt: skip
+        return True
+
     def _exchange(self, kind, body, market, point, n, answer_cls, check):
+        """One call; `body` may be a function, called once the service is there (the open's
+        terms are dear to build for every retry of a service that is down)."""
         now = market.now()
-        data = orjson.dumps(body)
-        t0 = time.perf_counter()
         try:
+            if callable(body):
+                self.http.connect()
+                body = body()
+            data = orjson.dumps(body)
+            t0 = time.perf_counter()
             status, raw = self.http.post(f"/v1/{kind}", data)
         except TimeoutError:
             return self._transport_failure(now, point, n, "timeout", "no answer in time")
         except OSError as e:
             return self._transport_failure(now, point, n, "down", f"{type(e).__name__}: {e}")
         ms = self.last_latency_ms = (time.perf_counter() - t0) * 1000.0
-        self.failures = 0
+        self._answered(now)
         if status != 200:
             self.log(now, point, n, ms, "error", f"HTTP {status}: {_problem(raw)}", n)
             return None
@@ -160,17 +213,42 @@ class ServiceClient:
         self.log(now, point, n, ms, "ok", "", 0)
         return answer
 
+    def _answered(self, now: float) -> None:
+        if self.reachable is False and self.warned:
+            log.info("decision service at %s answers again at h %.1f", self.url, now)
+            self.warned = False
+        self.failures, self.reachable = 0, True
+
     def _transport_failure(self, now: float, point: str, n: int, outcome: str, reason: str):
         self.failures += 1
+        self.reachable = False
         if self.failures >= self.max_failures:
             self.closed_until_h = now + self.retry_after_h
         self.log(now, point, n, math.nan, outcome, reason, n)
+        if not self.warned and (self.session is None or self.failures >= self.max_failures):
+            self.warned = True  # said once per outage: the closing count says how many fell back
+            log.warning(self._down_message(now, reason))
         return None
+
+    def _down_message(self, now: float, reason: str) -> str:
+        what = ("cannot be reached" if self.session is None
+                else f"stopped answering at h {now:.1f}")  # fmt: skip
+        return (f"decision service at {self.url} {what} ({reason}): its decisions fall back to "
+                f"the twin's fallback policies, and the twin tries again every "
+                f"{self.retry_after_h:g} simulated h. Start it (uv run mptwin-serve) or point "
+                f"MPTWIN_SERVICE_URL at yours; MPTWIN_SERVICE_REQUIRED=true (required=true) "
+                f"fails the run instead.")  # fmt: skip
 
     def log(self, t_h, point, n, latency_ms, outcome, reason, fallbacks) -> None:
         for key, value in zip(CALL_COLUMNS, (t_h, point, n, latency_ms, outcome, reason, fallbacks),
                               strict=True):  # fmt: skip
             self.log_cols[key].append(value)
+        if self.required and outcome != "ok":
+            raise DecisionServiceError(
+                f"decision service at {self.url}: no usable answer ({point} at h {t_h:.1f}: "
+                f"{outcome}, {reason}); required=true stops the run rather than let the "
+                f"fallback decide"
+            )
 
 
 # the columns of the run's `service_calls` table (one row per call to the service)

@@ -5,7 +5,9 @@ is logged with its reason and counted in the KPIs (`decision_fallbacks`).
 
 The service owns its policies, including how often it wants to be asked: at bind the service
 tells the twin its routing batch interval and answer latency, and its repricing schedule; the
-values here are used only when the service cannot be reached at bind.
+values here are used only when the service cannot be reached at bind. A point the service
+could not be reached for is attached later, when the service answers (tried every
+`retry_after_h`), and keeps the schedule the run started with: the world's clocks are running.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class RemotePolicy:
     timeout_ms: float = field(default=1000.0, metadata=positive)
     retry_after_h: float = field(default=1.0, metadata=positive)  # simulated hours
     max_failures: int = field(default=3, metadata={"ge": 1})  # in a row, before waiting
+    required: bool = False  # a call without a usable answer stops the run (CI: no fallbacks)
     fallback: Any = None  # a policy of the same decision point (built from its config)
 
     POINT: ClassVar[str] = ""
@@ -47,11 +50,18 @@ class RemotePolicy:
         if bind is not None:
             bind(market)
         self.client = ServiceClient.of(market, self.url, self.timeout_ms, self.retry_after_h,
-                                       self.max_failures)  # fmt: skip
+                                       self.max_failures, self.required)  # fmt: skip
+        return self._attach(market, late=False)
+
+    def _attach(self, market: MarketView, late: bool):
+        """Attach this point (at bind, or `late` once the service answers). A service that
+        could not be reached is tried again (`retrying`); one that refused is not. Late, the
+        schedule the world already runs on stays."""
         attached = self.client.attach(self.POINT, market)
-        if attached is not None and not self._adopt(attached.schedule, market):
+        if attached is not None and not late and not self._adopt(attached.schedule, market):
             attached = None
         self.attached = attached is not None
+        self.retrying = attached is None and self.client.reachable is False
         return attached
 
     def _adopt(self, schedule: dict, market: MarketView) -> bool:
@@ -75,12 +85,18 @@ class RemotePolicy:
 
     def ask(self, kind: str, body: dict, market: MarketView, n: int, answer_cls, check):
         """The service's checked answer for `n` decisions, or None (logged: the fallback
-        decides). A point the service did not attach at bind is never asked."""
-        if not self.attached:
-            self.client.log(market.now(), self.POINT, n, math.nan, "not_attached",
-                            "the service did not attach this decision point at bind", n)  # fmt: skip
-            return None
-        return self.client.call(kind, body, market, self.POINT, n, answer_cls, check)
+        decides). A point not attached because the service could not be reached is attached
+        when it is time to try again; one the service refused is never asked."""
+        now = market.now()
+        if not self.attached and self.retrying and now >= self.client.closed_until_h:
+            self._attach(market, late=True)
+        if self.attached:
+            return self.client.call(kind, body, market, self.POINT, n, answer_cls, check)
+        if not (self.retrying and self.client.waiting(now, self.POINT, n)):
+            why = ("the service could not be reached at bind; trying again" if self.retrying
+                   else "the service did not attach this decision point at bind")  # fmt: skip
+            self.client.log(now, self.POINT, n, math.nan, "not_attached", why, n)
+        return None
 
     def service_calls(self) -> dict[str, list]:
         """The run's log of calls to the service (shared by the policies of one session)."""

@@ -4,6 +4,7 @@ outcomes), and clear errors for a folder without decisions.parquet and an unknow
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -11,18 +12,24 @@ import pandas as pd
 import pytest
 
 from mptwin.explain import explain, main
+from mptwin.explain.run_folder import Names, alternatives
+from mptwin.explain.story import routing
 from mptwin.run import run_job
 from tests.helpers.runs import ROOT, compose_cfg
 
 
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory):
-    """A smoke run of orchestration, as `mptwin ... decisions=true` writes it."""
-    out = tmp_path_factory.mktemp("explain") / "run"
-    cfg = compose_cfg("scenario=smoke", "strategy=orchestration", "decisions=true",
+def recorded_run(tmp_path_factory, arm: str):
+    """A smoke run of `arm`, as `mptwin ... decisions=true` writes it."""
+    out = tmp_path_factory.mktemp("explain") / arm
+    cfg = compose_cfg("scenario=smoke", f"strategy={arm}", "decisions=true",
                       "figures=false", "progress=false")  # fmt: skip
     run_job(cfg, out)
     return out
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    return recorded_run(tmp_path_factory, "orchestration")
 
 
 def carrier_names(folder) -> list[str]:
@@ -126,3 +133,101 @@ def test_the_console_script_is_installed(run_folder):
                           timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "routed to warehouse" in done.stdout
+
+
+# --- a routing reason argues for the option chosen ---------------------------------------------
+
+NUMBER = r"(?P<a>[\d.]+) against (?P<b>[\d.]+)"
+CHANCE = rf"\((?:[^:()]+ against [^:()]+: )?an expected {NUMBER}\)"
+FAVOUR = {  # a clause for the chosen option -> the term it quotes, chosen's value first
+    rf"shipping was cheaper \({NUMBER}\)": "shipping",
+    rf"the lane model put the chance of missing the promise lower {CHANCE}": "late_cost",
+    rf"warehouse \d+ with carrier \S+ was full(?:er)? \(overflow cost {NUMBER}\)":
+        "capacity_penalty",
+    r"it is nearer the customer: (?P<a>\d+) km against (?P<b>\d+) km": "km",
+}  # fmt: skip
+TRADED = {  # a clause for what the choice gave up, that the clauses for it outweighed
+    rf"dearer shipping \({NUMBER}\)": "shipping",
+    rf"a higher chance of missing the promise {CHANCE}": "late_cost",
+    rf"the overflow cost of a full carrier or warehouse \({NUMBER}\)": "capacity_penalty",
+}
+
+
+def shown(option: dict, term: str) -> str:
+    return f"{option[term]:.0f}" if term == "km" else f"{option[term]:.2f}"
+
+
+def quoted(clause: str, patterns: dict, chosen: dict, rival: dict) -> tuple[str, float, float]:
+    """(term, chosen's value, rival's value) of a clause, checked against the options."""
+    for pattern, term in patterns.items():
+        m = re.fullmatch(pattern, clause)
+        if m:
+            assert (m["a"], m["b"]) == (shown(chosen, term), shown(rival, term)), clause
+            return term, float(m["a"]), float(m["b"])
+    raise AssertionError(f"a reason the test does not know: {clause!r}")
+
+
+def check_reason(row: dict, names: Names) -> str:
+    """Assert that the sentence for a routing row argues for the option chosen, with the
+    options' own numbers; returns the kind of reason it gave."""
+    options, text = alternatives(row), routing(row, names)
+    (chosen,) = [o for o in options if o["chosen"]]
+    if chosen["warehouse"] < 0 or ", because " not in text:
+        assert chosen["warehouse"] < 0 or "the only option it weighed" in text, text
+        return "no rival"
+    where = re.search(r"rather than warehouse (\d+) with carrier (\S+) at", text)
+    (rival,) = [o for o in options if not o["chosen"] and o["warehouse"] == int(where[1])
+                and names.carrier(o["carrier"]) == f"carrier {where[2]}"]  # fmt: skip
+    because = text.split(", because ", 1)[1].removesuffix(f" ({row['reason']})")
+    cents = {k: round(o["cost"], 2) for k, o in (("chosen", chosen), ("rival", rival))
+             if o.get("cost") is not None}  # fmt: skip
+    if because.startswith("the batch came first"):  # dearer on its own: shared room
+        assert cents["chosen"] > cents["rival"], text
+        return "the batch"
+    if because.endswith("'s shelf was empty (" + rival["note"] + ")"):
+        assert "shelf empty" in rival["note"] and "shelf empty" not in chosen["note"], text
+        return "shelf"
+    if because.startswith("no shelf had the unit"):
+        assert chosen["note"] == "home warehouse: shelf empty", text
+        assert "shelf empty" in rival["note"], text
+        return "home"
+    if because.startswith("the two cost about the same"):
+        assert abs(cents["chosen"] - cents["rival"]) <= 0.01, text
+        return "tie"
+    favour, _, traded = because.partition(", which outweighed ")
+    terms = [quoted(c, FAVOUR, chosen, rival) for c in favour.split(" and ")]
+    assert all(ours < theirs for _, ours, theirs in terms), text
+    if chosen.get("late_cost") is not None:  # priced by its cost terms: the one that
+        lead = max(TRADED.values(), key=lambda k: rival[k] - chosen[k])  # favoured it most
+        assert terms[0][0] == lead, text  # is named first
+    if traded:
+        given = [quoted(c, TRADED, chosen, rival) for c in traded.split(" and ")]
+        assert all(ours > theirs for _, ours, theirs in given), text
+        assert cents["chosen"] <= cents["rival"], text  # it did outweigh them
+    return terms[0][0] + (", traded" if traded else "")
+
+
+@pytest.mark.parametrize("arm", ["orchestration", "automation"])
+def test_every_routing_reason_argues_for_the_option_chosen(arm, run_folder, tmp_path_factory):
+    folder = run_folder if arm == "orchestration" else recorded_run(tmp_path_factory, arm)
+    names = Names([c.name for c in compose_cfg("scenario=smoke").scenario.carriers])
+    d = pd.read_parquet(folder / "decisions.parquet")
+    rows = d[d["point"] == "routing"].to_dict("records")
+    kinds = pd.Series([check_reason(row, names) for row in rows]).value_counts()
+    assert kinds.sum() == len(rows) > 1000
+    if arm == "orchestration":  # cheaper shipping against a likelier miss: the issue's case
+        assert kinds["shipping, traded"] > 100 and kinds["late_cost, traded"] > 100
+    else:  # the rule: the home shelf, else the nearest that has the unit
+        assert kinds["shelf"] > 50
+
+
+def test_a_lost_parcels_line_says_what_its_time_is(run_folder):
+    shipments = pd.read_parquet(run_folder / "shipments.parquet")
+    orders = pd.read_parquet(run_folder / "orders.parquet").set_index("order_id")
+    lost = shipments[shipments["lost"]]
+    order_id = int(lost["order_id"].iloc[0])
+    promise_h = orders.loc[order_id, "promise_h"]
+    assert orders.loc[order_id, "handed_h"] <= promise_h
+    (line,) = [x for x in explain(run_folder, order_id).splitlines() if "lost in transit" in x]
+    assert f"(h {promise_h:.1f})  the promise passed without a delivery" in line
+    assert "the time shown is the promise's" in line and "draws at hand-over" in line

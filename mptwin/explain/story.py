@@ -39,7 +39,7 @@ def _decision(row: pd.Series, s: OrderStory) -> str:
     if point == "promise":
         return _promise(row, options, n, s.order["promise_h"]) + policy
     if point == "routing":
-        return _route(row, options, n) + policy
+        return routing(row, n) + policy
     if point == "triage":
         return _triage(row, s) + policy
     return (
@@ -70,8 +70,19 @@ def _promise(row: pd.Series, options: list[dict], n: Names, promise_h: float) ->
 
 # --- routing ----------------------------------------------------------------------------------
 
+# the terms an option's expected cost adds up (sim.decisions.RouteOption): cost = their sum
+COST_TERMS = ("shipping", "late_cost", "capacity_penalty")
+BATCH = ("the solver, weighing the whole batch, gave the cheaper one's shelf or carrier and "
+         "warehouse room to other orders")  # fmt: skip
 
-def _route(row: pd.Series, options: list[dict], n: Names) -> str:
+
+def routing(row, n: Names) -> str:
+    """One routing decision in words: where the order went, rather than where, and why: the
+    term that favoured the choice, and what it traded off (a row of decisions.parquet)."""
+    return _route(row, alternatives(row), n)
+
+
+def _route(row, options: list[dict], n: Names) -> str:
     chosen = next((o for o in options if o.get("chosen")), {})
     w = chosen.get("warehouse", ESCALATE)
     if w == WAIT:
@@ -116,29 +127,104 @@ def _runner_up(chosen: dict, options: list[dict]) -> dict | None:
 
 
 def _because(chosen: dict, rival: dict, n: Names) -> str:
-    """The term that tells the two apart, in words."""
-    if (rival.get("capacity_penalty") or 0) > (chosen.get("capacity_penalty") or 0):
-        return f"{_where(rival, n)} was full (+{rival['capacity_penalty']:.2f} overflow cost)"
+    """Why the chosen option rather than the rival, in words that argue for the chosen one:
+    for options priced by their cost terms, the terms in its favour and what it traded off;
+    for a rule's options, the rule's own test that tells them apart."""
+    if all(o.get(k) is not None for o in (chosen, rival) for k in (*COST_TERMS, "cost")):
+        return _weighed(chosen, rival, n)
+    return _ruled(chosen, rival, n)
+
+
+def _weighed(chosen: dict, rival: dict, n: Names) -> str:
+    """The cost terms that favour the choice, largest first (a term is named only when the
+    cents shown say so), then the ones it traded off. An option dearer on its own than the
+    rival was chosen for the batch's sake: shelves and capacity are shared."""
+    if _cents(chosen["cost"]) > _cents(rival["cost"]):
+        more = chosen["cost"] - rival["cost"]
+        return f"the batch came first: on its own this option costs {more:.2f} more, but {BATCH}"
+    by_size = sorted(COST_TERMS, key=lambda k: rival[k] - chosen[k], reverse=True)
+    favour = [k for k in by_size if _cents(chosen[k]) < _cents(rival[k])]
+    traded = [k for k in reversed(by_size) if _cents(chosen[k]) > _cents(rival[k])]
+    if not favour:
+        return (f"the two cost about the same ({chosen['cost']:.2f} against "
+                f"{rival['cost']:.2f}): the solver took this one")  # fmt: skip
+    text = " and ".join(_FAVOUR[k](chosen, rival, n) for k in favour)
+    if traded:
+        text += ", which outweighed " + " and ".join(_TRADED[k](chosen, rival) for k in traded)
+    return text
+
+
+def _odds(chosen: dict, rival: dict) -> str:
+    """The chance of missing the promise, and the expected cost of it, chosen against rival."""
+    a, b = chosen["late_cost"], rival["late_cost"]
     p, q = chosen.get("p_late"), rival.get("p_late")
-    if p is not None and q is not None and abs(p - q) >= 0.005:
-        return (f"the lane model put the chance of missing the promise at {_pct(p)} against "
-                f"{_pct(q)}")  # fmt: skip
-    if "shelf empty" in rival.get("note", ""):
+    chance = f"{_pct(p)} against {_pct(q)}: " if p is not None and q is not None else ""
+    return f"{chance}an expected {a:.2f} against {b:.2f}"
+
+
+def _full(chosen: dict, rival: dict, n: Names) -> str:
+    full = "fuller" if _cents(chosen["capacity_penalty"]) > 0 else "full"
+    return (f"{_where(rival, n)} was {full} (overflow cost {chosen['capacity_penalty']:.2f} "
+            f"against {rival['capacity_penalty']:.2f})")  # fmt: skip
+
+
+_FAVOUR = {  # a term in the chosen option's favour: its value first, then the rival's
+    "shipping": lambda c, r, n: f"shipping was cheaper ({c['shipping']:.2f} against "
+                                f"{r['shipping']:.2f})",
+    "late_cost": lambda c, r, n: "the lane model put the chance of missing the promise lower "
+                                 f"({_odds(c, r)})",
+    "capacity_penalty": _full,
+}  # fmt: skip
+_TRADED = {  # a term against it, that the favourable ones outweighed
+    "shipping": lambda c, r: f"dearer shipping ({c['shipping']:.2f} against {r['shipping']:.2f})",
+    "late_cost": lambda c, r: f"a higher chance of missing the promise ({_odds(c, r)})",
+    "capacity_penalty": lambda c, r: "the overflow cost of a full carrier or warehouse "
+                                     f"({c['capacity_penalty']:.2f} against "
+                                     f"{r['capacity_penalty']:.2f})",
+}  # fmt: skip
+
+
+def _ruled(chosen: dict, rival: dict, n: Names) -> str:
+    """A rule's test that tells the two apart (RuleRouting's: the home shelf if it has the
+    unit, else the nearest shelf that has it, else the home warehouse)."""
+    if _empty(rival) and not _empty(chosen):
         return f"{n.warehouse(rival['warehouse'])}'s shelf was empty ({rival['note']})"
-    a, b = chosen.get("shipping"), rival.get("shipping")
+    if _empty(chosen) and _empty(rival) and _home(chosen):
+        return ("no shelf had the unit, and then the rule keeps the seller's home warehouse "
+                "(where the stockout is raised)")  # fmt: skip
+    a, b = chosen.get("km"), rival.get("km")
+    if a is not None and b is not None and f"{a:.0f}" == f"{b:.0f}":
+        return f"it is as near the customer ({a:.0f} km) and first in the offer's stock plan"
     if a is not None and b is not None and a < b:
-        return f"shipping was cheaper: {a:.2f} against {b:.2f}"
-    if chosen.get("km") is not None and rival.get("km") is not None:
-        return f"it is nearer the customer: {chosen['km']:.0f} km against {rival['km']:.0f} km"
-    return "its rule says so"
+        return f"it is nearer the customer: {a:.0f} km against {b:.0f} km"
+    a, b = chosen.get("shipping"), rival.get("shipping")
+    if a is not None and b is not None and _cents(a) < _cents(b):
+        return f"shipping was cheaper ({a:.2f} against {b:.2f})"
+    return "its policy said so (nothing it recorded tells the two apart)"
+
+
+def _empty(o: dict) -> bool:
+    return "shelf empty" in o.get("note", "")
+
+
+def _home(o: dict) -> bool:
+    return o.get("note", "").startswith("home warehouse")
 
 
 def _against(chosen: dict, options: list[dict], n: Names) -> str:
+    """Waiting for the next batch, against the best shipment it had."""
     best = _runner_up(chosen, options)
     if best is None or chosen.get("cost") is None or best.get("cost") is None:
         return ""
-    return (f": waiting cost {chosen['cost']:.2f}, the best shipment {_where(best, n)} "
-            f"{best['cost']:.2f}")  # fmt: skip
+    wait, ship = f"{chosen['cost']:.2f}", f"{_where(best, n)} at {best['cost']:.2f}"
+    if _cents(chosen["cost"]) <= _cents(best["cost"]):
+        return f": waiting costs {wait}, no more than the best shipment, {ship}"
+    return f": waiting costs {wait}, more than the best shipment on its own ({ship}), but {BATCH}"
+
+
+def _cents(x: float) -> float:
+    """`x` as it is shown, to the cent: a reason compares what the reader sees."""
+    return float(f"{x:.2f}")
 
 
 # --- triage and exceptions --------------------------------------------------------------------
@@ -192,12 +278,25 @@ def _outcomes(o: pd.Series, shipment: pd.Series | None, n: Names,
         review = "" if _nan(o["review_score"]) else f"; reviewed {o['review_score']:.0f} stars"
         out.append((o["delivered_h"], 4, f"delivered {verdict}{review}"))
     if shipment is not None and bool(shipment["lost"]):
-        out.append((o["promise_h"], 4, "the parcel was lost"))
+        out.append(_lost(o))
     if o["status"] == "cancelled":  # the orders table keeps no time for it: after the rest
         out.append((_last(o, exceptions), 5, f"cancelled: {o['cancel_reason']}"))
     if not _nan(o["returned_h"]):
         out.append((o["returned_h"], 5, "returned and refunded"))
     return out
+
+
+def _lost(o: pd.Series) -> tuple[float, int, str]:
+    """A lost parcel. A loss has no time of its own: the twin draws it at hand-over, unseen,
+    and the first sign is the promise passing without a delivery. The line stands there (or at
+    the hand-over, if that came after the promise) and says which time it is."""
+    if o["handed_h"] > o["promise_h"]:
+        return (o["handed_h"], 4, "the parcel was lost in transit (the time shown is its hand-over, "
+                                  "after the promise: the twin records no moment for a loss, which "
+                                  "it draws there, unseen)")  # fmt: skip
+    return (o["promise_h"], 4, "the promise passed without a delivery: the parcel was lost in "
+                               "transit (the time shown is the promise's: the twin records no "
+                               "moment for a loss, which it draws at hand-over, unseen)")  # fmt: skip
 
 
 def _last(o: pd.Series, exceptions: pd.DataFrame) -> float:
@@ -207,7 +306,10 @@ def _last(o: pd.Series, exceptions: pd.DataFrame) -> float:
 
 
 def _pct(p: float) -> str:
-    return f"{p:.1%}" if p < 0.1 else f"{p:.0%}"
+    """A chance, to two decimals below 1 % (a lane model's small chances differ there)."""
+    if p >= 0.01:
+        return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}"
+    return f"{p:.2%}" if p >= 0.0001 else "under 0.01%"
 
 
 def _nan(x) -> bool:

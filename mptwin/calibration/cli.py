@@ -1,50 +1,87 @@
 """`mptwin-calibrate`: fit a scenario to an order log in the public Olist schema.
 
-mptwin-calibrate path/to/log --out conf/scenario/my_market.yaml
-mptwin scenario=my_market                       # runs as is
-mptwin-validate path/to/log scenario=my_market  # the twin against the log's hold-out
+    mptwin-calibrate path/to/log --out conf/scenario/my_market.yaml
+    mptwin scenario=my_market                       # runs as is
+    mptwin-validate path/to/log scenario=my_market  # the twin against the log's hold-out
+
+Writes the scenario and its sidecar (<name>.calibration.json: the hold-out period, the observed
+operation and where every value came from); an existing one is replaced only with --overwrite.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
 
 from mptwin.calibration.log import LogError, read_log
-from mptwin.calibration.scenario import calibrate, write_calibration
+from mptwin.calibration.scenario import calibrate, sidecar_path, write_calibration
+from mptwin.cli_args import HelpFormatter, float_in, unwritable
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a scenario name is also a folder name
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="mptwin-calibrate", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="mptwin-calibrate", description=__doc__,
+                                 formatter_class=HelpFormatter)  # fmt: skip
     ap.add_argument("log", type=Path, help="folder with the log's CSVs (Olist schema)")
     ap.add_argument("--out", type=Path, required=True,
                     help="the scenario file to write, e.g. conf/scenario/my_market.yaml")  # fmt: skip
+    ap.add_argument("--overwrite", action="store_true",
+                    help="replace the scenario and its sidecar if they exist")  # fmt: skip
     ap.add_argument("--name", help="scenario name (default: the file's stem)")
-    ap.add_argument("--fit-share", type=float, default=0.7,
+    ap.add_argument("--fit-share", default=0.7,
+                    type=float_in(0.1, 1.0, what="a share of the log's active days"),
                     help="share of the log's active days to fit on; the rest is the hold-out "
-                         "(1: fit on all of it and simulate it too, in-sample)")  # fmt: skip
-    ap.add_argument("--censor-days", type=float, default=30.0,
-                    help="orders still open this close to the log's end are censored")  # fmt: skip
+                         "(1: fit on all of it and simulate it too, in-sample) "
+                         "(default: %(default)s)")  # fmt: skip
+    ap.add_argument("--censor-days", default=30.0, type=float_in(0.0, 36500.0, what="days"),
+                    help="orders still open this close to the log's end are censored "
+                         "(default: %(default)s)")  # fmt: skip
     return ap.parse_args(argv)
+
+
+def check_out(args: argparse.Namespace) -> str | None:
+    """What is wrong with --out and --name, if anything, before the log is read."""
+    if args.out.suffix != ".yaml" or args.out.stem == "":
+        return f"argument --out: must be a .yaml file, got {args.out}"
+    name = args.name if args.name is not None else args.out.stem
+    if not NAME.fullmatch(name):
+        which = "--name" if args.name is not None else "--out (its stem names the scenario)"
+        return (f"argument {which}: a scenario name is letters, digits, '_' and '-', "
+                f"got {name!r}")  # fmt: skip
+    present = [p for p in (args.out, sidecar_path(args.out)) if p.exists()]
+    if present and not args.overwrite:
+        return (f"argument --out: {present[0]} exists; pass --overwrite to replace it (and its "
+                "sidecar)")  # fmt: skip
+    if any(p.is_dir() for p in present):
+        return f"argument --out: {next(p for p in present if p.is_dir())} is a folder"
+    why = unwritable(args.out.parent)
+    return f"argument --out: cannot write in {args.out.parent}: {why}" if why else None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.out.suffix != ".yaml":
-        print(f"mptwin-calibrate: --out must be a .yaml file, got {args.out}", file=sys.stderr)
+    problem = check_out(args)
+    if problem:
+        print(f"mptwin-calibrate: error: {problem}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     try:
         log = read_log(args.log, args.censor_days)
+        t1 = time.perf_counter()
+        cal = calibrate(log, args.name or args.out.stem, args.fit_share)
     except LogError as e:
         print(f"mptwin-calibrate: {e}", file=sys.stderr)
         return 2
-    t1 = time.perf_counter()
-    cal = calibrate(log, args.name or args.out.stem, args.fit_share)
     t2 = time.perf_counter()
-    scenario, sidecar = write_calibration(cal, args.out)
+    try:
+        scenario, sidecar = write_calibration(cal, args.out)
+    except OSError as e:
+        print(f"mptwin-calibrate: cannot write {args.out}: {e.strerror or e}", file=sys.stderr)
+        return 2
     s = cal.sidecar
     print(f"read {len(log.orders):,} orders in {t1 - t0:.1f} s; fitted in {t2 - t1:.1f} s")
     print(f"fit period {s['fit_period'][0][:10]} .. {s['fit_period'][1][:10]}, "

@@ -75,6 +75,7 @@ from omegaconf.errors import OmegaConfBaseException
 from mptwin.analysis.records import RunResult
 from mptwin.calibration.export_tables import ROAD_FACTOR, log_tables
 from mptwin.calibration.log_files import FILES
+from mptwin.cli_args import one_line, unwritable
 from mptwin.progress import Progress
 from mptwin.run import prepare, simulate
 from mptwin.tuning.evaluate import compose_config
@@ -200,8 +201,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="mptwin-export-log",
                                  description="Run one replication and write it as an order log "
                                              "in the Olist schema.")  # fmt: skip
-    ap.add_argument("--out", type=Path, required=True, help="the folder to write (must be empty)")
-    ap.add_argument("--overwrite", action="store_true", help="replace a previous export there")
+    ap.add_argument("--out", type=Path, required=True,
+                    help="the folder to write (new or empty; see --overwrite)")  # fmt: skip
+    ap.add_argument("--overwrite", action="store_true",
+                    help="replace a previous export there (never a folder of other files)")  # fmt: skip
     ap.add_argument("overrides", nargs="*", help="hydra overrides, as for mptwin: scenario=smoke")
     return ap.parse_args(argv)
 
@@ -216,7 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mptwin-export-log: {e}", file=sys.stderr)
         return 2
     except (ConfigError, HydraException, OmegaConfBaseException) as e:
-        print(f"mptwin-export-log: config error: {e}", file=sys.stderr)
+        print(f"mptwin-export-log: config error: {one_line(e)}", file=sys.stderr)
+        return 2
+    why = unwritable(args.out.parent)
+    if why:
+        print(f"mptwin-export-log: argument --out: cannot write in {args.out.parent}: {why}",
+              file=sys.stderr)  # fmt: skip
         return 2
     progress = Progress(f"{world.name}/{strategy.name}/seed={cfg.seed}") if cfg.progress else None
     result = simulate(world, strategy, int(cfg.seed), progress)

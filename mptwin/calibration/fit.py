@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from mptwin.calibration.log_files import ORDERS, LogError
+
 
 @dataclass
 class Fit:
@@ -47,6 +49,9 @@ def active_period(
     daily = purchase.dt.floor("D").value_counts().sort_index().asfreq("D", fill_value=0)
     rolling = daily.rolling(28, center=True, min_periods=7).mean()
     ok = rolling[rolling >= floor_share * rolling.median()]
+    if ok.empty:  # a 4-week mean needs a week of days
+        raise LogError(f"{ORDERS}: purchases on {len(daily)} day(s); calibration needs at least "
+                       "7 days of orders to find the log's active period")  # fmt: skip
     return ok.index[0], ok.index[-1] + pd.Timedelta(days=1)
 
 

@@ -87,12 +87,18 @@ def _read_text(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         missing = [column for column in columns if column not in header]
         if missing:
             raise LogError(_missing_columns_message(path.name, missing, header))
-        return pd.read_csv(path, **options)[list(columns)]
+        raw = pd.read_csv(path, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise LogError(f"{path.name} is not a readable comma-separated file: {reason}") from exc
     except OSError as exc:
         raise LogError(f"{path.name} cannot be read: {exc}") from exc
+    if not isinstance(raw.index, pd.RangeIndex):
+        # a first row one field longer than the header: pandas takes every row's first field
+        # for an index and shifts the columns one to the left, which must not pass for data
+        raise LogError(f"{path.name}: the first row has {len(header) + 1} fields against the "
+                       f"header's {len(header)} (a comma at the end of each line?)")  # fmt: skip
+    return raw[list(columns)]
 
 
 def _missing_columns_message(name: str, missing: list[str], header: pd.Index) -> str:
@@ -128,6 +134,9 @@ def _times(raw: pd.DataFrame, name: str, column: str) -> pd.Series:
     parsed = pd.to_datetime(raw[column], format=TIME_FORMAT, errors="coerce")
     bad = (raw[column] != "") & parsed.isna()
     _fail_at(name, column, raw[column], bad, f"not a timestamp in the form {TIME_FORMAT}")
+    outside = (parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)
+    _fail_at(name, column, raw[column], outside, f"a timestamp outside the years "
+             f"{pd.Timestamp.min.year + 1} to {pd.Timestamp.max.year - 1}")  # fmt: skip
     return parsed.astype("datetime64[ns]")
 
 
@@ -142,14 +151,14 @@ def _floats(raw: pd.DataFrame, name: str, column: str) -> pd.Series:
 def _ints(raw: pd.DataFrame, name: str, column: str) -> pd.Series:
     """Parse a column of non-negative integers (zip prefixes, item numbers) as Int64; leading
     zeros are accepted, so 01001 and 1001 are the same prefix."""
-    bad = (raw[column] != "") & ~raw[column].str.fullmatch(r"\d+")
-    _fail_at(name, column, raw[column], bad, "not a whole number")
+    bad = (raw[column] != "") & ~raw[column].str.fullmatch(r"\d{1,18}")
+    _fail_at(name, column, raw[column], bad, "not a whole number (of at most 18 digits)")
     return pd.to_numeric(raw[column].mask(raw[column] == "")).astype("Int64")
 
 
 def _require(raw: pd.DataFrame, name: str, column: str) -> None:
     """An id column every row needs (to join on it)."""
-    _fail_at(name, column, raw[column], raw[column] == "", "empty id")
+    _fail_at(name, column, raw[column], raw[column].isna() | (raw[column] == ""), "empty id")
 
 
 def _unique(keys: pd.Series, name: str, column: str) -> None:
@@ -158,7 +167,8 @@ def _unique(keys: pd.Series, name: str, column: str) -> None:
     if not repeat.any():
         return
     value = keys[repeat].iloc[0]
-    rows = np.flatnonzero((keys == value).to_numpy())[:2] + 1
+    same = keys.isna() if pd.isna(value) else keys == value
+    rows = np.flatnonzero(same.to_numpy())[:2] + 1
     raise LogError(
         f"{name}, column '{column}': '{value}' appears more than once "
         f"(rows {rows[0]} and {rows[1]}, header excluded)"

@@ -25,9 +25,11 @@ from omegaconf import OmegaConf, open_dict
 from mptwin.calibration import demand, places, service
 from mptwin.calibration.fit import Fit, active_period, split_period
 from mptwin.calibration.log import OrderLog
+from mptwin.calibration.log_files import CENTROIDS, CUSTOMERS, ITEMS, ORDERS, SELLERS, LogError
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 TEMPLATE = CONF / "scenario" / "baseline.yaml"
+MIN_ORDERS = 10  # orders of the fit period each part of the fit needs: with none it has no data
 CUTOFF_HOUR = 17  # the template's warehouse cut-off, which the handling fit assumes
 MARKUP = 1.6  # price over cost: the log has prices only (the template's markup)
 
@@ -65,6 +67,7 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     start, end = active_period(orders["purchase"])
     split = end if fit_share == 1.0 else split_period(start, end, fit_share)
     fitted = orders[(orders["purchase"] >= start) & (orders["purchase"] < split)]
+    check_fittable(fitted, log)
     geo, fit = places.fit_geography(fitted, log.sellers)
     fit.merge(places.fit_warehouses(fitted, geo))
     fit.merge(demand.fit_demand(fitted, start, split))
@@ -101,6 +104,32 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     }
     sidecar["in_sample"] = fit_share == 1.0
     return Calibration(scenario, sidecar)
+
+
+def check_fittable(fitted: pd.DataFrame, log: OrderLog) -> None:
+    """Refuse a log whose fit period lacks what a part of the fit needs (a LogError naming each
+    lack and its file), rather than let that part fail on an empty array or write NaNs."""
+    located = fitted[["state", "lat", "lng"]].notna().all(axis=1)
+    seller_state = fitted["seller_id"].map(log.sellers.set_index("seller_id")["state"])
+    items = log.items[log.items["order_id"].isin(fitted["order_id"])]
+    needs = {
+        f"a customer with a state and a zip prefix in {CENTROIDS} ({CUSTOMERS})": located,
+        f"a seller in one of those customers' states ({SELLERS})":
+            seller_state.isin(set(fitted.loc[located, "state"])),
+        f"an approval and a later hand-over to the carrier ({ORDERS})": fitted["handling_ok"],
+        f"a delivery after that hand-over ({ORDERS})": fitted["delivered_ok"],
+        f"a promised delivery date ({ORDERS})": fitted["promise"].notna(),
+        f"a price and a freight value on every item ({ITEMS})":
+            fitted["price"].notna() & fitted["freight"].notna(),
+        f"an item with a product id and a shipping limit ({ITEMS})": fitted["order_id"].isin(
+            items.loc[items["product_id"].notna() & items["shipping_limit"].notna(), "order_id"]),
+    }  # fmt: skip
+    lacking = [
+        f"{int(ok.sum())} with {what}" for what, ok in needs.items() if ok.sum() < MIN_ORDERS
+    ]
+    if lacking:
+        raise LogError(f"cannot calibrate: of the fit period's {len(fitted):,} orders, "
+                       f"{'; '.join(lacking)} (each part of the fit needs at least {MIN_ORDERS})")  # fmt: skip
 
 
 def _template() -> dict:
@@ -295,7 +324,7 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
     `<name>.calibration.json` beside it; each written to a temporary file and renamed, so a
     failure leaves no half-written file."""
     out = Path(out)
-    sidecar = out.with_name(out.stem + ".calibration.json")
+    sidecar = sidecar_path(out)
     sources = {key: "; ".join(f"{cal.sidecar['parameters'][k]['source']}" for k in ks
                               if k in cal.sidecar["parameters"])
                for key, ks in COMMENT_KEYS.items()}  # fmt: skip
@@ -319,6 +348,11 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
     _atomic_write(out, text)
     _atomic_write(sidecar, json.dumps(cal.sidecar, indent=1, default=str) + "\n")
     return out, sidecar
+
+
+def sidecar_path(scenario: Path) -> Path:
+    """The sidecar beside a scenario file: `<name>.calibration.json`."""
+    return Path(scenario).with_name(Path(scenario).stem + ".calibration.json")
 
 
 def _atomic_write(path: Path, text: str) -> None:

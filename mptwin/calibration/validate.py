@@ -29,8 +29,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from hydra.errors import HydraException  # noqa: E402
+from omegaconf.errors import OmegaConfBaseException  # noqa: E402
 
 from mptwin.calibration.log import LogError, OrderLog, read_log  # noqa: E402
+from mptwin.cli_args import HelpFormatter, int_at_least, one_line, unwritable  # noqa: E402
+from sim.validate import ConfigError  # noqa: E402
 
 MIN_REGION_ORDERS = 300  # judged deliveries a region needs in the hold-out for its own row
 
@@ -258,36 +262,69 @@ def print_table(table: pd.DataFrame) -> None:
 # --- command line ----------------------------------------------------------------------------
 
 
+class Refused(Exception):
+    """Something the user can fix before anything runs: the message says what."""
+
+
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="mptwin-validate", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="mptwin-validate", description=__doc__,
+                                 formatter_class=HelpFormatter)  # fmt: skip
     ap.add_argument("log", type=Path, help="folder with the log's CSVs (Olist schema)")
     ap.add_argument("overrides", nargs="+", help="scenario=<name> and any other mptwin overrides")
-    ap.add_argument("--seeds", type=int, default=5, help="replications (default 5)")
-    ap.add_argument("--out", type=Path, default=None, help="folder for the results")
+    ap.add_argument("--seeds", type=int_at_least(1), default=5,
+                    help="replications, seeds 1 to N (default: %(default)s)")  # fmt: skip
+    ap.add_argument("--out", type=Path, default=None,
+                    help="folder for the results (default: outputs/<scenario>/validation)")  # fmt: skip
     return ap.parse_args(argv)
+
+
+def calibrated_scenario(overrides: list[str]) -> tuple[str, dict]:
+    """The scenario named by `scenario=<name>` and its sidecar, or Refused saying which of the
+    two is missing (a misspelt name is named as such, with the calibrated ones there are)."""
+    from mptwin.calibration.scenario import CONF
+
+    scenario = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")), "")
+    if not scenario:
+        raise Refused("say which scenario: scenario=<name>")
+    folder = CONF / "scenario"
+    if not (folder / f"{scenario}.yaml").is_file():
+        made = sorted(p.name.removesuffix(".calibration.json")
+                      for p in folder.glob("*.calibration.json"))  # fmt: skip
+        raise Refused(f"no scenario {scenario!r}: {folder / scenario}.yaml does not exist "
+                      f"(calibrated scenarios: {', '.join(made) or 'none yet'}; "
+                      "mptwin-calibrate makes one)")  # fmt: skip
+    sidecar_path = folder / f"{scenario}.calibration.json"
+    if not sidecar_path.exists():
+        raise Refused(f"{sidecar_path} not found: validate a scenario mptwin-calibrate wrote (its "
+                      "sidecar holds the hold-out period and the observed operation)")  # fmt: skip
+    return scenario, json.loads(sidecar_path.read_text())
+
+
+def observed_holdout(folder: Path, sidecar: dict) -> tuple[OrderLog, pd.DataFrame]:
+    """The log and its orders in the scenario's hold-out; Refused if it has none there (another
+    log than the one calibrated on)."""
+    log = read_log(folder)
+    observed = holdout_orders(log, sidecar)
+    if observed.empty:
+        start, end = (t[:10] for t in sidecar["holdout_period"])
+        raise Refused(f"{folder} has no orders bought in the scenario's hold-out ({start} .. "
+                      f"{end}; the log runs {log.start:%Y-%m-%d} .. {log.end:%Y-%m-%d}): is it "
+                      "the log the scenario was calibrated on?")  # fmt: skip
+    return log, observed
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    scenario = next((o.split("=", 1)[1] for o in args.overrides if o.startswith("scenario=")), None)
-    if scenario is None:
-        print("mptwin-validate: say which scenario: scenario=<name>", file=sys.stderr)
-        return 2
-    from mptwin.calibration.scenario import CONF
-
-    sidecar_path = CONF / "scenario" / f"{scenario}.calibration.json"
-    if not sidecar_path.exists():
-        print(f"mptwin-validate: {sidecar_path} not found: validate a scenario mptwin-calibrate "
-              "wrote (its sidecar holds the hold-out period and the observed operation)",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    sidecar = json.loads(sidecar_path.read_text())
     try:
-        log = read_log(args.log)
-    except LogError as e:
+        scenario, sidecar = calibrated_scenario(args.overrides)
+        out = args.out or Path("outputs") / scenario / "validation"
+        why = unwritable(out)
+        if why:
+            raise Refused(f"argument --out: cannot write in {out}: {why}")
+        log, observed = observed_holdout(args.log, sidecar)
+    except (Refused, LogError) as e:
         print(f"mptwin-validate: {e}", file=sys.stderr)
         return 2
-    observed = holdout_orders(log, sidecar)
     others = [o for o in args.overrides if not o.startswith("scenario=")]
     overrides = [f"strategy={sidecar['observed_operation']['strategy']}",
                  *sidecar["observed_operation"]["overrides"], *others]  # fmt: skip
@@ -295,15 +332,17 @@ def main(argv: list[str] | None = None) -> int:
           f"({sidecar['holdout_period'][0][:10]} .. {sidecar['holdout_period'][1][:10]}), "
           f"{args.seeds} seeds, {' '.join(overrides)}")  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="mptwin-validate-"))
-    try:
+    try:  # a bad override fails at the first seed's config, before it simulates
         simulated = simulated_logs(scenario, overrides, list(range(1, args.seeds + 1)), work)
+    except (ConfigError, HydraException, OmegaConfBaseException) as e:
+        print(f"mptwin-validate: config error: {one_line(e)}", file=sys.stderr)
+        return 2
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = compare(observed, simulated, sidecar.get("in_sample", False))
     table = table.rename(columns={"pass": "pass_"})
     print_table(table)
     table = table.rename(columns={"pass_": "pass"})
-    out = args.out or Path("outputs") / scenario / "validation"
     print("quirks handled in the log: "
           + ", ".join(f"{k} {v:,}" for k, v in log.quirks.items() if v))  # fmt: skip
     write_outputs(table, observed, simulated, out, f"{scenario} against the log",

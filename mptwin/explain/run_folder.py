@@ -4,6 +4,7 @@ decisions, and the names the run's resolved config gives its carriers, regions a
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -64,8 +65,12 @@ class OrderStory:
 def load(folder: Path, order_id: int) -> OrderStory:
     """An order's story from a run folder, or an ExplainError that says what is missing."""
     folder = Path(folder)
+    if not folder.exists():
+        raise ExplainError(f"{folder} does not exist")
+    if not folder.is_dir():
+        raise ExplainError(f"{folder} is a file; give a run folder (one holding orders.parquet)")
     if not (folder / "orders.parquet").is_file():
-        raise ExplainError(f"{folder} is not a run folder: it has no orders.parquet")
+        raise ExplainError(_not_a_run(folder))
     config = _config(folder)
     if not (folder / "decisions.parquet").is_file():
         raise ExplainError(f"{folder} has no decisions.parquet: the run did not record its "
@@ -81,6 +86,31 @@ def load(folder: Path, order_id: int) -> OrderStory:
                       _rows(folder / "exceptions.parquet", order_id).sort_values("raised_h"),
                       _rows(folder / "decisions.parquet", order_id).sort_values("decision_id"),
                       _names(config), _overrides(config))  # fmt: skip
+
+
+def run_folders(folder: Path, depth: int = 4) -> list[Path]:
+    """The run folders (holding orders.parquet) up to `depth` levels below `folder`, sorted: the
+    timestamped folders of one seed sort oldest first."""
+    found = []
+    for here, dirs, files in os.walk(folder):
+        level = len(Path(here).relative_to(folder).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if level < depth else []
+        if "orders.parquet" in files and Path(here) != folder:
+            found.append(Path(here))
+    return sorted(found)
+
+
+def _not_a_run(folder: Path) -> str:
+    """Why `folder` is not a run folder, pointing to the run folders inside it if it has any
+    (`outputs/<scenario>/<strategy>/seed=1` holds one per run, named by its time)."""
+    inner = run_folders(folder)
+    if not inner:
+        return f"{folder} is not a run folder: it has no orders.parquet (nor any folder in it)"
+    with_decisions = [p for p in inner if (p / "decisions.parquet").is_file()]
+    latest = (with_decisions or inner)[-1]
+    said = "" if with_decisions else "; none has decisions.parquet (run with decisions=true)"
+    return (f"{folder} is not a run folder but holds {len(inner)} run folder(s); the latest: "
+            f"{latest}{said}")  # fmt: skip
 
 
 def _rows(path: Path, order_id: int) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from mptwin.cli_args import int_at_least, one_line, unwritable
 from mptwin.gate import (
     EXIT_BAD_GATE,
     EXIT_RUN_FAILED,
@@ -40,8 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("gate", type=Path, help="the gate file, e.g. conf/gate/promise_buffer.yaml")
     p.add_argument("--out", type=Path, default=None,
                    help="the gate's folder (default: outputs/gates/<gate name>)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=2,
-                   help="runs in parallel on this machine (default 2)")  # fmt: skip
+    p.add_argument("--workers", type=int_at_least(1), default=2,
+                   help="runs in parallel on this machine (default: %(default)s)")  # fmt: skip
     p.add_argument("--seeds", type=int, default=None, metavar="N",
                    help="paired seeds to go to in this run, a look of the plan (default: the "
                    "gate file's seeds.spend, else seeds.max); after a NOT YET, run again with "
@@ -60,9 +61,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def gate(args: argparse.Namespace) -> int:
-    if args.workers < 1:
-        print("mptwin-gate: --workers must be >= 1", file=sys.stderr)
-        return EXIT_BAD_GATE
     try:
         spec = load_gate(args.gate)
         out = args.out if args.out is not None else default_out(spec)
@@ -70,7 +68,11 @@ def gate(args: argparse.Namespace) -> int:
         check_plan(spec, out)  # the folder's plan, if it has one, is this one
         configs = arm_configs(spec)  # every override composed and built before any run
     except ConfigError as e:
-        print(f"mptwin-gate: bad gate file {args.gate}: {e}", file=sys.stderr)
+        print(f"mptwin-gate: bad gate file {args.gate}: {one_line(e)}", file=sys.stderr)
+        return EXIT_BAD_GATE
+    why = unwritable(out)
+    if why:
+        print(f"mptwin-gate: argument --out: cannot write in {out}: {why}", file=sys.stderr)
         return EXIT_BAD_GATE
     print(f"Gate {spec.name}: {len(spec.scenarios)} scenario(s), up to {spend} of {spec.seeds.max}"
           f" planned paired seeds in batches of {spec.seeds.batch}, runs in {out / 'runs'}")  # fmt: skip

@@ -227,13 +227,24 @@ def _unknown_key(e: ConfigKeyError) -> str:
 def load_gate(path: Path | str) -> GateSpec:
     """Read and validate a gate file (the gate's name defaults to the file's name)."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(
+            f"{path} is a folder; name a gate file, e.g. conf/gate/promise_buffer.yaml"
+        )
     if not path.is_file():
         raise ConfigError(f"gate file {path} not found")
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
-        raise ConfigError(f"not valid YAML: {e}") from None
+        raise ConfigError(f"not valid YAML: {_yaml_problem(e)}") from None
     return parse_gate(raw, path.stem)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's complaint in one line: what and where (its own text quotes the line, drawn)."""
+    mark = getattr(error, "problem_mark", None)
+    what = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{what} (line {mark.line + 1}, column {mark.column + 1})" if mark else what
 
 
 def arm_configs(spec: GateSpec) -> dict[tuple[str, str], DictConfig]:

@@ -12,16 +12,19 @@ The report goes to `<sweep folder>/report/`, replaced whole (built aside, then r
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from mptwin.cli_args import HelpFormatter, float_in, positive_float
 from mptwin.report.figures import figure_makers, headline
 from mptwin.report.html import page
 from mptwin.report.kpis import format_diff, format_interval, format_range, format_value
@@ -72,16 +75,19 @@ def comparison_text(sweep: Sweep, pair: pd.DataFrame, summ: pd.DataFrame, level:
         block = block.replace({float("nan"): None}).set_index("kpi")
         where = "" if group == "all" else f" [{group}]"
         base, cand = sweep.arm_label(sweep.baseline), sweep.arm_label(arm)
+        # each arm's column as wide as its name, so two tuned arms are not both `automation_tune`
+        wb, wc = max(16, len(base) + 2), max(16, len(cand) + 2)
         lines += ["", f"Paired comparison{where}: {cand} - {base}, "
                   f"{pct}% t intervals over seeds (common random numbers)",
-                  f"  {'KPI':<26}{base[:15]:>16}{cand[:15]:>16}{'difference':>16}"
+                  f"  {'KPI':<26}{base:>{wb}}{cand:>{wc}}{'difference':>16}"
                   f"  {f'{pct}% CI':<32}{'n':>3}  verdict"]  # fmt: skip
         for key in keys:
             if key not in block.index:
                 continue
             r = block.loc[key]
-            lines.append(f"  {key:<26}{format_value(key, r['baseline_mean']):>16}"
-                         f"{format_value(key, r['arm_mean']):>16}{format_diff(key, r['diff']):>16}"
+            lines.append(f"  {key:<26}{format_value(key, r['baseline_mean']):>{wb}}"
+                         f"{format_value(key, r['arm_mean']):>{wc}}"
+                         f"{format_diff(key, r['diff']):>16}"
                          f"  {format_interval(key, r['lo'], r['hi']):<32}{int(r['n']):>3}"
                          f"  {r['verdict']}")  # fmt: skip
     return "\n".join(lines).lstrip("\n")
@@ -124,16 +130,18 @@ def _swap_in(tmp: Path, out: Path) -> None:
 
 def build_report(root: Path, out: Path | None = None, compare: str | None = "strategy",
                  baseline=None, level: float = DEFAULT_LEVEL, target_rel: float = DEFAULT_TARGET,
-                 html: bool = True) -> Report:  # fmt: skip
-    """Read the sweep, write tables, figures and the page; return what was built."""
+                 html: bool = True, strict: Collection[str] = ()) -> Report:  # fmt: skip
+    """Read the sweep, write tables, figures and the page; return what was built. `strict`: the
+    options the user named (see `load_sweep`)."""
     t0 = time.perf_counter()
-    if target_rel <= 0.0:
+    if not 0.0 < target_rel < math.inf:
         raise ReportError(f"--target must be > 0, got {target_rel}")
     root = Path(root)
-    sweep = load_sweep(root, compare, baseline)
+    out = Path(out) if out is not None else root / "report"
+    check_out(root, out)
+    sweep = load_sweep(root, compare, baseline, strict)
     sweep.settings["level"] = level
     summ, pair, det = summary(sweep, level), paired(sweep, level, target_rel), details(sweep)
-    out = Path(out) if out is not None else root / "report"
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -149,15 +157,31 @@ def build_report(root: Path, out: Path | None = None, compare: str | None = "str
                   comparison_text(sweep, pair, summ, level), time.perf_counter() - t0)  # fmt: skip
 
 
+def check_out(root: Path, out: Path) -> None:
+    """Refuse a report folder whose replacing would lose something: a file, the sweep itself or
+    a folder holding it, a folder of other files (the report replaces its folder whole)."""
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out} is a file, not a folder")
+    if out.resolve() == root.resolve() or out.resolve() in root.resolve().parents:
+        raise ReportError(f"--out {out} holds the sweep itself; the report replaces its folder "
+                          f"whole (default: {root / 'report'})")  # fmt: skip
+    if out.is_dir() and any(out.iterdir()) and not (out / "tables").is_dir():
+        raise ReportError(f"--out {out} holds other files than a report (no tables/): not "
+                          "replacing it; name a new folder")  # fmt: skip
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="mptwin-report", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="mptwin-report", description=__doc__,
+                                formatter_class=HelpFormatter)  # fmt: skip
     p.add_argument("sweep", type=Path, help="a sweep folder (multirun/<experiment>) or run folder")
     p.add_argument("--out", type=Path, help="report folder (default: <sweep>/report)")
     p.add_argument("--compare", help="the factor whose levels are compared (default: strategy)")
     p.add_argument("--baseline", help="the level every other level is compared with")
-    p.add_argument("--level", type=float, help="confidence level (default 0.95)")
-    p.add_argument("--target", dest="target_rel", type=float,
-                   help="target half-width as a fraction of the baseline mean (default 0.01)")  # fmt: skip
+    p.add_argument("--level", type=float_in(0.0, 1.0, open_low=True, open_high=True),
+                   help=f"confidence level (default: {DEFAULT_LEVEL})")  # fmt: skip
+    p.add_argument("--target", dest="target_rel", type=positive_float,
+                   help="target half-width as a fraction of the baseline mean "
+                        f"(default: {DEFAULT_TARGET})")  # fmt: skip
     p.add_argument("--no-html", dest="html", action="store_false", help="tables and figures only")
     return p.parse_args(argv)
 
@@ -167,10 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     options = {"compare": "strategy", "level": DEFAULT_LEVEL, "target_rel": DEFAULT_TARGET,
                **sweep_defaults(args.sweep)}  # fmt: skip
     options.update({k: getattr(args, k) for k in OPTIONS if getattr(args, k) is not None})
+    named = [k for k in ("compare", "baseline") if getattr(args, k) is not None]
     try:
-        report = build_report(args.sweep, args.out, html=args.html, **options)
+        report = build_report(args.sweep, args.out, html=args.html, strict=named, **options)
     except (ReportError, ValueError) as e:
         print(f"mptwin-report: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a run's table gone, or a report folder that cannot be written
+        print(f"mptwin-report: error: {e.filename or args.sweep}: {e.strerror or e}",
+              file=sys.stderr)  # fmt: skip
         return 2
     print(report.text)
     print(f"\n{len(report.sweep.runs)} runs, report built in {report.seconds:.1f} s")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,10 +164,15 @@ def varying_factors(runs: list[Run]) -> tuple[list[str], dict[str, list[str]]]:
     return varying, {k: labels[k] for k in varying}
 
 
-def choose_compare(varying: list[str], wanted: str | None, notes: list[str]) -> str | None:
-    """The factor to compare: the wanted one if it varies, else the first that does."""
+def choose_compare(varying: list[str], wanted: str | None, notes: list[str],
+                   strict: bool = False) -> str | None:  # fmt: skip
+    """The factor to compare: the wanted one if it varies, else the first that does (`strict`:
+    else a ReportError, for a factor the user named)."""
     if wanted and wanted in varying:
         return wanted
+    if strict and wanted:
+        raise ReportError(f"--compare {wanted}: not a factor that varies between the runs ("
+                          f"{'varying: ' + ', '.join(varying) if varying else 'nothing varies'})")  # fmt: skip
     if not varying:
         if wanted:
             notes.append(f"Nothing varies between the runs, so no arms are compared ({wanted} "
@@ -184,10 +190,16 @@ def _same_level(label: str, wanted) -> bool:
     return a == b if a[0] == b[0] == 0 else label == level_label(wanted)
 
 
-def choose_baseline(levels: list[str], wanted, compare: str | None, notes: list[str]) -> str:
+def choose_baseline(levels: list[str], wanted, compare: str | None, notes: list[str],
+                    strict: bool = False) -> str:  # fmt: skip
+    """The level the others are compared with: the wanted one if there is one, else automation
+    or the first (`strict`: else a ReportError, for a level the user named)."""
     found = [lv for lv in levels if wanted is not None and _same_level(lv, wanted)]
     if found:
         return found[0]
+    if strict and wanted is not None:
+        raise ReportError(f"--baseline {wanted}: not a level of {compare} in these runs (levels: "
+                          f"{', '.join(levels)})")  # fmt: skip
     if wanted is not None:
         notes.append(f"Baseline {wanted!r} is not among the levels of {compare} {levels}; "
                      f"using {levels[0]!r}.")  # fmt: skip
@@ -247,8 +259,11 @@ def _tuning(config: dict) -> str:
     )
 
 
-def load_sweep(root: Path, compare: str | None = "strategy", baseline=None) -> Sweep:
-    """Read every complete run under `root`; raise ReportError when there is nothing to read."""
+def load_sweep(root: Path, compare: str | None = "strategy", baseline=None,
+               strict: Collection[str] = ()) -> Sweep:  # fmt: skip
+    """Read every complete run under `root`; raise ReportError when there is nothing to read.
+    `strict` names the options ("compare", "baseline") the user gave: one that does not fit the
+    runs is an error rather than replaced (a misspelt level must not pass unnoticed)."""
     root = Path(root)
     if not root.is_dir():
         raise ReportError(f"{root} is not a folder")
@@ -262,7 +277,7 @@ def load_sweep(root: Path, compare: str | None = "strategy", baseline=None) -> S
     runs = [load_run(p) for p in complete]
     notes: list[str] = []
     varying, labels = varying_factors(runs)
-    comp = choose_compare(varying, compare, notes)
+    comp = choose_compare(varying, compare, notes, "compare" in strict)
     factors = ([comp] if comp else []) + [k for k in varying if k != comp]
     frame = pd.DataFrame({"run": [_rel(r.path, root) for r in runs],
                           "seed": [r.seed for r in runs]})  # fmt: skip
@@ -276,7 +291,9 @@ def load_sweep(root: Path, compare: str | None = "strategy", baseline=None) -> S
     values = pd.DataFrame([[r.kpis.get(k) for k in kpis] for r in runs], columns=kpis, dtype=float)
     frame = _drop_duplicates(pd.concat([frame, values], axis=1), notes)
     arms = sorted(frame["arm"].unique(), key=level_sort_key)
-    base = choose_baseline(arms, baseline, comp, notes) if comp else None
+    if comp is None and baseline is not None and "baseline" in strict:
+        raise ReportError(f"--baseline {baseline}: nothing varies between the runs to compare")
+    base = choose_baseline(arms, baseline, comp, notes, "baseline" in strict) if comp else None
     if base is not None:
         arms = [base] + [a for a in arms if a != base]
     groups = sorted(frame["group"].unique(), key=level_sort_key)

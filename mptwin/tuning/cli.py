@@ -1,5 +1,5 @@
 """`mptwin-tune ARM`: tune one arm on tuning seeds and write it as a strategy config,
-`conf/strategy/<ARM>_tuned.yaml`, which `experiment=compare_tuned` compares on fresh seeds.
+`conf/strategy/<ARM>_tuned.yaml`, which `experiment=compare_strategies` compares on fresh seeds.
 
     uv run mptwin-tune automation                  # baseline, seeds 101 102, 30 trials
     uv run mptwin-tune orchestration --trials 20 --seeds 101 102 103
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
 from datetime import date
@@ -112,35 +113,70 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "arm", help="a strategy with a search space in conf/tune/ (automation, orchestration)"
     )
-    p.add_argument("--scenario", default="baseline")
+    p.add_argument("--scenario", default="baseline",
+                   help="the conf/scenario world the trials run in (default: %(default)s)")  # fmt: skip
     p.add_argument("--seeds", type=int, nargs="+", default=[101, 102],
-                   help="tuning seeds; compare on others (default 101 102)")  # fmt: skip
-    p.add_argument("--trials", type=int, default=30)
+                   help="tuning seeds; compare on others (default: 101 102)")  # fmt: skip
+    p.add_argument("--trials", type=int, default=30,
+                   help="trials per study (default: %(default)s)")  # fmt: skip
     p.add_argument("--sampler-seeds", type=int, nargs="+", default=[0, 1, 2],
-                   help="one study per seed; the best is kept (default 0 1 2)")  # fmt: skip
+                   help="one study per seed; the best is kept (default: 0 1 2)")  # fmt: skip
     p.add_argument("--on-time", type=float, default=0.9,
-                   help="trials below this mean on_time_rate are infeasible (default 0.9)")  # fmt: skip
+                   help="trials below this mean on_time_rate are infeasible, in (0, 1] "
+                        "(default: %(default)s)")  # fmt: skip
     p.add_argument("--target", type=float, default=48.0,
-                   help="staffing: mean human_resolution_p90_h at most this (hours)")  # fmt: skip
-    p.add_argument("--min-headcount", type=int, default=1)
-    p.add_argument("--max-headcount", type=int, default=30)
+                   help="staffing: mean human_resolution_p90_h at most this many hours "
+                        "(default: %(default)s)")  # fmt: skip
+    p.add_argument("--min-headcount", type=int, default=1,
+                   help="the smallest review team a trial may get (default: %(default)s)")  # fmt: skip
+    p.add_argument("--max-headcount", type=int, default=30,
+                   help="the largest review team a trial may get (default: %(default)s)")  # fmt: skip
     p.add_argument("--start-headcount", type=int, default=10,
-                   help="the team a study's first trial is run at first (default 10)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=2, help="runs in parallel (one per core)")
+                   help="the team a study's first trial is run at first (default: %(default)s)")  # fmt: skip
+    p.add_argument("--workers", type=int, default=2,
+                   help="runs in parallel, one per core (default: %(default)s)")  # fmt: skip
     p.add_argument("--batch", type=int, default=1,
-                   help="trials asked and run at once (default 1; more with a launcher that "
-                        "has more workers than seeds)")  # fmt: skip
+                   help="trials asked and run at once (default: %(default)s; more with a launcher "
+                        "that has more workers than seeds)")  # fmt: skip
     p.add_argument("--launcher", help="run the trials through this Hydra launcher, like a "
                    "sweep (cores, slurm, submitit_local); default: a local process pool")  # fmt: skip
     p.add_argument("--launcher-arg", action="append", default=[],
                    help="a Hydra override for the launcher, e.g. hydra.launcher.partition=cpu")  # fmt: skip
     p.add_argument("--override", action="append", default=[],
                    help="a further config override for every run, e.g. scenario.days=30")  # fmt: skip
-    p.add_argument("--out", type=Path, help="default conf/strategy/<arm>_tuned.yaml")
+    p.add_argument("--out", type=Path, help="default: conf/strategy/<arm>_tuned.yaml")
     p.add_argument("--calibrate-only", action="store_true",
                    help="print the promise buffers per carrier calibrated for the arm's own "
                         "quantile, and stop")  # fmt: skip
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    problem = bad_value(args)
+    if problem:
+        p.error(problem)
+    return args
+
+
+def bad_value(args: argparse.Namespace) -> str | None:
+    """The first option with a value no tuning can use, said before any run starts (the
+    scenario, overrides and launcher are Hydra's to judge, in `load_spec`)."""
+    low, high = args.min_headcount, args.max_headcount
+    checks = [
+        ("--trials", args.trials, args.trials >= 1, "must be at least 1"),
+        ("--seeds", args.seeds, len(args.seeds) >= 1, "must name at least one seed"),
+        ("--sampler-seeds", args.sampler_seeds, len(args.sampler_seeds) >= 1,
+         "must name at least one seed"),
+        ("--min-headcount", low, low >= 1, "must be at least 1"),
+        ("--max-headcount", high, high >= low, f"must be at least --min-headcount ({low})"),
+        ("--start-headcount", args.start_headcount, low <= args.start_headcount <= high,
+         f"must be from --min-headcount to --max-headcount ({low} to {high})"),
+        ("--workers", args.workers, args.workers >= 1, "must be at least 1"),
+        ("--batch", args.batch, args.batch >= 1, "must be at least 1"),
+        ("--on-time", args.on_time, 0.0 < args.on_time <= 1.0, "must be in (0, 1]"),
+        ("--target", args.target, 0.0 < args.target < math.inf, "must be a finite number of hours > 0"),
+    ]  # fmt: skip
+    for option, value, ok, rule in checks:
+        if not ok:
+            return f"argument {option}: {rule}, got {value}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

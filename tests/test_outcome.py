@@ -79,15 +79,15 @@ def test_orchestration_delivers_more_on_time_with_fewer_exceptions_on_baseline(b
 
 
 @pytest.mark.slow
-def test_its_margin_edge_is_more_than_the_labour_it_saves(baseline_runs):
-    """Tuned and staffed fairly, orchestration needs a smaller team, and before wages it still
-    earns more: cheaper carriers and fewer SLA credits outweigh the platform fee and the sales
-    its longer promises lose."""
+def test_its_margin_edge_is_earned_before_wages(baseline_runs):
+    """With one menu of automatic resolutions and the team solved per trial, the edge is not
+    labour: before wages orchestration still earns more (cheaper carriers and fewer SLA credits
+    outweigh the platform fee and the sales its longer promises lose), and that is most of it."""
     runs = baseline_runs
     before_wages = {a: np.add(runs[a]["operator_margin"], runs[a]["reviewer_cost"]) for a in ARMS}
     ci = paired_ci(before_wages[ARMS[1]], before_wages[ARMS[0]])
     assert ci.lo > 0, f"operator margin before wages, difference {ci}"
-    assert _diff(runs, "reviewer_cost").hi < 0
+    assert ci.mean >= 0.5 * _diff(runs, "operator_margin").mean
 
 
 @pytest.mark.slow

@@ -124,14 +124,16 @@ def _joined(message: str) -> str:
 
 
 def unwritable(folder: Path) -> str | None:
-    """Why files cannot be made in `folder` (created if missing), or None if they can: tried
-    with a throwaway folder, since permissions alone do not tell (root, read-only mounts)."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        return "it is a file"
+    """Why files cannot be made in `folder`, or None if they can: tried with a throwaway folder in
+    it, or in the nearest folder above it that exists (nothing is left behind, and permissions
+    alone do not tell: root, read-only mounts)."""
+    place = Path(folder).absolute()
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        return f"{place} is a file"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tempfile.mkdtemp(dir=folder, prefix=".mptwin-probe-"))
+        shutil.rmtree(tempfile.mkdtemp(dir=place, prefix=".mptwin-probe-"))
     except OSError as e:
         return e.strerror or str(e)
     return None

@@ -410,6 +410,17 @@ def test_tune_refuses_a_bad_value_before_any_trial(capsys, argv, says):
     assert says in refused(capsys, tune_cli.parse, ["automation", *argv])
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--scenario", "nope"], "Could not find 'scenario/nope'"),
+        (["--override", "nope=1"], "Could not override 'nope'"),
+    ],
+)
+def test_tune_refuses_a_bad_scenario_or_override_in_one_line(capsys, argv, says):
+    assert says in refused(capsys, tune_cli.main, ["automation", *argv])
+
+
 # --- every command's --help -------------------------------------------------------------------
 
 

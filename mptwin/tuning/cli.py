@@ -17,8 +17,11 @@ from pathlib import Path
 
 import optuna
 import pandas as pd
+from hydra.errors import HydraException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
+from mptwin.cli_args import one_line
 from mptwin.tuning.calibrate import carrier_buffers
 from mptwin.tuning.evaluate import CONF_DIR, HydraRunner, LocalRunner, compose_config
 from mptwin.tuning.search import OBJECTIVE, Study, Tuned, TuneSpec, calibrate, tune
@@ -184,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     try:
         spec = load_spec(args.arm, args)
-    except ConfigError as e:
-        print(f"mptwin-tune: config error: {e}", file=sys.stderr)
+    except (ConfigError, HydraException, OmegaConfBaseException) as e:
+        print(f"mptwin-tune: config error: {one_line(e)}", file=sys.stderr)
         sys.exit(2)
     if args.calibrate_only:
         q = float(compose_config(spec.base()).strategy.promise.quantile)

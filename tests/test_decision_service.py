@@ -91,7 +91,12 @@ def service_overrides(url: str) -> tuple[str, ...]:
 
 @pytest.mark.slow
 def test_served_orchestration_gives_the_in_process_kpis(service):
-    served, result = run_kpis(*service_overrides(service))
+    # a generous wall-clock timeout: on a loaded 2-core machine a call can take over the 1 s
+    # default, and a fallback would make the bundles differ for a reason this test is not about
+    slack = (
+        f"strategy.{p}.timeout_ms=30000" for p in ("routing", "promise", "pricing", "exceptions")
+    )
+    served, result = run_kpis(*service_overrides(service), *slack)
     local, _ = run_kpis("strategy=orchestration")
     calls = result.tables["service_calls"]
     assert len(calls) > 1000 and set(calls["outcome"]) == {"ok"}  # every point was asked

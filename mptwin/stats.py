@@ -18,6 +18,10 @@ import numpy as np
 from scipy import stats as sps
 
 DEFAULT_LEVEL = 0.95
+# Fewer replications than this leave the sd on under 4 degrees of freedom: t(0.975) is 12.7 at
+# n = 2 (2.78 at n = 5), and an sd from 2 runs may be off 30-fold, so replications_needed (which
+# scales with sd squared) is a rough guide at best. Reports flag intervals and estimates below it.
+MIN_REPLICATIONS = 5
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,27 @@ def _p_value(mean: float, se: float, df: float) -> float:
     if se > 0:
         return float(2.0 * sps.t.sf(abs(mean) / se, df))
     return 1.0 if mean == 0 else 0.0
+
+
+def few(n: int) -> bool:
+    """Fewer replications than `MIN_REPLICATIONS`: an interval or estimate to read with care."""
+    return n < MIN_REPLICATIONS
+
+
+def clip(lo: float | None, hi: float | None, low: float | None = None,
+         high: float | None = None) -> tuple[float | None, float | None, str]:  # fmt: skip
+    """An interval cut to the values its quantity can take ([low, high]; None: no limit), and
+    which ends were cut: '', 'lo', 'hi' or 'lo,hi'. The true value lies within the limits, so
+    the cut interval covers it exactly as often as the t interval does; an end past a limit is a
+    sign of too few replications (the t interval assumes no limits), which is why it is said."""
+    cut = []
+    if lo is not None and low is not None and lo < low:
+        lo = low
+        cut.append("lo")
+    if hi is not None and high is not None and hi > high:
+        hi = high
+        cut.append("hi")
+    return lo, hi, ",".join(cut)
 
 
 def mean_ci(values: Sequence, level: float = DEFAULT_LEVEL) -> Interval:

@@ -15,11 +15,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mptwin.report.build import build_report, main
+from mptwin.report.build import build_report, comparison_text, main
 from mptwin.report.costs import COST_COLUMNS
-from mptwin.report.load import ReportError, load_sweep
-from mptwin.stats import paired_ci
+from mptwin.report.html import comparison_section, esc, replications_section, summary_section
+from mptwin.report.kpis import CUT_NOTE
+from mptwin.report.load import ReportError, Sweep, load_sweep
+from mptwin.report.tables import paired, summary
+from mptwin.stats import MIN_REPLICATIONS, paired_ci
 from tests.helpers.runs import ROOT
+from tests.test_report_load import make_run
 
 TEST_CONF = ROOT / "tests" / "conf"
 SEEDS = (1, 2, 3)
@@ -229,3 +233,68 @@ def test_a_folder_with_no_complete_runs_is_a_clear_error(tmp_path):
 def test_a_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ReportError, match="is not a folder"):
         load_sweep(tmp_path / "nope")
+
+
+# --- intervals from few seeds (hand-made runs, no simulation) ---------------------------------
+
+# per seed: (cancellation_rate, on_time_rate, operator_margin_pct, backlog_max) of each arm; two
+# seeds take a t interval (t = 12.7 on 1 df) past 0% and 100%, and a count's below 0
+FEW = {"automation": [(0.001, 0.97, -0.01, 3), (0.012, 0.995, 0.03, 20)],
+       "orchestration": [(0.002, 0.975, 0.00, 5), (0.010, 0.999, 0.02, 18)]}  # fmt: skip
+
+
+def hand_made_sweep(root: Path, seeds: int) -> Sweep:
+    """automation against orchestration: the FEW values, repeated with a little spread beyond
+    two seeds."""
+    for arm, values in FEW.items():
+        for seed in range(1, seeds + 1):
+            cancel, on_time, pct, backlog = values[(seed - 1) % 2]
+            wiggle = 1.0 + 0.01 * (seed % 3)
+            make_run(root, f"{arm}/seed={seed}", seed, arm, 3, 100.0 * wiggle,
+                     [f"strategy={arm}", f"seed={seed}"])  # fmt: skip
+            kpis = {"operator_margin": 1000.0 * wiggle, "operator_margin_pct": pct * wiggle,
+                    "orders": 100 + seed, "on_time_rate": on_time, "cancellation_rate":
+                    cancel * wiggle, "backlog_max": backlog + seed % 2}  # fmt: skip
+            (root / arm / f"seed={seed}" / "kpis.json").write_text(json.dumps(kpis))
+    return load_sweep(root, baseline="automation")
+
+
+def test_an_arm_mean_s_interval_stays_within_what_the_kpi_can_take(tmp_path):
+    sweep = hand_made_sweep(tmp_path, 2)
+    summ = summary(sweep, 0.95).set_index(["arm", "kpi"])
+    rate = summ.loc[("automation", "cancellation_rate")]
+    assert rate["mean"] - rate["half_width"] < 0  # the t interval itself goes below 0 ...
+    assert rate["lo"] == 0.0 and rate["clipped"] == "lo"  # ... the one reported does not
+    assert summ.loc[("orchestration", "on_time_rate"), "hi"] == 1.0
+    assert summ.loc[("automation", "backlog_max"), "lo"] == 0.0  # a count (whole numbers)
+    assert summ.loc[("automation", "operator_margin_pct"), "lo"] < 0  # a margin: no limit
+    assert summ.loc[("automation", "operator_margin_pct"), "clipped"] == ""
+    page = summary_section(sweep, summary(sweep, 0.95))
+    for key in ("cancellation_rate", "on_time_rate", "backlog_max"):
+        rows = re.findall(rf"<tr><td>{key}</td>.*?</tr>", page)
+        assert len(rows) == 2 and not any("[-" in r for r in rows), rows
+    assert "[0.0%*, " in page and "100.0%*]" in page and esc(CUT_NOTE) in page
+    # a paired difference can be negative and is never cut
+    pair = paired(sweep, 0.95, 0.01).set_index("kpi")
+    assert pair.loc["cancellation_rate", "lo"] < 0
+
+
+@pytest.mark.parametrize("seeds", [2, 10])
+def test_few_seeds_are_said_in_the_console_and_the_page(tmp_path, seeds):
+    sweep = hand_made_sweep(tmp_path, seeds)
+    summ, pair = summary(sweep, 0.95), paired(sweep, 0.95, 0.01)
+    text = comparison_text(sweep, pair, summ, 0.95)
+    replications = replications_section(sweep, pair, 0.01)
+    comparison = comparison_section(sweep, pair, 0.95)
+    needed = re.findall(r"<td>(~?[\d,]+)</td></tr>", replications)  # the last column
+    assert needed
+    if seeds == 2:
+        assert "These intervals rest on 2 seeds and are wide (t = 12.71 on 1 df)" in text
+        assert f"run at least {MIN_REPLICATIONS}" in text.splitlines()[-1]
+        assert "Estimated from 2 seeds: a rough guide; run at least 5" in replications
+        assert all(n.startswith("~") for n in needed)  # marked, and still given
+        assert "rest on 2 seeds" in comparison
+    else:
+        assert "rest on" not in text and "rest on" not in comparison
+        assert "rough guide" not in replications
+        assert not any(n.startswith("~") for n in needed)

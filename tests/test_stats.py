@@ -9,6 +9,9 @@ import pytest
 
 from mptwin.analysis.metrics import compute_kpis
 from mptwin.stats import (
+    MIN_REPLICATIONS,
+    clip,
+    few,
     mean_ci,
     paired_ci,
     paired_diffs,
@@ -98,6 +101,22 @@ def test_replications_needed_meets_the_target_and_no_fewer_would():
 def test_replications_needed_grows_as_the_square_of_precision():
     n1, n2 = replications_needed(10.0, 2.0), replications_needed(10.0, 1.0)
     assert 3.5 < n2 / n1 < 4.5
+
+
+def test_clip_cuts_an_interval_to_its_limits_and_says_which_end():
+    ci = mean_ci([0.001, 0.012])  # a rate from two seeds: t(0.975, 1) = 12.7 takes it below 0
+    assert ci.lo < 0
+    lo, hi, cut = clip(ci.lo, ci.hi, 0.0, 1.0)
+    assert (lo, hi, cut) == (0.0, ci.hi, "lo")
+    assert clip(-0.5, 1.5, 0.0, 1.0) == (0.0, 1.0, "lo,hi")
+    assert clip(-0.5, 1.5) == (-0.5, 1.5, "")  # no limits: a difference, a margin
+    assert clip(None, None, 0.0, 1.0) == (None, None, "")
+
+
+def test_few_replications_are_below_the_named_minimum():
+    assert MIN_REPLICATIONS == 5
+    assert few(2) and few(MIN_REPLICATIONS - 1)
+    assert not few(MIN_REPLICATIONS) and not few(10)
 
 
 # --- common random numbers on the model itself -------------------------------------------

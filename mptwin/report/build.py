@@ -27,10 +27,17 @@ import yaml
 from mptwin.cli_args import HelpFormatter, float_in, positive_float
 from mptwin.report.figures import figure_makers, headline
 from mptwin.report.html import page
-from mptwin.report.kpis import format_diff, format_interval, format_range, format_value
+from mptwin.report.kpis import (
+    CUT_NOTE,
+    few_seeds,
+    format_diff,
+    format_interval,
+    format_range,
+    format_value,
+)
 from mptwin.report.load import ReportError, Sweep, load_sweep
-from mptwin.report.tables import details, long_kpis, paired, summary, write_table
-from mptwin.stats import DEFAULT_LEVEL
+from mptwin.report.tables import details, long_kpis, paired, seeds_behind, summary, write_table
+from mptwin.stats import DEFAULT_LEVEL, few
 
 DEFAULT_TARGET = 0.01  # replications for a half-width of 1% of the baseline mean
 OPTIONS = ("compare", "baseline", "level", "target_rel")
@@ -66,11 +73,13 @@ def comparison_text(sweep: Sweep, pair: pd.DataFrame, summ: pd.DataFrame, level:
         lines.append(
             f"One arm only ({', '.join(sweep.arms)}): means over seeds, {pct}% t intervals"
         )
+        cut = False
         for key in keys:
             for r in summ[summ["kpi"] == key].replace({float("nan"): None}).itertuples():
-                ci = format_range(key, r.lo, r.hi)
+                ci = format_range(key, r.lo, r.hi, r.clipped)
+                cut = cut or bool(r.clipped)
                 lines.append(f"  {key:<26}{format_value(key, r.mean):>16}  {ci:<30} n={r.n}")
-        return "\n".join(lines)
+        return "\n".join(lines + [CUT_NOTE] * cut + _few(summ, level))
     for (group, arm), block in pair.groupby(["group", "arm"], sort=False):
         block = block.replace({float("nan"): None}).set_index("kpi")
         where = "" if group == "all" else f" [{group}]"
@@ -90,7 +99,13 @@ def comparison_text(sweep: Sweep, pair: pd.DataFrame, summ: pd.DataFrame, level:
                          f"{format_diff(key, r['diff']):>16}"
                          f"  {format_interval(key, r['lo'], r['hi']):<32}{int(r['n']):>3}"
                          f"  {r['verdict']}")  # fmt: skip
-    return "\n".join(lines).lstrip("\n")
+    return "\n".join(lines + _few(pair, level)).lstrip("\n")
+
+
+def _few(frame: pd.DataFrame, level: float) -> list[str]:
+    """The line that says the intervals above rest on too few seeds, if they do."""
+    n = seeds_behind(frame)
+    return [few_seeds(n, level)] if n is not None and few(n) else []
 
 
 def _write_tables(sweep, summ, pair, det, folder: Path) -> list[str]:

@@ -11,8 +11,17 @@ import pandas as pd
 
 from mptwin.report import costs as report_costs
 from mptwin.report.figures import headline
-from mptwin.report.kpis import format_diff, format_interval, format_range, format_value
+from mptwin.report.kpis import (
+    CUT_NOTE,
+    few_seeds,
+    format_diff,
+    format_interval,
+    format_range,
+    format_value,
+)
 from mptwin.report.load import Sweep
+from mptwin.report.tables import seeds_behind
+from mptwin.stats import MIN_REPLICATIONS, few
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -96,7 +105,7 @@ def comparison_section(sweep: Sweep, paired: pd.DataFrame, level: float) -> str:
     if paired.empty:
         return ('<p class="note">One arm only: there is nothing to pair. The summary below gives '
                 "each KPI's mean and interval.</p>")  # fmt: skip
-    keys, out, first = headline(sweep), [], True
+    keys, out, first = headline(sweep), [few_note(paired, level)], True
     pct = round(100 * level)
     for (group, arm), block in paired.groupby(["group", "arm"], sort=False):
         block = block.replace({float("nan"): None})
@@ -115,32 +124,50 @@ def comparison_section(sweep: Sweep, paired: pd.DataFrame, level: float) -> str:
     return "".join(out)
 
 
-def summary_section(sweep: Sweep, summary: pd.DataFrame) -> str:
+def few_note(frame: pd.DataFrame, level: float) -> str:
+    """A note that the intervals of a summary or paired table rest on too few seeds, if so."""
+    n = seeds_behind(frame)
+    return f'<p class="note few-seeds">{esc(few_seeds(n, level))}</p>' if n and few(n) else ""
+
+
+def summary_section(sweep: Sweep, summary: pd.DataFrame, level: float = 0.95) -> str:
     keys = headline(sweep)
-    rows = []
-    for r in summary[summary["kpi"].isin(keys)].replace({float("nan"): None}).itertuples():
-        ci = format_range(r.kpi, r.lo, r.hi)
+    rows, cut = [], False
+    shown = summary[summary["kpi"].isin(keys)].replace({float("nan"): None})
+    for r in shown.itertuples():
+        ci = format_range(r.kpi, r.lo, r.hi, r.clipped)
+        cut = cut or bool(r.clipped)
         rows.append([r.kpi, r.group, r.arm, r.n, format_value(r.kpi, r.mean), ci])
     rows.sort(key=lambda row: keys.index(row[0]))
-    return _table(["KPI", "group", "arm", "n", "mean", "interval of the mean"], rows,
-                  'id="arm-summary"')  # fmt: skip
+    return (few_note(summary, level)
+            + _table(["KPI", "group", "arm", "n", "mean", "interval of the mean"], rows,
+                     'id="arm-summary"')
+            + (f'<p class="cut-note">{esc(CUT_NOTE)}</p>' if cut else ""))  # fmt: skip
 
 
 def replications_section(sweep: Sweep, paired: pd.DataFrame, target_rel: float) -> str:
     if paired.empty:
         return ""
-    rows = []
+    rows, rough = [], set()
     for r in paired[paired["kpi"].isin(headline(sweep))].replace({float("nan"): None}).itertuples():
         need = r.replications_for_target
+        if need is not None and few(r.n):
+            rough.add(r.n)
         rows.append([r.kpi, r.arm, r.group, r.n,
                      "n/a" if r.half_width is None else format_diff(r.kpi, r.half_width).lstrip("+"),
                      "n/a" if r.target_half_width is None
                      else format_diff(r.kpi, r.target_half_width).lstrip("+"),
-                     "n/a" if need is None else int(need)])  # fmt: skip
+                     "n/a" if need is None else f"{'~' * few(r.n)}{int(need):,}"])  # fmt: skip
     text = (f"<p>Replications that would bring the interval of each difference down to "
             f"&plusmn;{100 * target_rel:g}% of the baseline mean, estimated from the spread of "
             "the paired differences seen here (<code>mptwin.stats.replications_needed</code>). "
             "Add seeds to the sweep and run it again: complete runs are skipped.</p>")  # fmt: skip
+    if rough:
+        seeds = " or ".join(map(str, sorted(rough)))
+        text += (f'<p class="note rough">Estimated from {seeds} seeds: a rough guide; run at least '
+                 f"{MIN_REPLICATIONS} before reading this. The spread of so few runs is itself "
+                 "uncertain, and the replications needed grow with its square, so a number "
+                 "marked ~ may be off many-fold either way.</p>")  # fmt: skip
     return text + _table(["KPI", "arm", "group", "n now", "half-width now", "target half-width",
                           "replications needed"], rows, 'id="replications"')  # fmt: skip
 
@@ -214,7 +241,7 @@ def page(sweep: Sweep, summary: pd.DataFrame, paired: pd.DataFrame, costs: pd.Da
         "<h2>Figures</h2>",
         "".join(figure_html(title, png) for title, png in figures.values()),
         "<h2>Means per arm</h2>",
-        summary_section(sweep, summary),
+        summary_section(sweep, summary, level),
         "<h2>How many replications</h2>" if not paired.empty else "",
         replications_section(sweep, paired, target_rel),
         "<h2>The cost of each exception type</h2>",

@@ -3,7 +3,10 @@ print a value or a difference of one."""
 
 from __future__ import annotations
 
-from mptwin.analysis.metrics import MONEY_KEYS, format_kpi
+import numpy as np
+
+from mptwin.analysis.metrics import MONEY_KEYS, MONEY_KINDS, format_kpi
+from mptwin.stats import MIN_REPLICATIONS, clean, t_quantile
 
 # The KPIs a strategist reads first: the terminal table, the figures and the top of the page.
 HEADLINE = (
@@ -59,6 +62,34 @@ def is_rate(key: str) -> bool:
     return key.endswith(("_rate", "_pct", "_utilisation"))
 
 
+SHARE_SUFFIXES = ("_rate",)  # docs/KPIS.md: "Rates are fractions in [0, 1]"
+# a utilisation (busy ÷ on-shift hours) and durations: never below 0
+NON_NEGATIVE_SUFFIXES = ("_utilisation", "_h", "_hours", "_ms")
+
+
+def limits(key: str, values=()) -> tuple[float | None, float | None]:
+    """The values a KPI can take by its definition, (low, high), None where there is no limit:
+    a rate is a fraction in [0, 1]; a utilisation, a duration, a sum of one kind of ledger
+    movement (`MONEY_KINDS`: costs, losses, refunds) and a count cannot go below 0. A count is
+    told by its values (kpis.json writes counts as whole numbers): every one a whole number >= 0.
+    A margin (`operator_margin_pct` too) or a difference has no limit."""
+    if key.endswith(SHARE_SUFFIXES):
+        return 0.0, 1.0
+    if key.endswith(NON_NEGATIVE_SUFFIXES) or key in MONEY_KINDS:
+        return 0.0, None
+    x = clean(list(values))
+    if x.size and bool(np.all(x >= 0)) and bool(np.all(x == np.round(x))):
+        return 0.0, None
+    return None, None
+
+
+def few_seeds(n: int, level: float) -> str:
+    """One line for intervals over fewer than MIN_REPLICATIONS seeds: they are wide, and why."""
+    t = f" (t = {t_quantile(level, n - 1):.2f} on {n - 1} df)" if n >= 2 else ""
+    return (f"These intervals rest on {n} seed{'s' * (n != 1)} and are wide{t}: run at least "
+            f"{MIN_REPLICATIONS} before relying on them or on the replications needed.")  # fmt: skip
+
+
 def format_value(key: str, value) -> str:
     """A KPI value as `kpi_table` prints it."""
     return format_kpi(key, value)
@@ -83,8 +114,18 @@ def format_interval(key: str, lo, hi) -> str:
     return f"[{format_diff(key, lo)}, {format_diff(key, hi)}]"
 
 
-def format_range(key: str, lo, hi) -> str:
-    """An interval of a KPI's value (not of a difference)."""
+CUT_MARK = "*"
+CUT_NOTE = ("* the t interval went past what the KPI can take (a rate below 0% or above 100%; a "
+            "count, a duration or a cost below 0) and is shown cut at that limit, which keeps its "
+            "coverage: a sign of too few seeds, or of a value close to its limit.")  # fmt: skip
+
+
+def format_range(key: str, lo, hi, cut: str = "") -> str:
+    """An interval of a KPI's value (not of a difference); an end cut at the KPI's limit
+    (`cut`: 'lo', 'hi' or 'lo,hi', see `mptwin.stats.clip`) is marked with `CUT_MARK`."""
     if lo is None or hi is None:
         return "n/a (n < 2)"
-    return f"[{format_value(key, lo)}, {format_value(key, hi)}]"
+    ends = cut.split(",") if isinstance(cut, str) else []
+    low = format_value(key, lo) + (CUT_MARK if "lo" in ends else "")
+    high = format_value(key, hi) + (CUT_MARK if "hi" in ends else "")
+    return f"[{low}, {high}]"

@@ -13,9 +13,9 @@ import pandas as pd
 from mptwin.analysis.columns import in_window, numeric
 from mptwin.analysis.tables import RunInfo
 from mptwin.report.costs import exception_costs
-from mptwin.report.kpis import direction, verdict
+from mptwin.report.kpis import direction, limits, verdict
 from mptwin.report.load import Sweep, lookup
-from mptwin.stats import mean_ci, paired_ci, replications_needed
+from mptwin.stats import clip, mean_ci, paired_ci, replications_needed
 
 ID_COLUMNS = ["run", "group", "arm", "seed"]
 QUANTILES = tuple(range(1, 100))
@@ -39,14 +39,27 @@ def long_kpis(sweep: Sweep) -> pd.DataFrame:
 
 
 def summary(sweep: Sweep, level: float) -> pd.DataFrame:
-    """Per group, arm and KPI: replications, mean, sd and the t interval of the mean."""
+    """Per group, arm and KPI: replications, mean, sd and the t interval of the mean, cut to
+    what the KPI can take (`kpis.limits`: a rate's interval never shows a bound below 0%);
+    `clipped` says which end was cut ('lo', 'hi', 'lo,hi' or ''), and mean +- half_width is
+    the t interval before the cut."""
     rows = []
     for (group, arm), runs in sweep.runs.groupby(["group", "arm"], sort=False):
         for kpi in sweep.kpis:
             ci = mean_ci(runs[kpi].tolist(), level)
+            lo, hi, cut = clip(ci.lo, ci.hi, *limits(kpi, sweep.runs[kpi].tolist()))
             rows.append({"group": group, "arm": arm, "kpi": kpi, "n": ci.n, "mean": ci.mean,
-                         "sd": ci.sd, "lo": ci.lo, "hi": ci.hi, "half_width": ci.half_width})  # fmt: skip
+                         "sd": ci.sd, "lo": lo, "hi": hi, "half_width": ci.half_width,
+                         "clipped": cut})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def seeds_behind(frame: pd.DataFrame) -> int | None:
+    """The seeds the intervals of a `summary` or `paired` table rest on: per group and arm the
+    most any KPI used (a KPI with no data in a run uses fewer), and the fewest of those."""
+    if frame.empty:
+        return None
+    return int(frame.groupby(["group", "arm"], sort=False)["n"].max().min())
 
 
 def _pair(base: pd.DataFrame, other: pd.DataFrame, kpi: str) -> tuple[list, list]:

@@ -6,10 +6,11 @@ for Hydra's errors and for folders that cannot be written."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -90,6 +91,22 @@ def non_negative_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value:g}")
     return value
+
+
+def one_of(values: Sequence[str], what: str) -> Callable[[str], str]:
+    """One of `values` (in any case); anything else is refused naming them all, and the nearest
+    where it looks like a misspelling (`canceled`: did you mean cancelled?)."""
+
+    def parse(text: str) -> str:
+        if text.lower() in values:
+            return text.lower()
+        near = difflib.get_close_matches(text.lower(), values, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise argparse.ArgumentTypeError(
+            f"not a {what}: {text!r}{hint}; one of {', '.join(values)}"
+        )
+
+    return _typed(what, parse)
 
 
 def one_line(error: BaseException) -> str:

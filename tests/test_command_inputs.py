@@ -108,6 +108,21 @@ def test_explain_refuses_a_negative_order(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--list", "canceled"], "argument --list: not a status: 'canceled' (did you mean "
+         "cancelled?); one of delivered, returned, cancelled, lost, open"),
+        (["--list", "late"], "argument --list: not a status: 'late'; one of delivered, "),
+        (["--list", "lost", "--limit", "0"], "argument --limit: must be at least 1, got 0"),
+        (["--list", "lost", "--order", "3"], "argument --order: not allowed with argument --list"),
+        ([], "one of the arguments --order --list is required"),
+    ],
+)  # fmt: skip
+def test_explain_refuses_an_unknown_status_or_limit(tmp_path, capsys, argv, says):
+    assert says in refused(capsys, explain_main, [str(tmp_path), *argv])
+
+
 # --- mptwin-gate ------------------------------------------------------------------------------
 
 

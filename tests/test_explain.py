@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 
 from mptwin.explain import explain, main
+from mptwin.explain.listing import STATUSES
 from mptwin.explain.run_folder import Names, alternatives
 from mptwin.explain.story import routing
 from mptwin.run import run_job
+from sim.entities import CANCELLED
 from tests.helpers.runs import ROOT, compose_cfg
 
 
@@ -231,3 +233,60 @@ def test_a_lost_parcels_line_says_what_its_time_is(run_folder):
     (line,) = [x for x in explain(run_folder, order_id).splitlines() if "lost in transit" in x]
     assert f"(h {promise_h:.1f})  the promise passed without a delivery" in line
     assert "the time shown is the promise's" in line and "draws at hand-over" in line
+
+
+# --- finding an order to explain: --list [STATUS] ----------------------------------------------
+
+
+def statuses(folder) -> pd.Series:
+    orders = pd.read_parquet(folder / "orders.parquet", columns=["order_id", "status"])
+    return orders.set_index("order_id")["status"].astype(str).sort_index()
+
+
+def test_list_with_no_status_counts_the_orders_of_each(run_folder, capsys):
+    main([str(run_folder), "--list"])
+    out = capsys.readouterr().out.splitlines()
+    counts = statuses(run_folder).value_counts()
+    assert f"({counts.sum():,} in all)" in out[0]
+    for status in STATUSES:
+        (line,) = [x for x in out if x.split()[:1] == [status]]
+        assert int(line.split()[1].replace(",", "")) == counts.get(status, 0), line
+    assert f"--list {CANCELLED}" in out[-1]
+
+
+def test_list_a_status_gives_its_first_orders_by_id_and_how_many_more(run_folder, capsys):
+    status = statuses(run_folder)
+    ended = status[status == CANCELLED].index.tolist()
+    assert len(ended) > 3, "the smoke run should cancel a few orders"
+    main([str(run_folder), "--list", "cancelled", "--limit", "3"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"Status cancelled: {len(ended)} of the {len(status):,} orders")
+    assert out[1].split()[:3] == ["order", "placed", "promised"]
+    assert [int(line.split()[0]) for line in out[2:5]] == ended[:3]
+    assert out[5] == f"  … and {len(ended) - 3} more; --limit {len(ended)} to see them all"
+    assert out[6] == f"Explain one: mptwin-explain {run_folder} --order {ended[0]}"
+    main([str(run_folder), "--list", "CANCELLED", "--limit", str(len(ended))])
+    out = capsys.readouterr().out
+    assert "more; --limit" not in out and len(out.splitlines()) == len(ended) + 3
+
+
+def test_list_says_where_each_order_stopped(run_folder, capsys):
+    orders = pd.read_parquet(run_folder / "orders.parquet").set_index("order_id")
+    stages = ("with the carrier", "packed", "routed", "not routed yet")
+    for status, says in (("lost", ("never delivered",)), ("open", stages)):
+        ended = orders[orders["status"].astype(str) == status]
+        if ended.empty:
+            continue
+        main([str(run_folder), "--list", status, "--limit", "1"])
+        row = capsys.readouterr().out.splitlines()[2]
+        first = ended.iloc[0]
+        assert row.split()[0] == str(ended.index[0]) and row.endswith(says), row
+        assert f"{first['price'] + first['shipping_fee']:,.2f}" in row
+
+
+def test_list_needs_no_decisions_and_says_how_to_get_them(run_folder, tmp_path, capsys):
+    plain = tmp_path / "plain"
+    shutil.copytree(run_folder, plain, ignore=shutil.ignore_patterns("decisions.parquet"))
+    main([str(plain), "--list", "delivered", "--limit", "2"])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert "scenario=smoke strategy=orchestration seed=1 decisions=true" in last

@@ -49,6 +49,13 @@ class Names:
         at = datetime.combine(self.start, datetime.min.time()) + timedelta(hours=float(t_h))
         return f"{at:%a %Y-%m-%d %H:%M} (h {t_h:.1f})"
 
+    def short(self, t_h: float) -> str:
+        """`01-06 14:05`: the same, for a table; `-` for no time (NaN)."""
+        if t_h is None or math.isnan(t_h):
+            return "-"
+        at = datetime.combine(self.start, datetime.min.time()) + timedelta(hours=float(t_h))
+        return f"{at:%m-%d %H:%M}"
+
 
 @dataclass
 class OrderStory:
@@ -62,8 +69,9 @@ class OrderStory:
     run: str  # scenario / strategy / seed
 
 
-def load(folder: Path, order_id: int) -> OrderStory:
-    """An order's story from a run folder, or an ExplainError that says what is missing."""
+def check_run(folder: Path) -> Path:
+    """`folder` if it is a run folder (holding orders.parquet), else an ExplainError saying why
+    not (and where the run folders inside it are, if it holds any)."""
     folder = Path(folder)
     if not folder.exists():
         raise ExplainError(f"{folder} does not exist")
@@ -71,11 +79,17 @@ def load(folder: Path, order_id: int) -> OrderStory:
         raise ExplainError(f"{folder} is a file; give a run folder (one holding orders.parquet)")
     if not (folder / "orders.parquet").is_file():
         raise ExplainError(_not_a_run(folder))
-    config = _config(folder)
+    return folder
+
+
+def load(folder: Path, order_id: int) -> OrderStory:
+    """An order's story from a run folder, or an ExplainError that says what is missing."""
+    folder = check_run(folder)
+    config = config_of(folder)
     if not (folder / "decisions.parquet").is_file():
         raise ExplainError(f"{folder} has no decisions.parquet: the run did not record its "
                            f"decisions. Run it again with decisions=true, e.g.\n  mptwin "
-                           f"{_overrides(config)} decisions=true")  # fmt: skip
+                           f"{overrides(config)} decisions=true")  # fmt: skip
     orders = _rows(folder / "orders.parquet", order_id)
     if orders.empty:
         n = _count(folder / "orders.parquet")
@@ -85,7 +99,7 @@ def load(folder: Path, order_id: int) -> OrderStory:
     return OrderStory(orders.iloc[0], None if shipments.empty else shipments.iloc[0],
                       _rows(folder / "exceptions.parquet", order_id).sort_values("raised_h"),
                       _rows(folder / "decisions.parquet", order_id).sort_values("decision_id"),
-                      _names(config), _overrides(config))  # fmt: skip
+                      names_of(config), overrides(config))  # fmt: skip
 
 
 def run_folders(folder: Path, depth: int = 4) -> list[Path]:
@@ -125,7 +139,7 @@ def _count(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _config(folder: Path) -> dict:
+def config_of(folder: Path) -> dict:
     path = folder / "config.yaml"
     try:
         return yaml.safe_load(path.read_text()) or {} if path.is_file() else {}
@@ -133,14 +147,14 @@ def _config(folder: Path) -> dict:
         return {}
 
 
-def _overrides(config: dict) -> str:
+def overrides(config: dict) -> str:
     """The run's own overrides, as far as the config says: scenario, strategy and seed."""
     scenario = (config.get("scenario") or {}).get("name", "?")
     strategy = (config.get("strategy") or {}).get("name", "?")
     return f"scenario={scenario} strategy={strategy} seed={config.get('seed', '?')}"
 
 
-def _names(config: dict) -> Names:
+def names_of(config: dict) -> Names:
     s = config.get("scenario") or {}
     sites = ((s.get("regions") or {}).get("sites")) or []
     try:

@@ -86,6 +86,11 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
           f"{timing['orders_simulated']:,} orders simulated in {timing['simulate_s']:.1f} s "
           f"({timing['orders_per_s']:,.0f} orders/s)\n")  # fmt: skip
     print(kpi_table(kpis))
+    if cfg.scenario.get("calibrated") is not None:  # what is fitted and what is the template's
+        from mptwin.calibration.scenario import calibrated_note
+
+        scenario = OmegaConf.to_container(cfg.scenario, resolve=True)
+        print(f"\n{calibrated_note(scenario, world.reviewers.headcount)}")
     print(f"\nResults in {out_dir}")
     note = fallback_note(result.tables.get("service_calls"), result.info)
     if note:  # said last, where it is seen: a run on the fallbacks is not the service's

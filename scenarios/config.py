@@ -8,6 +8,7 @@ checks ranges (field metadata) and each dataclass's `check_rules`: what spans se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -320,6 +321,9 @@ class ScenarioConfig:
     risk: RiskConfig = field(default_factory=RiskConfig)
     disruptions: list[DisruptionConfig] = field(default_factory=list)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    # what a calibrated scenario took from its log and from the template, and its sidecar
+    # (mptwin-calibrate writes it; mptwin's summary says it); informative, the model never reads it
+    calibrated: Any = None
 
     def check_rules(self, path: str) -> None:
         """Rules that span the scenario's parts; raises ConfigError naming the key."""

@@ -6,6 +6,8 @@
 
 Writes the scenario and its sidecar (<name>.calibration.json: the hold-out period, the observed
 operation and where every value came from); an existing one is replaced only with --overwrite.
+Says what was fitted and what is the template's (conf/scenario/baseline.yaml), and the reviewer
+team: the template's, sized to the fitted volume.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 from mptwin.calibration.log import LogError, read_log
-from mptwin.calibration.scenario import calibrate, sidecar_path, write_calibration
+from mptwin.calibration.scenario import calibrate, sidecar_path, summary, write_calibration
 from mptwin.cli_args import HelpFormatter, float_in, unwritable
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a scenario name is also a folder name
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
           f"hold-out {s['holdout_period'][0][:10]} .. {s['holdout_period'][1][:10]}")  # fmt: skip
     print("quirks: " + ", ".join(f"{k} {v}" for k, v in log.quirks.items() if v))
     print(f"wrote {scenario} and {sidecar}")
+    print("\n".join(summary(cal)))
     return 0
 
 

@@ -3,9 +3,11 @@
 
 Time: the log's active period is split by purchase date; parameters are fitted on the first
 part and the scenario simulates the rest (the hold-out), so `mptwin-validate` compares the twin
-with orders it was not fitted to. What the log cannot identify (reviewer staffing, carrier
-identity and costs, warehouse capacity, fraud, commissions) keeps the value of the template
-scenario (`conf/scenario/baseline.yaml`), and the sidecar lists it as such.
+with orders it was not fitted to. What the log cannot identify (carrier identity and costs,
+warehouse capacity, the reviewers' shifts, wage and handling times, fraud, commissions) keeps
+the value of the template scenario (`conf/scenario/baseline.yaml`), and the sidecar lists it as
+such. The reviewer team is the template's, sized to the fitted volume (`size_team`): the team
+the template pays for its thousand orders a day would swamp a small market's margin.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ NOT_IDENTIFIED = {
                 "with the fitted transit; its cost is the template's per km and fixed cost",
     "warehouses (capacity, shifts, cut-off)": "not in the log: the template's shifts, cut-off "
                                               "and capacity headroom",
-    "reviewers": "staffing and handling times of the operator's people: the template's",
+    "reviewers": "shifts, wage and handling times of the operator's people: the template's; "
+                 "the team's size is the template's sized to the fitted volume "
+                 "(parameters.reviewers.headcount)",
     "catalogue.categories[].commission_rate": "commissions are not in the log: 0.12",
     "catalogue.markup": f"costs are not in the log: price = {MARKUP} x cost",
     "demand choice model": "attractiveness and sensitivities: the template's; the level is set "
@@ -46,6 +50,25 @@ NOT_IDENTIFIED = {
     "risk, finance, governance, applications": "fraud, returns, reconciliation and seller "
                                                "applications: the template's; no applications",
 }  # fmt: skip
+# the same parts in a few words: what mptwin-calibrate and a calibrated run's summary say
+TEMPLATE_PARTS = {
+    "carriers": "carrier costs",
+    "warehouses (capacity, shifts, cut-off)": "warehouse capacity and shifts",
+    "reviewers": "the reviewers' shifts, wage and handling times",
+    "catalogue.categories[].commission_rate": "commissions",
+    "catalogue.markup": f"costs (price = {MARKUP} x cost)",
+    "demand choice model": "the choice model",
+    "risk, finance, governance, applications": "fraud, returns and reconciliation",
+}
+FITTED_PARTS = ["demand (level, trend, hour and weekday profiles, peaks)", "catalogue",
+                "sellers and their handling", "regions and transit", "warehouse places",
+                "promise rule", "freight", "reviews", "cancellations"]  # fmt: skip
+# The template's orders per ordinary (non-peak) day, the volume its `reviewers.headcount` staffs:
+# conf/scenario/baseline.yaml under strategy=automation, mean of the 90 measured days less the
+# 4 peaks, seeds 1-3 (1,079, 1,060 and 1,062; measured for issue 22). Measured, not derived
+# from visits_per_day: conversion comes out of the choice model. Re-measure if the template's
+# demand changes (tests/test_calibrated_team.py checks it, marked slow).
+TEMPLATE_ORDERS_PER_DAY = 1_070
 
 
 @dataclass(frozen=True)
@@ -103,7 +126,66 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
         "ship) cancel in the pilot runs: customers who cancel before routing",
     }
     sidecar["in_sample"] = fit_share == 1.0
+    volume = fit.values["orders_per_day"] * growth  # what the visits were set to deliver
+    template_team = scenario["reviewers"]["headcount"]
+    team, how = size_team(volume, template_team)
+    scenario["reviewers"]["headcount"] = team
+    sidecar["parameters"]["reviewers.headcount"] = {"estimate": team, "source": how}
+    sidecar["template"] = {"file": str(TEMPLATE.relative_to(TEMPLATE.parents[2])),
+                           "orders_per_day": TEMPLATE_ORDERS_PER_DAY,
+                           "reviewers.headcount": template_team}  # fmt: skip
+    provenance = {"by": "mptwin-calibrate", "template_file": sidecar["template"]["file"],
+                  "fitted": FITTED_PARTS, "template": list(TEMPLATE_PARTS.values()),
+                  "reviewers": how}  # fmt: skip
+    scenario = {"name": scenario.pop("name"), "calibrated": provenance, **scenario}
     return Calibration(scenario, sidecar)
+
+
+def size_team(orders_per_day: float, template_team: int) -> tuple[int, str]:
+    """The reviewer team for a market of `orders_per_day`: the template's headcount scaled by
+    the ratio of that volume to the template's (`TEMPLATE_ORDERS_PER_DAY`), rounded up to whole
+    people, at least one; and how, in words. The log says nothing about the operator's people,
+    so the team's load per person stays the template's."""
+    exact = template_team * orders_per_day / TEMPLATE_ORDERS_PER_DAY
+    team = max(1, math.ceil(round(exact, 6)))
+    return team, (f"sized to the fitted volume: the template's {template_team} x "
+                  f"{orders_per_day:,.1f} / {TEMPLATE_ORDERS_PER_DAY:,} orders a day = "
+                  f"{exact:.2f}, rounded up{' to at least 1' if exact < 1 else ''}")  # fmt: skip
+
+
+def summary(cal: Calibration) -> list[str]:
+    """What mptwin-calibrate says on screen: what was fitted, what is the template's, and the
+    reviewer team as sized (a line each)."""
+    s, made = cal.scenario, cal.scenario["calibrated"]
+    sellers = sum(p["count"] for p in s["sellers"])
+    return [
+        f"fitted to the log: {cal.sidecar['targets']['orders_per_day']:,.1f} orders a day, "
+        f"{s['regions']['count']} regions, {sellers} sellers in {len(s['sellers'])} profiles, "
+        f"{s['warehouses']['count']} warehouses; " + ", ".join(made["fitted"]),
+        f"the template's ({made['template_file']}), not in the log: " + ", ".join(made["template"]),
+        f"reviewer team: {s['reviewers']['headcount']}, {made['reviewers']} (the log does not "
+        "say how many people worked: set scenario.reviewers.headcount to your team)",
+    ]
+
+
+def calibrated_note(scenario: dict, headcount: int) -> str:
+    """The line a calibrated scenario's run says: that it is calibrated, what is the template's,
+    the reviewer team it ran with and where the sidecar is. `scenario` is the resolved scenario
+    config; `headcount` the team the run had (an arm's own `strategy.headcount` wins)."""
+    made = scenario.get("calibrated") or {}
+    name = made.get("sidecar") or f"{scenario.get('name')}.calibration.json"
+    sidecar = CONF / "scenario" / name
+    where = (str(sidecar.relative_to(CONF.parent)) if sidecar.is_file()
+             else f"{name}, beside the scenario's file")  # fmt: skip
+    sized = scenario.get("reviewers", {}).get("headcount")
+    team = ("sized to the fitted volume" if headcount == sized
+            else f"the strategy's headcount; the scenario's, sized to the fitted volume, is {sized}")  # fmt: skip
+    people = f"{headcount} reviewer{'' if headcount == 1 else 's'}"
+    return (f"Calibrated scenario {scenario.get('name')}: fitted to an order log by "
+            f"{made.get('by', 'mptwin-calibrate')}, except the template's "
+            f"({made.get('template_file', 'conf/scenario/baseline.yaml')}) "
+            f"{', '.join(made.get('template') or ['what the log cannot identify'])}; "
+            f"{people} ({team}). Sources: {where}")  # fmt: skip
 
 
 def check_fittable(fitted: pd.DataFrame, log: OrderLog) -> None:
@@ -316,6 +398,7 @@ COMMENT_KEYS = {  # which fit sources annotate which scenario key
     "money.fee_base": ["money.fee_base"],
     "money.fee_per_km": ["money.fee_per_km"],
     "reviews": ["reviews"],
+    "reviewers.headcount": ["reviewers.headcount"],
 }
 
 
@@ -336,6 +419,10 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
     ]
     sources["regions"] += ("; weight: the share of visits that gives each state its share of "
                            "orders in a pilot run (far customers buy less often)")  # fmt: skip
+    sources["calibrated"] = ("what was fitted and what is the template's, for people (mptwin's "
+                             "summary says it; the model never reads it)")  # fmt: skip
+    made = cal.scenario["calibrated"]  # the sidecar is named by the file, so known only here
+    scenario = {**cal.scenario, "calibrated": {"by": made["by"], "sidecar": sidecar.name, **made}}
     head = [
         f"# {cal.scenario['name']}: calibrated by mptwin-calibrate from an order log.",
         f"# Fitted on purchases {cal.sidecar['fit_period'][0][:10]} .. "
@@ -344,7 +431,7 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
         f"# Sources of every value and what the log cannot identify: {sidecar.name}.",
         "# Keys without a comment are the template's (conf/scenario/baseline.yaml).",
     ]
-    text = "\n".join(head + _yaml(cal.scenario, sources)) + "\n"
+    text = "\n".join(head + _yaml(scenario, sources)) + "\n"
     _atomic_write(out, text)
     _atomic_write(sidecar, json.dumps(cal.sidecar, indent=1, default=str) + "\n")
     return out, sidecar

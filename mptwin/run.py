@@ -18,6 +18,7 @@ from mptwin.config import check_known_keys
 from mptwin.memory import return_freed_memory
 from mptwin.policies import build_strategy
 from mptwin.progress import Progress
+from mptwin.report.load import tuned_elsewhere
 from mptwin.report.tables import write_summary
 from mptwin.sweep import completed_kpis, staged
 from scenarios.synthetic import build_world
@@ -95,6 +96,9 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     note = fallback_note(result.tables.get("service_calls"), result.info)
     if note:  # said last, where it is seen: a run on the fallbacks is not the service's
         log.warning(note)
+    elsewhere = tuned_elsewhere(OmegaConf.to_container(cfg, resolve=True))
+    if elsewhere:  # an arm tuned for another world: the numbers are not the finding
+        log.warning(elsewhere)
     return kpis
 
 

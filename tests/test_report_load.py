@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mptwin.report.build import comparison_text
 from mptwin.report.load import (
     choose_baseline,
     load_sweep,
     lookup,
     override_keys,
 )
-from mptwin.report.tables import paired
+from mptwin.report.tables import paired, summary
 
 
 def make_run(root: Path, name: str, seed: int, strategy: str, headcount: int, margin: float,
-             overrides: list[str]) -> None:  # fmt: skip
+             overrides: list[str], tuned_on: str | None = None) -> None:  # fmt: skip
     job = root / name
     (job / ".hydra").mkdir(parents=True)
     config = {"seed": seed, "scenario": {"name": "smoke", "warmup_days": 2, "days": 14,
@@ -27,6 +28,8 @@ def make_run(root: Path, name: str, seed: int, strategy: str, headcount: int, ma
                                          "reviewers": {"headcount": headcount},
                                          "money": {"currency": "BRL"}},
               "strategy": {"name": strategy, "pricing": {"undercut": 0.02}}}  # fmt: skip
+    if tuned_on:
+        config["strategy"].update(headcount=headcount, tuned={"scenario": tuned_on})
     (job / "config.yaml").write_text(yaml.safe_dump(config))
     (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
     (job / "kpis.json").write_text(json.dumps({"operator_margin": margin, "orders": 100 + seed}))
@@ -102,3 +105,22 @@ def test_the_report_says_how_each_arm_was_tuned_and_staffed():
              "scenario": {"reviewers": {"headcount": 14}}}  # fmt: skip
     text = _tuning(tuned)
     assert "baseline seeds [101, 102]" in text and "12 trials" in text and "9 reviewers" in text
+
+
+def test_an_arm_tuned_on_another_scenario_is_said_where_the_numbers_are(tmp_path):
+    """Arms tuned on baseline compared on smoke: their parameters and team fit baseline, so the
+    console table and the page say the numbers demonstrate the machinery, not the finding."""
+    for seed in (1, 2):
+        make_run(tmp_path, f"a/s{seed}", seed, "automation_tuned", 4, 1.0 * seed,
+                 ["strategy=automation_tuned", f"seed={seed}"], tuned_on="baseline")  # fmt: skip
+        make_run(tmp_path, f"o/s{seed}", seed, "orchestration_fit", 1, 2.0 * seed,
+                 ["strategy=orchestration_fit", f"seed={seed}"], tuned_on="smoke")  # fmt: skip
+    sweep = load_sweep(tmp_path)
+    warned = [n for n in sweep.notes if "was tuned on scenario" in n]
+    assert warned == [
+        "automation_tuned was tuned on scenario baseline, not smoke: its parameters and team "
+        "(4 reviewers) fit baseline, so these numbers demonstrate the machinery, not the finding. "
+        "A fair fight here needs arms tuned on smoke (mptwin-tune ARM --scenario smoke)."
+    ]  # the arm tuned on smoke itself is not warned about
+    text = comparison_text(sweep, paired(sweep, 0.95, 0.01), summary(sweep, 0.95), 0.95)
+    assert text.startswith(f"Note: {warned[0]}")

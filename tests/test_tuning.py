@@ -74,8 +74,9 @@ def test_the_tuned_config_nests_the_values_under_the_arm():
         headcount, objective, staffing_value, trials, studies = 7, 1.0, 40.0, [], []
 
     spec = load_spec("automation", parse(["automation", *SMALL]))
-    body = tuned_config(spec, Result())
+    body = tuned_config(spec, Result(), "automation_tuned_smoke")  # named for its file (--out)
     assert body["defaults"] == ["automation", "_self_"] and body["headcount"] == 7
+    assert body["name"] == "automation_tuned_smoke"
     assert body["pricing"] == {"undercut": 0.03} and body["promise"] == {"buffer_days": {"x": 1.0}}
     assert OmegaConf.create(body).tuned.seeds == [11]
 

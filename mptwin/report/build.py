@@ -68,7 +68,8 @@ def sweep_defaults(root: Path) -> dict:
 
 def comparison_text(sweep: Sweep, pair: pd.DataFrame, summ: pd.DataFrame, level: float) -> str:
     """The terminal table: headline KPIs, baseline and arm means, paired difference, interval."""
-    keys, pct, lines = headline(sweep), round(100 * level), []
+    keys, pct = headline(sweep), round(100 * level)
+    lines = [f"Note: {n}" for n in sweep.notes]  # said where the numbers are, not only on the page
     if pair.empty:
         lines.append(
             f"One arm only ({', '.join(sweep.arms)}): means over seeds, {pct}% t intervals"

@@ -259,6 +259,22 @@ def _tuning(config: dict) -> str:
     )
 
 
+def tuned_elsewhere(config: dict) -> str | None:
+    """A warning when the run's arm was tuned on another scenario: its parameters and team fit
+    that world, so its numbers here show the machinery at work, not the finding."""
+    strategy = config.get("strategy") or {}
+    tuned_on = (strategy.get("tuned") or {}).get("scenario")
+    here = lookup(config, "scenario.name")
+    if tuned_on is None or tuned_on == here:
+        return None
+    return (
+        f"{strategy.get('name')} was tuned on scenario {tuned_on}, not {here}: its parameters and team "
+        f"({strategy.get('headcount')} reviewers) fit {tuned_on}, so these numbers demonstrate the "
+        f"machinery, not the finding. A fair fight here needs arms tuned on {here} "
+        f"(mptwin-tune ARM --scenario {here})."
+    )
+
+
 def load_sweep(root: Path, compare: str | None = "strategy", baseline=None,
                strict: Collection[str] = ()) -> Sweep:  # fmt: skip
     """Read every complete run under `root`; raise ReportError when there is nothing to read.
@@ -300,6 +316,7 @@ def load_sweep(root: Path, compare: str | None = "strategy", baseline=None,
     if incomplete:
         notes.append(f"{len(incomplete)} job folder(s) have no {DONE} (failed, killed or still "
                      "running) and were left out.")  # fmt: skip
+    notes[:0] = sorted({w for r in runs if (w := tuned_elsewhere(r.config))})
     configs = {_rel(r.path, root): r.config for r in runs}
     return Sweep(root, frame, kpis, comp, base, arms, groups, factors,
                  [Path(_rel(p, root)) for p in incomplete], notes, _settings(runs), configs)  # fmt: skip

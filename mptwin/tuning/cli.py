@@ -52,12 +52,13 @@ def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
     return spec
 
 
-def tuned_config(spec: TuneSpec, result: Tuned, study: Study | None = None) -> dict:
+def tuned_config(spec: TuneSpec, result: Tuned, name: str, study: Study | None = None) -> dict:
     """The strategy config of the tuned arm (or of one of its studies): the arm's own, with the
-    tuned values and team on top, and a `tuned` block saying how they were found."""
+    tuned values and team on top, and a `tuned` block saying how they were found. `name` is the
+    config's own (the stem of `--out`), so an arm tuned elsewhere is a strategy of its own."""
     chosen = study or result
-    name = f"{spec.strategy}_tuned" + (f"_s{study.sampler_seed}" if study else "")
-    body: dict = {"defaults": [spec.strategy, "_self_"], "name": name,
+    own = name + (f"_s{study.sampler_seed}" if study else "")
+    body: dict = {"defaults": [spec.strategy, "_self_"], "name": own,
                   "headcount": chosen.headcount}  # fmt: skip
     for key, value in chosen.values.items():
         node = body
@@ -71,7 +72,7 @@ def tuned_config(spec: TuneSpec, result: Tuned, study: Study | None = None) -> d
                      f"one study per sampler seed {spec.sampler_seeds}, the best kept",
         "studies": [{"sampler_seed": s.sampler_seed, "objective_value": round(s.objective, 2),
                      "headcount": s.headcount, "staffing_value": round(s.staffing_value, 2),
-                     "config": f"{spec.strategy}_tuned_s{s.sampler_seed}"}
+                     "config": f"{name}_s{s.sampler_seed}"}
                     for s in result.studies],
         "objective": f"mean {OBJECTIVE} over the seeds at the smallest team meeting the "
                      f"staffing target, with mean on_time_rate >= {spec.on_time_floor}",
@@ -92,10 +93,12 @@ def write(spec: TuneSpec, result: Tuned, out: Path, trials_csv: Path) -> None:
               f"seeds {spec.seeds}, {spec.trials} trials.\n# Compare on other seeds. Rerun "
               "mptwin-tune to retune; edits by hand are lost.\n")  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(header + OmegaConf.to_yaml(OmegaConf.create(tuned_config(spec, result))))
+    out.write_text(
+        header + OmegaConf.to_yaml(OmegaConf.create(tuned_config(spec, result, out.stem)))
+    )
     for study in result.studies:  # each study runnable on its own: strategy=<arm>_tuned_s<k>
         path = out.with_name(f"{out.stem}_s{study.sampler_seed}.yaml")
-        body = tuned_config(spec, result, study)
+        body = tuned_config(spec, result, out.stem, study)
         path.write_text(header + OmegaConf.to_yaml(OmegaConf.create(body)))
     trials_csv.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(result.trials).to_csv(trials_csv, index=False)

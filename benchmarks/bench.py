@@ -89,14 +89,19 @@ def bench_scenario(overrides: list[str]) -> dict:
     t4 = time.perf_counter()
     n = len(result.tables["orders"])
     return {
-        "scenario": world.name, "strategy": strategy.name, "seed": int(cfg.seed),
-        "orders_simulated": n, "simulated_days": world.end_h / 24.0,
-        "build_world_s": t1 - t0, "event_loop_s": t2 - t1, "collect_tables_s": t3 - t2,
+        "scenario": world.name,
+        "strategy": strategy.name,
+        "seed": int(cfg.seed),
+        "orders_simulated": n,
+        "simulated_days": world.end_h / 24.0,
+        "build_world_s": t1 - t0,
+        "event_loop_s": t2 - t1,
+        "collect_tables_s": t3 - t2,
         "kpis_s": t4 - t3,
         "orders_per_s_event_loop": n / (t2 - t1),
         "orders_per_s_with_tables": n / (t3 - t1),
         "rss_after_build_mib": rss_after_build,
-    }  # fmt: skip
+    }
 
 
 def main(overrides: list[str], mmc_customers: int = 200_000) -> dict:
@@ -118,8 +123,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("overrides", nargs="*", help="mptwin (Hydra) overrides, e.g. scenario=smoke")
     ap.add_argument("--json", default="benchmark.json", help="where to write the result")
-    ap.add_argument("--mmc-customers", type=int, default=200_000,
-                    help="customers in the bare M/M/c reference")  # fmt: skip
+    ap.add_argument(
+        "--mmc-customers", type=int, default=200_000, help="customers in the bare M/M/c reference"
+    )
     return ap.parse_args(argv)
 
 

@@ -42,8 +42,15 @@ def one_run(scenario: str, strategy: str, seed: int, decisions: bool) -> dict:
 
     register()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=[f"scenario={scenario}", f"strategy={strategy}",
-                                           f"seed={seed}", "progress=false"])  # fmt: skip
+        cfg = compose(
+            "config",
+            overrides=[
+                f"scenario={scenario}",
+                f"strategy={strategy}",
+                f"seed={seed}",
+                "progress=false",
+            ],
+        )
     world, policies = prepare(cfg)
     t0 = time.perf_counter()
     result = simulate(world, policies, seed, decisions=decisions)
@@ -52,16 +59,31 @@ def one_run(scenario: str, strategy: str, seed: int, decisions: bool) -> dict:
         write_tables(result, Path(tmp))
     t2 = time.perf_counter()
     kpis = json.loads(json.dumps(compute_kpis(result.tables, result.info)))
-    return {"simulate_s": t1 - t0, "write_s": t2 - t1, "kpis": kpis,
-            "decisions": len(result.tables.get("decisions", ()))}  # fmt: skip
+    return {
+        "simulate_s": t1 - t0,
+        "write_s": t2 - t1,
+        "kpis": kpis,
+        "decisions": len(result.tables.get("decisions", ())),
+    }
 
 
 def child(scenario: str, strategy: str, seed: int, decisions: bool) -> dict:
     """One run in a fresh process, with the process's wall time."""
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--child", scenario, strategy, str(seed),
-                          "on" if decisions else "off"], capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            scenario,
+            strategy,
+            str(seed),
+            "on" if decisions else "off",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["wall_s"] = time.perf_counter() - t0
     return result
@@ -73,23 +95,36 @@ def bench(scenario: str, strategy: str, seed: int, repeat: int) -> dict:
         for on in (False, True):
             r = child(scenario, strategy, seed, on)
             runs[on].append(r)
-            print(f"  {scenario}/{strategy} decisions={str(on).lower():5}: {r['simulate_s']:6.2f} "
-                  f"s simulate + {r['write_s']:5.2f} s write; {r['wall_s']:6.2f} s wall"
-                  + (f"; {r['decisions']:,} decisions" if on else ""), flush=True)  # fmt: skip
+            print(
+                f"  {scenario}/{strategy} decisions={str(on).lower():5}: {r['simulate_s']:6.2f} "
+                f"s simulate + {r['write_s']:5.2f} s write; {r['wall_s']:6.2f} s wall"
+                + (f"; {r['decisions']:,} decisions" if on else ""),
+                flush=True,
+            )
     best = {on: {k: min(r[k] for r in rs) for k in ("wall_s",)} for on, rs in runs.items()}
     for on, rs in runs.items():
         best[on]["work_s"] = min(r["simulate_s"] + r["write_s"] for r in rs)
     first = runs[False][0]["kpis"]
-    paired = sorted((on["simulate_s"] + on["write_s"]) / (off["simulate_s"] + off["write_s"])
-                    for off, on in zip(runs[False], runs[True], strict=True))  # fmt: skip
-    return {"scenario": scenario, "strategy": strategy, "seed": seed, "repeat": repeat,
-            "off_work_s": best[False]["work_s"], "on_work_s": best[True]["work_s"],
-            "work_ratio": best[True]["work_s"] / best[False]["work_s"],
-            "paired_work_ratios": paired, "median_paired_ratio": float(np.median(paired)),
-            "off_wall_s": best[False]["wall_s"], "on_wall_s": best[True]["wall_s"],
-            "wall_ratio": best[True]["wall_s"] / best[False]["wall_s"],
-            "decisions": runs[True][0]["decisions"],
-            "kpis_identical": all(r["kpis"] == first for r in runs[False] + runs[True])}  # fmt: skip
+    paired = sorted(
+        (on["simulate_s"] + on["write_s"]) / (off["simulate_s"] + off["write_s"])
+        for off, on in zip(runs[False], runs[True], strict=True)
+    )
+    return {
+        "scenario": scenario,
+        "strategy": strategy,
+        "seed": seed,
+        "repeat": repeat,
+        "off_work_s": best[False]["work_s"],
+        "on_work_s": best[True]["work_s"],
+        "work_ratio": best[True]["work_s"] / best[False]["work_s"],
+        "paired_work_ratios": paired,
+        "median_paired_ratio": float(np.median(paired)),
+        "off_wall_s": best[False]["wall_s"],
+        "on_wall_s": best[True]["wall_s"],
+        "wall_ratio": best[True]["wall_s"] / best[False]["wall_s"],
+        "decisions": runs[True][0]["decisions"],
+        "kpis_identical": all(r["kpis"] == first for r in runs[False] + runs[True]),
+    }
 
 
 def main() -> None:
@@ -108,13 +143,17 @@ def main() -> None:
     for strategy in args.strategies:
         r = bench(args.scenario, strategy, args.seed, args.repeat)
         results.append(r)
-        print(f"{r['scenario']}/{r['strategy']}: work off {r['off_work_s']:.2f} s, on "
-              f"{r['on_work_s']:.2f} s, ratio {r['work_ratio']:.3f}; wall off "
-              f"{r['off_wall_s']:.2f} s, on {r['on_wall_s']:.2f} s, ratio {r['wall_ratio']:.3f}; "
-              f"{r['decisions']:,} decisions; KPIs identical: {r['kpis_identical']}")  # fmt: skip
-        print(f"  work ratio of each pair (off, on run one after the other), sorted: "
-              f"{', '.join(f'{x:.3f}' for x in r['paired_work_ratios'])}; median "
-              f"{r['median_paired_ratio']:.3f}")  # fmt: skip
+        print(
+            f"{r['scenario']}/{r['strategy']}: work off {r['off_work_s']:.2f} s, on "
+            f"{r['on_work_s']:.2f} s, ratio {r['work_ratio']:.3f}; wall off "
+            f"{r['off_wall_s']:.2f} s, on {r['on_wall_s']:.2f} s, ratio {r['wall_ratio']:.3f}; "
+            f"{r['decisions']:,} decisions; KPIs identical: {r['kpis_identical']}"
+        )
+        print(
+            f"  work ratio of each pair (off, on run one after the other), sorted: "
+            f"{', '.join(f'{x:.3f}' for x in r['paired_work_ratios'])}; median "
+            f"{r['median_paired_ratio']:.3f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

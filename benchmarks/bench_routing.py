@@ -42,8 +42,9 @@ SIZES = (10, 30, 100, 300, 1000, 3000, 10000)
 # --- (a) the solver on synthetic batches -------------------------------------------------------
 
 
-def synthetic_batch(n: int, rng: np.random.Generator, n_warehouses: int = 10,
-                    n_carriers: int = 4, load: float = 1.3) -> AssignmentProblem:  # fmt: skip
+def synthetic_batch(
+    n: int, rng: np.random.Generator, n_warehouses: int = 10, n_carriers: int = 4, load: float = 1.3
+) -> AssignmentProblem:
     """A batch like OptimisedRouting builds: each order's offer sits on 1-3 shelves, each shelf
     has 2-4 carriers to choose from (so ~6 options), costs are shipping plus late risk. Offers
     are popular (Zipf), shelves hold few units, and carriers and warehouses can take about
@@ -51,8 +52,10 @@ def synthetic_batch(n: int, rng: np.random.Generator, n_warehouses: int = 10,
     n_offers = max(2, n // 3)
     pop = 1.0 / np.arange(1, n_offers + 1) ** 0.9
     offer = rng.choice(n_offers, size=n, p=pop / pop.sum())
-    shelves = [rng.choice(n_warehouses, size=int(rng.integers(1, 4)), replace=False)
-               for _ in range(n_offers)]  # fmt: skip
+    shelves = [
+        rng.choice(n_warehouses, size=int(rng.integers(1, 4)), replace=False)
+        for _ in range(n_offers)
+    ]
     carrier_base = rng.uniform(6.0, 12.0, n_carriers)
     option_item, option_cost, unassigned = [], [], []
     stock: dict[tuple[int, int], list[int]] = {}
@@ -128,14 +131,23 @@ def bench_solver(sizes, time_limit_s: float, seed: int = 0) -> list[dict]:
         greedy_s = time.perf_counter() - t0
         greedy_obj = objective(p, greedy)
         bound, lp_s, integral = lp_bound(p)
-        rows.append({
-            "orders": n, "options": len(p.option_item), "groups": len(p.groups),
-            "method": res.method, "solve_s": solve_s, "objective": res.objective,
-            "lp_s": lp_s, "lp_bound": bound, "lp_integral": integral,
-            "gap_to_lp_pct": 100.0 * (res.objective - bound) / abs(bound),
-            "greedy_s": greedy_s, "greedy_objective": greedy_obj,
-            "greedy_gap_to_lp_pct": 100.0 * (greedy_obj - bound) / abs(bound),
-        })  # fmt: skip
+        rows.append(
+            {
+                "orders": n,
+                "options": len(p.option_item),
+                "groups": len(p.groups),
+                "method": res.method,
+                "solve_s": solve_s,
+                "objective": res.objective,
+                "lp_s": lp_s,
+                "lp_bound": bound,
+                "lp_integral": integral,
+                "gap_to_lp_pct": 100.0 * (res.objective - bound) / abs(bound),
+                "greedy_s": greedy_s,
+                "greedy_objective": greedy_obj,
+                "greedy_gap_to_lp_pct": 100.0 * (greedy_obj - bound) / abs(bound),
+            }
+        )
         print_solver_row(rows[-1])
     return rows
 
@@ -147,9 +159,11 @@ SOLVER_HEADER = (
 
 
 def print_solver_row(r: dict) -> None:
-    print(f"{r['orders']:>7} {r['options']:>8} {r['method']:>16} {r['solve_s']:>9.4f} "
-          f"{r['lp_s']:>8.4f} {'yes' if r['lp_integral'] else 'no':>6} "
-          f"{r['gap_to_lp_pct']:>7.3f} {r['greedy_s']:>9.4f} {r['greedy_gap_to_lp_pct']:>11.3f}")  # fmt: skip
+    print(
+        f"{r['orders']:>7} {r['options']:>8} {r['method']:>16} {r['solve_s']:>9.4f} "
+        f"{r['lp_s']:>8.4f} {'yes' if r['lp_integral'] else 'no':>6} "
+        f"{r['gap_to_lp_pct']:>7.3f} {r['greedy_s']:>9.4f} {r['greedy_gap_to_lp_pct']:>11.3f}"
+    )
 
 
 # --- (b) orchestration in a run ------------------------------------------------------------
@@ -192,20 +206,29 @@ def run_strategy(scenario: str, strategy_name: str, seed: int) -> dict:
         routing_module.solve_assignment = original_solve
     n = len(state.records.orders)
     out = {
-        "scenario": world.name, "strategy": strategy.name, "seed": seed, "orders": n,
-        "event_loop_s": loop_s, "orders_per_s": n / loop_s,
-    }  # fmt: skip
+        "scenario": world.name,
+        "strategy": strategy.name,
+        "seed": seed,
+        "orders": n,
+        "event_loop_s": loop_s,
+        "orders_per_s": n / loop_s,
+    }
     if route is not None:
         solves = strategy.routing.solves
         sizes = [b for b, _, _ in solves]
-        out.update({
-            "route_calls": route.calls, "route_s": route.seconds,
-            "route_share": route.seconds / loop_s,
-            "solve_s": solve.seconds, "solve_share": solve.seconds / loop_s,
-            "solver_methods": dict(Counter(m for _, m, _ in solves)),
-            "batch_size_mean": float(np.mean(sizes)), "batch_size_max": int(max(sizes)),
-            "slowest_solve_s": max(s for _, _, s in solves),
-        })  # fmt: skip
+        out.update(
+            {
+                "route_calls": route.calls,
+                "route_s": route.seconds,
+                "route_share": route.seconds / loop_s,
+                "solve_s": solve.seconds,
+                "solve_share": solve.seconds / loop_s,
+                "solver_methods": dict(Counter(m for _, m, _ in solves)),
+                "batch_size_mean": float(np.mean(sizes)),
+                "batch_size_max": int(max(sizes)),
+                "slowest_solve_s": max(s for _, _, s in solves),
+            }
+        )
     return out
 
 
@@ -221,8 +244,10 @@ def main() -> dict:
     register()
     out: dict = {"time_limit_s": args.time_limit_s}
     if not args.skip_solver:
-        print("(a) solve_assignment on synthetic routing batches "
-              f"(time limit {args.time_limit_s} s; gaps are to the LP lower bound)")  # fmt: skip
+        print(
+            "(a) solve_assignment on synthetic routing batches "
+            f"(time limit {args.time_limit_s} s; gaps are to the LP lower bound)"
+        )
         print(SOLVER_HEADER)
         out["solver"] = bench_solver([int(s) for s in args.sizes.split(",")], args.time_limit_s)
     if not args.skip_run:
@@ -233,16 +258,26 @@ def main() -> dict:
         out["runs"] = runs
         out["orchestration_to_automation_speed"] = ratio
         for r in runs:
-            print(f"  {r['strategy']:>14}: {r['orders']:,} orders in {r['event_loop_s']:.1f} s "
-                  f"= {r['orders_per_s']:,.0f} orders/s")  # fmt: skip
-        print(f"  routing (OptimisedRouting.route): {orch['route_calls']:,} batches, "
-              f"{orch['route_s']:.2f} s = {100 * orch['route_share']:.1f}% of the event loop")  # fmt: skip
-        print(f"  of which solve_assignment: {orch['solve_s']:.2f} s = "
-              f"{100 * orch['solve_share']:.1f}% (slowest {orch['slowest_solve_s']:.3f} s)")  # fmt: skip
-        print(f"  batch size mean {orch['batch_size_mean']:.1f}, max {orch['batch_size_max']}; "
-              f"solver methods {orch['solver_methods']}")  # fmt: skip
-        print(f"  orchestration / automation orders per second: {ratio:.2f} "
-              f"({'ok' if ratio >= 0.5 else 'BELOW'} the 0.5 target)")  # fmt: skip
+            print(
+                f"  {r['strategy']:>14}: {r['orders']:,} orders in {r['event_loop_s']:.1f} s "
+                f"= {r['orders_per_s']:,.0f} orders/s"
+            )
+        print(
+            f"  routing (OptimisedRouting.route): {orch['route_calls']:,} batches, "
+            f"{orch['route_s']:.2f} s = {100 * orch['route_share']:.1f}% of the event loop"
+        )
+        print(
+            f"  of which solve_assignment: {orch['solve_s']:.2f} s = "
+            f"{100 * orch['solve_share']:.1f}% (slowest {orch['slowest_solve_s']:.3f} s)"
+        )
+        print(
+            f"  batch size mean {orch['batch_size_mean']:.1f}, max {orch['batch_size_max']}; "
+            f"solver methods {orch['solver_methods']}"
+        )
+        print(
+            f"  orchestration / automation orders per second: {ratio:.2f} "
+            f"({'ok' if ratio >= 0.5 else 'BELOW'} the 0.5 target)"
+        )
     path = Path("benchmark_routing.json")
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"\nwritten to {path.resolve()}")

@@ -15,11 +15,13 @@ from pathlib import Path
 from bench import bare_mmc, bench_scenario  # benchmarks/ is on the path when run as a script
 
 # baseline's seller profiles (conf/scenario/baseline.yaml), their counts times ten
-TIMES_TEN = ("scenario.sellers=[{name: anchor, count: 100, size: 4.0, handling_h: 48, "
-             "reliability: 0.97, delay_mean_h: 12, lead_time_days: 5}, {name: regular, "
-             "count: 250, size: 1.5, handling_h: 48, reliability: 0.92, delay_mean_h: 24, "
-             "lead_time_days: 7}, {name: small, count: 150, size: 0.6, handling_h: 72, "
-             "reliability: 0.80, delay_mean_h: 36, lead_time_days: 10}]")  # fmt: skip
+TIMES_TEN = (
+    "scenario.sellers=[{name: anchor, count: 100, size: 4.0, handling_h: 48, "
+    "reliability: 0.97, delay_mean_h: 12, lead_time_days: 5}, {name: regular, "
+    "count: 250, size: 1.5, handling_h: 48, reliability: 0.92, delay_mean_h: 24, "
+    "lead_time_days: 7}, {name: small, count: 150, size: 0.6, handling_h: 72, "
+    "reliability: 0.80, delay_mean_h: 36, lead_time_days: 10}]"
+)
 
 
 def main(argv: list[str]) -> list[dict]:
@@ -31,10 +33,12 @@ def main(argv: list[str]) -> list[dict]:
             out["founding_sellers"] = int(label)
             out["ratio_to_bare_mmc"] = out["orders_per_s_with_tables"] / mmc
             rows.append(out)
-            print(f"{strategy:14s} sellers={label:>4s}  {out['orders_simulated']:>8,} orders  "
-                  f"{out['orders_per_s_event_loop']:>9,.0f} orders/s (event loop)  "
-                  f"{out['orders_per_s_with_tables']:>9,.0f} with tables  "
-                  f"ratio to bare M/M/c {out['ratio_to_bare_mmc']:.3f}")  # fmt: skip
+            print(
+                f"{strategy:14s} sellers={label:>4s}  {out['orders_simulated']:>8,} orders  "
+                f"{out['orders_per_s_event_loop']:>9,.0f} orders/s (event loop)  "
+                f"{out['orders_per_s_with_tables']:>9,.0f} with tables  "
+                f"ratio to bare M/M/c {out['ratio_to_bare_mmc']:.3f}"
+            )
     print(f"bare SimPy M/M/c: {mmc:,.0f} customers/s")
     return rows
 

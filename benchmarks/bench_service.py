@@ -75,8 +75,9 @@ def start_service(overrides: list[str]) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "mptwin.service.cli", "--port", str(port),
-                             *overrides], cwd=ROOT)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mptwin.service.cli", "--port", str(port), *overrides], cwd=ROOT
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -101,8 +102,12 @@ def main() -> None:
     try:
         base = [f"scenario={args.scenario}", f"seed={args.seed}", "progress=false", *args.override]
         local_kpis, local, local_s = fastest(run, [*base, "strategy=orchestration"], args.repeat)
-        served = [*base, "strategy=orchestration_service", "strategy.name=orchestration",
-                  *(f"strategy.{p}.url={url}" for p in ("routing", "promise", "pricing", "exceptions"))]  # fmt: skip
+        served = [
+            *base,
+            "strategy=orchestration_service",
+            "strategy.name=orchestration",
+            *(f"strategy.{p}.url={url}" for p in ("routing", "promise", "pricing", "exceptions")),
+        ]
         served_kpis, remote, served_s = fastest(run, served, args.repeat)
     finally:
         proc.terminate()
@@ -113,26 +118,35 @@ def report(args, local_kpis, served_kpis, local, remote, local_s, served_s) -> N
     same = {k: v for k, v in local_kpis.items() if not k.startswith("decision_")} == {
         k: v for k, v in served_kpis.items() if not k.startswith("decision_")
     }
-    print(f"\n{args.scenario}, seed {args.seed}: in-process {local_s:.1f} s, served {served_s:.1f} s "
-          f"(x{served_s / local_s:.2f}); KPIs identical: {same}; fallbacks "
-          f"{served_kpis['decision_fallbacks']}, service p95 {served_kpis['decision_service_p95_ms']:.2f} ms")  # fmt: skip
+    print(
+        f"\n{args.scenario}, seed {args.seed}: in-process {local_s:.1f} s, served {served_s:.1f} s "
+        f"(x{served_s / local_s:.2f}); KPIs identical: {same}; fallbacks "
+        f"{served_kpis['decision_fallbacks']}, service p95 {served_kpis['decision_service_p95_ms']:.2f} ms"
+    )
     for point in POINTS:
         a, b = np.array(local[point]), np.array(remote[point])
         if len(a) != len(b) or not len(a) or not (a[:, 0] == b[:, 0]).all():
             print(f"{point}: the calls do not pair ({len(a)} against {len(b)}); not compared")
             continue
         extra_ms = (b[:, 1] - a[:, 1]) * 1000.0
-        print(f"{point:<11} {len(a):>6} calls: in-process {1000 * a[:, 1].mean():.3f} ms, served "
-              f"{1000 * b[:, 1].mean():.3f} ms, overhead median {np.median(extra_ms):.3f} ms")  # fmt: skip
+        print(
+            f"{point:<11} {len(a):>6} calls: in-process {1000 * a[:, 1].mean():.3f} ms, served "
+            f"{1000 * b[:, 1].mean():.3f} ms, overhead median {np.median(extra_ms):.3f} ms"
+        )
         if point == "routing":
             n = a[:, 0]
             slope, intercept = np.polyfit(n, extra_ms, 1)
             big = extra_ms[(n >= 80) & (n <= 120)]
-            print(f"            batch sizes {int(n.min())}..{int(n.max())} (median {np.median(n):.0f}); "
-                  f"overhead = {intercept:.3f} + {slope * 1000:.2f} us x orders: "
-                  f"{intercept + 100 * slope:.3f} ms at 100 orders"
-                  + (f"; measured median at 80-120 orders {np.median(big):.3f} ms ({big.size} batches)"
-                     if big.size else ""))  # fmt: skip
+            print(
+                f"            batch sizes {int(n.min())}..{int(n.max())} (median {np.median(n):.0f}); "
+                f"overhead = {intercept:.3f} + {slope * 1000:.2f} us x orders: "
+                f"{intercept + 100 * slope:.3f} ms at 100 orders"
+                + (
+                    f"; measured median at 80-120 orders {np.median(big):.3f} ms ({big.size} batches)"
+                    if big.size
+                    else ""
+                )
+            )
 
 
 if __name__ == "__main__":

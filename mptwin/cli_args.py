@@ -59,8 +59,9 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
     return _typed(f"int in [{low}, {high}]", parse)
 
 
-def float_in(low: float, high: float, *, open_low: bool = False, open_high: bool = False,
-             what: str = "") -> Callable[[str], float]:  # fmt: skip
+def float_in(
+    low: float, high: float, *, open_low: bool = False, open_high: bool = False, what: str = ""
+) -> Callable[[str], float]:
     """A finite number in the interval from `low` to `high` (each end closed unless open);
     `what` says what the number is, for the message."""
     interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"

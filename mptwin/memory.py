@@ -67,8 +67,9 @@ def memory_for_big_tables():
 def _numpy_huge_pages(enabled: bool) -> bool:
     """Whether numpy asks for huge pages from now on; what it did before (numpy's switch is
     private: where it is missing, nothing changes)."""
-    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None),
-                     "_set_madvise_hugepage", None)  # fmt: skip
+    switch = getattr(
+        getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None
+    )
     return bool(switch(enabled)) if switch is not None else enabled
 
 

@@ -38,8 +38,10 @@ def build_policy(node: DictConfig, key: str):
     fallback = None
     if hasattr(cls, "fallback"):  # a forwarding policy: its fallback is a policy entry too
         if not params.pop("fallback", None):
-            raise ConfigError(f"{key}.fallback: {target} needs a fallback policy entry "
-                              "(a _target_ of the same decision point)")  # fmt: skip
+            raise ConfigError(
+                f"{key}.fallback: {target} needs a fallback policy entry "
+                "(a _target_ of the same decision point)"
+            )
         fallback = build_policy(node.fallback, f"{key}.fallback")
     if not is_dataclass(cls):
         try:

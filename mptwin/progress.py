@@ -29,8 +29,10 @@ class Progress:
         pct = 100 * day // max(total, 1)
         rate = orders / elapsed if elapsed > 0 else 0.0
         left = elapsed / day * (total - day) if day > 0 else float("nan")
-        return (f"{self.label}: day {day}/{total} ({pct}%), {orders:,} orders, "
-                f"{rate:,.0f} orders/s, {elapsed:.0f} s, {_duration(left)} left")  # fmt: skip
+        return (
+            f"{self.label}: day {day}/{total} ({pct}%), {orders:,} orders, "
+            f"{rate:,.0f} orders/s, {elapsed:.0f} s, {_duration(left)} left"
+        )
 
     def __call__(self, day: int, total: int, orders: int) -> None:
         pct = 100 * day // max(total, 1)

@@ -53,8 +53,9 @@ def apply_commission(world, rules) -> World:
     return replace(world, commission_rate=rates, promo_commission_cut=rules.promo_cut)
 
 
-def simulate(world, strategy: Strategy, seed: int, progress=None,
-             decisions: bool = False) -> RunResult:  # fmt: skip
+def simulate(
+    world, strategy: Strategy, seed: int, progress=None, decisions: bool = False
+) -> RunResult:
     """One replication, start to end: its result tables and run facts (with `decisions`, also
     the table of every decision and why: `decisions`)."""
     return_freed_memory()  # a year's records are freed in chunks: give them back
@@ -67,8 +68,10 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     """Simulate one replication and write config, tables, KPIs and figures to `out_dir`."""
     done = completed_kpis(cfg, out_dir)
     if done is not None:
-        print(f"Skipped: {out_dir} already holds a complete run with this resolved config "
-              f"(delete its kpis.json to run it again)")  # fmt: skip
+        print(
+            f"Skipped: {out_dir} already holds a complete run with this resolved config "
+            f"(delete its kpis.json to run it again)"
+        )
         return done
     t0 = time.perf_counter()
     world, strategy = prepare(cfg)
@@ -79,13 +82,19 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
     kpis = compute_kpis(result.tables, result.info)
     with staged(out_dir) as stage:  # all files land in out_dir at the end, kpis.json last
         write_outputs(cfg, result, kpis, stage)
-        timing = {"build_s": t_built - t0, "simulate_s": t_sim - t_built,
-                  "write_s": time.perf_counter() - t_sim, "orders_simulated": len(result.tables["orders"])}  # fmt: skip
+        timing = {
+            "build_s": t_built - t0,
+            "simulate_s": t_sim - t_built,
+            "write_s": time.perf_counter() - t_sim,
+            "orders_simulated": len(result.tables["orders"]),
+        }
         timing["orders_per_s"] = timing["orders_simulated"] / max(timing["simulate_s"], 1e-9)
         _write_json(stage / "timing.json", timing)
-    print(f"\n{world.name} / {strategy.name} / seed {cfg.seed}: "
-          f"{timing['orders_simulated']:,} orders simulated in {timing['simulate_s']:.1f} s "
-          f"({timing['orders_per_s']:,.0f} orders/s)\n")  # fmt: skip
+    print(
+        f"\n{world.name} / {strategy.name} / seed {cfg.seed}: "
+        f"{timing['orders_simulated']:,} orders simulated in {timing['simulate_s']:.1f} s "
+        f"({timing['orders_per_s']:,.0f} orders/s)\n"
+    )
     print(kpi_table(kpis))
     if cfg.scenario.get("calibrated") is not None:  # what is fitted and what is the template's
         from mptwin.calibration.scenario import calibrated_note

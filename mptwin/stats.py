@@ -73,16 +73,18 @@ def t_quantile(level: float, df: float) -> float:
     return float(sps.t.ppf(0.5 + level / 2.0, df))
 
 
-def _interval(n: int, mean: float | None, sd: float | None, se: float | None, df: float | None,
-              level: float) -> Interval:  # fmt: skip
+def _interval(
+    n: int, mean: float | None, sd: float | None, se: float | None, df: float | None, level: float
+) -> Interval:
     if n == 0 or mean is None:
         return Interval(n, None, None, None, None, None, None, None, None, level, None)
     if se is None or df is None or not math.isfinite(df) or df <= 0:
         return Interval(n, mean, sd, None, None, None, None, None, None, level, None)
     t = t_quantile(level, df)
     half = t * se
-    return Interval(n, mean, sd, se, df, t, half, mean - half, mean + half, level,
-                    _p_value(mean, se, df))  # fmt: skip
+    return Interval(
+        n, mean, sd, se, df, t, half, mean - half, mean + half, level, _p_value(mean, se, df)
+    )
 
 
 def _p_value(mean: float, se: float, df: float) -> float:
@@ -98,8 +100,9 @@ def few(n: int) -> bool:
     return n < MIN_REPLICATIONS
 
 
-def clip(lo: float | None, hi: float | None, low: float | None = None,
-         high: float | None = None) -> tuple[float | None, float | None, str]:  # fmt: skip
+def clip(
+    lo: float | None, hi: float | None, low: float | None = None, high: float | None = None
+) -> tuple[float | None, float | None, str]:
     """An interval cut to the values its quantity can take ([low, high]; None: no limit), and
     which ends were cut: '', 'lo', 'hi' or 'lo,hi'. The true value lies within the limits, so
     the cut interval covers it exactly as often as the t interval does; an end past a limit is a
@@ -133,8 +136,10 @@ def paired_diffs(candidate: Sequence, baseline: Sequence) -> np.ndarray:
         raise ValueError(
             f"paired samples need equal lengths, got {len(candidate)} and {len(baseline)}"
         )
-    a, b = (np.array([np.nan if v is None else v for v in s], dtype=float)
-            for s in (candidate, baseline))  # fmt: skip
+    a, b = (
+        np.array([np.nan if v is None else v for v in s], dtype=float)
+        for s in (candidate, baseline)
+    )
     d = a - b
     return d[~np.isnan(d)]
 
@@ -170,8 +175,13 @@ def welch_ci(candidate: Sequence, baseline: Sequence, level: float = DEFAULT_LEV
     return _interval(n, mean, None, se, float(df), level)
 
 
-def replications_needed(sd: float | None, half_width: float, level: float = DEFAULT_LEVEL,
-                        n_min: int = 2, n_max: int = 100_000) -> int | None:  # fmt: skip
+def replications_needed(
+    sd: float | None,
+    half_width: float,
+    level: float = DEFAULT_LEVEL,
+    n_min: int = 2,
+    n_max: int = 100_000,
+) -> int | None:
     """The fewest replications n >= n_min with t(level, n - 1) * sd / sqrt(n) <= half_width.
 
     `sd` is a pilot estimate of the standard deviation of one replication's value (for a

@@ -16,11 +16,22 @@ log = logging.getLogger("mptwin")
 class SweepReport(Callback):
     """Runs `mptwin.report.build_report` on the sweep folder at the end of a multirun."""
 
-    def __init__(self, enabled: bool = True, html: bool = True, compare: str | None = "strategy",
-                 baseline=None, level: float = 0.95, target_rel: float = 0.01) -> None:  # fmt: skip
+    def __init__(
+        self,
+        enabled: bool = True,
+        html: bool = True,
+        compare: str | None = "strategy",
+        baseline=None,
+        level: float = 0.95,
+        target_rel: float = 0.01,
+    ) -> None:
         self.enabled, self.html = enabled, html
-        self.options = {"compare": compare, "baseline": baseline, "level": level,
-                        "target_rel": target_rel}  # fmt: skip
+        self.options = {
+            "compare": compare,
+            "baseline": baseline,
+            "level": level,
+            "target_rel": target_rel,
+        }
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         if not self.enabled:
@@ -35,8 +46,10 @@ class SweepReport(Callback):
             print(f"\nNo report for {sweep_dir}: {e}")
             return
         print("\n" + report.text)
-        print(f"\n{len(report.sweep.runs)} complete runs in {sweep_dir} "
-              f"(report built in {report.seconds:.1f} s)")  # fmt: skip
+        print(
+            f"\n{len(report.sweep.runs)} complete runs in {sweep_dir} "
+            f"(report built in {report.seconds:.1f} s)"
+        )
         where = report.html if report.html else report.out_dir
         print(f"Report: {where}")
         print(f"Rebuild it any time with: mptwin-report {sweep_dir}")

@@ -38,8 +38,15 @@ from mptwin.stats import paired_ci
 
 SCENARIO = "smoke"
 SEEDS = [1, 2, 3]
-KEYS = ["orders", "operator_margin", "on_time_rate", "click_to_door_p50_h",
-        "exceptions_per_1k_orders", "exceptions_human", "touchless_rate"]  # fmt: skip
+KEYS = [
+    "orders",
+    "operator_margin",
+    "on_time_rate",
+    "click_to_door_p50_h",
+    "exceptions_per_1k_orders",
+    "exceptions_human",
+    "touchless_rate",
+]
 
 ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
 register()
@@ -47,8 +54,16 @@ register()
 
 def run(strategy: str, seed: int, *overrides: str) -> dict:
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=[f"scenario={SCENARIO}", f"strategy={strategy}",
-                                           f"seed={seed}", "progress=false", *overrides])  # fmt: skip
+        cfg = compose(
+            "config",
+            overrides=[
+                f"scenario={SCENARIO}",
+                f"strategy={strategy}",
+                f"seed={seed}",
+                "progress=false",
+                *overrides,
+            ],
+        )
     world, strat = prepare(cfg)
     result = simulate(world, strat, seed)
     return compute_kpis(result.tables, result.info)
@@ -65,9 +80,17 @@ runs = {s: [run(s, seed) for seed in SEEDS] for s in ("automation", "orchestrati
 rows = []
 for k in KEYS:
     ci = paired_ci([r[k] for r in runs["orchestration"]], [r[k] for r in runs["automation"]])
-    rows.append({"kpi": k, "automation": pd.Series([r[k] for r in runs["automation"]]).mean(),
-                 "orchestration": pd.Series([r[k] for r in runs["orchestration"]]).mean(),
-                 "difference": ci.mean, "ci_low": ci.lo, "ci_high": ci.hi, "n": ci.n})  # fmt: skip
+    rows.append(
+        {
+            "kpi": k,
+            "automation": pd.Series([r[k] for r in runs["automation"]]).mean(),
+            "orchestration": pd.Series([r[k] for r in runs["orchestration"]]).mean(),
+            "difference": ci.mean,
+            "ci_low": ci.lo,
+            "ci_high": ci.hi,
+            "n": ci.n,
+        }
+    )
 comparison = pd.DataFrame(rows).set_index("kpi")
 print(comparison.round(3).to_string())
 

@@ -43,21 +43,32 @@ ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve(
 # `mptwin/gate/sequential.py`.
 
 # %%
-gate = parse_gate({
-    "name": "validate_rule_change",
-    "scenarios": ["smoke"],
-    "current": ["strategy/promise=contract"],  # today's rules: a flat 2-day buffer
-    "candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
-    "goal": {"kpi": "orders", "better": "higher"},  # more orders
-    "guardrails": {
-        "operator_margin": {"better": "higher", "max_loss": 0.01, "relative": True},  # 1% of margin
-        "on_time_rate": {"better": "higher", "max_loss": 0.02},  # 2 percentage points
-        "reviewer_hours": {"better": "lower", "max_loss": 0.10, "relative": True},  # 10% more
-        "backlog_max": {"better": "lower", "max_loss": 0.15, "relative": True},  # 15% higher peak
+gate = parse_gate(
+    {
+        "name": "validate_rule_change",
+        "scenarios": ["smoke"],
+        "current": ["strategy/promise=contract"],  # today's rules: a flat 2-day buffer
+        "candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
+        "goal": {"kpi": "orders", "better": "higher"},  # more orders
+        "guardrails": {
+            "operator_margin": {
+                "better": "higher",
+                "max_loss": 0.01,
+                "relative": True,
+            },  # 1% of margin
+            "on_time_rate": {"better": "higher", "max_loss": 0.02},  # 2 percentage points
+            "reviewer_hours": {"better": "lower", "max_loss": 0.10, "relative": True},  # 10% more
+            "backlog_max": {
+                "better": "lower",
+                "max_loss": 0.15,
+                "relative": True,
+            },  # 15% higher peak
+        },
+        "confidence": 0.95,
+        "seeds": {"first": 1, "max": 10, "batch": 5},  # two looks at most: after 5 and 10 seeds
     },
-    "confidence": 0.95,
-    "seeds": {"first": 1, "max": 10, "batch": 5},  # two looks at most: after 5 and 10 seeds
-}, "notebook")  # fmt: skip
+    "notebook",
+)
 
 # %% [markdown]
 # ## Run it

@@ -55,8 +55,11 @@ def new_sellers(cfg: ScenarioConfig, carriers, conversion: float, rng) -> NewSel
     for k in range(n):
         home = int(rng.integers(n_wh))
         carrier = int(rng.choice(len(carriers), p=share / share.sum()))
-        sellers.append(spec_from(SellerSpec, a.profile, name=f"new-{k:03d}",
-                                 home_warehouse=home, carrier=carrier))  # fmt: skip
+        sellers.append(
+            spec_from(
+                SellerSpec, a.profile, name=f"new-{k:03d}", home_warehouse=home, carrier=carrier
+            )
+        )
     sizes = np.maximum(1, np.rint(a.listings_median * rng.lognormal(0.0, a.listings_sigma, n)))
     sizes = sizes.astype(np.int64)
     offer_seller = np.repeat(np.arange(n), sizes)
@@ -75,8 +78,9 @@ def new_sellers(cfg: ScenarioConfig, carriers, conversion: float, rng) -> NewSel
     visits *= a.visits_per_listing_day
     expected = cfg.applications.per_day * (cfg.warmup_days + cfg.days + cfg.cooldown_days) / n
     stock, rop, qty, load = _stock(cfg, sellers, offer_seller, visits * conversion, expected)
-    return NewSellers(tuple(sellers), sku_cat, sku_cost, ref_price, visits, offer_seller,
-                      stock, rop, qty, load)  # fmt: skip
+    return NewSellers(
+        tuple(sellers), sku_cat, sku_cost, ref_price, visits, offer_seller, stock, rop, qty, load
+    )
 
 
 def listing_slots(cfg: ScenarioConfig) -> int:
@@ -85,8 +89,9 @@ def listing_slots(cfg: ScenarioConfig) -> int:
     return 0 if mu <= 0 else math.ceil(mu + 4.0 * math.sqrt(mu) + 3.0)
 
 
-def founders_new_listings(cfg: ScenarioConfig, founders, founder_size: np.ndarray,
-                          conversion: float, rng) -> NewSellers | None:  # fmt: skip
+def founders_new_listings(
+    cfg: ScenarioConfig, founders, founder_size: np.ndarray, conversion: float, rng
+) -> NewSellers | None:
     """The listings the founding sellers will launch during the run (one offer per new SKU,
     a founder drawn by its size for each), or None when the scenario launches none. Which of
     these slots launch, and when, is drawn per run."""
@@ -106,8 +111,9 @@ def founders_new_listings(cfg: ScenarioConfig, founders, founder_size: np.ndarra
     return NewSellers((), sku_cat, sku_cost, ref_price, visits, owner, stock, rop, qty, load)
 
 
-def _stock(cfg: ScenarioConfig, sellers, offer_seller: np.ndarray, daily: np.ndarray,
-           expected_share: float):  # fmt: skip
+def _stock(
+    cfg: ScenarioConfig, sellers, offer_seller: np.ndarray, daily: np.ndarray, expected_share: float
+):
     """A new seller stocks its home warehouse for the demand it expects (the same cover rules
     as the founding sellers). Pick capacity is planned for the growth the operator expects:
     the expected applications (not every slot of the pool), each live half the run."""

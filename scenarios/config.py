@@ -44,8 +44,10 @@ class RegionsConfig:
 
     def check_rules(self, path: str) -> None:
         if self.sites and len(self.sites) != self.count:
-            raise ConfigError(f"{path}.count is {self.count} but {path}.sites lists "
-                              f"{len(self.sites)} regions; they must agree")  # fmt: skip
+            raise ConfigError(
+                f"{path}.count is {self.count} but {path}.sites lists "
+                f"{len(self.sites)} regions; they must agree"
+            )
         names = [s.name for s in self.sites]
         if len(set(names)) != len(names):
             raise ConfigError(f"{path}.sites: region names must be unique")
@@ -161,7 +163,7 @@ class ApplicationsConfig:
     profile: SellerProfile = field(
         default_factory=lambda: SellerProfile(
             name="new", handling_h=48.0, reliability=0.9, delay_mean_h=24.0, lead_time_days=7.0
-        )  # fmt: skip
+        )
     )  # how an honest new seller works
     bad_reliability: float = field(default=0.5, metadata=unit)  # hidden: how a bad actor ships
     bad_delay_mean_h: float = field(default=96.0, metadata=nonneg)  # hidden
@@ -212,8 +214,10 @@ class WarehousesConfig:
     def check_rules(self, path: str) -> None:
         shift(self.shift_start, self.shift_end, path)
         if self.regions and len(self.regions) != self.count:
-            raise ConfigError(f"{path}.regions lists {len(self.regions)} regions for "
-                              f"{self.count} warehouses; give one per warehouse")  # fmt: skip
+            raise ConfigError(
+                f"{path}.regions lists {len(self.regions)} regions for "
+                f"{self.count} warehouses; give one per warehouse"
+            )
 
 
 @dataclass
@@ -331,18 +335,23 @@ class ScenarioConfig:
         nonempty(self.sellers, f"{path}.sellers", "a marketplace needs at least one seller profile")
         nonempty(self.carriers, f"{path}.carriers", "orders need at least one carrier")
         if len(self.catalogue.offers_per_sku) > sum(p.count for p in self.sellers):
-            raise ConfigError(f"{path}.catalogue.offers_per_sku allows more offers per SKU than "
-                              "there are sellers")  # fmt: skip
+            raise ConfigError(
+                f"{path}.catalogue.offers_per_sku allows more offers per SKU than there are sellers"
+            )
         if sum(c.share for c in self.carriers) <= 0:
             raise ConfigError(f"{path}.carriers: at least one carrier needs a share > 0")
         for i, d in enumerate(self.disruptions):
             if d.carrier >= len(self.carriers):
-                raise ConfigError(f"{path}.disruptions[{i}].carrier is {d.carrier}, but there are "
-                                  f"{len(self.carriers)} carriers (0..{len(self.carriers) - 1})")  # fmt: skip
+                raise ConfigError(
+                    f"{path}.disruptions[{i}].carrier is {d.carrier}, but there are "
+                    f"{len(self.carriers)} carriers (0..{len(self.carriers) - 1})"
+                )
             bad = [r for r in d.regions if not 0 <= r < self.regions.count]
             if bad:
                 raise ConfigError(f"{path}.disruptions[{i}].regions has unknown regions {bad}")
         bad = [r for r in self.warehouses.regions if not 0 <= r < self.regions.count]
         if bad:
-            raise ConfigError(f"{path}.warehouses.regions has unknown regions {bad} "
-                              f"(regions are 0..{self.regions.count - 1})")  # fmt: skip
+            raise ConfigError(
+                f"{path}.warehouses.regions has unknown regions {bad} "
+                f"(regions are 0..{self.regions.count - 1})"
+            )

@@ -11,8 +11,9 @@ from sim.validate import ConfigError
 def known_types(types, key: str) -> None:
     unknown = sorted(set(types) - set(EXCEPTION_TYPES))
     if unknown:
-        raise ConfigError(f"{key} has unknown exception types {unknown}; "
-                          f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+        raise ConfigError(
+            f"{key} has unknown exception types {unknown}; known: {list(EXCEPTION_TYPES)}"
+        )
 
 
 def nonempty(items: list, key: str, why: str) -> None:

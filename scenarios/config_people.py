@@ -53,19 +53,25 @@ class ReviewersConfig:
     def check_rules(self, path: str) -> None:
         shift(self.shift_start, self.shift_end, path)
         if "operations" in self.teams:
-            raise ConfigError(f"{path}.teams.operations: the main team is configured by "
-                              f"{path}.headcount and its shifts; name the other teams otherwise")  # fmt: skip
+            raise ConfigError(
+                f"{path}.teams.operations: the main team is configured by "
+                f"{path}.headcount and its shifts; name the other teams otherwise"
+            )
         seen: dict[str, str] = {}
         for name, team in self.teams.items():
             for t in team.types:
                 if t in seen:
-                    raise ConfigError(f"{path}.teams.{name}.types: {t} is already worked by "
-                                      f"team {seen[t]}; each type goes to one team")  # fmt: skip
+                    raise ConfigError(
+                        f"{path}.teams.{name}.types: {t} is already worked by "
+                        f"team {seen[t]}; each type goes to one team"
+                    )
                 seen[t] = name
         unknown = set(self.handling_mean_h) - set(EXCEPTION_TYPES)
         if unknown:
-            raise ConfigError(f"{path}.handling_mean_h has unknown exception types {sorted(unknown)}; "
-                              f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+            raise ConfigError(
+                f"{path}.handling_mean_h has unknown exception types {sorted(unknown)}; "
+                f"known: {list(EXCEPTION_TYPES)}"
+            )
         for t in EXCEPTION_TYPES:
             v = self.handling_mean_h.get(t)
             if v is None or v <= 0:

@@ -35,8 +35,9 @@ def spec_from(spec_type, config, **given):
         elif f.name.endswith("_h") and hasattr(config, f.name[:-2] + "_days"):
             value = hours(getattr(config, f.name[:-2] + "_days"))
         else:
-            raise TypeError(f"{spec_type.__name__}.{f.name}: not in {type(config).__name__} "
-                            "and not given")  # fmt: skip
+            raise TypeError(
+                f"{spec_type.__name__}.{f.name}: not in {type(config).__name__} and not given"
+            )
         values[f.name] = float(value) if f.type == "float" and isinstance(value, int) else value
     if given:
         raise TypeError(f"{spec_type.__name__} has no fields {sorted(given)}")

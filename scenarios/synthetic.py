@@ -37,9 +37,22 @@ CONVERSION_GUESS = 0.7  # used only to size initial stock; real conversion is an
 def build_world(cfg: ScenarioConfig) -> World:
     """Generate the world a scenario config describes. The config must have passed
     `sim.validate.check_config` (as `mptwin.run.prepare` does): nothing is checked twice."""
-    rng = {name: np.random.default_rng([cfg.world_seed, i]) for i, name in enumerate(
-        ("regions", "warehouses", "carriers", "sellers", "skus", "offers", "competitor",
-         "applicants", "listings"))}  # fmt: skip
+    rng = {
+        name: np.random.default_rng([cfg.world_seed, i])
+        for i, name in enumerate(
+            (
+                "regions",
+                "warehouses",
+                "carriers",
+                "sellers",
+                "skus",
+                "offers",
+                "competitor",
+                "applicants",
+                "listings",
+            )
+        )
+    }
     total_days = cfg.warmup_days + cfg.days + cfg.cooldown_days
     weight, dist = _regions(cfg, rng["regions"])
     regions = _warehouse_regions(cfg, weight, rng["warehouses"])
@@ -52,13 +65,21 @@ def build_world(cfg: ScenarioConfig) -> World:
     promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
     feed = [feed_block(ref_price, rng["competitor"])]
     pool = new_sellers(cfg, carriers, CONVERSION_GUESS, rng["applicants"])
-    launches = founders_new_listings(cfg, sellers, seller_size, CONVERSION_GUESS,
-                                     rng["listings"])  # fmt: skip
-    firsts = dict(first_new_seller=-1, first_new_sku=-1, first_new_offer=-1,
-                  first_listing_offer=-1, new_sku_visits=None)  # fmt: skip
+    launches = founders_new_listings(cfg, sellers, seller_size, CONVERSION_GUESS, rng["listings"])
+    firsts = dict(
+        first_new_seller=-1,
+        first_new_sku=-1,
+        first_new_offer=-1,
+        first_listing_offer=-1,
+        new_sku_visits=None,
+    )
     if pool is not None or launches is not None:  # dark offers come after the founding ones
-        firsts = dict(first_new_seller=len(sellers), first_new_sku=len(sku_cat),
-                      first_new_offer=len(offer_sku), first_listing_offer=-1)  # fmt: skip
+        firsts = dict(
+            first_new_seller=len(sellers),
+            first_new_sku=len(sku_cat),
+            first_new_offer=len(offer_sku),
+            first_listing_offer=-1,
+        )
         visits = []
         for block, rng_key in ((pool, "applicants"), (launches, "listings")):
             if block is None:
@@ -74,30 +95,52 @@ def build_world(cfg: ScenarioConfig) -> World:
             popularity = np.concatenate([popularity, np.zeros(len(block.sku_cost))])
             feed.append(feed_block(block.ref_price, rng[rng_key]))
             ref_price = np.concatenate([ref_price, block.ref_price])
-            stock, rop, qty = (np.vstack(p) for p in ((stock, block.stock), (rop, block.rop),
-                                                     (qty, block.qty)))  # fmt: skip
+            stock, rop, qty = (
+                np.vstack(p) for p in ((stock, block.stock), (rop, block.rop), (qty, block.qty))
+            )
             load = load + block.load
             visits.append(block.sku_visits)
         firsts["new_sku_visits"] = np.concatenate(visits)
     warehouses = _warehouses(cfg, regions, load)
     d = cfg.demand
     return World(
-        name=cfg.name, start_date=start, warmup_h=hours(cfg.warmup_days),
-        window_end_h=hours(cfg.warmup_days + cfg.days), end_h=hours(total_days), promo_dates=promo,
-        region_names=_region_names(cfg), region_weight=weight,
-        distance_km=dist, category_names=tuple(c.name for c in cfg.catalogue.categories),
-        commission_rate=cat_rate, sku_category=sku_cat, sku_cost=sku_cost,
+        name=cfg.name,
+        start_date=start,
+        warmup_h=hours(cfg.warmup_days),
+        window_end_h=hours(cfg.warmup_days + cfg.days),
+        end_h=hours(total_days),
+        promo_dates=promo,
+        region_names=_region_names(cfg),
+        region_weight=weight,
+        distance_km=dist,
+        category_names=tuple(c.name for c in cfg.catalogue.categories),
+        commission_rate=cat_rate,
+        sku_category=sku_cat,
+        sku_cost=sku_cost,
         sku_popularity=popularity,
-        competitor_feed=_competitor_feed(cfg, feed, start, promo, total_days), offer_sku=offer_sku,
-        offer_seller=offer_seller, offer_price=np.round(ref_price[offer_sku], 2),
-        stock_initial=stock, reorder_point=rop, order_qty=qty, sellers=sellers,
-        warehouses=warehouses, carriers=carriers,
-        demand=spec_from(DemandSpec, d, hour_profile=_mean_one(d.hour_profile),
-                         weekday_profile=_mean_one(d.weekday_profile),
-                         month_profile=tuple(d.month_profile)),
-        reviewers=spec_from(ReviewerSpec, cfg.reviewers,
-                            handling_mean_h=dict(cfg.reviewers.handling_mean_h),
-                            teams=tuple(_team(n, t) for n, t in cfg.reviewers.teams.items())),
+        competitor_feed=_competitor_feed(cfg, feed, start, promo, total_days),
+        offer_sku=offer_sku,
+        offer_seller=offer_seller,
+        offer_price=np.round(ref_price[offer_sku], 2),
+        stock_initial=stock,
+        reorder_point=rop,
+        order_qty=qty,
+        sellers=sellers,
+        warehouses=warehouses,
+        carriers=carriers,
+        demand=spec_from(
+            DemandSpec,
+            d,
+            hour_profile=_mean_one(d.hour_profile),
+            weekday_profile=_mean_one(d.weekday_profile),
+            month_profile=tuple(d.month_profile),
+        ),
+        reviewers=spec_from(
+            ReviewerSpec,
+            cfg.reviewers,
+            handling_mean_h=dict(cfg.reviewers.handling_mean_h),
+            teams=tuple(_team(n, t) for n, t in cfg.reviewers.teams.items()),
+        ),
         money=spec_from(MoneySpec, cfg.money),
         risk=spec_from(RiskSpec, cfg.risk),
         price_floor_margin=cfg.money.price_floor_margin,
@@ -107,10 +150,11 @@ def build_world(cfg: ScenarioConfig) -> World:
         mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)),
         governance=spec_from(GovernanceSpec, cfg.governance),
         new_listings_per_day=cfg.catalogue.new_listings_per_day,
-        finance=spec_from(FinanceSpec, cfg.finance), reviews=spec_from(ReviewSpec, cfg.reviews),
+        finance=spec_from(FinanceSpec, cfg.finance),
+        reviews=spec_from(ReviewSpec, cfg.reviews),
         region_transit_factor=_transit_factors(cfg),
         **firsts,
-    )  # fmt: skip
+    )
 
 
 def _team(name: str, t) -> TeamSpec:
@@ -126,8 +170,13 @@ def _mapping(m, n_categories: int) -> MappingSpec:
 
 def _disruption(d, carriers) -> Disruption:
     regions = frozenset(d.regions) if d.regions else carriers[d.carrier].serves
-    return spec_from(Disruption, d, regions=regions, start_h=hours(d.start_day),
-                     end_h=hours(d.start_day + d.days))  # fmt: skip
+    return spec_from(
+        Disruption,
+        d,
+        regions=regions,
+        start_h=hours(d.start_day),
+        end_h=hours(d.start_day + d.days),
+    )
 
 
 def _mean_one(values: list[float]) -> tuple[float, ...]:
@@ -182,10 +231,15 @@ def _warehouses(
     wc = cfg.warehouses
     shift_hours = wc.shift_end - wc.shift_start
     return tuple(
-        spec_from(WarehouseSpec, wc, name=f"W{i:02d}", region=int(r),
-                  picks_per_hour=max(1.0, wc.capacity_headroom * float(load[i]) / shift_hours))
+        spec_from(
+            WarehouseSpec,
+            wc,
+            name=f"W{i:02d}",
+            region=int(r),
+            picks_per_hour=max(1.0, wc.capacity_headroom * float(load[i]) / shift_hours),
+        )
         for i, r in enumerate(regions)
-    )  # fmt: skip
+    )
 
 
 def _carriers(cfg: ScenarioConfig, rng) -> tuple[CarrierSpec, ...]:
@@ -205,8 +259,11 @@ def _sellers(cfg, n_warehouses: int, carriers, rng) -> tuple[tuple[SellerSpec, .
         for k in range(p.count):
             home = int(rng.integers(n_warehouses))  # drawn in this order: the world is unchanged
             carrier = int(rng.choice(len(carriers), p=share / share.sum()))
-            sellers.append(spec_from(SellerSpec, p, name=f"{p.name}-{k:03d}",
-                                     home_warehouse=home, carrier=carrier))  # fmt: skip
+            sellers.append(
+                spec_from(
+                    SellerSpec, p, name=f"{p.name}-{k:03d}", home_warehouse=home, carrier=carrier
+                )
+            )
             size.append(p.size)
     return tuple(sellers), np.asarray(size, dtype=float)
 
@@ -221,8 +278,13 @@ def _skus(cfg: ScenarioConfig, rng):
     ref_price = sku_cost * cfg.catalogue.markup * rng.lognormal(0.0, 0.1, n)
     ranks = rng.permutation(n) + 1.0
     popularity = ranks**-cfg.demand.zipf_exponent
-    return (np.array([c.commission_rate for c in cats]), sku_cat, sku_cost, ref_price,
-            popularity / popularity.sum())  # fmt: skip
+    return (
+        np.array([c.commission_rate for c in cats]),
+        sku_cat,
+        sku_cost,
+        ref_price,
+        popularity / popularity.sum(),
+    )
 
 
 def _offers(cfg: ScenarioConfig, popularity, seller_size, rng) -> tuple[np.ndarray, np.ndarray]:

@@ -96,8 +96,9 @@ class Archive:
         self._flush()
         rows = [self._row(r) for r in self.live.values()]
         tail = dict(zip(self.fields, zip(*rows, strict=True), strict=True)) if rows else {}
-        ids = np.concatenate([self._retired(self.id_field),
-                              np.asarray(tail.get(self.id_field, ()), dtype=np.int64)])  # fmt: skip
+        ids = np.concatenate(
+            [self._retired(self.id_field), np.asarray(tail.get(self.id_field, ()), dtype=np.int64)]
+        )
         order = None if _ascending(ids) else np.argsort(ids, kind="stable")
         out = {}
         for name, kind in self.fields.items():

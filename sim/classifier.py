@@ -38,15 +38,21 @@ class SimulatedClassifier:
         b = (1.0 - spec.accuracy) * spec.sharpness
         self._dist = beta_dist(max(a, 1e-9), max(b, 1e-9))
 
-    def classify(self, true_category: int, u_conf: float, u_correct: float,
-                 u_wrong: float) -> tuple[int, float]:  # fmt: skip
+    def classify(
+        self, true_category: int, u_conf: float, u_correct: float, u_wrong: float
+    ) -> tuple[int, float]:
         """(label, reported confidence) for one listing whose true category is given."""
-        labels, conf = self.classify_many(np.array([true_category]), np.array([u_conf]),
-                                          np.array([u_correct]), np.array([u_wrong]))  # fmt: skip
+        labels, conf = self.classify_many(
+            np.array([true_category]),
+            np.array([u_conf]),
+            np.array([u_correct]),
+            np.array([u_wrong]),
+        )
         return int(labels[0]), float(conf[0])
 
-    def classify_many(self, true: np.ndarray, u_conf: np.ndarray, u_correct: np.ndarray,
-                      u_wrong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    def classify_many(
+        self, true: np.ndarray, u_conf: np.ndarray, u_correct: np.ndarray, u_wrong: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Labels and reported confidences for many listings at once (a seller's catalogue)."""
         p = np.clip(self._dist.ppf(u_conf), 1e-6, 1.0 - 1e-6)
         n = self.spec.n_categories

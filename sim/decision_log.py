@@ -36,11 +36,24 @@ from sim.route_columns import RouteColumns
 
 POINTS = ("routing", "promise", "pricing", "onboarding", "label", "governance", "triage")
 ROUTING, PROMISE, PRICING, ONBOARDING, LABEL, GOVERNANCE, TRIAGE = range(len(POINTS))
-POLICY_KEYS = ("routing", "promise", "pricing", "onboarding", "onboarding", "governance",
-               "exceptions")  # the strategy's policy that answers each point  # fmt: skip
+POLICY_KEYS = (
+    "routing",
+    "promise",
+    "pricing",
+    "onboarding",
+    "onboarding",
+    "governance",
+    "exceptions",
+)  # the strategy's policy that answers each point
 _DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_, "str": object}
-RARE_FIELDS = {"t_h": "d", "point": "b", "order_id": "q", "offer": "i", "seller": "i",
-               "app_id": "q"}  # fmt: skip
+RARE_FIELDS = {
+    "t_h": "d",
+    "point": "b",
+    "order_id": "q",
+    "offer": "i",
+    "seller": "i",
+    "app_id": "q",
+}
 RARE_TEXT = ("reason", "asked", "chosen")
 ROUTE_FIELDS = tuple(f.name for f in fields(RouteOption))
 BATCH = 1 << 8  # decisions whose options wait as objects before they become columns
@@ -59,8 +72,9 @@ class Options:
         self.fields = {f.name: _DTYPES[str(f.type)] for f in fields(kind)}
         self._getters = {name: attrgetter(name) for name in self.fields}
         self._owner, self._chosen, self._options = array("q"), [], []
-        self._chunks: dict[str, list[np.ndarray]] = {n: [] for n in ("owner", "chosen",
-                                                                      *self.fields)}  # fmt: skip
+        self._chunks: dict[str, list[np.ndarray]] = {
+            n: [] for n in ("owner", "chosen", *self.fields)
+        }
 
     def add(self, owner: int, options: tuple, chosen: int) -> None:
         self._owner.append(owner)
@@ -87,8 +101,11 @@ class Options:
         chunks["chosen"].append(_bits(self._chosen, sizes))
         for name, dtype in self.fields.items():
             values = map(self._getters[name], flat)
-            chunks[name].append(np.array(list(values), dtype=object) if dtype is object
-                                else np.fromiter(values, dtype, n))  # fmt: skip
+            chunks[name].append(
+                np.array(list(values), dtype=object)
+                if dtype is object
+                else np.fromiter(values, dtype, n)
+            )
         self._owner, self._chosen, self._options = array("q"), [], []
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -101,8 +118,10 @@ class Options:
 def _bits(chosen: list[int], sizes: np.ndarray) -> np.ndarray:
     """Per option, its bit of its decision's `chosen` mask."""
     if sizes.max() > _WIDE:
-        return np.array([(m >> k) & 1 for m, n in zip(chosen, sizes.tolist(), strict=True)
-                         for k in range(n)], dtype=bool)  # fmt: skip
+        return np.array(
+            [(m >> k) & 1 for m, n in zip(chosen, sizes.tolist(), strict=True) for k in range(n)],
+            dtype=bool,
+        )
     starts = np.cumsum(sizes) - sizes
     rank = np.arange(int(sizes.sum())) - np.repeat(starts, sizes)
     return (np.repeat(np.array(chosen, np.int64), sizes) >> rank) & 1 == 1
@@ -178,15 +197,23 @@ class DecisionLog:
     """The decisions of one run, by point (see the module's docstring). `policy` names each
     point's policy (the class the world asks); options are kept per point, by type."""
 
-    def __init__(self, policy: dict[int, str], explain_promises: Callable | None = None,
-                 answered: Callable[[int, int, int], RouteOption] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        policy: dict[int, str],
+        explain_promises: Callable | None = None,
+        answered: Callable[[int, int, int], RouteOption] | None = None,
+    ):
         self.policy = policy
         self.answered = answered  # a routing answer as an option: (region, warehouse, carrier)
         self.explain_promises = explain_promises  # the promise policy's, if it has one
         self.promise = Explanations()  # per order id, unless the policy explains at the end
         self.triage_answer: list = []  # per exception id
-        self.route = {"t_h": array("d"), "order_id": array("q"), "warehouse": array("i"),
-                      "carrier": array("i")}  # fmt: skip
+        self.route = {
+            "t_h": array("d"),
+            "order_id": array("q"),
+            "warehouse": array("i"),
+            "carrier": array("i"),
+        }
         self.route_reason: list[str] = []
         self.rare = {name: array(code) for name, code in RARE_FIELDS.items()}
         self.rare_text: dict[str, list[str]] = {name: [] for name in RARE_TEXT}
@@ -198,18 +225,22 @@ class DecisionLog:
     def of(cls, strategy, answered: Callable | None = None) -> DecisionLog:
         """A log for a run of `strategy` (a `sim.decisions.Strategy`); `answered`: see
         `route_options`."""
-        return cls({point: type(getattr(strategy, key)).__name__
-                    for point, key in enumerate(POLICY_KEYS)},
-                   getattr(strategy.promise, "explain_promises", None), answered)  # fmt: skip
+        return cls(
+            {point: type(getattr(strategy, key)).__name__ for point, key in enumerate(POLICY_KEYS)},
+            getattr(strategy.promise, "explain_promises", None),
+            answered,
+        )
 
-    def add_routes(self, t_h: float, decisions: list, options: list[tuple],
-                   chosen: list[int]) -> None:  # fmt: skip
+    def add_routes(
+        self, t_h: float, decisions: list, options: list[tuple], chosen: list[int]
+    ) -> None:
         """A routing ask's answers, each with its options (`sim.decisions.RouteOption`) and the
         one applied (`chosen`: a mask each)."""
         if decisions:
             first = self._route_rows(t_h, decisions)
             self._store("route", type(options[0][0])).add_many(
-                range(first, first + len(options)), options, chosen)  # fmt: skip
+                range(first, first + len(options)), options, chosen
+            )
 
     def add_route_columns(self, t_h: float, decisions: list, weighed: RouteColumns) -> None:
         """A routing ask's answers with their options as columns, kept as they are: which
@@ -235,8 +266,15 @@ class DecisionLog:
             part["chosen"], unmatched = self._mark(part, batches)
             parts.append(part)
             for row in unmatched.tolist():  # not kept in the log: asking twice adds nothing
-                answers.add(row, (self.answered(int(region[row]), route["warehouse"][row],
-                                                route["carrier"][row]),), 1)  # fmt: skip
+                answers.add(
+                    row,
+                    (
+                        self.answered(
+                            int(region[row]), route["warehouse"][row], route["carrier"][row]
+                        ),
+                    ),
+                    1,
+                )
         store = self.options["route"].get(RouteOption)
         given = [store.columns()] if store is not None else []  # options given as objects
         answered = answers.columns()
@@ -273,13 +311,28 @@ class DecisionLog:
         self.route_reason += [d.reason for d in decisions]
         return first
 
-    def add_row(self, t_h: float, point: int, reason: str, asked: str, chosen: str,
-                order_id: int = -1, offer: int = -1, seller: int = -1,
-                app_id: int = -1) -> int:  # fmt: skip
+    def add_row(
+        self,
+        t_h: float,
+        point: int,
+        reason: str,
+        asked: str,
+        chosen: str,
+        order_id: int = -1,
+        offer: int = -1,
+        seller: int = -1,
+        app_id: int = -1,
+    ) -> int:
         """A decision of the rare points, with its question and answer in words; its index."""
         i = len(self.rare_text["reason"])
-        for name, value in (("t_h", t_h), ("point", point), ("order_id", order_id),
-                            ("offer", offer), ("seller", seller), ("app_id", app_id)):  # fmt: skip
+        for name, value in (
+            ("t_h", t_h),
+            ("point", point),
+            ("order_id", order_id),
+            ("offer", offer),
+            ("seller", seller),
+            ("app_id", app_id),
+        ):
             self.rare[name].append(value)
         for name, value in (("reason", reason), ("asked", asked), ("chosen", chosen)):
             self.rare_text[name].append(value)
@@ -303,8 +356,12 @@ class DecisionLog:
 
 def numbers(columns: dict[str, array]) -> dict[str, np.ndarray]:
     """Numpy copies of `array` columns (a view would stop them from growing)."""
-    return {name: np.frombuffer(values, dtype=values.typecode).copy() if len(values)
-            else np.empty(0, values.typecode) for name, values in columns.items()}  # fmt: skip
+    return {
+        name: np.frombuffer(values, dtype=values.typecode).copy()
+        if len(values)
+        else np.empty(0, values.typecode)
+        for name, values in columns.items()
+    }
 
 
 def _join(chunks: list[np.ndarray], dtype) -> np.ndarray:

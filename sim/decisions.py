@@ -340,11 +340,19 @@ class GovernancePolicy(Protocol):
 # --- the bundle ----------------------------------------------------------------------------
 
 POLICIES = ("routing", "promise", "pricing", "exceptions", "onboarding", "governance")
-_PROTOCOLS = {"routing": RoutingPolicy, "promise": PromisePolicy, "pricing": PricingPolicy,
-              "exceptions": ExceptionPolicy, "onboarding": OnboardingPolicy,
-              "governance": GovernancePolicy}  # fmt: skip
-_POSITIVE = {"routing": ("batch_minutes",), "pricing": ("period_h",),
-             "governance": ("period_h",)}  # fmt: skip  # the world waits this long
+_PROTOCOLS = {
+    "routing": RoutingPolicy,
+    "promise": PromisePolicy,
+    "pricing": PricingPolicy,
+    "exceptions": ExceptionPolicy,
+    "onboarding": OnboardingPolicy,
+    "governance": GovernancePolicy,
+}
+_POSITIVE = {
+    "routing": ("batch_minutes",),
+    "pricing": ("period_h",),
+    "governance": ("period_h",),
+}  # the world waits this long
 _NONNEG = {"routing": ("decision_latency_minutes",)}
 
 
@@ -371,12 +379,16 @@ class Strategy:
         for key in POLICIES:
             policy = getattr(self, key)
             if not isinstance(policy, _PROTOCOLS[key]):
-                raise TypeError(f"strategy.{key}: {type(policy).__name__} does not implement "
-                                f"{_PROTOCOLS[key].__name__} (see sim/decisions.py)")  # fmt: skip
+                raise TypeError(
+                    f"strategy.{key}: {type(policy).__name__} does not implement "
+                    f"{_PROTOCOLS[key].__name__} (see sim/decisions.py)"
+                )
             private = private_reads(type(policy))
             if private:
-                raise TypeError(f"strategy.{key}: {type(policy).__name__} reads private state "
-                                f"past the MarketView seam: {'; '.join(private)}")  # fmt: skip
+                raise TypeError(
+                    f"strategy.{key}: {type(policy).__name__} reads private state "
+                    f"past the MarketView seam: {'; '.join(private)}"
+                )
             for attr in _POSITIVE.get(key, ()):
                 if not getattr(policy, attr) > 0:
                     raise ValueError(f"strategy.{key}.{attr} must be > 0")
@@ -384,8 +396,10 @@ class Strategy:
                 if not getattr(policy, attr) >= 0:
                     raise ValueError(f"strategy.{key}.{attr} must be >= 0")
         if self.onboarding.mapper not in MAPPERS:
-            raise ValueError(f"strategy.onboarding.mapper must be one of {list(MAPPERS)}, "
-                             f"got {self.onboarding.mapper!r}")  # fmt: skip
+            raise ValueError(
+                f"strategy.onboarding.mapper must be one of {list(MAPPERS)}, "
+                f"got {self.onboarding.mapper!r}"
+            )
 
     def bind(self, market: MarketView) -> None:
         """Check the bundle, then give every policy that wants it the market view."""

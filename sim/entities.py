@@ -17,15 +17,58 @@ class Order:
     """One order line (this model sells one unit per order)."""
 
     __slots__ = (
-        "order_id", "placed_h", "region", "sku", "offer", "seller", "category", "price",
-        "shipping_fee", "unit_cost", "commission_rate", "promise_h", "ship_by_h", "status",
-        "cancel_reason", "fraud", "fraud_flagged", "routed_h", "warehouse", "carrier",
-        "packed_h", "handed_h", "delivered_h", "returned_h", "review_score", "human_tasks",
-        "lost", "draw", "return_pending", "auto_released", "seller_held", "settled",
-    )  # fmt: skip
+        "order_id",
+        "placed_h",
+        "region",
+        "sku",
+        "offer",
+        "seller",
+        "category",
+        "price",
+        "shipping_fee",
+        "unit_cost",
+        "commission_rate",
+        "promise_h",
+        "ship_by_h",
+        "status",
+        "cancel_reason",
+        "fraud",
+        "fraud_flagged",
+        "routed_h",
+        "warehouse",
+        "carrier",
+        "packed_h",
+        "handed_h",
+        "delivered_h",
+        "returned_h",
+        "review_score",
+        "human_tasks",
+        "lost",
+        "draw",
+        "return_pending",
+        "auto_released",
+        "seller_held",
+        "settled",
+    )
 
-    def __init__(self, order_id, placed_h, region, sku, offer, seller, category, price,
-                 shipping_fee, unit_cost, commission_rate, promise_h, ship_by_h, fraud, draw):  # fmt: skip
+    def __init__(
+        self,
+        order_id,
+        placed_h,
+        region,
+        sku,
+        offer,
+        seller,
+        category,
+        price,
+        shipping_fee,
+        unit_cost,
+        commission_rate,
+        promise_h,
+        ship_by_h,
+        fraud,
+        draw,
+    ):
         self.order_id = order_id
         self.placed_h = placed_h
         self.region = region
@@ -62,27 +105,81 @@ class Order:
 
 # what an order leaves in the records (sim.archive kinds): the result table's columns and `lost`
 ORDER_FIELDS = {
-    "order_id": "q", "placed_h": "d", "region": "i", "sku": "i", "offer": "i", "seller": "i",
-    "category": "i", "price": "d", "shipping_fee": "d", "unit_cost": "d", "commission_rate": "d",
-    "promise_h": "d", "ship_by_h": "d", "status": "s", "cancel_reason": "s", "fraud": "b",
-    "fraud_flagged": "b", "routed_h": "d", "warehouse": "i", "carrier": "i", "packed_h": "d",
-    "handed_h": "d", "delivered_h": "d", "returned_h": "d", "review_score": "d",
-    "human_tasks": "i", "lost": "b",
-}  # fmt: skip
+    "order_id": "q",
+    "placed_h": "d",
+    "region": "i",
+    "sku": "i",
+    "offer": "i",
+    "seller": "i",
+    "category": "i",
+    "price": "d",
+    "shipping_fee": "d",
+    "unit_cost": "d",
+    "commission_rate": "d",
+    "promise_h": "d",
+    "ship_by_h": "d",
+    "status": "s",
+    "cancel_reason": "s",
+    "fraud": "b",
+    "fraud_flagged": "b",
+    "routed_h": "d",
+    "warehouse": "i",
+    "carrier": "i",
+    "packed_h": "d",
+    "handed_h": "d",
+    "delivered_h": "d",
+    "returned_h": "d",
+    "review_score": "d",
+    "human_tasks": "i",
+    "lost": "b",
+}
 
 
 class OrderDraw:
     """The exogenous luck of one visit, drawn when the customer arrives, whatever the strategy."""
 
-    __slots__ = ("release_u", "release_e", "pick_u", "transit_z", "loss_u", "review_u",
-                 "return_u", "return_after_u", "fraud", "fraud_score", "payment_catch_u",
-                 "return_fraud_u", "return_catch_u", "invoice_u", "payout_u", "mismatch_z",
-                 "mismatch_catch_u", "cancel_u")  # fmt: skip
+    __slots__ = (
+        "release_u",
+        "release_e",
+        "pick_u",
+        "transit_z",
+        "loss_u",
+        "review_u",
+        "return_u",
+        "return_after_u",
+        "fraud",
+        "fraud_score",
+        "payment_catch_u",
+        "return_fraud_u",
+        "return_catch_u",
+        "invoice_u",
+        "payout_u",
+        "mismatch_z",
+        "mismatch_catch_u",
+        "cancel_u",
+    )
 
-    def __init__(self, release_u, release_e, pick_u, transit_z, loss_u, review_u, return_u,
-                 return_after_u, fraud, fraud_score, payment_catch_u, return_fraud_u,
-                 return_catch_u, invoice_u=1.0, payout_u=1.0, mismatch_z=0.0,
-                 mismatch_catch_u=1.0, cancel_u=1.0):  # fmt: skip
+    def __init__(
+        self,
+        release_u,
+        release_e,
+        pick_u,
+        transit_z,
+        loss_u,
+        review_u,
+        return_u,
+        return_after_u,
+        fraud,
+        fraud_score,
+        payment_catch_u,
+        return_fraud_u,
+        return_catch_u,
+        invoice_u=1.0,
+        payout_u=1.0,
+        mismatch_z=0.0,
+        mismatch_catch_u=1.0,
+        cancel_u=1.0,
+    ):
         self.release_u = release_u  # below the seller's reliability: released without delay
         self.release_e = release_e  # unit exponential, scaled by the seller's mean delay
         self.pick_u = pick_u  # below the warehouse's discrepancy rate: the unit is missing
@@ -134,10 +231,17 @@ class ExceptionType(StrEnum):
 
 # Escalations: the world raises these because a policy already chose people; the triage policy
 # sets their priority and deadline, never an automatic handler.
-PEOPLE_ONLY = frozenset({ExceptionType.APPLICATION_REVIEW, ExceptionType.CATALOGUE_CHECK,
-                         ExceptionType.LISTING_MAPPING, ExceptionType.LISTING_MISCATEGORISED,
-                         ExceptionType.SELLER_REVIEW, ExceptionType.SUSPENSION_APPEAL,
-                         ExceptionType.NEGATIVE_BALANCE})  # fmt: skip
+PEOPLE_ONLY = frozenset(
+    {
+        ExceptionType.APPLICATION_REVIEW,
+        ExceptionType.CATALOGUE_CHECK,
+        ExceptionType.LISTING_MAPPING,
+        ExceptionType.LISTING_MISCATEGORISED,
+        ExceptionType.SELLER_REVIEW,
+        ExceptionType.SUSPENSION_APPEAL,
+        ExceptionType.NEGATIVE_BALANCE,
+    }
+)
 
 
 EXCEPTION_TYPES = tuple(t.value for t in ExceptionType)
@@ -156,12 +260,29 @@ HANDLERS = frozenset(h.value for h in Handler)
 class ExceptionRecord:
     """A typed irregularity: what it is about, what it blocks, who handled it and when."""
 
-    __slots__ = ("exc_id", "type", "cause", "order_id", "offer", "blocks", "raised_h",
-                 "deadline_h", "priority", "handler", "started_h", "resolved_h", "reviewer",
-                 "handling_h", "outcome", "on_resolved", "seller", "units", "team")  # fmt: skip
+    __slots__ = (
+        "exc_id",
+        "type",
+        "cause",
+        "order_id",
+        "offer",
+        "blocks",
+        "raised_h",
+        "deadline_h",
+        "priority",
+        "handler",
+        "started_h",
+        "resolved_h",
+        "reviewer",
+        "handling_h",
+        "outcome",
+        "on_resolved",
+        "seller",
+        "units",
+        "team",
+    )
 
-    def __init__(self, exc_id, type_, cause, order_id, offer, blocks, raised_h, seller=-1,
-                 units=1):  # fmt: skip
+    def __init__(self, exc_id, type_, cause, order_id, offer, blocks, raised_h, seller=-1, units=1):
         self.exc_id = exc_id
         self.type = type_
         self.cause = cause
@@ -184,11 +305,25 @@ class ExceptionRecord:
 
 
 EXCEPTION_FIELDS = {
-    "exc_id": "q", "type": "s", "cause": "s", "order_id": "q", "offer": "i", "blocks": "s",
-    "raised_h": "d", "deadline_h": "d", "priority": "i", "handler": "s", "started_h": "d",
-    "resolved_h": "d", "reviewer": "i", "handling_h": "d", "outcome": "s", "seller": "i",
-    "units": "i", "team": "s",
-}  # fmt: skip
+    "exc_id": "q",
+    "type": "s",
+    "cause": "s",
+    "order_id": "q",
+    "offer": "i",
+    "blocks": "s",
+    "raised_h": "d",
+    "deadline_h": "d",
+    "priority": "i",
+    "handler": "s",
+    "started_h": "d",
+    "resolved_h": "d",
+    "reviewer": "i",
+    "handling_h": "d",
+    "outcome": "s",
+    "seller": "i",
+    "units": "i",
+    "team": "s",
+}
 
 
 # Application decisions (an application ends in one of these, or is still open at run end).
@@ -200,13 +335,42 @@ class Application:
     went. Its truth and luck are drawn per run, the same whatever the strategy."""
 
     __slots__ = (
-        "app_id", "seller", "arrived_h", "documents_ok", "kyc_score", "screen_score",
-        "listings", "bad", "compliance_issue", "review_u", "catalogue_u", "fix_e",
-        "decision", "decided_h", "live_h", "by_people", "reason", "wave", "volume_cap",
-    )  # fmt: skip
+        "app_id",
+        "seller",
+        "arrived_h",
+        "documents_ok",
+        "kyc_score",
+        "screen_score",
+        "listings",
+        "bad",
+        "compliance_issue",
+        "review_u",
+        "catalogue_u",
+        "fix_e",
+        "decision",
+        "decided_h",
+        "live_h",
+        "by_people",
+        "reason",
+        "wave",
+        "volume_cap",
+    )
 
-    def __init__(self, app_id, seller, arrived_h, documents_ok, kyc_score, screen_score,
-                 listings, bad, compliance_issue, review_u, catalogue_u, fix_e):  # fmt: skip
+    def __init__(
+        self,
+        app_id,
+        seller,
+        arrived_h,
+        documents_ok,
+        kyc_score,
+        screen_score,
+        listings,
+        bad,
+        compliance_issue,
+        review_u,
+        catalogue_u,
+        fix_e,
+    ):
         self.app_id = app_id
         self.seller = seller
         self.arrived_h = arrived_h
@@ -232,8 +396,17 @@ class Listing:
     """A new listing's mapping to the operator's categories: the label it went live under, and
     when a wrong one was corrected."""
 
-    __slots__ = ("offer", "seller", "category", "label", "confidence", "by_people", "live_h",
-                 "corrected_h", "surface_e")  # fmt: skip
+    __slots__ = (
+        "offer",
+        "seller",
+        "category",
+        "label",
+        "confidence",
+        "by_people",
+        "live_h",
+        "corrected_h",
+        "surface_e",
+    )
 
     def __init__(self, offer, seller, category, surface_e):
         self.offer = offer

@@ -10,11 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 ACCOUNTS = (
-    "customers", "escrow", "operator", "sellers", "carriers", "suppliers", "reviewers", "platform",
-)  # fmt: skip
+    "customers",
+    "escrow",
+    "operator",
+    "sellers",
+    "carriers",
+    "suppliers",
+    "reviewers",
+    "platform",
+)
 ACCOUNT_CODE = {name: i for i, name in enumerate(ACCOUNTS)}
-_DTYPES = {"t_h": np.float64, "order_id": np.int32, "seller": np.int32, "debit": np.int8,
-           "credit": np.int8, "amount": np.float64, "kind": np.int8}  # fmt: skip
+_DTYPES = {
+    "t_h": np.float64,
+    "order_id": np.int32,
+    "seller": np.int32,
+    "debit": np.int8,
+    "credit": np.int8,
+    "amount": np.float64,
+    "kind": np.int8,
+}
 
 
 class MoneyLedger:
@@ -34,8 +48,16 @@ class MoneyLedger:
         self._kind_code: dict[str, int] = {}
         self._rows: list[tuple] = []  # (t_h, order_id, seller, debit, credit, amount, kind)
 
-    def move(self, t_h: float, amount: float, debit: str, credit: str, kind: str,
-             order_id: int = -1, seller: int = -1) -> None:  # fmt: skip
+    def move(
+        self,
+        t_h: float,
+        amount: float,
+        debit: str,
+        credit: str,
+        kind: str,
+        order_id: int = -1,
+        seller: int = -1,
+    ) -> None:
         """Move `amount` from account `credit` into account `debit`. Zero amounts are skipped."""
         if amount <= 0.0:
             if amount < 0.0:
@@ -80,8 +102,9 @@ class MoneyLedger:
         """Each account's debits minus credits; they sum to zero by construction."""
         c = self.columns()
         bal = dict.fromkeys(ACCOUNTS, 0.0)
-        for d, cr, a in zip(c["debit"].tolist(), c["credit"].tolist(), c["amount"].tolist(),
-                            strict=True):  # fmt: skip
+        for d, cr, a in zip(
+            c["debit"].tolist(), c["credit"].tolist(), c["amount"].tolist(), strict=True
+        ):
             bal[ACCOUNTS[d]] += a
             bal[ACCOUNTS[cr]] -= a
         return bal

@@ -34,13 +34,19 @@ class Lookup:
         self.fee = [rows[r] for r in origin.tolist()]
         # per carrier, origin region, destination region: contracted hours and cost, as lists
         self.lane_nominal_h = [
-            [[world.nominal_transit_h(c, a, b) for b in range(world.distance_km.shape[1])]
-             for a in range(world.distance_km.shape[0])] for c in range(len(world.carriers))
-        ]  # fmt: skip
+            [
+                [world.nominal_transit_h(c, a, b) for b in range(world.distance_km.shape[1])]
+                for a in range(world.distance_km.shape[0])
+            ]
+            for c in range(len(world.carriers))
+        ]
         self.lane_cost = [
-            [[world.carrier_cost(c, a, b) for b in range(world.distance_km.shape[1])]
-             for a in range(world.distance_km.shape[0])] for c in range(len(world.carriers))
-        ]  # fmt: skip
+            [
+                [world.carrier_cost(c, a, b) for b in range(world.distance_km.shape[1])]
+                for a in range(world.distance_km.shape[0])
+            ]
+            for c in range(len(world.carriers))
+        ]
         # warehouses where each offer is stocked, in warehouse order
         offer, warehouse = np.nonzero(world.reorder_point >= 0)
         cuts = np.searchsorted(offer, np.arange(1, world.n_offers)).tolist()

@@ -52,7 +52,7 @@ class MarketView:
                 c.km_per_day,
                 c.serves,
                 c.daily_capacity,
-            )  # fmt: skip
+            )
             for c in world.carriers
         )
         self.shared: dict = {}  # scratch space for the strategy's policies, scoped to this run

@@ -33,8 +33,13 @@ from sim.world import World
 Progress = Callable[[int, int, int], None]  # (day done, total days, orders so far)
 
 
-def build(world: World, strategy: Strategy, seed: int, progress: Progress | None = None,
-          explain: bool = False) -> State:  # fmt: skip
+def build(
+    world: World,
+    strategy: Strategy,
+    seed: int,
+    progress: Progress | None = None,
+    explain: bool = False,
+) -> State:
     """Create the environment and start every process; nothing has run yet. With `explain`,
     the run records every decision and why (`state.records.decisions`); it only observes."""
     env = Environment()

@@ -41,6 +41,9 @@ class PromiseColumns:
         for name in FIELDS:
             values = [getattr(o, name) for _, o in rows]
             options[name] = np.array(values, dtype=object if name == "note" else None)
-        return cls(np.asarray(which, dtype=np.int64), reasons,
-                   np.array([index[r] for _, r in explanations], dtype=np.int64),
-                   options)  # fmt: skip
+        return cls(
+            np.asarray(which, dtype=np.int64),
+            reasons,
+            np.array([index[r] for _, r in explanations], dtype=np.int64),
+            options,
+        )

@@ -32,8 +32,11 @@ class RouteColumns:
     def join(cls, batches: list[RouteColumns], first: np.ndarray) -> dict[str, np.ndarray]:
         """The options of `batches` (all of this class), as the columns of `WHAT`, with
         `item` counted across them (batch k's orders start at `first[k]`); by item."""
-        out = {"item": np.concatenate([b.item + f for b, f in zip(batches, first.tolist(),
-                                                                  strict=True)])}  # fmt: skip
+        out = {
+            "item": np.concatenate(
+                [b.item + f for b, f in zip(batches, first.tolist(), strict=True)]
+            )
+        }
         for name in ("warehouse", "carrier"):
             out[name] = np.concatenate([getattr(b, name) for b in batches])
         for name in TERMS:

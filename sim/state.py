@@ -190,10 +190,21 @@ class SellerBook:
         n = len(world.sellers)
         first = world.first_new_seller if world.first_new_seller >= 0 else n
         since = [-math.inf] * first + [math.inf] * (n - first)
-        return cls([s.reliability for s in world.sellers], [s.delay_mean_h for s in world.sellers],
-                   [-1.0] * n, [s.bad_actor for s in world.sellers], [0.0] * n,
-                   [0.0] * n, since,
-                   set(range(first)), set(), set(), [0] * n, {}, [0.0] * n)  # fmt: skip
+        return cls(
+            [s.reliability for s in world.sellers],
+            [s.delay_mean_h for s in world.sellers],
+            [-1.0] * n,
+            [s.bad_actor for s in world.sellers],
+            [0.0] * n,
+            [0.0] * n,
+            since,
+            set(range(first)),
+            set(),
+            set(),
+            [0] * n,
+            {},
+            [0.0] * n,
+        )
 
     def held(self, seller: int) -> bool:
         """Its payouts wait: suspended or under review."""
@@ -220,8 +231,10 @@ class Desks:
 
     @classmethod
     def create(cls, env, world: World) -> Desks:
-        desks = [ReviewDesk(t, simpy.PriorityStore(env))
-                 for t in world.reviewers.all_teams(EXCEPTION_TYPES)]  # fmt: skip
+        desks = [
+            ReviewDesk(t, simpy.PriorityStore(env))
+            for t in world.reviewers.all_teams(EXCEPTION_TYPES)
+        ]
         return cls(desks, {typ: d for d in desks for typ in d.team.types})
 
     @property
@@ -274,8 +287,9 @@ class State:
     market: MarketView | None = None
 
     @classmethod
-    def create(cls, env, world: World, strategy: Strategy, streams: Streams,
-               explain: bool = False) -> State:  # fmt: skip
+    def create(
+        cls, env, world: World, strategy: Strategy, streams: Streams, explain: bool = False
+    ) -> State:
         n_carriers = len(world.carriers)
         shelves = world.stock_initial.astype(np.int32)  # a copy: the world's plan stays as is
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
@@ -284,17 +298,29 @@ class State:
         lookup = Lookup(world)
         bus = EventBus(env, world.feed_lag_h)
         s = cls(
-            env, world, strategy, streams, Calendar(world.start_date, world.promo_dates),
-            lookup, bus,
-            Stock(on_hand, array("i", bytes(4 * len(on_hand))),
-                  array("i", shelves.sum(axis=1).astype(np.int32).tobytes()), int(shelves.sum())),
-            Flow([], [[] for _ in world.warehouses], [[] for _ in world.warehouses],
-                 [0] * n_carriers),
+            env,
+            world,
+            strategy,
+            streams,
+            Calendar(world.start_date, world.promo_dates),
+            lookup,
+            bus,
+            Stock(
+                on_hand,
+                array("i", bytes(4 * len(on_hand))),
+                array("i", shelves.sum(axis=1).astype(np.int32).tobytes()),
+                int(shelves.sum()),
+            ),
+            Flow(
+                [], [[] for _ in world.warehouses], [[] for _ in world.warehouses], [0] * n_carriers
+            ),
             Prices.create(world),
             Watches(world.risk.lost_detect_h),
-            Desks.create(env, world), Catalogue.create(world), SellerBook.create(world),
+            Desks.create(env, world),
+            Catalogue.create(world),
+            SellerBook.create(world),
             Performance(len(world.sellers), bus),
-        )  # fmt: skip
+        )
         s.prices.promo_today = s.calendar.is_promo(0)
         s.market = MarketView(world, s)
         if explain:  # before policies bind: they may keep what explaining needs

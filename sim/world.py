@@ -131,10 +131,15 @@ class ReviewerSpec:
     def all_teams(self, types: tuple[str, ...]) -> tuple[TeamSpec, ...]:
         """The main team (named `operations`, owning what no other team owns), then the rest."""
         owned = frozenset().union(*(t.types for t in self.teams))
-        main = TeamSpec(name="operations", headcount=self.headcount,
-                        shift_start=self.shift_start, shift_end=self.shift_end,
-                        weekends=self.weekends, hourly_cost=self.hourly_cost,
-                        types=frozenset(types) - owned)  # fmt: skip
+        main = TeamSpec(
+            name="operations",
+            headcount=self.headcount,
+            shift_start=self.shift_start,
+            shift_end=self.shift_end,
+            weekends=self.weekends,
+            hourly_cost=self.hourly_cost,
+            types=frozenset(types) - owned,
+        )
         return (main, *self.teams)
 
 

@@ -25,8 +25,10 @@ class AllHuman:
             table = getattr(self, key)
             unknown = sorted(set(table) - set(EXCEPTION_TYPES))
             if unknown:
-                raise ConfigError(f"{path}.{key} has unknown exception types {unknown}; "
-                                  f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+                raise ConfigError(
+                    f"{path}.{key} has unknown exception types {unknown}; "
+                    f"known: {list(EXCEPTION_TYPES)}"
+                )
             missing = [t for t in EXCEPTION_TYPES if t not in table]
             if missing:
                 raise ConfigError(f"{path}.{key} has no entry for {missing}")
@@ -54,8 +56,9 @@ class AllHuman:
         human = self._said.get(t)
         if human is None:
             p, d = self.priority[t], self.deadline_h[t]
-            human = self._said[t] = Alternative(Handler.HUMAN, f"priority {p} and a {d:g} h deadline, "
-                                                         f"as the table says for {t}")  # fmt: skip
+            human = self._said[t] = Alternative(
+                Handler.HUMAN, f"priority {p} and a {d:g} h deadline, as the table says for {t}"
+            )
         return human
 
 
@@ -80,20 +83,25 @@ class AutoRoutine(AllHuman):
         super().check_rules(path)
         unknown = sorted(set(self.auto) - set(EXCEPTION_TYPES))
         if unknown:
-            raise ConfigError(f"{path}.auto has unknown exception types {unknown}; "
-                              f"known: {list(EXCEPTION_TYPES)}")  # fmt: skip
+            raise ConfigError(
+                f"{path}.auto has unknown exception types {unknown}; known: {list(EXCEPTION_TYPES)}"
+            )
         escalations = sorted(set(self.auto) & PEOPLE_ONLY)
         if escalations:
-            raise ConfigError(f"{path}.auto lists {escalations}: the onboarding policy already "
-                              "sent these to people; triage sets only their priority")  # fmt: skip
+            raise ConfigError(
+                f"{path}.auto lists {escalations}: the onboarding policy already "
+                "sent these to people; triage sets only their priority"
+            )
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._off_list: dict[str, Alternative] = {}  # explaining only: the system, per type
         self._auto = frozenset(self.auto)
-        self._limits = {ExceptionType.RETURN_REQUEST: self.auto_refund_limit,
-                        ExceptionType.RECONCILIATION_MISMATCH: self.auto_reconcile_limit,
-                        ExceptionType.PAYMENT_HELD: self.auto_release_limit}  # fmt: skip
+        self._limits = {
+            ExceptionType.RETURN_REQUEST: self.auto_refund_limit,
+            ExceptionType.RECONCILIATION_MISMATCH: self.auto_reconcile_limit,
+            ExceptionType.PAYMENT_HELD: self.auto_release_limit,
+        }
 
     def _above_limit(self, event: ExceptionEvent) -> bool:
         limit = self._limits.get(event.type)
@@ -128,6 +136,7 @@ class AutoRoutine(AllHuman):
         """The system, refused for a type off the auto list (made once per type)."""
         auto = self._off_list.get(t)
         if auto is None:
-            auto = self._off_list[t] = Alternative(Handler.AUTO, f"{t} is not in the auto list: an "
-                                                       "anomaly for people")  # fmt: skip
+            auto = self._off_list[t] = Alternative(
+                Handler.AUTO, f"{t} is not in the auto list: an anomaly for people"
+            )
         return auto

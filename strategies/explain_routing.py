@@ -17,8 +17,9 @@ from sim.route_columns import RouteColumns
 STATIC_RULE = "rule: home warehouse and contracted carrier"
 
 
-def lane_option(market: MarketView, r: RoutingRequest, warehouse: int, carrier: int,
-                note: str = "") -> RouteOption:  # fmt: skip
+def lane_option(
+    market: MarketView, r: RoutingRequest, warehouse: int, carrier: int, note: str = ""
+) -> RouteOption:
     """An option priced as a rule sees it: the contract's shipping cost, and the distance."""
     origin = int(market.warehouse_region[warehouse])
     ship = market.shipping_cost(carrier, origin, r.region)
@@ -26,8 +27,9 @@ def lane_option(market: MarketView, r: RoutingRequest, warehouse: int, carrier: 
     return RouteOption(warehouse, carrier, ship, ship, km=km, note=note)
 
 
-def static(r: RoutingRequest, terms: SellerTerms, market: MarketView,
-           cache: dict) -> RoutingDecision:  # fmt: skip
+def static(
+    r: RoutingRequest, terms: SellerTerms, market: MarketView, cache: dict
+) -> RoutingDecision:
     """StaticRouting's answer: its one option (kept per seller and region in `cache`)."""
     w, c = terms.home_warehouse, terms.carrier
     key = (r.seller, r.region)
@@ -37,13 +39,19 @@ def static(r: RoutingRequest, terms: SellerTerms, market: MarketView,
     return RoutingDecision(r.order_id, w, c, STATIC_RULE, options)
 
 
-_WHERE = ("the home warehouse has the unit",
-          "home shelf empty: the nearest other warehouse that has the unit",
-          "no shelf has the unit: the home warehouse (the world raises the stockout)")  # fmt: skip
-_HOW = ("the contracted carrier", "the contracted carrier, though no carrier serves the region",
-        "the region's fallback carrier (the contracted one does not serve it)")  # fmt: skip
-RULES = {(w, h): f"rule: {where}; {how}" for w, where in enumerate(_WHERE)
-         for h, how in enumerate(_HOW)}  # RuleRouting's reasons, by (where, how)  # fmt: skip
+_WHERE = (
+    "the home warehouse has the unit",
+    "home shelf empty: the nearest other warehouse that has the unit",
+    "no shelf has the unit: the home warehouse (the world raises the stockout)",
+)
+_HOW = (
+    "the contracted carrier",
+    "the contracted carrier, though no carrier serves the region",
+    "the region's fallback carrier (the contracted one does not serve it)",
+)
+RULES = {
+    (w, h): f"rule: {where}; {how}" for w, where in enumerate(_WHERE) for h, how in enumerate(_HOW)
+}  # RuleRouting's reasons, by (where, how)
 HAS_UNIT, EMPTY = -1, -2  # what RuleRouting saw at the home shelf (else: units at another)
 
 
@@ -80,37 +88,52 @@ class Ruled(RouteColumns):
     def join(cls, batches: list[Ruled], first: np.ndarray) -> dict[str, np.ndarray]:
         sizes = np.array([len(b.item) for b in batches], dtype=np.int64)
         n_orders = np.array([len(b.region) for b in batches], dtype=np.int64)
-        cols = {name: np.fromiter(chain.from_iterable(getattr(b, name) for b in batches),
-                                  np.int64, int(sizes.sum()))
-                for name in ("item", "warehouse", "carrier", "saw")}  # fmt: skip
+        cols = {
+            name: np.fromiter(
+                chain.from_iterable(getattr(b, name) for b in batches), np.int64, int(sizes.sum())
+            )
+            for name in ("item", "warehouse", "carrier", "saw")
+        }
         item = cols["item"]
         region = np.fromiter(chain.from_iterable(b.region for b in batches), np.int64)
         region = region[item + np.repeat(np.cumsum(n_orders) - n_orders, sizes)]
         m = batches[0].market
         r = range(m.n_regions)
-        lanes = np.array([[[m.shipping_cost(c, o, d) for d in r] for o in r]
-                          for c in range(len(m.carriers))])  # fmt: skip
+        lanes = np.array(
+            [[[m.shipping_cost(c, o, d) for d in r] for o in r] for c in range(len(m.carriers))]
+        )
         origin = np.asarray(m.warehouse_region, dtype=np.int64)[cols["warehouse"]]
         ship = lanes[cols["carrier"], origin, region]
         none = np.full(len(item), np.nan)
-        return {"item": item + np.repeat(first, sizes), "warehouse": cols["warehouse"],
-                "carrier": cols["carrier"], "cost": ship, "shipping": ship, "late_cost": none,
-                "p_late": none, "capacity_penalty": np.zeros(len(item)),
-                "km": np.asarray(m.distance_km, dtype=float)[origin, region],
-                "note": _rule_notes(cols["saw"])}  # fmt: skip
+        return {
+            "item": item + np.repeat(first, sizes),
+            "warehouse": cols["warehouse"],
+            "carrier": cols["carrier"],
+            "cost": ship,
+            "shipping": ship,
+            "late_cost": none,
+            "p_late": none,
+            "capacity_penalty": np.zeros(len(item)),
+            "km": np.asarray(m.distance_km, dtype=float)[origin, region],
+            "note": _rule_notes(cols["saw"]),
+        }
 
 
 def _rule_notes(saw: np.ndarray) -> np.ndarray:
     """What RuleRouting saw at each shelf, in words (each distinct one written once)."""
     values, index = np.unique(saw, return_inverse=True)
-    words = {HAS_UNIT: "home warehouse: has the unit", EMPTY: "home warehouse: shelf empty",
-             0: "other warehouse: shelf empty"}  # fmt: skip
+    words = {
+        HAS_UNIT: "home warehouse: has the unit",
+        EMPTY: "home warehouse: shelf empty",
+        0: "other warehouse: shelf empty",
+    }
     said = [words.get(v, f"other warehouse: {v} on the shelf") for v in values.tolist()]
     return np.array(said, dtype=object)[index.reshape(-1)]
 
 
-def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketView,
-              late_penalty: float) -> Weighed:  # fmt: skip
+def optimised(
+    batch: list[RoutingRequest], problem, seen: list, market: MarketView, late_penalty: float
+) -> Weighed:
     """Every option OptimisedRouting built for the batch: the ones it kept for the solver, the
     ones it pruned as dominated, and waiting for the next batch for each order that has
     options. `seen`: per shelf (order, warehouse, its (cost, carrier, shipping) options, the
@@ -119,10 +142,12 @@ def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketVi
     the run for every batch at once (`Weighed.join`)."""
     heres = [s[2] for s in seen]
     sizes = np.fromiter(map(len, heres), np.int64, len(seen))
-    shelf = np.fromiter(chain.from_iterable((s[0], s[1], s[3], s[4]) for s in seen), float,
-                        4 * len(seen)).reshape(-1, 4)  # fmt: skip
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(heres)), float,
-                       3 * int(sizes.sum())).reshape(-1, 3)  # fmt: skip
+    shelf = np.fromiter(
+        chain.from_iterable((s[0], s[1], s[3], s[4]) for s in seen), float, 4 * len(seen)
+    ).reshape(-1, 4)
+    flat = np.fromiter(
+        chain.from_iterable(chain.from_iterable(heres)), float, 3 * int(sizes.sum())
+    ).reshape(-1, 3)
     full = []  # what the solver folds into an option's cost: the soft groups, which come
     for members, cap, over in reversed(problem.groups):  # last, that are full
         if over == math.inf:
@@ -131,10 +156,17 @@ def optimised(batch: list[RoutingRequest], problem, seen: list, market: MarketVi
             full.append((members, over))
     full.reverse()
     sla = market.sla_credit_pct
-    return Weighed(shelf=shelf, sizes=sizes, flat=flat, n_kept=len(problem.option_item),
-                   full=full, late=[sla * r.price + late_penalty for r in batch],
-                   region=[r.region for r in batch], unassigned=problem.unassigned_cost,
-                   market=market)  # fmt: skip
+    return Weighed(
+        shelf=shelf,
+        sizes=sizes,
+        flat=flat,
+        n_kept=len(problem.option_item),
+        full=full,
+        late=[sla * r.price + late_penalty for r in batch],
+        region=[r.region for r in batch],
+        unassigned=problem.unassigned_cost,
+        market=market,
+    )
 
 
 @dataclass
@@ -162,11 +194,15 @@ class Weighed(RouteColumns):
         order_base = np.cumsum(n_orders) - n_orders  # each batch's first order among all
         kept = np.array([b.n_kept for b in batches])
         kept_base = np.cumsum(kept) - kept
-        full = [(members, over, base) for b, base in zip(batches, kept_base.tolist(), strict=True)
-                for members, over in b.full]  # fmt: skip
+        full = [
+            (members, over, base)
+            for b, base in zip(batches, kept_base.tolist(), strict=True)
+            for members, over in b.full
+        ]
         counts = np.fromiter((len(m) for m, _, _ in full), np.int64, len(full))
-        members = np.fromiter(chain.from_iterable(m for m, _, _ in full), np.int64,
-                              int(counts.sum()))  # fmt: skip
+        members = np.fromiter(
+            chain.from_iterable(m for m, _, _ in full), np.int64, int(counts.sum())
+        )
         members += np.repeat(np.array([b for _, _, b in full], dtype=np.int64), counts)
         overflow = np.repeat(np.array([o for _, o, _ in full], dtype=float), counts)
         penalty = np.bincount(members, overflow, int(kept.sum()) + 1)  # the last: pruned, 0
@@ -202,13 +238,18 @@ class Weighed(RouteColumns):
         row = np.repeat(first - order_base, n_orders)  # + an order's index: its log row
         none, n = np.full(len(waits), np.nan), len(item) + len(waits)
         out = {}
-        for name, a, b in (("item", item + row[item], waits + row[waits]),
-                           ("warehouse", warehouse, np.full(len(waits), DEFER)),
-                           ("carrier", flat[:, 1].astype(np.int64), np.full(len(waits), -1)),
-                           ("cost", cost + pen, unassigned[waits]), ("shipping", ship, none),
-                           ("late_cost", expected, none), ("p_late", p_late, none),
-                           ("capacity_penalty", pen, np.zeros(len(waits))), ("km", km, none),
-                           ("note", note, np.full(len(waits), 3))):  # fmt: skip
+        for name, a, b in (
+            ("item", item + row[item], waits + row[waits]),
+            ("warehouse", warehouse, np.full(len(waits), DEFER)),
+            ("carrier", flat[:, 1].astype(np.int64), np.full(len(waits), -1)),
+            ("cost", cost + pen, unassigned[waits]),
+            ("shipping", ship, none),
+            ("late_cost", expected, none),
+            ("p_late", p_late, none),
+            ("capacity_penalty", pen, np.zeros(len(waits))),
+            ("km", km, none),
+            ("note", note, np.full(len(waits), 3)),
+        ):
             values = np.empty(n, dtype=a.dtype)
             values[at_shelf], values[at_wait] = a, b
             out[name] = values

@@ -14,19 +14,31 @@ from strategies.rules import GovernanceRules
 METRICS = ("late_shipment", "cancellation", "defect", "refund")  # rule name = window rate name
 
 
-def evidence(w: SellerWindow, rules: GovernanceRules, days: int,
-             at_suspend: str = SUSPEND) -> tuple[Alternative, ...]:  # fmt: skip
+def evidence(
+    w: SellerWindow, rules: GovernanceRules, days: int, at_suspend: str = SUSPEND
+) -> tuple[Alternative, ...]:
     """A window's rates against their levels, each as the action it calls for (`at_suspend`
     for a suspension level: a policy may ask people to confirm instead): what explains a
     governance action (only when the run records its decisions)."""
     out = []
     for m in METRICS:
         rate, t = getattr(w, m + "_rate"), getattr(rules, m)
-        level, action = ((t.suspend, at_suspend) if rate >= t.suspend
-                         else (t.warn, WARN) if rate >= t.warn else (t.warn, "none"))  # fmt: skip
+        level, action = (
+            (t.suspend, at_suspend)
+            if rate >= t.suspend
+            else (t.warn, WARN)
+            if rate >= t.warn
+            else (t.warn, "none")
+        )
         cmp = ">=" if rate >= level else "<"
-        out.append(Alternative(action, f"{m} {rate:.1%} of {w.orders} orders in {days} days "
-                                       f"{cmp} {level:.0%}", rate, level))  # fmt: skip
+        out.append(
+            Alternative(
+                action,
+                f"{m} {rate:.1%} of {w.orders} orders in {days} days {cmp} {level:.0%}",
+                rate,
+                level,
+            )
+        )
     return tuple(out)
 
 
@@ -73,8 +85,11 @@ class ThresholdRules:
         acted = {a.seller for a in actions}
         pool = [s for s in selling if s not in acted]
         k = min(r.audit_sample, len(pool))
-        audit = ((Alternative(PEOPLE, f"drawn for this assessment's audit of {k} sellers"),)
-                 if market.explaining else ())  # fmt: skip
+        audit = (
+            (Alternative(PEOPLE, f"drawn for this assessment's audit of {k} sellers"),)
+            if market.explaining
+            else ()
+        )
         for i in sorted(self._rng.choice(len(pool), size=k, replace=False).tolist()) if k else []:
             actions.append(SellerAction(pool[i], PEOPLE, "audit", audit))
         return actions
@@ -142,8 +157,7 @@ class ContinuousWatch:
             mean = 2.0 * short.orders / (r.short_window_days + 1)
             day = int(now // 24.0)
             promo = market.is_promo_day(day) or market.is_promo_day(day - 1)  # everyone spikes
-            if (not promo and today >= r.min_orders / 2
-                    and today > r.spike_factor * max(mean, 1.0)):  # fmt: skip
+            if not promo and today >= r.min_orders / 2 and today > r.spike_factor * max(mean, 1.0):
                 return SellerAction(s, PEOPLE, "order_spike")
         floor = r.min_orders / 2 if new else r.min_orders
         warned = []
@@ -163,8 +177,9 @@ class ContinuousWatch:
             return SellerAction(s, LIFT, "clean_probation")
         return None
 
-    def _explained(self, market: MarketView, s: int, now: float,
-                   action: SellerAction) -> SellerAction:  # fmt: skip
+    def _explained(
+        self, market: MarketView, s: int, now: float, action: SellerAction
+    ) -> SellerAction:
         """The action with the windows' evidence (read again: the same instant, the same
         windows) and what else led to it: an order spike, a clean probation."""
         r = self.rules
@@ -173,8 +188,13 @@ class ContinuousWatch:
             days.append(r.short_window_days)
         why = [a for d in days for a in evidence(market.seller_window(s, d), r, d, PEOPLE)]
         if action.reason == "order_spike":
-            why.append(Alternative(PEOPLE, "orders today far above its recent daily mean",
-                                   market.seller_window(s, 1).orders))  # fmt: skip
+            why.append(
+                Alternative(
+                    PEOPLE,
+                    "orders today far above its recent daily mean",
+                    market.seller_window(s, 1).orders,
+                )
+            )
         elif action.reason.startswith("combined:"):
             why.append(Alternative(PEOPLE, "several metrics at their warning level at once"))
         elif action.action == LIFT:

@@ -43,8 +43,15 @@ class LaneModel:
     longer than the time elapsed so far), counted then, once, at its expected value given that
     (the normal's inverse Mills ratio): a lane going slow shows up before its parcels arrive."""
 
-    def __init__(self, market: MarketView, half_life_days: float = 14.0, prior_sigma: float = 0.35,
-                 prior_weight: float = 5.0, pool_weight: float = 20.0, cache_h: float = 6.0):  # fmt: skip
+    def __init__(
+        self,
+        market: MarketView,
+        half_life_days: float = 14.0,
+        prior_sigma: float = 0.35,
+        prior_weight: float = 5.0,
+        pool_weight: float = 20.0,
+        cache_h: float = 6.0,
+    ):
         n_c, n_r = len(market.carriers), market.n_regions
         self.tau_h = half_life_days * 24.0 / math.log(2.0)
         self.prior_sigma, self.prior_weight = prior_sigma, prior_weight
@@ -83,8 +90,10 @@ class LaneModel:
 
     def _observe(self, ev: ParcelEvent, x: float) -> None:
         w = math.exp(min(ev.handed_h / self.tau_h, 600.0))  # cohort weight, grows with time
-        for sums in (self.lane[self._idx(ev.carrier, ev.origin_region, ev.dest_region)],
-                     self.carrier[ev.carrier]):  # fmt: skip
+        for sums in (
+            self.lane[self._idx(ev.carrier, ev.origin_region, ev.dest_region)],
+            self.carrier[ev.carrier],
+        ):
             sums[0] += w
             sums[1] += w * x
             sums[2] += w * x * x

@@ -29,9 +29,13 @@ class AllPeople:
     def assess(self, app: ApplicationView, market: MarketView) -> OnboardingDecision:
         if market.explaining:
             why = "people review every application and every catalogue"
-            return OnboardingDecision(PEOPLE, PEOPLE, "all_people", 0,
-                                      (Alternative(f"identity:{PEOPLE}", why),
-                                       Alternative(f"catalogue:{PEOPLE}", why)))  # fmt: skip
+            return OnboardingDecision(
+                PEOPLE,
+                PEOPLE,
+                "all_people",
+                0,
+                (Alternative(f"identity:{PEOPLE}", why), Alternative(f"catalogue:{PEOPLE}", why)),
+            )
         return OnboardingDecision(PEOPLE, PEOPLE, "all_people")
 
     def accept_label(self, listing: ListingView, market: MarketView) -> bool:
@@ -58,8 +62,7 @@ class KycThreshold(AllPeople):
             d = OnboardingDecision(_band(app.kyc_score, r), PEOPLE, "kyc_score")
         if market.explaining:
             catalogue = Alternative(f"catalogue:{PEOPLE}", "every catalogue goes to people")
-            return replace(d, options=(*_identity(app, app.kyc_score, "KYC score", r),
-                                       catalogue))  # fmt: skip
+            return replace(d, options=(*_identity(app, app.kyc_score, "KYC score", r), catalogue))
         return d
 
 
@@ -83,9 +86,14 @@ class RiskScored(AllPeople):
         else:
             d = OnboardingDecision(_band(risk, r), catalogue, "risk_score", cap)
         if market.explaining:
-            screen = Alternative(f"catalogue:{catalogue}", "screen score below the pass level"
-                                 if catalogue == APPROVE else "screen score at or above the pass "
-                                 "level", app.screen_score, r.screen_pass_below)  # fmt: skip
+            screen = Alternative(
+                f"catalogue:{catalogue}",
+                "screen score below the pass level"
+                if catalogue == APPROVE
+                else "screen score at or above the pass level",
+                app.screen_score,
+                r.screen_pass_below,
+            )
             identity = _identity(app, risk, "risk (KYC + screen)", r, failed=PEOPLE)
             return replace(d, options=(*identity, screen))
         return d
@@ -102,17 +110,24 @@ class RiskScored(AllPeople):
         return (accept, people), why
 
 
-def _identity(app: ApplicationView, score: float, what: str, rules: OnboardingRules,
-              failed: str | None = None) -> tuple[Alternative, ...]:  # fmt: skip
+def _identity(
+    app: ApplicationView, score: float, what: str, rules: OnboardingRules, failed: str | None = None
+) -> tuple[Alternative, ...]:
     """The identity step's answers with the score against the rules' thresholds (a failed
     document check goes to `failed`, the rules' own answer for it unless given)."""
     if not app.documents_ok:
-        return (Alternative(f"identity:{failed or rules.documents_failed}",
-                            "the automatic document check failed"),)  # fmt: skip
+        return (
+            Alternative(
+                f"identity:{failed or rules.documents_failed}",
+                "the automatic document check failed",
+            ),
+        )
     lo, hi = rules.approve_below, rules.reject_above
-    return (Alternative(f"identity:{APPROVE}", f"{what} at or below {lo:g}", score, lo),
-            Alternative(f"identity:{PEOPLE}", f"{what} between {lo:g} and {hi:g}", score, hi),
-            Alternative(f"identity:{REJECT}", f"{what} above {hi:g}", score, hi))  # fmt: skip
+    return (
+        Alternative(f"identity:{APPROVE}", f"{what} at or below {lo:g}", score, lo),
+        Alternative(f"identity:{PEOPLE}", f"{what} between {lo:g} and {hi:g}", score, hi),
+        Alternative(f"identity:{REJECT}", f"{what} above {hi:g}", score, hi),
+    )
 
 
 def _band(score: float, rules: OnboardingRules) -> str:

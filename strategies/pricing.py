@@ -36,8 +36,11 @@ class FeedFollowPricing:
         prices = np.round(market.competitor_prices() * (1.0 - self.undercut), 2)
         if market.explaining:
             competitor = market.competitor_prices()
-            terms = PriceTerms(competitor, competitor * (1.0 - self.undercut),
-                               rule=f"follow the competitor feed, {self.undercut:.1%} under")  # fmt: skip
+            terms = PriceTerms(
+                competitor,
+                competitor * (1.0 - self.undercut),
+                rule=f"follow the competitor feed, {self.undercut:.1%} under",
+            )
             return PriceUpdate(self._offers, prices, terms)
         return PriceUpdate(self._offers, prices)
 
@@ -64,8 +67,10 @@ class CoordinatedPricing:
 
     def check_rules(self, path: str) -> None:
         if not self.scarce_cover_days < self.overstock_cover_days:
-            raise ConfigError(f"{path}.scarce_cover_days ({self.scarce_cover_days}) must be below "
-                              f"overstock_cover_days ({self.overstock_cover_days})")  # fmt: skip
+            raise ConfigError(
+                f"{path}.scarce_cover_days ({self.scarce_cover_days}) must be below "
+                f"overstock_cover_days ({self.overstock_cover_days})"
+            )
 
     def __post_init__(self) -> None:
         self.tau_h = self.sales_half_life_days * 24.0 / math.log(2.0)
@@ -125,10 +130,12 @@ class CoordinatedPricing:
         return PriceUpdate(offers, self.prices_for(offers, market))
 
     def _rule(self) -> str:
-        return (f"{self.undercut:.1%} under the competitor, +{self.scarcity_markup:.0%} when "
-                f"scarce (under {self.scarce_cover_days:g} days of cover), "
-                f"-{self.markdown:.0%} when overstocked (over {self.overstock_cover_days:g}), "
-                f"never under the margin floor (landed cost + {self.floor_margin:.0%})")  # fmt: skip
+        return (
+            f"{self.undercut:.1%} under the competitor, +{self.scarcity_markup:.0%} when "
+            f"scarce (under {self.scarce_cover_days:g} days of cover), "
+            f"-{self.markdown:.0%} when overstocked (over {self.overstock_cover_days:g}), "
+            f"never under the margin floor (landed cost + {self.floor_margin:.0%})"
+        )
 
     @property
     def log(self) -> list[tuple[int, float, float]]:

@@ -16,36 +16,61 @@ from strategies.explain_promise import Refreshes
 from strategies.learning import HandoverModel, LaneModel, _z
 
 
-def contract_table(market: MarketView, buffer_h: list[float],
-                   transit_scale: float = 1.0) -> list[list[float]]:  # fmt: skip
+def contract_table(
+    market: MarketView, buffer_h: list[float], transit_scale: float = 1.0
+) -> list[list[float]]:
     """Per offer and customer region: the seller's handling time + its contracted carrier's
     nominal transit from its home warehouse (x `transit_scale`) + the seller's buffer (hours)."""
     per_seller = []
     for s, extra in zip(market.sellers, buffer_h, strict=True):
         origin = int(market.warehouse_region[s.home_warehouse])
-        per_seller.append([s.handling_h + transit_scale * market.nominal_transit_h(s.carrier, origin, r)
-                           + extra for r in range(market.n_regions)])  # fmt: skip
+        per_seller.append(
+            [
+                s.handling_h
+                + transit_scale * market.nominal_transit_h(s.carrier, origin, r)
+                + extra
+                for r in range(market.n_regions)
+            ]
+        )
     return [per_seller[s] for s in market.offer_seller.tolist()]
 
 
-def contract_option(market: MarketView, offer: int, region: int, buffer_h: float, hours: float,
-                    transit_scale: float = 1.0) -> PromiseOption:  # fmt: skip
+def contract_option(
+    market: MarketView,
+    offer: int,
+    region: int,
+    buffer_h: float,
+    hours: float,
+    transit_scale: float = 1.0,
+) -> PromiseOption:
     """How a contract table reached `hours` for an offer and region (`contract_table`)."""
     s = market.sellers[int(market.offer_seller[offer])]
     origin = int(market.warehouse_region[s.home_warehouse])
     transit = transit_scale * market.nominal_transit_h(s.carrier, origin, region)
-    return PromiseOption(s.carrier, s.handling_h, transit, buffer_h, hours, True,
-                         "contracted carrier from the home warehouse")  # fmt: skip
+    return PromiseOption(
+        s.carrier,
+        s.handling_h,
+        transit,
+        buffer_h,
+        hours,
+        True,
+        "contracted carrier from the home warehouse",
+    )
 
 
-def per_seller_and_region(market: MarketView, offers: np.ndarray, regions: np.ndarray,
-                          explain: Callable[[int, int], tuple]) -> PromiseColumns:  # fmt: skip
+def per_seller_and_region(
+    market: MarketView,
+    offers: np.ndarray,
+    regions: np.ndarray,
+    explain: Callable[[int, int], tuple],
+) -> PromiseColumns:
     """The promises of a table fixed at bind and the same for all of a seller's offers: one
     explanation per seller and region, `explain(offer, region)` asked of its first order."""
     key = np.asarray(market.offer_seller, dtype=np.int64)[offers] * market.n_regions + regions
     _, first, which = np.unique(key, return_index=True, return_inverse=True)
-    return PromiseColumns.of(which.reshape(-1), [explain(int(offers[i]), int(regions[i]))
-                                                 for i in first.tolist()])  # fmt: skip
+    return PromiseColumns.of(
+        which.reshape(-1), [explain(int(offers[i]), int(regions[i])) for i in first.tolist()]
+    )
 
 
 @dataclass(eq=False)
@@ -62,22 +87,36 @@ class ContractPromise:
 
     def bind(self, market: MarketView) -> None:
         self._market = market
-        self._hours = contract_table(market, [24.0 * self.buffer_days] * len(market.sellers),
-                                     self.transit_scale)  # fmt: skip
+        self._hours = contract_table(
+            market, [24.0 * self.buffer_days] * len(market.sellers), self.transit_scale
+        )
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
 
-    def explain_promises(self, offers: np.ndarray, regions: np.ndarray,
-                         at_h: np.ndarray) -> PromiseColumns:  # fmt: skip
+    def explain_promises(
+        self, offers: np.ndarray, regions: np.ndarray, at_h: np.ndarray
+    ) -> PromiseColumns:
         """Called at the end of a run that records its decisions (`sim.promise_columns`)."""
         scale = f" x {self.transit_scale:g}" if self.transit_scale != 1.0 else ""
-        reason = (f"contract: the seller's handling time + the contracted transit{scale} + a "
-                  f"{self.buffer_days:g}-day buffer")  # fmt: skip
+        reason = (
+            f"contract: the seller's handling time + the contracted transit{scale} + a "
+            f"{self.buffer_days:g}-day buffer"
+        )
         m = self._market
-        return per_seller_and_region(m, offers, regions, lambda o, r: (
-            (contract_option(m, o, r, 24.0 * self.buffer_days, self._hours[o][r],
-                             self.transit_scale),), reason))  # fmt: skip
+        return per_seller_and_region(
+            m,
+            offers,
+            regions,
+            lambda o, r: (
+                (
+                    contract_option(
+                        m, o, r, 24.0 * self.buffer_days, self._hours[o][r], self.transit_scale
+                    ),
+                ),
+                reason,
+            ),
+        )
 
 
 @dataclass(eq=False)
@@ -103,15 +142,18 @@ class CarrierBufferPromise:
 
     def bind(self, market: MarketView) -> None:
         self._market = market
-        days = [self.buffer_days.get(market.carriers[s.carrier].name, self.default_buffer_days)
-                for s in market.sellers]  # fmt: skip
+        days = [
+            self.buffer_days.get(market.carriers[s.carrier].name, self.default_buffer_days)
+            for s in market.sellers
+        ]
         self._hours = contract_table(market, [24.0 * d for d in days])
 
     def promise_hours(self, offer: int, region: int) -> float:
         return self._hours[offer][region]
 
-    def explain_promises(self, offers: np.ndarray, regions: np.ndarray,
-                         at_h: np.ndarray) -> PromiseColumns:  # fmt: skip
+    def explain_promises(
+        self, offers: np.ndarray, regions: np.ndarray, at_h: np.ndarray
+    ) -> PromiseColumns:
         """Called at the end of a run that records its decisions (`sim.promise_columns`)."""
         m = self._market
 
@@ -119,8 +161,10 @@ class CarrierBufferPromise:
             name = m.carriers[m.sellers[int(m.offer_seller[offer])].carrier].name
             days = self.buffer_days.get(name, self.default_buffer_days)
             option = contract_option(m, offer, region, 24.0 * days, self._hours[offer][region])
-            return (option,), (f"contract + the buffer calibrated for {name} ({days:g} days, "
-                               f"for {self.quantile:.0%} on time)")  # fmt: skip
+            return (option,), (
+                f"contract + the buffer calibrated for {name} ({days:g} days, "
+                f"for {self.quantile:.0%} on time)"
+            )
 
         return per_seller_and_region(m, offers, regions, explain)
 
@@ -162,9 +206,10 @@ class LearnedPromise:
     def _open_carriers(self) -> set[int]:
         m = self.market
         return {
-            c for c, k in enumerate(m.carriers)
+            c
+            for c, k in enumerate(m.carriers)
             if m.carrier_pending(c) < self.load_limit * self.horizon_days * k.daily_capacity
-        }  # fmt: skip
+        }
 
     def _lane_table(self) -> dict[tuple[int, int], tuple[bool, list[tuple[int, float]]]]:
         """Per (origin, customer region): whether some carrier serves the region, and
@@ -174,9 +219,14 @@ class LearnedPromise:
         serving = [
             [c for c, k in enumerate(m.carriers) if r in k.serves] for r in range(m.n_regions)
         ]
-        return {(o, r): (bool(serving[r]),
-                         [(c, m.nominal_transit_h(c, o, r)) for c in serving[r] or range(n_c)])
-                for o in set(self._origins) for r in range(m.n_regions)}  # fmt: skip
+        return {
+            (o, r): (
+                bool(serving[r]),
+                [(c, m.nominal_transit_h(c, o, r)) for c in serving[r] or range(n_c)],
+            )
+            for o in set(self._origins)
+            for r in range(m.n_regions)
+        }
 
     def _refresh(self) -> None:
         m, q = self.market, self.quantile
@@ -216,13 +266,16 @@ class LearnedPromise:
         s = self._offer_seller[offer]
         return self._handover[s] + self._transit[s][region] + self.buffer_h
 
-    def explain_promises(self, offers: np.ndarray, regions: np.ndarray,
-                         at_h: np.ndarray) -> PromiseColumns:  # fmt: skip
+    def explain_promises(
+        self, offers: np.ndarray, regions: np.ndarray, at_h: np.ndarray
+    ) -> PromiseColumns:
         """Each promise as the refresh it came from had it, per carrier considered (called at
         the end of a run that records its decisions: `sim.promise_columns`)."""
         q = f"{self.quantile:.0%}"
-        reason = (f"learned: the seller's {q} time to hand-over + the {q} transit of the "
-                  f"fastest carrier with room + {self.buffer_h:g} h")  # fmt: skip
+        reason = (
+            f"learned: the seller's {q} time to hand-over + the {q} transit of the "
+            f"fastest carrier with room + {self.buffer_h:g} h"
+        )
         sellers = np.asarray(self._offer_seller, dtype=np.int64)[offers]
         lane = self._history.lane_of(self._origins, sellers, regions)
         return self._history.explain(sellers, lane, at_h, self.buffer_h, reason)

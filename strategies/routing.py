@@ -60,19 +60,25 @@ class RuleRouting(StaticRouting):
         self._serves = [k.serves for k in market.carriers]
         self._origin = [int(x) for x in market.warehouse_region]
         self._fallback = [  # per (origin region, customer region): a carrier, or -1
-            [min((c for c, k in enumerate(market.carriers) if r in k.serves), default=-1,
-                 key=lambda c, o=o, r=r: market.shipping_cost(c, o, r))
-             for r in range(market.n_regions)]
+            [
+                min(
+                    (c for c, k in enumerate(market.carriers) if r in k.serves),
+                    default=-1,
+                    key=lambda c, o=o, r=r: market.shipping_cost(c, o, r),
+                )
+                for r in range(market.n_regions)
+            ]
             for o in range(market.n_regions)
-        ]  # fmt: skip
+        ]
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         if market.explaining:
             return explain_routing.with_options(*self.route_explained(batch, market))
         return [self._one(r, market) for r in batch]
 
-    def route_explained(self, batch: list[RoutingRequest],
-                        market: MarketView) -> tuple[list[RoutingDecision], RouteColumns]:  # fmt: skip
+    def route_explained(
+        self, batch: list[RoutingRequest], market: MarketView
+    ) -> tuple[list[RoutingDecision], RouteColumns]:
         """`route`'s answers, each with the rule that gave it, and as columns what the rule
         looked at: the home shelf, and when it is empty every other shelf of the stock plan
         (its units), each with the carrier the rule would give it (`explain_routing.Ruled`)."""
@@ -103,8 +109,9 @@ class RuleRouting(StaticRouting):
         terms = self._terms[r.seller]
         w = terms.home_warehouse
         if market.on_hand(r.offer, w) <= 0:
-            others = [x for x in market.stocked_at[r.offer]
-                      if x != w and market.on_hand(r.offer, x) > 0]  # fmt: skip
+            others = [
+                x for x in market.stocked_at[r.offer] if x != w and market.on_hand(r.offer, x) > 0
+            ]
             if others:
                 w = min(others, key=lambda x: market.distance_km[self._origin[x], r.region])
         return w, self._carrier(terms, w, r.region)
@@ -150,19 +157,23 @@ class OptimisedRouting:
         # per (warehouse, customer region): the carriers serving it, with contract time and cost
         self._lanes_from = [
             [
-                [(c, market.nominal_transit_h(c, o, r), market.shipping_cost(c, o, r))
-                 for c, k in enumerate(market.carriers) if r in k.serves]
+                [
+                    (c, market.nominal_transit_h(c, o, r), market.shipping_cost(c, o, r))
+                    for c, k in enumerate(market.carriers)
+                    if r in k.serves
+                ]
                 for r in range(market.n_regions)
             ]
             for o in (int(x) for x in market.warehouse_region)
-        ]  # fmt: skip
+        ]
 
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         decisions, weighed = self._route(batch, market, market.explaining)
         return decisions if weighed is None else explain_routing.with_options(decisions, weighed)
 
-    def route_explained(self, batch: list[RoutingRequest],
-                        market: MarketView) -> tuple[list[RoutingDecision], RouteColumns]:  # fmt: skip
+    def route_explained(
+        self, batch: list[RoutingRequest], market: MarketView
+    ) -> tuple[list[RoutingDecision], RouteColumns]:
         """`route`'s answers and, as columns, every option it weighed: what the world asks
         instead of `route` when it records (an object per option would cost more)."""
         return self._route(batch, market, True)

@@ -27,11 +27,15 @@ class OnboardingRules:
 
     def check_rules(self, path: str) -> None:
         if self.approve_below > self.reject_above:
-            raise ConfigError(f"{path}.approve_below ({self.approve_below}) must not be above "
-                              f"{path}.reject_above ({self.reject_above})")  # fmt: skip
+            raise ConfigError(
+                f"{path}.approve_below ({self.approve_below}) must not be above "
+                f"{path}.reject_above ({self.reject_above})"
+            )
         if self.documents_failed not in (REJECT, PEOPLE):
-            raise ConfigError(f"{path}.documents_failed must be {REJECT!r} or {PEOPLE!r}, "
-                              f"got {self.documents_failed!r}")  # fmt: skip
+            raise ConfigError(
+                f"{path}.documents_failed must be {REJECT!r} or {PEOPLE!r}, "
+                f"got {self.documents_failed!r}"
+            )
 
 
 @dataclass
@@ -44,8 +48,10 @@ class Threshold:
 
     def check_rules(self, path: str) -> None:
         if self.warn > self.suspend:
-            raise ConfigError(f"{path}.warn ({self.warn}) is above {path}.suspend "
-                              f"({self.suspend}): a warning must come first")  # fmt: skip
+            raise ConfigError(
+                f"{path}.warn ({self.warn}) is above {path}.suspend "
+                f"({self.suspend}): a warning must come first"
+            )
 
 
 @dataclass
@@ -70,8 +76,10 @@ class GovernanceRules:
 
     def check_rules(self, path: str) -> None:
         if self.short_window_days > self.window_days:
-            raise ConfigError(f"{path}.short_window_days ({self.short_window_days}) is longer "
-                              f"than {path}.window_days ({self.window_days})")  # fmt: skip
+            raise ConfigError(
+                f"{path}.short_window_days ({self.short_window_days}) is longer "
+                f"than {path}.window_days ({self.window_days})"
+            )
 
 
 @dataclass
@@ -91,8 +99,10 @@ class CommissionRules:
         """Called once the scenario is known: every named category must exist there."""
         unknown = sorted(set(self.rates) - set(categories))
         if unknown:
-            raise ConfigError(f"{path}.rates names categories the scenario does not have: "
-                              f"{unknown}; it has {categories}")  # fmt: skip
+            raise ConfigError(
+                f"{path}.rates names categories the scenario does not have: "
+                f"{unknown}; it has {categories}"
+            )
 
 
 @dataclass

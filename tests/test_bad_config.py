@@ -139,12 +139,14 @@ def test_appended_unknown_policy_parameter_is_rejected_naming_it():
         ("scenario.warehouses.capacity_headroom=-1", "scenario.warehouses.capacity_headroom"),
         ("scenario.carriers.0.daily_capacity=-3", "scenario.carriers.0.daily_capacity"),
         ("scenario.reviewers.headcount=-2", "scenario.reviewers.headcount"),
-        ("scenario.reviewers.handling_mean_h.payment_held=-1",
-         "scenario.reviewers.handling_mean_h.payment_held"),
+        (
+            "scenario.reviewers.handling_mean_h.payment_held=-1",
+            "scenario.reviewers.handling_mean_h.payment_held",
+        ),
         ("scenario.days=0", "scenario.days"),
         ("seed=-1", "seed"),
     ],
-)  # fmt: skip
+)
 def test_value_out_of_range_is_rejected_naming_the_key(override, key):
     with pytest.raises(ConfigError) as err:
         compose_and_prepare(override)
@@ -181,9 +183,12 @@ def test_empty_list_is_rejected_naming_the_key(override, key):
         ("strategy.routing._target_=strategies.routing.NoSuchRouting", "strategy.routing._target_"),
         ("+strategy.exceptions.priority.late_delivry=1", "strategy.exceptions.priority"),
         ("strategy.exceptions.deadline_h.parcel_lost=-4", "strategy.exceptions.deadline_h"),
-        ("strategy.exceptions.deadline_h.parcel_lost=inf", "strategy.exceptions.deadline_h.parcel_lost"),
+        (
+            "strategy.exceptions.deadline_h.parcel_lost=inf",
+            "strategy.exceptions.deadline_h.parcel_lost",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_strategy_parameter_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigError) as err:
         compose_and_prepare(override)
@@ -212,10 +217,12 @@ def test_bad_orchestration_parameter_is_rejected_naming_it(override, key):
         ("scenario.risk.hold_threshold=inf", "scenario.risk.hold_threshold"),
         ("scenario.carriers.1.transit_bias=-inf", "scenario.carriers[1].transit_bias"),
         ("scenario.demand.attractiveness=nan", "scenario.demand.attractiveness"),
-        ("scenario.reviewers.handling_mean_h.payment_held=nan",
-         "scenario.reviewers.handling_mean_h.payment_held"),
+        (
+            "scenario.reviewers.handling_mean_h.payment_held=nan",
+            "scenario.reviewers.handling_mean_h.payment_held",
+        ),
     ],
-)  # fmt: skip
+)
 def test_nan_and_infinity_are_rejected_wherever_a_number_is(override, key):
     """A number without bounds (a threshold, a bias, a utility) must still be a number."""
     with pytest.raises(ConfigError) as err:
@@ -291,28 +298,45 @@ def test_cli_stops_with_an_error_naming_the_key_and_writes_nothing(tmp_path: Pat
     ("override", "key"),
     [
         ("strategy.rules.onboarding.approve_below=4", "strategy.rules.onboarding.approve_below"),
-        ("strategy.rules.onboarding.documents_failed=maybe",
-         "strategy.rules.onboarding.documents_failed"),
-        ("strategy.rules.onboarding.min_confidence=1.5", "strategy.rules.onboarding.min_confidence"),
+        (
+            "strategy.rules.onboarding.documents_failed=maybe",
+            "strategy.rules.onboarding.documents_failed",
+        ),
+        (
+            "strategy.rules.onboarding.min_confidence=1.5",
+            "strategy.rules.onboarding.min_confidence",
+        ),
         ("strategy.rules.onboarding.reject_above=nan", "strategy.rules.onboarding.reject_above"),
         ("strategy.onboarding.mapper=oracle", "strategy.onboarding.mapper"),
         ("strategy.exceptions.auto=[application_review]", "strategy.exceptions.auto"),
-        ("+scenario.reviewers.teams={a: {types: [payment_held]}, b: {types: [payment_held]}}",
-         "scenario.reviewers.teams.b.types"),
-        ("+scenario.reviewers.teams={risk: {types: [kyc_check]}}",
-         "scenario.reviewers.teams.risk.types"),
+        (
+            "+scenario.reviewers.teams={a: {types: [payment_held]}, b: {types: [payment_held]}}",
+            "scenario.reviewers.teams.b.types",
+        ),
+        (
+            "+scenario.reviewers.teams={risk: {types: [kyc_check]}}",
+            "scenario.reviewers.teams.risk.types",
+        ),
         ("+scenario.reviewers.teams={risk: {types: []}}", "scenario.reviewers.teams.risk.types"),
-        ("+scenario.reviewers.teams={operations: {types: [payment_held]}}",
-         "scenario.reviewers.teams.operations"),
-        ("+scenario.reviewers.teams={risk: {types: [payment_held], shift_start: 18}}",
-         "scenario.reviewers.teams.risk.shift_start"),
+        (
+            "+scenario.reviewers.teams={operations: {types: [payment_held]}}",
+            "scenario.reviewers.teams.operations",
+        ),
+        (
+            "+scenario.reviewers.teams={risk: {types: [payment_held], shift_start: 18}}",
+            "scenario.reviewers.teams.risk.shift_start",
+        ),
         ("scenario.applications.bad_share=2", "scenario.applications.bad_share"),
         ("strategy.rules.governance.defect.warn=0.5", "strategy.rules.governance.defect"),
-        ("strategy.rules.governance.late_shipment.suspend=1.5",
-         "strategy.rules.governance.late_shipment.suspend"),
+        (
+            "strategy.rules.governance.late_shipment.suspend=1.5",
+            "strategy.rules.governance.late_shipment.suspend",
+        ),
         ("strategy.rules.governance.window_days=0", "strategy.rules.governance.window_days"),
-        ("strategy.rules.governance.short_window_days=90",
-         "strategy.rules.governance.short_window_days"),
+        (
+            "strategy.rules.governance.short_window_days=90",
+            "strategy.rules.governance.short_window_days",
+        ),
         ("strategy.rules.onboarding.probation_cap=-1", "strategy.rules.onboarding.probation_cap"),
         ("strategy.rules.commission.promo_cut=2", "strategy.rules.commission.promo_cut"),
         ("+strategy.rules.commission.rates.gadgets=0.1", "strategy.rules.commission.rates"),
@@ -320,9 +344,12 @@ def test_cli_stops_with_an_error_naming_the_key_and_writes_nothing(tmp_path: Pat
         ("strategy.governance.period_h=0", "strategy.governance.period_h"),
         ("scenario.catalogue.new_listings_per_day=-1", "scenario.catalogue.new_listings_per_day"),
         ("scenario.finance.mismatch_rate=2", "scenario.finance.mismatch_rate"),
-        ("scenario.catalogue.mapping.model.accuracy=1.2", "scenario.catalogue.mapping.model.accuracy"),
+        (
+            "scenario.catalogue.mapping.model.accuracy=1.2",
+            "scenario.catalogue.mapping.model.accuracy",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_rule_or_team_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigError) as err:
         compose_and_prepare("strategy=orchestration", override)
@@ -333,14 +360,16 @@ def test_bad_rule_or_team_is_rejected_naming_it(override, key):
     ("text", "key"),
     [
         ("onboarding:\n  aprove_below: 0.5\n", "aprove_below"),
-        ("onboarding:\n  approve_below: 4.0\n  reject_above: 2.0\n",
-         "strategy.rules.onboarding.approve_below"),
+        (
+            "onboarding:\n  approve_below: 4.0\n  reject_above: 2.0\n",
+            "strategy.rules.onboarding.approve_below",
+        ),
         ("onboarding:\n  min_confidence: -0.1\n", "strategy.rules.onboarding.min_confidence"),
         ("governance:\n  refund: {warn: 0.3, suspend: 0.2}\n", "strategy.rules.governance.refund"),
         ("governance:\n  audit_sampel: 3\n", "audit_sampel"),
         ("commission:\n  rates: {toys: 0.2, gadgets: 0.1}\n", "strategy.rules.commission.rates"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_rules_file_is_rejected_naming_the_key(tmp_path, text, key):
     """A rules file of one's own (conf/rules/ through hydra.searchpath): an unknown key, a
     threshold band the wrong way round, a confidence out of range."""

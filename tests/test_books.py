@@ -16,10 +16,19 @@ REL = 1e-9  # relative tolerance of money sums (floating-point summation only)
 # The operator's flows by ledger kind (KPIS.md, operator_margin): what it earns, what it bears.
 OPERATOR_EARNS = ("commission", "shipping_fee", "payout_forfeit", "clawback")
 OPERATOR_BEARS = (
-    "commission_reversal", "carrier_charge", "sla_credit", "chargeback", "fee_refund",
-    "reviewer_wages", "return_fraud", "return_fraud_auto", "chargeback_auto_release",
-    "platform_fee", "overbill_carrier", "overpaid_payout",
-)  # fmt: skip
+    "commission_reversal",
+    "carrier_charge",
+    "sla_credit",
+    "chargeback",
+    "fee_refund",
+    "reviewer_wages",
+    "return_fraud",
+    "return_fraud_auto",
+    "chargeback_auto_release",
+    "platform_fee",
+    "overbill_carrier",
+    "overpaid_payout",
+)
 
 
 # --- money -----------------------------------------------------------------------------------
@@ -59,8 +68,11 @@ def _escrow_expected(orders: pd.DataFrame, money: pd.DataFrame) -> pd.Series:
     forfeited or clawed-back ones: a held seller's share kept by the operator);
     the seller's share for a delivery not yet paid out; the payment (less the shipping fee once
     the parcel is handed over) for an order still in flight."""
-    paid_out = set(money.loc[money["kind"].isin(["seller_payout", "payout_forfeit", "clawback"]),
-                             "order_id"].tolist())  # fmt: skip
+    paid_out = set(
+        money.loc[
+            money["kind"].isin(["seller_payout", "payout_forfeit", "clawback"]), "order_id"
+        ].tolist()
+    )
     price, fee = orders["price"], orders["shipping_fee"]
     status = orders["status"]
     expected = pd.Series(0.0, index=orders["order_id"])

@@ -33,13 +33,22 @@ EXAMPLE = ROOT / "examples" / "synthetic-log"
 # a known world: baseline's regions, demand and sellers, 3 % of customers cancelling, one
 # carrier with a known contract and spread, no applicants or new listings; 150 days at about
 # 85 orders a day (about 12.7k orders, some 470 of them late: enough to pin the review rule)
-ONE_CARRIER = ("scenario.carriers=[{name: only, share: 1, fixed_cost: 6, cost_per_km: 0.004, "
-               "base_days: 1.5, km_per_day: 600, coverage: 1.0, daily_capacity: 5000, "
-               "transit_bias: 0.0, transit_sigma: 0.3}]")  # fmt: skip
-KNOWN = ("scenario=baseline", "strategy=automation", "seed=5", "scenario.days=150",
-         "scenario.demand.visits_per_day=120", "scenario.catalogue.new_listings_per_day=0",
-         "scenario.applications.per_day=0", "scenario.risk.customer_cancel_rate=0.03",
-         ONE_CARRIER)  # fmt: skip
+ONE_CARRIER = (
+    "scenario.carriers=[{name: only, share: 1, fixed_cost: 6, cost_per_km: 0.004, "
+    "base_days: 1.5, km_per_day: 600, coverage: 1.0, daily_capacity: 5000, "
+    "transit_bias: 0.0, transit_sigma: 0.3}]"
+)
+KNOWN = (
+    "scenario=baseline",
+    "strategy=automation",
+    "seed=5",
+    "scenario.days=150",
+    "scenario.demand.visits_per_day=120",
+    "scenario.catalogue.new_listings_per_day=0",
+    "scenario.applications.per_day=0",
+    "scenario.risk.customer_cancel_rate=0.03",
+    ONE_CARRIER,
+)
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +125,9 @@ def test_round_trip_scenario_runs_and_validates_against_its_own_log(round_trip, 
     _, cal, log = round_trip
     observed = validate.holdout_orders(log, cal.sidecar)
     op = cal.sidecar["observed_operation"]
-    sims = validate.simulated_logs(cal.scenario, [f"strategy={op['strategy']}", *op["overrides"]],
-                                   [1], tmp_path)  # fmt: skip
+    sims = validate.simulated_logs(
+        cal.scenario, [f"strategy={op['strategy']}", *op["overrides"]], [1], tmp_path
+    )
     table = validate.compare(observed, sims).set_index("quantity")
     assert table.loc["late_rate", "pass"] and table.loc["click_to_door_p50_h", "pass"], table
 
@@ -129,8 +139,10 @@ def test_olist_calibration_and_validation_run_end_to_end(tmp_path, monkeypatch):
     conf = tmp_path / "conf"
     shutil.copytree(CONF, conf)
     monkeypatch.setattr(calibration, "CONF", conf)
-    assert cli.main([str(OLIST), "--out", str(conf / "scenario" / "olist_t.yaml"),
-                     "--fit-share", "1"]) == 0  # fmt: skip
+    assert (
+        cli.main([str(OLIST), "--out", str(conf / "scenario" / "olist_t.yaml"), "--fit-share", "1"])
+        == 0
+    )
     out = tmp_path / "validation"
     code = validate.main([str(OLIST), "scenario=olist_t", "--seeds", "2", "--out", str(out)])
     table = __import__("pandas").read_csv(out / "validation.csv").set_index("quantity")
@@ -175,10 +187,15 @@ def test_calibrate_cli_missing_folder_fails_clearly_and_writes_nothing(tmp_path,
 def test_calibrate_cli_missing_column_names_file_and_column(tmp_path, capsys):
     log = tmp_path / "log"
     log.mkdir()
-    for name in ("olist_orders_dataset.csv", "olist_order_items_dataset.csv",
-                 "olist_customers_dataset.csv", "olist_sellers_dataset.csv",
-                 "olist_products_dataset.csv", "olist_order_reviews_dataset.csv",
-                 "zip_prefix_centroids.csv"):  # fmt: skip
+    for name in (
+        "olist_orders_dataset.csv",
+        "olist_order_items_dataset.csv",
+        "olist_customers_dataset.csv",
+        "olist_sellers_dataset.csv",
+        "olist_products_dataset.csv",
+        "olist_order_reviews_dataset.csv",
+        "zip_prefix_centroids.csv",
+    ):
         (log / name).write_text("order_id\nx\n")
     out = tmp_path / "x.yaml"
     assert cli.main([str(log), "--out", str(out)]) == 2

@@ -49,10 +49,14 @@ def example():
 def copies(log, k: int):
     """The log with every order bought k times (new order ids): k times its volume, the same
     days, products and sellers."""
-    orders = pd.concat([log.orders.assign(order_id=log.orders["order_id"] + f"-{i}")
-                        for i in range(k)], ignore_index=True)  # fmt: skip
-    items = pd.concat([log.items.assign(order_id=log.items["order_id"] + f"-{i}")
-                       for i in range(k)], ignore_index=True)  # fmt: skip
+    orders = pd.concat(
+        [log.orders.assign(order_id=log.orders["order_id"] + f"-{i}") for i in range(k)],
+        ignore_index=True,
+    )
+    items = pd.concat(
+        [log.items.assign(order_id=log.items["order_id"] + f"-{i}") for i in range(k)],
+        ignore_index=True,
+    )
     return replace(log, orders=orders, items=items)
 
 
@@ -66,8 +70,10 @@ def test_the_team_scales_the_templates_and_rounds_up_to_whole_people():
     assert size_team(0.0, TEMPLATE_TEAM)[0] == 1  # at least one person
     team, how = size_team(38.66, TEMPLATE_TEAM)
     assert team == 1
-    assert how == ("sized to the fitted volume: the template's 14 x 38.7 / 1,070 orders a day "
-                   "= 0.51, rounded up to at least 1")  # fmt: skip
+    assert how == (
+        "sized to the fitted volume: the template's 14 x 38.7 / 1,070 orders a day "
+        "= 0.51, rounded up to at least 1"
+    )
 
 
 def test_a_small_log_gets_a_small_team_and_a_bigger_volume_a_bigger_one(example, monkeypatch):
@@ -99,8 +105,11 @@ def test_the_yaml_and_the_sidecar_say_how_the_team_was_sized(example, tmp_path):
     record = json.loads(sidecar.read_text())
     team = record["parameters"]["reviewers.headcount"]
     assert team["estimate"] == 1 and team["source"] == made["reviewers"]
-    assert record["template"] == {"file": "conf/scenario/baseline.yaml", "reviewers.headcount": 14,
-                                  "orders_per_day": TEMPLATE_ORDERS_PER_DAY}  # fmt: skip
+    assert record["template"] == {
+        "file": "conf/scenario/baseline.yaml",
+        "reviewers.headcount": 14,
+        "orders_per_day": TEMPLATE_ORDERS_PER_DAY,
+    }
     assert "sized to the fitted volume" in record["not_identified"]["reviewers"]
 
 
@@ -146,13 +155,21 @@ def test_a_calibrated_run_says_so_in_its_summary(calibrated_conf, tmp_path, caps
 
 def test_the_summary_names_the_team_an_arm_brings_instead(calibrated_conf):
     line = calibrated_note(calibrated_conf, 4)
-    assert "4 reviewers (the strategy's headcount; the scenario's, sized to the fitted volume, " \
-           "is 1)" in line  # fmt: skip
+    assert (
+        "4 reviewers (the strategy's headcount; the scenario's, sized to the fitted volume, "
+        "is 1)" in line
+    )
 
 
 def test_a_template_run_says_nothing_of_calibration(tmp_path, capsys):
-    cfg = compose_cfg("scenario=baseline", "scenario.days=2", "scenario.cooldown_days=0",
-                      "scenario.demand.visits_per_day=100", "progress=false", "figures=false")  # fmt: skip
+    cfg = compose_cfg(
+        "scenario=baseline",
+        "scenario.days=2",
+        "scenario.cooldown_days=0",
+        "scenario.demand.visits_per_day=100",
+        "progress=false",
+        "figures=false",
+    )
     assert cfg.scenario.calibrated is None
     run_job(cfg, tmp_path / "run")
     out = capsys.readouterr().out
@@ -166,7 +183,8 @@ def test_the_templates_volume_is_still_what_its_team_was_sized_for():
     result = run_sim("scenario=baseline", "strategy=automation", "seed=1", "progress=false")
     daily = result.tables["daily"]
     cfg = compose_cfg("scenario=baseline")
-    measured = daily["day"].between(cfg.scenario.warmup_days,
-                                    cfg.scenario.warmup_days + cfg.scenario.days - 1)  # fmt: skip
+    measured = daily["day"].between(
+        cfg.scenario.warmup_days, cfg.scenario.warmup_days + cfg.scenario.days - 1
+    )
     ordinary = daily.loc[measured & ~daily["promo"].astype(bool), "orders"].mean()
     assert ordinary == pytest.approx(TEMPLATE_ORDERS_PER_DAY, rel=0.03)

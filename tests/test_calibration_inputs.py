@@ -40,15 +40,19 @@ def no_fit(monkeypatch):
     ],
 )
 def test_calibrate_refuses_a_bad_number(tmp_path, capsys, no_fit, option, value, says):
-    line = refused(capsys, calibrate_cli.main,
-                   [str(EXAMPLE), "--out", str(tmp_path / "m.yaml"), option, value])  # fmt: skip
+    line = refused(
+        capsys, calibrate_cli.main, [str(EXAMPLE), "--out", str(tmp_path / "m.yaml"), option, value]
+    )
     assert f"argument {option}" in line and says in line, line
 
 
 @pytest.mark.parametrize("name", ["", "a b/c", "my.market"])
 def test_calibrate_refuses_a_name_that_is_no_folder_name(tmp_path, capsys, no_fit, name):
-    line = refused(capsys, calibrate_cli.main,
-                   [str(EXAMPLE), "--out", str(tmp_path / "m.yaml"), "--name", name])  # fmt: skip
+    line = refused(
+        capsys,
+        calibrate_cli.main,
+        [str(EXAMPLE), "--out", str(tmp_path / "m.yaml"), "--name", name],
+    )
     assert "--name" in line and repr(name) in line
 
 
@@ -69,8 +73,9 @@ def test_calibrate_refuses_to_overwrite_without_overwrite(tmp_path, capsys, no_f
 
 def test_calibrate_refuses_an_out_it_cannot_write(tmp_path, capsys, no_fit):
     (tmp_path / "file").write_text("")
-    line = refused(capsys, calibrate_cli.main,
-                   [str(EXAMPLE), "--out", str(tmp_path / "file" / "m.yaml")])  # fmt: skip
+    line = refused(
+        capsys, calibrate_cli.main, [str(EXAMPLE), "--out", str(tmp_path / "file" / "m.yaml")]
+    )
     assert "--out" in line and "cannot write" in line
 
 
@@ -161,8 +166,10 @@ def calibrated(tmp_path, monkeypatch):
     monkeypatch.setattr(calibration, "CONF", conf)
     shutil.copy(conf / "scenario" / "smoke.yaml", conf / "scenario" / "mine.yaml")
     sidecar = conf / "scenario" / "mine.calibration.json"
-    sidecar.write_text('{"holdout_period": ["2026-05-01T00:00:00", "2026-06-01T00:00:00"], '
-                       '"observed_operation": {"strategy": "automation", "overrides": []}}')  # fmt: skip
+    sidecar.write_text(
+        '{"holdout_period": ["2026-05-01T00:00:00", "2026-06-01T00:00:00"], '
+        '"observed_operation": {"strategy": "automation", "overrides": []}}'
+    )
     return sidecar
 
 
@@ -189,8 +196,11 @@ def test_validate_refuses_a_log_without_orders_in_the_hold_out(calibrated, capsy
 
 def test_validate_says_a_bad_override_in_one_line(calibrated, capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("mptwin.run.simulate", started)
-    line = refused(capsys, validate.main,
-                   [str(EXAMPLE), "scenario=mine", "scenario.dyas=3", "--out", str(tmp_path)])  # fmt: skip
+    line = refused(
+        capsys,
+        validate.main,
+        [str(EXAMPLE), "scenario=mine", "scenario.dyas=3", "--out", str(tmp_path)],
+    )
     assert "config error" in line and "scenario.dyas" in line
 
 

@@ -51,8 +51,9 @@ def reliability(true, labels, conf, bins=5):
 
 
 def test_confidences_are_calibrated_at_temperature_one():
-    for mean_conf, share_right in reliability(*draws(ClassifierSpec(n_categories=8, accuracy=0.8,
-                                                                     sharpness=4.0))):  # fmt: skip
+    for mean_conf, share_right in reliability(
+        *draws(ClassifierSpec(n_categories=8, accuracy=0.8, sharpness=4.0))
+    ):
         assert abs(mean_conf - share_right) < 0.03, (mean_conf, share_right)
 
 

@@ -99,8 +99,15 @@ def test_readme_command_is_found():
 
 def test_kpi_definitions_parse():
     keys = kpi_keys()
-    for key in ("orders", "gmv", "operator_margin", "on_time_rate", "click_to_door_p90_h",
-                "reviewer_utilisation", "touchless_rate"):  # fmt: skip
+    for key in (
+        "orders",
+        "gmv",
+        "operator_margin",
+        "on_time_rate",
+        "click_to_door_p90_h",
+        "reviewer_utilisation",
+        "touchless_rate",
+    ):
         assert key in keys, f"{key} not found in the KPI tables: {sorted(keys)}"
 
 
@@ -111,8 +118,13 @@ def single_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "run"
     args = readme_command()
     where = f"hydra.sweep.dir={out}" if is_multirun(args) else f"hydra.run.dir={out}"
-    args = [*args, f"hydra.searchpath=[file://{ROOT / 'tests' / 'conf'}]",
-            "scenario=smoke_rogue", *NETWORK, where]  # fmt: skip
+    args = [
+        *args,
+        f"hydra.searchpath=[file://{ROOT / 'tests' / 'conf'}]",
+        "scenario=smoke_rogue",
+        *NETWORK,
+        where,
+    ]
     proc = run(args, ROOT)
     return proc, out, args
 
@@ -145,8 +157,9 @@ def test_a_sweep_prints_the_paired_comparison_and_where_the_report_is(single_run
     # the arms were tuned on baseline: the table says its numbers are not the finding
     assert "Note: automation_tuned was tuned on scenario baseline, not smoke_rogue" in proc.stdout
     for key in ("operator_margin", "on_time_rate", "touchless_rate"):
-        assert re.search(rf"^\s+{key}\s.*\s(better|worse|no clear difference)$", proc.stdout,
-                         re.M), f"{key} has no paired row"  # fmt: skip
+        assert re.search(
+            rf"^\s+{key}\s.*\s(better|worse|no clear difference)$", proc.stdout, re.M
+        ), f"{key} has no paired row"
     page = out / "report" / "report.html"
     assert f"Report: {page}" in proc.stdout
     assert page.stat().st_size > 10_000
@@ -224,8 +237,14 @@ def test_single_run_writes_figures(single_run):
 @pytest.mark.slow
 def test_multirun_writes_one_result_folder_per_seed(tmp_path):
     sweep = tmp_path / "sweep"
-    args = [*program(readme_command()), "-m", "scenario=smoke", "seed=1,2",
-            f"hydra.sweep.dir={sweep}", "figures=false"]  # fmt: skip
+    args = [
+        *program(readme_command()),
+        "-m",
+        "scenario=smoke",
+        "seed=1,2",
+        f"hydra.sweep.dir={sweep}",
+        "figures=false",
+    ]
     proc = run(args, ROOT)
     assert proc.returncode == 0, (
         f"{shlex.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}"

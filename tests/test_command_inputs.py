@@ -40,8 +40,15 @@ def two_arms(tmp_path):
     root = tmp_path / "sweep"
     for seed in (1, 2, 3):
         for arm, bump in (("automation_tuned_s1", 0.0), ("orchestration_tuned_s2", 10.0)):
-            make_run(root, f"{arm}/seed={seed}", seed, arm, 3, 100.0 + bump + seed,
-                     [f"strategy={arm}", f"seed={seed}"])  # fmt: skip
+            make_run(
+                root,
+                f"{arm}/seed={seed}",
+                seed,
+                arm,
+                3,
+                100.0 + bump + seed,
+                [f"strategy={arm}", f"seed={seed}"],
+            )
     return root
 
 
@@ -65,8 +72,11 @@ def test_report_refuses_a_bad_option(two_arms, capsys, argv, says):
 @pytest.mark.parametrize("where", ["sweep", "parent", "a run"])
 def test_report_never_replaces_the_sweep_or_a_folder_of_other_files(two_arms, capsys, where):
     """The report replaces its folder whole: --out the sweep itself would delete every run."""
-    out = {"sweep": two_arms, "parent": two_arms.parent,
-           "a run": two_arms / "automation_tuned_s1" / "seed=1"}[where]  # fmt: skip
+    out = {
+        "sweep": two_arms,
+        "parent": two_arms.parent,
+        "a run": two_arms / "automation_tuned_s1" / "seed=1",
+    }[where]
     line = refused(capsys, report.main, [str(two_arms), "--out", str(out)])
     assert f"--out {out}" in line
     assert len(list(two_arms.rglob("kpis.json"))) == 6
@@ -111,14 +121,17 @@ def test_explain_refuses_a_negative_order(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["--list", "canceled"], "argument --list: not a status: 'canceled' (did you mean "
-         "cancelled?); one of delivered, returned, cancelled, lost, open"),
+        (
+            ["--list", "canceled"],
+            "argument --list: not a status: 'canceled' (did you mean "
+            "cancelled?); one of delivered, returned, cancelled, lost, open",
+        ),
         (["--list", "late"], "argument --list: not a status: 'late'; one of delivered, "),
         (["--list", "lost", "--limit", "0"], "argument --limit: must be at least 1, got 0"),
         (["--list", "lost", "--order", "3"], "argument --order: not allowed with argument --list"),
         ([], "one of the arguments --order --list is required"),
     ],
-)  # fmt: skip
+)
 def test_explain_refuses_an_unknown_status_or_limit(tmp_path, capsys, argv, says):
     assert says in refused(capsys, explain_main, [str(tmp_path), *argv])
 
@@ -175,10 +188,15 @@ def test_serve_refuses_a_bad_option_before_listening(capsys, monkeypatch, argv, 
     [
         (["--trials", "0"], "argument --trials: must be at least 1, got 0"),
         (["--min-headcount", "0"], "argument --min-headcount: must be at least 1, got 0"),
-        (["--min-headcount", "5", "--max-headcount", "3"],
-         "argument --max-headcount: must be at least --min-headcount (5), got 3"),
-        (["--start-headcount", "40"], "argument --start-headcount: must be from --min-headcount "
-         "to --max-headcount (1 to 30), got 40"),
+        (
+            ["--min-headcount", "5", "--max-headcount", "3"],
+            "argument --max-headcount: must be at least --min-headcount (5), got 3",
+        ),
+        (
+            ["--start-headcount", "40"],
+            "argument --start-headcount: must be from --min-headcount "
+            "to --max-headcount (1 to 30), got 40",
+        ),
         (["--workers", "0"], "argument --workers: must be at least 1, got 0"),
         (["--batch", "0"], "argument --batch: must be at least 1, got 0"),
         (["--on-time", "0"], "argument --on-time: must be in (0, 1], got 0.0"),
@@ -186,7 +204,7 @@ def test_serve_refuses_a_bad_option_before_listening(capsys, monkeypatch, argv, 
         (["--target", "-4"], "argument --target: must be a finite number of hours > 0, got -4.0"),
         (["--seeds"], "argument --seeds: expected at least one argument"),
     ],
-)  # fmt: skip
+)
 def test_tune_refuses_a_bad_value_before_any_trial(capsys, argv, says):
     assert says in refused(capsys, tune_cli.parse, ["automation", *argv])
 
@@ -271,8 +289,15 @@ def test_mptwin_help_template_is_short_and_names_what_exists():
         cfg = compose("config", return_hydra_config=True)
     text = cfg.hydra.help.template
     assert len(text.splitlines()) < 40
-    for key in ("seed=", "decisions=", "figures=", "progress=", "$APP_CONFIG_GROUPS", "--cfg job",
-                "--hydra-help"):  # fmt: skip
+    for key in (
+        "seed=",
+        "decisions=",
+        "figures=",
+        "progress=",
+        "$APP_CONFIG_GROUPS",
+        "--cfg job",
+        "--hydra-help",
+    ):
         assert key in text
     assert not names_that_do_not_exist(text)
     headings = set(re.findall(r"^## (.+)$", (ROOT / "README.md").read_text(), re.M))
@@ -284,11 +309,13 @@ def test_mptwin_help_template_is_short_and_names_what_exists():
 def test_mptwin_help_is_its_own_and_hydra_help_stays(tmp_path):
     """The real command: a short help with the groups; --hydra-help is still Hydra's."""
     run = [sys.executable, "-m", "mptwin.cli"]
-    text = subprocess.run([*run, "--help"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        [*run, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     assert text.startswith("mptwin: one run") and len(text.splitlines()) < 60
     assert re.search(r"^scenario: .*\bsmoke\b", text, re.M), text
     assert "world_seed" not in text  # no config dump
-    hydra = subprocess.run([*run, "--hydra-help"], cwd=ROOT, capture_output=True, text=True,
-                           timeout=120, check=True).stdout  # fmt: skip
+    hydra = subprocess.run(
+        [*run, "--hydra-help"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     assert hydra.startswith("Hydra (") and "== Flags ==" in hydra

@@ -34,8 +34,9 @@ def test_every_policy_option_composes_and_builds(group):
 @pytest.mark.parametrize("rules", names("rules"))
 def test_every_rules_file_composes_and_builds(rules):
     for strategy in ("automation", "orchestration"):
-        _, built = prepare(compose_cfg("scenario=smoke", f"strategy={strategy}",
-                                       f"rules@strategy.rules={rules}"))  # fmt: skip
+        _, built = prepare(
+            compose_cfg("scenario=smoke", f"strategy={strategy}", f"rules@strategy.rules={rules}")
+        )
         assert built.onboarding.rules.approve_below <= built.onboarding.rules.reject_above
 
 

@@ -137,9 +137,13 @@ def test_lost_parcels_are_always_declared(stepped, overrides):
         due = max(orders.at[oid, "promise_h"], orders.at[oid, "handed_h"]) + lost_after
         if due + 1.0 < result.info.end_h and oid not in declared:
             missing.append(
-                (oid, float(orders.at[oid, "handed_h"]), float(orders.at[oid, "promise_h"]),
-                 str(orders.at[oid, "status"]))
-            )  # fmt: skip
+                (
+                    oid,
+                    float(orders.at[oid, "handed_h"]),
+                    float(orders.at[oid, "promise_h"]),
+                    str(orders.at[oid, "status"]),
+                )
+            )
     assert not missing, (
         f"lost parcels never declared lost (order, handed_h, promise_h, status): {missing}"
     )
@@ -219,8 +223,9 @@ def test_exceptions_reference_existing_orders_and_offers(stepped):
     assert (linked["raised_h"].to_numpy() >= placed.loc[linked["order_id"]].to_numpy()).all()
     # human_tasks counts the human exceptions attached to each order's own processing (a
     # reconciliation of its invoice line or payout is about money, not the order: not counted)
-    human = exc[about_order & (exc["handler"] == "human")
-                & (exc["type"] != "reconciliation_mismatch")]  # fmt: skip
+    human = exc[
+        about_order & (exc["handler"] == "human") & (exc["type"] != "reconciliation_mismatch")
+    ]
     counts = human["order_id"].value_counts().reindex(orders["order_id"], fill_value=0)
     assert (counts.to_numpy() == orders["human_tasks"].to_numpy()).all()
 

@@ -50,8 +50,12 @@ def start_service(*args: str, port: int | None = None) -> tuple[subprocess.Popen
     """`mptwin-serve` as its own process (on a free port, or `port`); returns once it answers
     its health check."""
     port = port or free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "mptwin.service.cli", "--port", str(port), *args],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mptwin.service.cli", "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -85,8 +89,11 @@ def run_kpis(*overrides: str, after=None):
 def service_overrides(url: str) -> tuple[str, ...]:
     # the strategy's name seeds its in-process policies' own randomness (governance audits):
     # the same name makes the served bundle the same strategy as in-process orchestration
-    return ("strategy=orchestration_service", "strategy.name=orchestration",
-            *(f"strategy.{p}.url={url}" for p in ("routing", "promise", "pricing", "exceptions")))  # fmt: skip
+    return (
+        "strategy=orchestration_service",
+        "strategy.name=orchestration",
+        *(f"strategy.{p}.url={url}" for p in ("routing", "promise", "pricing", "exceptions")),
+    )
 
 
 @pytest.mark.slow
@@ -146,12 +153,18 @@ def test_an_unreachable_service_is_all_fallback():
 # --- a service that cannot be reached is said, tried again, or fails a run that requires it ---
 
 # a short smoke run: the tests below are about the client, not the world
-SHORT = ("scenario.days=4", "scenario.warmup_days=1", "scenario.cooldown_days=2",
-         "figures=false", "progress=false")  # fmt: skip
+SHORT = (
+    "scenario.days=4",
+    "scenario.warmup_days=1",
+    "scenario.cooldown_days=2",
+    "figures=false",
+    "progress=false",
+)
 
 
-def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(tmp_path, caplog,
-                                                                        monkeypatch):  # fmt: skip
+def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(
+    tmp_path, caplog, monkeypatch
+):
     from mptwin import run as run_module
 
     url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
@@ -165,8 +178,9 @@ def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(tmp_path,
     real_build = run_module.build
     monkeypatch.setattr(run_module, "build", build_and_listen)
     caplog.set_level(logging.WARNING)
-    kpis = run_module.run_job(compose_cfg("scenario=smoke", *SHORT, *service_overrides(url)),
-                              tmp_path / "run")  # fmt: skip
+    kpis = run_module.run_job(
+        compose_cfg("scenario=smoke", *SHORT, *service_overrides(url)), tmp_path / "run"
+    )
     (down,) = said_at_bind
     assert f"decision service at {url} cannot be reached (ConnectionRefusedError" in down
     assert "tries again every 1 simulated h" in down and "MPTWIN_SERVICE_REQUIRED" in down
@@ -175,8 +189,9 @@ def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(tmp_path,
     calls = pd.read_parquet(tmp_path / "run" / "service_calls.parquet")
     fell, asked = int(calls["fallbacks"].sum()), int(calls["decisions"].sum())
     assert fell == asked > 0
-    assert warnings[-1].startswith(f"{fell:,} of {asked:,} decisions forwarded to the decision "
-                                   f"service fell back")  # fmt: skip
+    assert warnings[-1].startswith(
+        f"{fell:,} of {asked:,} decisions forwarded to the decision service fell back"
+    )
     assert f"({kpis['decision_fallbacks']:,} in the KPI window" in warnings[-1]
     assert "ConnectionRefusedError" in warnings[-1]
 
@@ -203,8 +218,11 @@ def test_a_run_that_requires_the_service_fails_instead_of_falling_back(monkeypat
     cfg = compose_cfg("scenario=smoke", *SHORT, *service_overrides(url))
     world, strategy = prepare(cfg)
     assert strategy.routing.required and strategy.exceptions.required
-    with pytest.raises(DecisionServiceError, match=f"decision service at {url}: no usable "
-                       r"answer \(open at h 0.0: down, ConnectionRefusedError"):  # fmt: skip
+    with pytest.raises(
+        DecisionServiceError,
+        match=f"decision service at {url}: no usable "
+        r"answer \(open at h 0.0: down, ConnectionRefusedError",
+    ):
         simulate(world, strategy, int(cfg.seed))
 
 
@@ -237,8 +255,9 @@ def test_a_service_that_comes_up_late_is_attached_and_asked(caplog):
     assert set(after["point"]) == {"routing", "promise", "pricing", "exceptions"}
     before = calls[calls["t_h"] < 48.0]
     assert (before["fallbacks"] == before["decisions"]).all()
-    assert any(f"decision service at {url} answers again at h 48" in r.getMessage()
-               for r in caplog.records)  # fmt: skip
+    assert any(
+        f"decision service at {url} answers again at h 48" in r.getMessage() for r in caplog.records
+    )
 
 
 @pytest.mark.slow
@@ -246,18 +265,38 @@ def test_the_command_says_so_and_fails_when_required(tmp_path):
     """What a new user sees: `mptwin` with no service warns at once and at the end and exits
     0; with MPTWIN_SERVICE_REQUIRED=true it exits 3 and says why."""
     url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
-    command = ["uv", "run", "mptwin", "scenario=smoke", "strategy=orchestration_service",
-               *SHORT[:3], "figures=false", "progress=false"]  # fmt: skip
+    command = [
+        "uv",
+        "run",
+        "mptwin",
+        "scenario=smoke",
+        "strategy=orchestration_service",
+        *SHORT[:3],
+        "figures=false",
+        "progress=false",
+    ]
     env = {**os.environ, "MPTWIN_SERVICE_URL": url}
-    done = subprocess.run([*command, f"hydra.run.dir={tmp_path / 'served'}"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [*command, f"hydra.run.dir={tmp_path / 'served'}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     said = done.stdout + done.stderr
     assert f"decision service at {url} cannot be reached" in said
     assert "decisions forwarded to the decision service fell back" in said.rsplit("Results", 1)[1]
     env["MPTWIN_SERVICE_REQUIRED"] = "true"
-    done = subprocess.run([*command, f"hydra.run.dir={tmp_path / 'required'}"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [*command, f"hydra.run.dir={tmp_path / 'required'}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 3
     assert f"mptwin: decision service at {url}: no usable answer" in done.stderr
     assert not (tmp_path / "required" / "kpis.json").exists()
@@ -313,8 +352,11 @@ def test_a_malformed_answer_names_the_field():
 @pytest.mark.slow
 def test_the_service_refuses_what_it_cannot_answer(service):
     def post(kind, body):
-        req = urllib.request.Request(f"{service}/v1/{kind}", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
+        req = urllib.request.Request(
+            f"{service}/v1/{kind}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=5) as r:
                 return r.status, json.loads(r.read())
@@ -333,8 +375,9 @@ def test_the_service_refuses_what_it_cannot_answer(service):
 def test_the_openapi_document_is_generated_from_the_protocol_types():
     doc = openapi()
     schemas = doc["components"]["schemas"]
-    assert set(doc["paths"]) == {f"/v1/{k}" for k in
-                                 ("open", "attach", "route", "promise", "price", "triage")}  # fmt: skip
+    assert set(doc["paths"]) == {
+        f"/v1/{k}" for k in ("open", "attach", "route", "promise", "price", "triage")
+    }
     # a batch's orders travel as a table with the fields of sim.decisions.RoutingRequest
     assert set(schemas["RoutingRequestTable"]["properties"]) == set(to_wire(_request(1)))
     shipped = json.loads((Path(ROOT) / "docs" / "decision-service.openapi.json").read_text())

@@ -87,8 +87,12 @@ def test_every_routing_decision_lists_its_chosen_option_among_the_alternatives(r
     chosen = chosen_options(routing)
     assert all(len(c) == 1 for c in chosen)
     answers = [(c[0]["warehouse"], c[0]["carrier"]) for c in chosen]
-    said = [tuple(int(x.split(" ")[1]) for x in text.split(", ")) if text.startswith("warehouse")
-            else None for text in routing["chosen"]]  # fmt: skip
+    said = [
+        tuple(int(x.split(" ")[1]) for x in text.split(", "))
+        if text.startswith("warehouse")
+        else None
+        for text in routing["chosen"]
+    ]
     for (w, c), text in zip(answers, said, strict=True):
         assert text is None and w < 0 or text == (w, c)
     # the built-in policies list what they applied themselves: the world's fill-in for an answer
@@ -114,7 +118,9 @@ def test_an_order_ships_as_its_last_routing_decision_said_unless_an_exception_re
         if oid in touched or opt["warehouse"] < 0 or pd.isna(orders.at[oid, "routed_h"]):
             continue
         assert (orders.at[oid, "warehouse"], orders.at[oid, "carrier"]) == (
-            opt["warehouse"], opt["carrier"])  # fmt: skip
+            opt["warehouse"],
+            opt["carrier"],
+        )
         checked += 1
     assert checked > 100
 
@@ -140,8 +146,9 @@ def test_every_exception_has_its_triage_naming_its_handler(recorded):
     exc, triage = tables["exceptions"], points(tables, "triage")
     assert sorted(triage["exc_id"]) == sorted(exc["exc_id"])
     handler = exc.set_index("exc_id")["handler"].astype(str)
-    for (exc_id, text), chosen in zip(triage[["exc_id", "chosen"]].itertuples(index=False),
-                                      chosen_options(triage), strict=True):  # fmt: skip
+    for (exc_id, text), chosen in zip(
+        triage[["exc_id", "chosen"]].itertuples(index=False), chosen_options(triage), strict=True
+    ):
         assert text.startswith(handler[exc_id])
         assert [c["option"] for c in chosen] == [handler[exc_id]]
 
@@ -154,8 +161,10 @@ def test_applications_labels_and_governance_actions_have_their_decisions(recorde
     assert len(labels) == len(listings) and set(labels["offer"]) == set(listings["offer"])
     for text, chosen in zip(onboarding["chosen"], chosen_options(onboarding), strict=True):
         steps = {c["option"] for c in chosen}
-        assert steps == {f"identity:{text.split(',')[0].split()[1]}",
-                         f"catalogue:{text.split(',')[1].split()[1]}"}  # fmt: skip
+        assert steps == {
+            f"identity:{text.split(',')[0].split()[1]}",
+            f"catalogue:{text.split(',')[1].split()[1]}",
+        }
     actions = tables["seller_actions"]
     by_policy = actions[actions["by"] == "policy"]
     governance = points(tables, "governance")
@@ -221,12 +230,30 @@ def test_options_become_typed_lists_with_null_for_a_term_not_estimated():
     assert got[0][0]["cost"] == 3.0 and got[0][0]["shipping"] is None
     assert [o["chosen"] for o in got[0] + got[2]] == [False, True, True]
     assert got[0][1]["note"] == "wait" and got[2][0]["warehouse"] == 0
-    own = structs(RouteOption, {k: np.array([v] * 3) for k, v in (
-        ("warehouse", 9), ("carrier", 9), ("cost", 1.0), ("shipping", 1.0), ("late_cost", 0.0),
-        ("p_late", 0.0), ("capacity_penalty", 0.0), ("km", 1.0), ("note", "own"),
-        ("chosen", True))})  # fmt: skip
-    shared = spread(lists, np.array([0, -1, 0, 2]), own.slice(0, 4 - 1).take([0, 1, 2, 0]),
-                    np.array([False, True, True, False])).to_pylist()  # fmt: skip
+    own = structs(
+        RouteOption,
+        {
+            k: np.array([v] * 3)
+            for k, v in (
+                ("warehouse", 9),
+                ("carrier", 9),
+                ("cost", 1.0),
+                ("shipping", 1.0),
+                ("late_cost", 0.0),
+                ("p_late", 0.0),
+                ("capacity_penalty", 0.0),
+                ("km", 1.0),
+                ("note", "own"),
+                ("chosen", True),
+            )
+        },
+    )
+    shared = spread(
+        lists,
+        np.array([0, -1, 0, 2]),
+        own.slice(0, 4 - 1).take([0, 1, 2, 0]),
+        np.array([False, True, True, False]),
+    ).to_pylist()
     assert [[o["warehouse"] for o in x] for x in shared] == [[1, -2], [9], [1, -2, 9], [0]]
     assert numbers(np.array([1.23456, np.nan, 2.0]), 2).to_pylist() == ["1.23", "null", "2"]
 

@@ -17,8 +17,16 @@ TEST_CONF = ROOT / "tests" / "conf"
 def twice(request):
     """Two independent runs of the same seed and strategy, in the smoke world with a seller
     network and a rogue founding seller (so every table, suspensions included, has rows)."""
-    return [run_sim(f"hydra.searchpath=[file://{TEST_CONF}]", "scenario=smoke_rogue", "seed=1",
-                    f"strategy={request.param}", *NETWORK) for _ in range(2)]  # fmt: skip
+    return [
+        run_sim(
+            f"hydra.searchpath=[file://{TEST_CONF}]",
+            "scenario=smoke_rogue",
+            "seed=1",
+            f"strategy={request.param}",
+            *NETWORK,
+        )
+        for _ in range(2)
+    ]
 
 
 def test_same_seed_gives_identical_tables(twice):
@@ -57,9 +65,11 @@ def test_common_random_numbers_keep_arrivals(override):
     other = run_sim("scenario=smoke", "seed=1", apps, override)
     base_daily, other_daily = base.tables["daily"], other.tables["daily"]
     assert base_daily["visits_unlisted"].sum() > 0  # applicants' demand is in the test
-    pd.testing.assert_series_equal(base_daily["visits"] + base_daily["visits_unlisted"],
-                                   other_daily["visits"] + other_daily["visits_unlisted"],
-                                   check_exact=True)  # fmt: skip
+    pd.testing.assert_series_equal(
+        base_daily["visits"] + base_daily["visits_unlisted"],
+        other_daily["visits"] + other_daily["visits_unlisted"],
+        check_exact=True,
+    )
     # the change did reach the run (otherwise the test would prove nothing)
     changed = [n for n, df in base.tables.items() if not df.equals(other.tables[n])]
     assert changed, f"{override} changed no table"

@@ -23,8 +23,9 @@ from tests.helpers.runs import ROOT, compose_cfg
 def recorded_run(tmp_path_factory, arm: str):
     """A smoke run of `arm`, as `mptwin ... decisions=true` writes it."""
     out = tmp_path_factory.mktemp("explain") / arm
-    cfg = compose_cfg("scenario=smoke", f"strategy={arm}", "decisions=true",
-                      "figures=false", "progress=false")  # fmt: skip
+    cfg = compose_cfg(
+        "scenario=smoke", f"strategy={arm}", "decisions=true", "figures=false", "progress=false"
+    )
     run_job(cfg, out)
     return out
 
@@ -48,8 +49,11 @@ def an_order_with_rivals(folder) -> tuple[int, dict, dict]:
     for _, row in routing[routing["order_id"].isin(once[once == 1].index)].iterrows():
         options = list(row["route_options"])
         (chosen,) = [o for o in options if o["chosen"]]
-        rivals = [o for o in options if not o["chosen"] and o["warehouse"] >= 0
-                  and "pruned" not in o["note"]]  # fmt: skip
+        rivals = [
+            o
+            for o in options
+            if not o["chosen"] and o["warehouse"] >= 0 and "pruned" not in o["note"]
+        ]
         if chosen["warehouse"] >= 0 and rivals:
             return int(row["order_id"]), chosen, min(rivals, key=lambda o: o["cost"])
     raise AssertionError("no routed order with alternatives")
@@ -67,10 +71,14 @@ def test_an_orders_story_says_where_it_was_routed_rather_than_where_and_why(run_
     names = carrier_names(run_folder)
     text = explain(run_folder, order_id)
     assert f"Order {order_id}" in text.splitlines()[0]
-    assert (f"routed to warehouse {chosen['warehouse']} with carrier "
-            f"{names[chosen['carrier']]} at {chosen['cost']:.2f} expected cost") in text  # fmt: skip
-    assert (f"rather than warehouse {rival['warehouse']} with carrier "
-            f"{names[rival['carrier']]} at {rival['cost']:.2f}") in text  # fmt: skip
+    assert (
+        f"routed to warehouse {chosen['warehouse']} with carrier "
+        f"{names[chosen['carrier']]} at {chosen['cost']:.2f} expected cost"
+    ) in text
+    assert (
+        f"rather than warehouse {rival['warehouse']} with carrier "
+        f"{names[rival['carrier']]} at {rival['cost']:.2f}"
+    ) in text
     assert "because" in text and "[OptimisedRouting]" in text
 
 
@@ -130,9 +138,13 @@ def test_a_folder_that_is_no_run_is_a_clear_error(tmp_path, capsys):
 @pytest.mark.slow
 def test_the_console_script_is_installed(run_folder):
     order_id, _, _ = an_order_with_rivals(run_folder)
-    done = subprocess.run(["uv", "run", "mptwin-explain", str(run_folder), "--order",
-                           str(order_id)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    done = subprocess.run(
+        ["uv", "run", "mptwin-explain", str(run_folder), "--order", str(order_id)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "routed to warehouse" in done.stdout
 
@@ -144,10 +156,9 @@ CHANCE = rf"\((?:[^:()]+ against [^:()]+: )?an expected {NUMBER}\)"
 FAVOUR = {  # a clause for the chosen option -> the term it quotes, chosen's value first
     rf"shipping was cheaper \({NUMBER}\)": "shipping",
     rf"the lane model put the chance of missing the promise lower {CHANCE}": "late_cost",
-    rf"warehouse \d+ with carrier \S+ was full(?:er)? \(overflow cost {NUMBER}\)":
-        "capacity_penalty",
+    rf"warehouse \d+ with carrier \S+ was full(?:er)? \(overflow cost {NUMBER}\)": "capacity_penalty",
     r"it is nearer the customer: (?P<a>\d+) km against (?P<b>\d+) km": "km",
-}  # fmt: skip
+}
 TRADED = {  # a clause for what the choice gave up, that the clauses for it outweighed
     rf"dearer shipping \({NUMBER}\)": "shipping",
     rf"a higher chance of missing the promise {CHANCE}": "late_cost",
@@ -178,11 +189,19 @@ def check_reason(row: dict, names: Names) -> str:
         assert chosen["warehouse"] < 0 or "the only option it weighed" in text, text
         return "no rival"
     where = re.search(r"rather than warehouse (\d+) with carrier (\S+) at", text)
-    (rival,) = [o for o in options if not o["chosen"] and o["warehouse"] == int(where[1])
-                and names.carrier(o["carrier"]) == f"carrier {where[2]}"]  # fmt: skip
+    (rival,) = [
+        o
+        for o in options
+        if not o["chosen"]
+        and o["warehouse"] == int(where[1])
+        and names.carrier(o["carrier"]) == f"carrier {where[2]}"
+    ]
     because = text.split(", because ", 1)[1].removesuffix(f" ({row['reason']})")
-    cents = {k: round(o["cost"], 2) for k, o in (("chosen", chosen), ("rival", rival))
-             if o.get("cost") is not None}  # fmt: skip
+    cents = {
+        k: round(o["cost"], 2)
+        for k, o in (("chosen", chosen), ("rival", rival))
+        if o.get("cost") is not None
+    }
     if because.startswith("the batch came first"):  # dearer on its own: shared room
         assert cents["chosen"] > cents["rival"], text
         return "the batch"

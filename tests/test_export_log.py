@@ -57,8 +57,14 @@ def test_the_log_holds_the_window_orders(exported, run):
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, README])
     assert counts[ORDERS] == len(win) == len(log.orders) == len(log.items)
     assert log.orders["order_id"].is_unique and len(got) == len(win)
-    for quirk in ("missing_purchase", "orders_without_items", "carrier_before_approval",
-                  "delivered_before_carrier", "multi_item_orders", "unknown_zip"):  # fmt: skip
+    for quirk in (
+        "missing_purchase",
+        "orders_without_items",
+        "carrier_before_approval",
+        "delivered_before_carrier",
+        "multi_item_orders",
+        "unknown_zip",
+    ):
         assert log.quirks[quirk] == 0, quirk
     assert win["fraud_flagged"].any(), "the run should hold some payments for the approval mapping"
     assert log.quirks["midnight_promise"] == len(win)
@@ -74,8 +80,14 @@ def test_statuses_follow_the_model(exported):
     assert (got["status"][status == "cancelled"] == "canceled").all()
     lost = status == "lost"
     assert (got["status"][lost] == "shipped").all()
-    assert set(got["status"]) <= {"delivered", "canceled", "shipped", "processing", "approved",
-                                  "created"}  # fmt: skip
+    assert set(got["status"]) <= {
+        "delivered",
+        "canceled",
+        "shipped",
+        "processing",
+        "approved",
+        "created",
+    }
 
 
 def test_late_rate_is_the_models_exactly(exported):

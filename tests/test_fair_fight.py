@@ -54,16 +54,20 @@ def test_rule_routing_ships_from_the_second_warehouse_when_home_is_out():
 def test_competent_automation_ships_split_stock_without_people():
     """Over a whole run: orders leave from a second warehouse with no human task, and far fewer
     orders meet an empty shelf than under home-only routing."""
-    runs = {s: run_sim("scenario=smoke", f"strategy={s}", "seed=1")
-            for s in ("automation", "automation_naive")}  # fmt: skip
+    runs = {
+        s: run_sim("scenario=smoke", f"strategy={s}", "seed=1")
+        for s in ("automation", "automation_naive")
+    }
     orders = runs["automation"].tables["orders"]
     world, _ = prepare(compose_cfg("scenario=smoke"))
     home = np.array([world.sellers[s].home_warehouse for s in orders["seller"]])
     away = (orders["warehouse"].to_numpy() >= 0) & (orders["warehouse"].to_numpy() != home)
     assert away.sum() > 20
     assert (orders["human_tasks"].to_numpy()[away] == 0).mean() > 0.9
-    stockouts = {s: int((r.tables["exceptions"]["type"] == "stockout_at_routing").sum())
-                 for s, r in runs.items()}  # fmt: skip
+    stockouts = {
+        s: int((r.tables["exceptions"]["type"] == "stockout_at_routing").sum())
+        for s, r in runs.items()
+    }
     assert stockouts["automation"] < 0.5 * stockouts["automation_naive"], stockouts
 
 
@@ -118,8 +122,12 @@ def test_return_fraud_under_auto_approval_costs_what_people_partly_recover():
     auto, human = [], []
     for seed in (1, 2, 3):
         for limit, out in ((1e6, auto), (0.0, human)):
-            r = run_sim(*FRAUDY, "strategy=automation", f"seed={seed}",
-                        f"strategy.exceptions.auto_refund_limit={limit}")  # fmt: skip
+            r = run_sim(
+                *FRAUDY,
+                "strategy=automation",
+                f"seed={seed}",
+                f"strategy.exceptions.auto_refund_limit={limit}",
+            )
             out.append(compute_kpis(r.tables, r.info))
     lost_auto = sum(k["return_fraud_losses"] for k in auto)
     lost_human = sum(k["return_fraud_losses"] for k in human)
@@ -133,9 +141,13 @@ def test_a_hold_released_by_the_system_is_an_automatic_decision_loss():
     among them is lost; at limit 0 every hold goes to people (the menu's default)."""
     kpis = {}
     for limit in (1e9, 0.0):
-        r = run_sim("scenario=smoke", "strategy=orchestration", "scenario.risk.fraud_rate=0.2",
-                    "strategy.exceptions.auto=[payment_held]",
-                    f"strategy.exceptions.auto_release_limit={limit}")  # fmt: skip
+        r = run_sim(
+            "scenario=smoke",
+            "strategy=orchestration",
+            "scenario.risk.fraud_rate=0.2",
+            "strategy.exceptions.auto=[payment_held]",
+            f"strategy.exceptions.auto_release_limit={limit}",
+        )
         kpis[limit] = compute_kpis(r.tables, r.info)
     assert kpis[1e9]["auto_decision_losses"] > 0
     assert kpis[1e9]["auto_decision_losses"] <= kpis[1e9]["fraud_losses"]
@@ -149,8 +161,11 @@ def test_a_hold_released_by_the_system_is_an_automatic_decision_loss():
 def test_a_reviewer_gives_the_same_verdict_on_the_same_held_order_in_both_arms():
     """Visits are identified by their time; a held order placed in both arms gets the same
     verdict, though the arms' reviewers work different queues."""
-    extra = ("scenario.risk.fraud_rate=0.2", "scenario.reviewers.fraud_detection=0.5",
-             "scenario.reviewers.false_rejection=0.3")  # fmt: skip
+    extra = (
+        "scenario.risk.fraud_rate=0.2",
+        "scenario.reviewers.fraud_detection=0.5",
+        "scenario.reviewers.false_rejection=0.3",
+    )
     verdicts = []
     for strategy in ("automation_naive", "orchestration"):
         r = run_sim("scenario=smoke", f"strategy={strategy}", "seed=1", *extra)
@@ -217,8 +232,15 @@ def test_the_seam_guard_refuses_a_policy_that_reads_market_world(tmp_path, monke
     try:
         found = private_reads(module.PeekingRouting)
         assert any("market._world" in f for f in found), found
-        strategy = Strategy("peek", module.PeekingRouting(), ContractPromise(),
-                            FeedFollowPricing(), AllHuman(), AllPeople(), ThresholdRules())  # fmt: skip
+        strategy = Strategy(
+            "peek",
+            module.PeekingRouting(),
+            ContractPromise(),
+            FeedFollowPricing(),
+            AllHuman(),
+            AllPeople(),
+            ThresholdRules(),
+        )
         with pytest.raises(TypeError, match=r"market\._world"):
             strategy.check()
     finally:
@@ -250,8 +272,11 @@ def test_the_view_gives_a_mislabelled_listing_the_rate_the_operator_charges():
     assert market.offer_commission[unlabelled] == pytest.approx(np.mean(world.commission_rate))
     state.env.run(until=24 * 20)
     rate = world.commission_rate
-    wrong = [x for x in listings if x.label >= 0 and rate[x.label] != rate[x.category]
-             and x.corrected_h != x.corrected_h]  # fmt: skip
+    wrong = [
+        x
+        for x in listings
+        if x.label >= 0 and rate[x.label] != rate[x.category] and x.corrected_h != x.corrected_h
+    ]
     assert wrong, "no listing is live under a wrong label of another rate: mislabel more"
     for x in wrong:
         assert market.offer_commission[x.offer] == rate[x.label]

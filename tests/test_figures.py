@@ -31,25 +31,50 @@ def frame(name: str, fields: str, rows: list[tuple]) -> pd.DataFrame:
 
 def tiny_tables() -> dict[str, pd.DataFrame]:
     return {
-        "orders": frame("orders", "order_id placed_h price shipping_fee promise_h delivered_h status", [
-            (1, 10, 100, 5, 40, 34, "delivered"), (2, 30, 50, 5, 60, 50, "delivered"),
-            (3, 40, 20, 0, 70, 65, "delivered"), (4, 50, 30, 5, NAN, NAN, "cancelled"),
-        ]),
-        "exceptions": frame("exceptions", "exc_id type handler raised_h resolved_h", [
-            (1, "payment_held", "human", 10, 30), (2, "late_delivery", "human", 30, NAN),
-            (3, "late_delivery", "auto", 40, 40), (4, "parcel_lost", "human", 60, 62),
-        ]),
-        "money": frame("money", "t_h order_id debit credit amount kind", [
-            (30, 2, "escrow", "customers", 55, "payment"), (50, 2, "operator", "escrow", 5, "commission"),
-            (50, 2, "carriers", "operator", 4, "carrier_charge"), (65, 3, "operator", "escrow", 2, "commission"),
-            (48, -1, "reviewers", "operator", 8, "reviewer_wages"),
-        ]),
+        "orders": frame(
+            "orders",
+            "order_id placed_h price shipping_fee promise_h delivered_h status",
+            [
+                (1, 10, 100, 5, 40, 34, "delivered"),
+                (2, 30, 50, 5, 60, 50, "delivered"),
+                (3, 40, 20, 0, 70, 65, "delivered"),
+                (4, 50, 30, 5, NAN, NAN, "cancelled"),
+            ],
+        ),
+        "exceptions": frame(
+            "exceptions",
+            "exc_id type handler raised_h resolved_h",
+            [
+                (1, "payment_held", "human", 10, 30),
+                (2, "late_delivery", "human", 30, NAN),
+                (3, "late_delivery", "auto", 40, 40),
+                (4, "parcel_lost", "human", 60, 62),
+            ],
+        ),
+        "money": frame(
+            "money",
+            "t_h order_id debit credit amount kind",
+            [
+                (30, 2, "escrow", "customers", 55, "payment"),
+                (50, 2, "operator", "escrow", 5, "commission"),
+                (50, 2, "carriers", "operator", 4, "carrier_charge"),
+                (65, 3, "operator", "escrow", 2, "commission"),
+                (48, -1, "reviewers", "operator", 8, "reviewer_wages"),
+            ],
+        ),
         "shifts": frame("shifts", "day start_h end_h headcount", [(1, 32, 40, 2), (2, 56, 64, 2)]),
-        "daily": frame("daily", "day promo orders deliveries", [
-            (0, False, 1, 0), (1, True, 1, 1), (2, False, 2, 2), (3, False, 0, 0),
-        ]),
+        "daily": frame(
+            "daily",
+            "day promo orders deliveries",
+            [
+                (0, False, 1, 0),
+                (1, True, 1, 1),
+                (2, False, 2, 2),
+                (3, False, 0, 0),
+            ],
+        ),
         "shipments": frame("shipments", "order_id", []),
-    }  # fmt: skip
+    }
 
 
 def empty_tables() -> dict[str, pd.DataFrame]:

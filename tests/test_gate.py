@@ -59,16 +59,28 @@ TOLERANCE = 3 * math.sqrt(ALPHA * (1 - ALPHA) / REPS)  # 0.0103 at 4000 replicat
 # --- the sequential procedure on synthetic paired differences ---------------------------------
 
 
-def gate_rate(checks: list[Check], draw, reps: int = REPS, batch: int = 5, budget: int = 40,
-              looks: list[Look] | None = None):  # fmt: skip
+def gate_rate(
+    checks: list[Check],
+    draw,
+    reps: int = REPS,
+    batch: int = 5,
+    budget: int = 40,
+    looks: list[Look] | None = None,
+):
     """The share of GO and NO-GO over `reps` gates on synthetic data; `draw(kpi)` gives the
     `budget` paired differences of one replication (current arm all zeros). `looks`: the plan
     (default: the gate's, every `batch` up to `budget`)."""
     return rerun_rate(checks, draw, [looks or plan_looks(ALPHA, batch, budget)], reps, budget)
 
 
-def rerun_rate(checks: list[Check], draw, runs: list[list[Look]], reps: int = REPS,
-               budget: int = 40, same_as: list[Look] | None = None):  # fmt: skip
+def rerun_rate(
+    checks: list[Check],
+    draw,
+    runs: list[list[Look]],
+    reps: int = REPS,
+    budget: int = 40,
+    same_as: list[Look] | None = None,
+):
     """As gate_rate, for a gate run again on the same seeds while it says NOT YET: `runs` are
     the looks of each run in turn. `same_as`: a plan each replication's decision must equal."""
     zeros = np.zeros(budget)
@@ -164,14 +176,17 @@ def test_the_skew_correction_widens_the_side_a_skew_would_make_wrong():
 
 
 @pytest.mark.slow  # 4,000 simulated gates per case
-@pytest.mark.parametrize(("name", "draw"), [
-    ("normal", lambda rng: rng.standard_normal(40)),
-    # skewness -0.78: what the twin's paired differences show (on smoke, 30 seeds, promise
-    # buffer 2 -> 1 days: -0.83 on on_time_rate, -0.41 on margin, +0.42 on backlog_max). Left:
-    # the hard side for GO; NO-GO here is GO for the mirror image, so both tails are checked.
-    # Heavier skew breaks any t test (sequential.py's docstring gives the rates).
-    ("centred lognormal, left-skewed", lambda rng: centred_lognormal(rng, 0.25, 40, -1)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "draw"),
+    [
+        ("normal", lambda rng: rng.standard_normal(40)),
+        # skewness -0.78: what the twin's paired differences show (on smoke, 30 seeds, promise
+        # buffer 2 -> 1 days: -0.83 on on_time_rate, -0.41 on margin, +0.42 on backlog_max). Left:
+        # the hard side for GO; NO-GO here is GO for the mirror image, so both tails are checked.
+        # Heavier skew breaks any t test (sequential.py's docstring gives the rates).
+        ("centred lognormal, left-skewed", lambda rng: centred_lognormal(rng, 0.25, 40, -1)),
+    ],
+)
 def test_a_change_that_does_not_help_gets_go_at_most_alpha_of_the_time(name, draw):
     rng = np.random.default_rng(20260101)
     rates = gate_rate([Check("orders", +1)], lambda kpi: draw(rng))
@@ -206,8 +221,9 @@ def union_bound(looks: list[Look]) -> list[Look]:
 
 
 @pytest.mark.slow  # 4 x 4,000 simulated gates
-@pytest.mark.parametrize(("gain", "union_power", "exact_power"), [(0.4, 0.59, 0.75),
-                                                                  (0.6, 0.92, 0.97)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("gain", "union_power", "exact_power"), [(0.4, 0.59, 0.75), (0.6, 0.92, 0.97)]
+)
 def test_exact_boundaries_find_more_real_gains_than_the_union_bound(gain, union_power, exact_power):
     """Power at the same alpha, on the same draws (40 seeds in batches of 5): the union bound
     left part of alpha unspent. Measured over 20,000 gates: 0.589 -> 0.753 at a 0.4-sd gain,
@@ -224,10 +240,13 @@ def test_exact_boundaries_find_more_real_gains_than_the_union_bound(gain, union_
 
 
 @pytest.mark.slow  # 2 x 4,000 simulated gates of up to 16 looks, three runs each
-@pytest.mark.parametrize(("name", "draw"), [
-    ("normal", lambda rng: rng.standard_normal(80)),
-    ("centred lognormal, left-skewed", lambda rng: centred_lognormal(rng, 0.25, 80, -1)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "draw"),
+    [
+        ("normal", lambda rng: rng.standard_normal(80)),
+        ("centred lognormal, left-skewed", lambda rng: centred_lognormal(rng, 0.25, 80, -1)),
+    ],
+)
 def test_a_not_yet_continued_on_its_plan_keeps_the_error_rate(name, draw):
     """A gate planned for 80 seeds, run with 20 to spend, then 40, then 80 while it says NOT
     YET: each run continues the same looks (and decides as the whole plan in one run would),
@@ -235,8 +254,7 @@ def test_a_not_yet_continued_on_its_plan_keeps_the_error_rate(name, draw):
     plan = plan_looks(ALPHA, 5, 80)
     runs = [[lk for lk in plan if lk.n <= spend] for spend in (20, 40, 80)]
     rng = np.random.default_rng(20260102)
-    rates = rerun_rate([Check("orders", +1)], lambda kpi: draw(rng), runs, budget=80,
-                       same_as=plan)  # fmt: skip
+    rates = rerun_rate([Check("orders", +1)], lambda kpi: draw(rng), runs, budget=80, same_as=plan)
     assert rates[GO] <= ALPHA + TOLERANCE, f"{name}: P(GO) = {rates[GO]:.4f} under a null change"
     assert rates[NO_GO] <= ALPHA + TOLERANCE, f"{name}: P(NO-GO) = {rates[NO_GO]:.4f}"
 
@@ -278,8 +296,16 @@ def test_an_open_row_says_which_look_or_which_new_plan_would_decide_it():
     """If the difference and its spread stayed: the first later look of the plan whose t bound
     clears, else roughly the smallest new plan whose last look would."""
     plan = plan_looks(ALPHA, 5, 80)
-    row = Verdict("s", Check("orders", +1), 2, 0.0, 0.5, Bound(10, 0.5, 1.0, plan[1].level,
-                  -1.0, 2.0), None, UNDECIDED)  # fmt: skip
+    row = Verdict(
+        "s",
+        Check("orders", +1),
+        2,
+        0.0,
+        0.5,
+        Bound(10, 0.5, 1.0, plan[1].level, -1.0, 2.0),
+        None,
+        UNDECIDED,
+    )
     at = look_to_decide(row, plan)
     clears = [lk.n for lk in plan if t_critical(lk.level, lk.n - 1) / math.sqrt(lk.n) < 0.5]
     assert at == clears[0] and at > 10
@@ -302,8 +328,15 @@ def one_look(checks, current, candidate, budget=None):
 
 def test_identical_arms_never_show_a_gain_and_hold_a_guardrail_with_slack():
     same = [10.0, 12.0, 11.0, 9.0]
-    out = one_look([Check("orders", +1), Check("on_time_rate", +1, 0.01),
-                    Check("backlog_max", -1, 0.0, relative=True)], same, same)  # fmt: skip
+    out = one_look(
+        [
+            Check("orders", +1),
+            Check("on_time_rate", +1, 0.01),
+            Check("backlog_max", -1, 0.0, relative=True),
+        ],
+        same,
+        same,
+    )
     assert [v.verdict for v in out.verdicts] == [UNDECIDED, HOLDS, UNDECIDED]
     assert out.verdicts[0].bound.sd == 0.0 and out.decision == NOT_YET
 
@@ -343,13 +376,17 @@ def test_every_gate_file_loads_and_validates(path):
 def gate_dict(**changes) -> dict:
     """A small valid gate on smoke, with `changes` merged in."""
     raw = {
-        "name": "test", "scenarios": ["smoke"], "current": ["strategy/promise=contract"],
+        "name": "test",
+        "scenarios": ["smoke"],
+        "current": ["strategy/promise=contract"],
         "candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=0.5"],
         "goal": {"kpi": "orders", "better": "higher"},
-        "guardrails": {"on_time_rate": {"better": "higher", "max_loss": 0.2},
-                       "operator_margin": {"better": "higher", "max_loss": 0.25, "relative": True}},
+        "guardrails": {
+            "on_time_rate": {"better": "higher", "max_loss": 0.2},
+            "operator_margin": {"better": "higher", "max_loss": 0.25, "relative": True},
+        },
         "seeds": {"first": 1, "max": 3, "batch": 3},
-    }  # fmt: skip
+    }
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):
             raw[key] = {**raw[key], **value}
@@ -368,31 +405,41 @@ BAD = {
     "unknown key": ({"seeds": {"max": 3, "batch": 3, "btach": 2}}, "seeds.btach"),
     "unknown top-level key": ({"guardrail": {}}, "guardrail is not a known key"),
     "unknown KPI": ({"goal": {"kpi": "oders", "better": "higher"}}, "unknown KPI 'oders'"),
-    "unknown guardrail KPI": ({"guardrails": {"on_time": {"better": "higher", "max_loss": 0.1}}},
-                              "guardrails.on_time"),
+    "unknown guardrail KPI": (
+        {"guardrails": {"on_time": {"better": "higher", "max_loss": 0.1}}},
+        "guardrails.on_time",
+    ),
     "bad direction": ({"goal": {"kpi": "orders", "better": "up"}}, "goal.better"),
     "confidence 1": ({"confidence": 1.0}, "confidence must be < 1.0"),
     "confidence 0": ({"confidence": 0}, "confidence must be > 0.0"),
     "confidence as text": ({"confidence": "high"}, "confidence"),
-    "negative tolerance": ({"guardrails": {"on_time_rate": {"better": "higher", "max_loss": -0.1}}},
-                           "guardrails.on_time_rate.max_loss must be >= 0"),
+    "negative tolerance": (
+        {"guardrails": {"on_time_rate": {"better": "higher", "max_loss": -0.1}}},
+        "guardrails.on_time_rate.max_loss must be >= 0",
+    ),
     "missing scenario": ({"scenarios": ["smok"]}, "unknown scenario 'smok'"),
     "no scenario": ({"scenarios": []}, "scenarios"),
     "batch above budget": ({"seeds": {"max": 3, "batch": 4}}, "seeds.batch"),
     "batch of one": ({"seeds": {"max": 3, "batch": 1}}, "seeds.batch must be >= 2"),
     "override Hydra rejects": ({"candidate": ["strategy/promise=nonexistent"]}, "candidate"),
     "override of an unknown key": ({"candidate": ["strategy.promise.bufer_days=1"]}, "candidate"),
-    "bad override value": ({"candidate": ["strategy/promise=contract",
-                                          "strategy.promise.buffer_days=-1"]}, "buffer_days"),
+    "bad override value": (
+        {"candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=-1"]},
+        "buffer_days",
+    ),
     "an unknown launcher": ({"launcher": "hydra", "hydra_launcher": "nope"}, "hydra_launcher"),
     "a launcher that is not one": ({"launcher": "cloud"}, "launcher"),
     "a sweep in an arm": ({"candidate": ["strategy.promise.buffer_days=1,2"]}, "sweep"),
     "an arm sets the seed": ({"current": ["seed=3"]}, "current[0]"),
-    "seeds to spend off the plan": ({"seeds": {"max": 6, "batch": 3, "spend": 4}},
-                                    "seeds.spend (4) must be a look of the plan"),
-    "seeds to spend above the plan": ({"seeds": {"max": 3, "batch": 3, "spend": 6}},
-                                      "seeds.spend (6)"),
-}  # fmt: skip
+    "seeds to spend off the plan": (
+        {"seeds": {"max": 6, "batch": 3, "spend": 4}},
+        "seeds.spend (4) must be a look of the plan",
+    ),
+    "seeds to spend above the plan": (
+        {"seeds": {"max": 3, "batch": 3, "spend": 6}},
+        "seeds.spend (6)",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
@@ -421,10 +468,12 @@ def test_a_changed_plan_is_refused_once_the_folder_holds_results(tmp_path, capsy
     raw = gate_dict(seeds={"max": 6, "batch": 3})
     out = tmp_path / "out"
     write_plan(parse_gate(raw, "gate"), out, plan_looks(ALPHA, 3, 6))
-    changes = {"seeds.max": {"seeds": {"max": 12, "batch": 3}},
-               "seeds.batch": {"seeds": {"max": 6, "batch": 2}},
-               "seeds.first": {"seeds": {"first": 7, "max": 6, "batch": 3}},
-               "confidence": {"confidence": 0.9, "seeds": {"max": 6, "batch": 3}}}  # fmt: skip
+    changes = {
+        "seeds.max": {"seeds": {"max": 12, "batch": 3}},
+        "seeds.batch": {"seeds": {"max": 6, "batch": 2}},
+        "seeds.first": {"seeds": {"first": 7, "max": 6, "batch": 3}},
+        "confidence": {"confidence": 0.9, "seeds": {"max": 6, "batch": 3}},
+    }
     for key, change in changes.items():
         code = main([str(write_gate(tmp_path, gate_dict(**change))), "--out", str(out)])
         err = capsys.readouterr().err
@@ -433,10 +482,12 @@ def test_a_changed_plan_is_refused_once_the_folder_holds_results(tmp_path, capsy
     assert sorted(p.name for p in out.iterdir()) == ["plan.json"]  # nothing ran
     old = tmp_path / "old"  # a folder from before plan.json: its gate.json holds the plan
     old.mkdir()
-    (old / "gate.json").write_text(json.dumps({"spec": {"confidence": 0.95,
-                                                        "seeds": {"first": 1, "max": 20, "batch": 5}}}))  # fmt: skip
-    code = main([str(write_gate(tmp_path, gate_dict(seeds={"max": 40, "batch": 5}))), "--out",
-                 str(old)])  # fmt: skip
+    (old / "gate.json").write_text(
+        json.dumps({"spec": {"confidence": 0.95, "seeds": {"first": 1, "max": 20, "batch": 5}}})
+    )
+    code = main(
+        [str(write_gate(tmp_path, gate_dict(seeds={"max": 40, "batch": 5}))), "--out", str(old)]
+    )
     assert code == EXIT_BAD_GATE and "seeds.max = 20 (gate.json)" in capsys.readouterr().err
 
 
@@ -476,8 +527,10 @@ def test_a_clear_win_exits_0(tmp_path):
 @pytest.mark.slow
 def test_a_clear_breach_exits_1(tmp_path):
     """Buffer 2 -> 1 days with on-time rate allowed to fall half a point: it falls about 3."""
-    raw = gate_dict(candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
-                    guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}})  # fmt: skip
+    raw = gate_dict(
+        candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
+        guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}},
+    )
     code, report = run_main(tmp_path, raw)
     assert code == 1 and report["decision"] == NO_GO
     rows = {v["kpi"]: v for v in report["verdicts"]}
@@ -529,8 +582,9 @@ def test_a_not_yet_goes_on_with_more_to_spend_and_the_same_plan(tmp_path, capsys
     assert second["runs"] == {**second["runs"], "simulated": 4, "reused": 4}
     assert "after all 4 planned paired seeds" in second["reason"]
     capsys.readouterr()
-    raised = write_gate(tmp_path, gate_dict(candidate=["strategy/promise=contract"],
-                                            seeds={"max": 8, "batch": 2}))  # fmt: skip
+    raised = write_gate(
+        tmp_path, gate_dict(candidate=["strategy/promise=contract"], seeds={"max": 8, "batch": 2})
+    )
     assert main([str(raised), "--out", str(out)]) == EXIT_BAD_GATE
     assert "seeds.max is 8" in capsys.readouterr().err
     assert json.loads((out / "gate.json").read_text()) == second  # nothing ran
@@ -539,9 +593,13 @@ def test_a_not_yet_goes_on_with_more_to_spend_and_the_same_plan(tmp_path, capsys
 @pytest.mark.slow
 def test_the_hydra_launcher_writes_the_same_runs(tmp_path):
     """`launcher: hydra` runs `mptwin -m` over the seeds; a local gate then reuses every run."""
-    raw = gate_dict(candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
-                    guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}},
-                    seeds={"max": 2, "batch": 2}, launcher="hydra", hydra_launcher="cores")  # fmt: skip
+    raw = gate_dict(
+        candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
+        guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}},
+        seeds={"max": 2, "batch": 2},
+        launcher="hydra",
+        hydra_launcher="cores",
+    )
     code, report = run_main(tmp_path, raw)
     assert report["runs"]["simulated"] == 4, report
     local = {**raw, "launcher": "local"}
@@ -554,8 +612,13 @@ def test_the_hydra_launcher_writes_the_same_runs(tmp_path):
 def test_the_installed_command_runs_the_shipped_gate(tmp_path):
     command = Path(sys.executable).parent / "mptwin-gate"
     assert command.exists(), "run `uv sync` to install the mptwin-gate script"
-    done = subprocess.run([str(command), "conf/gate/promise_buffer.yaml", "--out", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [str(command), "conf/gate/promise_buffer.yaml", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     report = json.loads((tmp_path / "gate.json").read_text())
     assert done.returncode == report["exit_code"] in (0, 1, 3), done.stderr[-2000:]
     assert f"Decision: {report['decision']}" in done.stdout

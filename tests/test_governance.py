@@ -17,9 +17,16 @@ SEEDS = range(1, 11)
 
 
 def rogue_runs(strategy: str) -> list:
-    return [run_sim(f"hydra.searchpath=[file://{TEST_CONF}]", "scenario=smoke_rogue",
-                    "scenario.governance.reform_chance=0",  # the rogue stays a rogue
-                    f"strategy={strategy}", f"seed={s}") for s in SEEDS]  # fmt: skip
+    return [
+        run_sim(
+            f"hydra.searchpath=[file://{TEST_CONF}]",
+            "scenario=smoke_rogue",
+            "scenario.governance.reform_chance=0",  # the rogue stays a rogue
+            f"strategy={strategy}",
+            f"seed={s}",
+        )
+        for s in SEEDS
+    ]
 
 
 @pytest.fixture(scope="module", params=["automation", "orchestration"])

@@ -38,56 +38,95 @@ def frame(columns: dict[str, str], fields: str, rows: list[tuple]) -> pd.DataFra
 
 def orders() -> pd.DataFrame:
     fields = "order_id placed_h price shipping_fee promise_h delivered_h handed_h ship_by_h status review_score human_tasks"
-    return frame(ORDER_COLUMNS, fields, [
-        (1, 10, 100, 5, 40, 34, 20, 22, "delivered", 3, 0),  # warm-up order, delivered in window
-        (2, 30, 50, 5, 60, 50, 35, 34, "delivered", 4, 0),  # handed late, delivered on time
-        (3, 40, 20, 0, 70, 80, 45, 50, "delivered", 2, 1),  # delivered in the cool-down
-        (4, 50, 30, 5, NAN, NAN, NAN, 55, "cancelled", NAN, 1),
-        (5, 60, 10, 0, 90, NAN, 65, 70, "open", NAN, 0),  # not terminal at run end
-        (6, 70, 40, 5, 70, 71, 70.5, 71, "returned", 5, 0),  # delivered late, then returned
-        (7, 80, 99, 1, 99, NAN, NAN, 99, "open", NAN, 0),  # cool-down order
-    ])  # fmt: skip
+    return frame(
+        ORDER_COLUMNS,
+        fields,
+        [
+            (
+                1,
+                10,
+                100,
+                5,
+                40,
+                34,
+                20,
+                22,
+                "delivered",
+                3,
+                0,
+            ),  # warm-up order, delivered in window
+            (2, 30, 50, 5, 60, 50, 35, 34, "delivered", 4, 0),  # handed late, delivered on time
+            (3, 40, 20, 0, 70, 80, 45, 50, "delivered", 2, 1),  # delivered in the cool-down
+            (4, 50, 30, 5, NAN, NAN, NAN, 55, "cancelled", NAN, 1),
+            (5, 60, 10, 0, 90, NAN, 65, 70, "open", NAN, 0),  # not terminal at run end
+            (6, 70, 40, 5, 70, 71, 70.5, 71, "returned", 5, 0),  # delivered late, then returned
+            (7, 80, 99, 1, 99, NAN, NAN, 99, "open", NAN, 0),  # cool-down order
+        ],
+    )
 
 
 def money() -> pd.DataFrame:
-    return frame(MONEY_COLUMNS, "t_h order_id debit credit amount kind", [
-        (10, 1, "escrow", "customers", 105, "payment"),
-        (40, 1, "customers", "operator", 10, "refund"),  # warm-up order: out, though in window
-        (30, 2, "escrow", "customers", 55, "payment"),
-        (50, 2, "operator", "escrow", 5.5, "commission"),
-        (50, 2, "sellers", "escrow", 49.5, "seller_payout"),
-        (50, 2, "carriers", "operator", 4, "carrier_charge"),
-        (45, 3, "operator", "escrow", 2, "commission"),
-        (85, 3, "customers", "operator", 20, "chargeback"),  # cool-down, window order: in
-        (71, 6, "operator", "escrow", 4, "commission"),
-        (71, 6, "sellers", "escrow", 36, "seller_payout"),
-        (72, 6, "customers", "operator", 2, "sla_credit"),
-        (90, 6, "customers", "sellers", 40, "refund"),
-        (90, 6, "sellers", "operator", 4, "commission_reversal"),
-        (90, 6, "customers", "operator", 5, "fee_refund"),
-        (10, -1, "reviewers", "operator", 80, "reviewer_wages"),  # before the window: out
-        (48, -1, "reviewers", "operator", 80, "reviewer_wages"),
-        (80, -1, "reviewers", "operator", 80, "reviewer_wages"),  # after the window: out
-    ])  # fmt: skip
+    return frame(
+        MONEY_COLUMNS,
+        "t_h order_id debit credit amount kind",
+        [
+            (10, 1, "escrow", "customers", 105, "payment"),
+            (40, 1, "customers", "operator", 10, "refund"),  # warm-up order: out, though in window
+            (30, 2, "escrow", "customers", 55, "payment"),
+            (50, 2, "operator", "escrow", 5.5, "commission"),
+            (50, 2, "sellers", "escrow", 49.5, "seller_payout"),
+            (50, 2, "carriers", "operator", 4, "carrier_charge"),
+            (45, 3, "operator", "escrow", 2, "commission"),
+            (85, 3, "customers", "operator", 20, "chargeback"),  # cool-down, window order: in
+            (71, 6, "operator", "escrow", 4, "commission"),
+            (71, 6, "sellers", "escrow", 36, "seller_payout"),
+            (72, 6, "customers", "operator", 2, "sla_credit"),
+            (90, 6, "customers", "sellers", 40, "refund"),
+            (90, 6, "sellers", "operator", 4, "commission_reversal"),
+            (90, 6, "customers", "operator", 5, "fee_refund"),
+            (10, -1, "reviewers", "operator", 80, "reviewer_wages"),  # before the window: out
+            (48, -1, "reviewers", "operator", 80, "reviewer_wages"),
+            (80, -1, "reviewers", "operator", 80, "reviewer_wages"),  # after the window: out
+        ],
+    )
 
 
 def exceptions() -> pd.DataFrame:
     fields = "exc_id type handler raised_h started_h handling_h resolved_h"
-    return frame(EXCEPTION_COLUMNS, fields, [
-        (1, "payment_held", "human", 10, 20, 6, 26),  # carried into the window, busy 24-26 inside
-        (2, "stockout_at_routing", "human", 20, NAN, NAN, NAN),  # never picked up, open forever
-        (3, "late_delivery", "human", 25, 25, 2, 27),
-        (4, "late_delivery", "auto", 40, NAN, NAN, 40),
-        (5, "parcel_lost", "human", 70, 70, 5, 75),  # busy 70-75, 2 h inside
-        (6, "return_request", "auto", 5, NAN, NAN, 6),  # type seen only in the warm-up
-        (7, "late_delivery", "human", 80, 90, 10, NAN),  # after the window
-    ])  # fmt: skip
+    return frame(
+        EXCEPTION_COLUMNS,
+        fields,
+        [
+            (
+                1,
+                "payment_held",
+                "human",
+                10,
+                20,
+                6,
+                26,
+            ),  # carried into the window, busy 24-26 inside
+            (2, "stockout_at_routing", "human", 20, NAN, NAN, NAN),  # never picked up, open forever
+            (3, "late_delivery", "human", 25, 25, 2, 27),
+            (4, "late_delivery", "auto", 40, NAN, NAN, 40),
+            (5, "parcel_lost", "human", 70, 70, 5, 75),  # busy 70-75, 2 h inside
+            (6, "return_request", "auto", 5, NAN, NAN, 6),  # type seen only in the warm-up
+            (7, "late_delivery", "human", 80, 90, 10, NAN),  # after the window
+        ],
+    )
 
 
 def shifts() -> pd.DataFrame:
-    return frame(SHIFT_COLUMNS, "day start_h end_h headcount", [
-        (0, 8, 16, 2), (1, 32, 40, 2), (2, 56, 64, 3), (2, 70, 78, 1),
-    ])  # fmt: skip
+    return frame(
+        SHIFT_COLUMNS,
+        "day start_h end_h headcount",
+        [
+            (0, 8, 16, 2),
+            (1, 32, 40, 2),
+            (2, 56, 64, 3),
+            (2, 70, 78, 1),
+        ],
+    )
 
 
 def daily() -> pd.DataFrame:
@@ -189,8 +228,15 @@ def test_empty_and_missing_tables_give_zero_counts_and_none_rates():
     kpis = compute_kpis({}, INFO)
     assert kpis["orders"] == 0 and kpis["gmv"] == 0.0 and kpis["exceptions"] == 0
     assert kpis["backlog_max"] == 0 and kpis["reviewer_hours"] == 0.0
-    for key in ("operator_margin_pct", "on_time_rate", "cancellation_rate", "touchless_rate",
-                "exceptions_per_1k_orders", "reviewer_utilisation", "resolution_p50_h"):  # fmt: skip
+    for key in (
+        "operator_margin_pct",
+        "on_time_rate",
+        "cancellation_rate",
+        "touchless_rate",
+        "exceptions_per_1k_orders",
+        "reviewer_utilisation",
+        "resolution_p50_h",
+    ):
         assert kpis[key] is None, key
 
 
@@ -201,33 +247,61 @@ def test_result_is_plain_json():
 
 
 def test_backlog_counts_what_is_open_at_window_start():
-    exc = frame(EXCEPTION_COLUMNS, "handler raised_h resolved_h", [
-        ("human", 0, 30), ("human", 5, NAN), ("human", 10, 24),  # 2 open at 24 h
-        ("human", 40, 50), ("auto", 41, 42), ("auto", 41, 42),
-    ])  # fmt: skip
+    exc = frame(
+        EXCEPTION_COLUMNS,
+        "handler raised_h resolved_h",
+        [
+            ("human", 0, 30),
+            ("human", 5, NAN),
+            ("human", 10, 24),  # 2 open at 24 h
+            ("human", 40, 50),
+            ("auto", 41, 42),
+            ("auto", 41, 42),
+        ],
+    )
     assert backlog_max(exc, INFO) == 2
 
 
 def test_backlog_resolve_and_raise_at_one_instant_do_not_overlap():
-    exc = frame(EXCEPTION_COLUMNS, "handler raised_h resolved_h", [
-        ("human", 30, 40), ("human", 40, 50), ("human", 50, 50), ("human", 72, NAN),
-    ])  # fmt: skip
+    exc = frame(
+        EXCEPTION_COLUMNS,
+        "handler raised_h resolved_h",
+        [
+            ("human", 30, 40),
+            ("human", 40, 50),
+            ("human", 50, 50),
+            ("human", 72, NAN),
+        ],
+    )
     assert backlog_max(exc, INFO) == 1
 
 
 def test_reviewer_busy_ends_at_run_end_for_unfinished_tasks():
-    exc = frame(EXCEPTION_COLUMNS, "handler started_h handling_h resolved_h", [
-        ("human", 90, 10, NAN), ("human", 94, NAN, NAN), ("auto", 30, 3, 33), ("human", NAN, 1, NAN),
-    ])  # fmt: skip
+    exc = frame(
+        EXCEPTION_COLUMNS,
+        "handler started_h handling_h resolved_h",
+        [
+            ("human", 90, 10, NAN),
+            ("human", 94, NAN, NAN),
+            ("auto", 30, 3, 33),
+            ("human", NAN, 1, NAN),
+        ],
+    )
     start, end = reviewer_busy(exc, INFO)
     np.testing.assert_allclose(start, [90, 94])
     np.testing.assert_allclose(end, [96, 96])
 
 
 def test_reviewer_hours_clip_at_both_window_edges():
-    exc = frame(EXCEPTION_COLUMNS, "handler raised_h started_h handling_h resolved_h", [
-        ("human", 0, 20, 10, 30), ("human", 60, 60, 100, NAN), ("human", 30, 30, 1, 31),
-    ])  # fmt: skip
+    exc = frame(
+        EXCEPTION_COLUMNS,
+        "handler raised_h started_h handling_h resolved_h",
+        [
+            ("human", 0, 20, 10, 30),
+            ("human", 60, 60, 100, NAN),
+            ("human", 30, 30, 1, 31),
+        ],
+    )
     kpis = compute_kpis(tables(exceptions=exc), INFO)
     assert kpis["reviewer_hours"] == pytest.approx(6 + 12 + 1)
 

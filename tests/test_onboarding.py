@@ -12,9 +12,12 @@ from mptwin.analysis.metrics import compute_kpis
 from tests.helpers.runs import run_sim
 
 # a steady stream of small applicants into the smoke world, and a one-team desk for them
-APPS = ("scenario=smoke", "scenario.applications.per_day=3",
-        "scenario.applications.visits_per_listing_day=0.05",
-        "scenario.catalogue.new_listings_per_day=2")  # fmt: skip
+APPS = (
+    "scenario=smoke",
+    "scenario.applications.per_day=3",
+    "scenario.applications.visits_per_listing_day=0.05",
+    "scenario.catalogue.new_listings_per_day=2",
+)
 TEAM = (
     "+scenario.reviewers.teams={onboarding: {headcount: %d, "
     "types: [application_review, catalogue_check]}}"
@@ -29,8 +32,17 @@ def arms():
 def test_applications_are_the_same_whatever_the_strategy(arms):
     a, b = (arms[s].tables["applications"] for s in ("automation", "orchestration"))
     assert len(a) > 80
-    seen = ["app_id", "seller", "arrived_h", "documents_ok", "kyc_score", "screen_score",
-            "listings", "bad", "compliance_issue"]  # fmt: skip
+    seen = [
+        "app_id",
+        "seller",
+        "arrived_h",
+        "documents_ok",
+        "kyc_score",
+        "screen_score",
+        "listings",
+        "bad",
+        "compliance_issue",
+    ]
     assert a[seen].equals(b[seen]), "an application's truth or luck depends on the strategy"
     assert not a["decision"].equals(b["decision"]) or not a["decided_h"].equals(b["decided_h"])
 
@@ -72,9 +84,13 @@ def test_an_overloaded_onboarding_team_works_at_its_capacity():
     against one reviewer's nine weekday hours: the team is busy nearly all its shift time, and
     does no more than its hours allow. A reviewer finishes the task in hand after the shift,
     so each shift may overrun by about one task."""
-    r = run_sim(*APPS[:1], "scenario.applications.per_day=12",
-                "scenario.applications.visits_per_listing_day=0.05",
-                "strategy=automation_naive", TEAM % 1)  # fmt: skip
+    r = run_sim(
+        *APPS[:1],
+        "scenario.applications.per_day=12",
+        "scenario.applications.visits_per_listing_day=0.05",
+        "strategy=automation_naive",
+        TEAM % 1,
+    )
     exc, shifts = r.tables["exceptions"], r.tables["shifts"]
     mine = exc[exc["team"] == "onboarding"]
     assert set(mine["type"]) <= {"application_review", "catalogue_check"}
@@ -127,10 +143,13 @@ def test_a_wrong_label_surfaces_and_people_correct_it(arms):
 def test_an_admitted_bad_actor_ships_late():
     """Admit everyone (a rule change), with half the applicants bad: their orders leave the
     warehouse late far more often than honest newcomers' orders."""
-    r = run_sim(*APPS, "scenario.applications.bad_share=0.5",
-                "strategy.rules.onboarding.approve_below=99",
-                "strategy.rules.onboarding.reject_above=99",
-                "strategy.rules.onboarding.documents_failed=people")  # fmt: skip
+    r = run_sim(
+        *APPS,
+        "scenario.applications.bad_share=0.5",
+        "strategy.rules.onboarding.approve_below=99",
+        "strategy.rules.onboarding.reject_above=99",
+        "strategy.rules.onboarding.documents_failed=people",
+    )
     apps, orders = r.tables["applications"], r.tables["orders"]
     admitted = apps[apps["decision"] == "approved"]
     assert admitted["bad"].sum() > 10

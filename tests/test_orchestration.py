@@ -80,8 +80,10 @@ class CheckedRouting:
                 continue
             self.counts["ship"] += 1
             if d.warehouse not in market.stocked_at[r.offer]:
-                bad(f"t={now}: order {r.order_id} sent to warehouse {d.warehouse}, which does "
-                    f"not stock offer {r.offer} (stocked at {market.stocked_at[r.offer]})")  # fmt: skip
+                bad(
+                    f"t={now}: order {r.order_id} sent to warehouse {d.warehouse}, which does "
+                    f"not stock offer {r.offer} (stocked at {market.stocked_at[r.offer]})"
+                )
             if not 0 <= d.carrier < len(market.carriers):
                 bad(f"t={now}: order {r.order_id} given unknown carrier {d.carrier}")
             elif r.region not in market.carriers[d.carrier].serves:
@@ -89,8 +91,10 @@ class CheckedRouting:
             per_shelf[(r.offer, d.warehouse)] += 1
         for (offer, w), n in per_shelf.items():
             if w in market.stocked_at[offer] and market.on_hand(offer, w) < n:
-                bad(f"t={now}: {n} orders of offer {offer} sent to warehouse {w}, "
-                    f"which has {market.on_hand(offer, w)} on hand")  # fmt: skip
+                bad(
+                    f"t={now}: {n} orders of offer {offer} sent to warehouse {w}, "
+                    f"which has {market.on_hand(offer, w)} on hand"
+                )
 
 
 def prepared(*overrides: str):
@@ -179,16 +183,32 @@ def test_learned_promise_survives_a_region_no_carrier_serves():
 @pytest.mark.parametrize(
     "override, policy, expected, kept",
     [
-        ("strategy/routing=static", "routing", StaticRouting,
-         {"pricing": CoordinatedPricing, "promise": LearnedPromise, "exceptions": AutoRoutine}),
-        ("strategy/pricing=feed_follow", "pricing", FeedFollowPricing,
-         {"routing": OptimisedRouting, "promise": LearnedPromise, "exceptions": AutoRoutine}),
-        ("strategy/promise=contract", "promise", ContractPromise,
-         {"routing": OptimisedRouting, "pricing": CoordinatedPricing, "exceptions": AutoRoutine}),
-        ("strategy/exceptions=all_human", "exceptions", AllHuman,
-         {"routing": OptimisedRouting, "pricing": CoordinatedPricing, "promise": LearnedPromise}),
+        (
+            "strategy/routing=static",
+            "routing",
+            StaticRouting,
+            {"pricing": CoordinatedPricing, "promise": LearnedPromise, "exceptions": AutoRoutine},
+        ),
+        (
+            "strategy/pricing=feed_follow",
+            "pricing",
+            FeedFollowPricing,
+            {"routing": OptimisedRouting, "promise": LearnedPromise, "exceptions": AutoRoutine},
+        ),
+        (
+            "strategy/promise=contract",
+            "promise",
+            ContractPromise,
+            {"routing": OptimisedRouting, "pricing": CoordinatedPricing, "exceptions": AutoRoutine},
+        ),
+        (
+            "strategy/exceptions=all_human",
+            "exceptions",
+            AllHuman,
+            {"routing": OptimisedRouting, "pricing": CoordinatedPricing, "promise": LearnedPromise},
+        ),
     ],
-)  # fmt: skip
+)
 def test_ablations_compose_and_run(override, policy, expected, kept):
     cfg, world, strategy = prepared(*SMOKE_ORCH, override, "scenario.days=5", "seed=3")
     assert strategy.name == "orchestration"
@@ -313,8 +333,10 @@ def test_optimised_routing_moves_away_from_a_slow_carrier_and_rules_do_not(check
         f"carrier {busiest}: share {base_share:.3f} undisrupted, {hit_share:.3f} running slow"
     )
 
-    auto = [prepared("scenario=smoke", "strategy=automation", "seed=1", *extra)
-            for extra in ((), (slow,))]  # fmt: skip
+    auto = [
+        prepared("scenario=smoke", "strategy=automation", "seed=1", *extra)
+        for extra in ((), (slow,))
+    ]
     assert all(isinstance(s.routing, RuleRouting) for _, _, s in auto)
     shares = [
         carrier_share(simulate(w, s, int(c.seed)).tables["orders"], busiest, last, end_day)

@@ -22,8 +22,17 @@ from tests.helpers.golden import case_kpis, moved_kpis
 
 SEEDS = (1, 2, 3, 4, 5)
 ARMS = ("automation_tuned", "orchestration_tuned")
-KEYS = ("operator_margin", "on_time_rate", "exceptions_per_1k_orders", "orders", "seller_margin",
-        "reviewer_cost", "auto_decision_losses", "touchless_rate", "human_resolution_p90_h")  # fmt: skip
+KEYS = (
+    "operator_margin",
+    "on_time_rate",
+    "exceptions_per_1k_orders",
+    "orders",
+    "seller_margin",
+    "reviewer_cost",
+    "auto_decision_losses",
+    "touchless_rate",
+    "human_resolution_p90_h",
+)
 
 
 def _kpis(job: tuple[str, str, int]) -> dict:

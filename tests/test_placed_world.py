@@ -62,8 +62,9 @@ def test_demand_trend_grows_visits_by_its_log_rate_a_year():
 
 
 def test_a_run_sees_the_trend_in_its_visits():
-    daily = run_sim("scenario=smoke", "scenario.demand.trend_per_year=3.0",
-                    "scenario.demand.promo_dates=[]").tables["daily"]  # fmt: skip
+    daily = run_sim(
+        "scenario=smoke", "scenario.demand.trend_per_year=3.0", "scenario.demand.promo_dates=[]"
+    ).tables["daily"]
     first, last = daily["visits"].iloc[:14].sum(), daily["visits"].iloc[-14:].sum()
     gap = daily["day"].iloc[-14:].mean() - daily["day"].iloc[:14].mean()
     assert last / first == pytest.approx(math.exp(3.0 * gap / 365.0), rel=0.1)
@@ -78,8 +79,7 @@ def test_review_parameters_set_the_stars():
     lenient = ReviewSpec(on_time_mean=4.0, late_drop=0.0, late_drop_per_day=0.0, sd=0.0)
     assert review_score(0.5, 0.0, lenient) == 4.0
     assert review_score(0.5, 10.0, lenient) == 4.0  # lateness costs nothing here
-    harsh = ReviewSpec(on_time_mean=5.0, late_drop=1.0, late_drop_per_day=1.0, max_drop=2.5,
-                       sd=0.0)  # fmt: skip
+    harsh = ReviewSpec(on_time_mean=5.0, late_drop=1.0, late_drop_per_day=1.0, max_drop=2.5, sd=0.0)
     assert review_score(0.5, 0.5, harsh) == round(5.0 - 1.5)
     assert review_score(0.5, 30.0, harsh) == round(5.0 - 2.5)  # capped at max_drop
     assert review_score(0.3, 2.0) == review_score(0.3, 2.0, ReviewSpec())  # defaults as before
@@ -90,12 +90,14 @@ def test_review_parameters_set_the_stars():
     [
         ((*SITES[1:], "scenario.regions.count=4"), ("scenario.regions.count", "sites")),
         (("scenario.warehouses.regions=[0,1]",), ("scenario.warehouses.regions", "one per")),
-        (("scenario.warehouses.count=2", "scenario.warehouses.regions=[0,99]"),
-         ("scenario.warehouses.regions", "unknown regions [99]")),
+        (
+            ("scenario.warehouses.count=2", "scenario.warehouses.regions=[0,99]"),
+            ("scenario.warehouses.regions", "unknown regions [99]"),
+        ),
         (("scenario.reviews.on_time_mean=6",), ("scenario.reviews.on_time_mean",)),
         (("scenario.regions.road_factor=-1",), ("scenario.regions.road_factor",)),
     ],
-)  # fmt: skip
+)
 def test_bad_placement_is_rejected_naming_the_key(overrides, words):
     with pytest.raises(ConfigError) as err:
         prepare(compose_cfg("scenario=smoke", *overrides))
@@ -105,8 +107,13 @@ def test_bad_placement_is_rejected_naming_the_key(overrides, words):
 
 def test_a_regions_transit_factor_slows_only_its_parcels():
     """Region C's parcels take twice their contract's time (hidden truth); the others not."""
-    slow = (SITES[0], SITES[1].replace("{name: C, x_km: 0, y_km: 1000, weight: 1}",
-                                       "{name: C, x_km: 0, y_km: 1000, weight: 1, transit_factor: 2}"))  # fmt: skip
+    slow = (
+        SITES[0],
+        SITES[1].replace(
+            "{name: C, x_km: 0, y_km: 1000, weight: 1}",
+            "{name: C, x_km: 0, y_km: 1000, weight: 1, transit_factor: 2}",
+        ),
+    )
     ratios = []
     for sites in (SITES, slow):
         s = run_sim("scenario=smoke", *sites).tables["shipments"].dropna(subset=["delivered_h"])

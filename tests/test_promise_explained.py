@@ -46,8 +46,10 @@ def test_the_option_used_is_the_promise_the_policy_answered_then(promise):
     result = simulate(world, strategy, int(cfg.seed), decisions=True)
     rows = promise_rows(result)
     orders = result.tables["orders"].set_index("order_id").loc[rows["order_id"]]
-    expected = [answered[(t, o, r)] for t, o, r in zip(orders["placed_h"], orders["offer"],
-                                                       orders["region"], strict=True)]  # fmt: skip
+    expected = [
+        answered[(t, o, r)]
+        for t, o, r in zip(orders["placed_h"], orders["offer"], orders["region"], strict=True)
+    ]
     assert len(rows) == len(result.tables["orders"]) > 100
     assert used_hours(rows) == [[h] for h in expected]  # exactly: the same floats
     if promise == "learned":  # per carrier considered, the one used among them
@@ -76,6 +78,8 @@ def test_a_policy_that_explains_one_promise_at_a_time_has_every_promise_recorded
     assert all(len(h) == 1 for h in used_hours(rows))
     notes = {o["note"] for options in rows["promise_options"] for o in options}
     assert notes == {"mine"}
-    shown = (result.tables["orders"].set_index("order_id").loc[rows["order_id"], "promise_h"]
-             - rows["t_h"].to_numpy())  # fmt: skip
+    shown = (
+        result.tables["orders"].set_index("order_id").loc[rows["order_id"], "promise_h"]
+        - rows["t_h"].to_numpy()
+    )
     assert np.all(np.array(used_hours(rows))[:, 0] <= shown.to_numpy() + 1e-9)

@@ -27,13 +27,32 @@ from tests.test_report_load import make_run
 
 TEST_CONF = ROOT / "tests" / "conf"
 SEEDS = (1, 2, 3)
-TABLES = ("runs", "kpis_long", "summary", "paired", "backlog_daily", "click_to_door_quantiles",
-          "exception_costs")  # fmt: skip
-FIGURES = ("paired_differences", "kpi_comparison", "margin_vs_on_time", "backlog_over_time",
-           "click_to_door", "exception_costs")  # fmt: skip
-BROWSER_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync")  # fmt: skip
+TABLES = (
+    "runs",
+    "kpis_long",
+    "summary",
+    "paired",
+    "backlog_daily",
+    "click_to_door_quantiles",
+    "exception_costs",
+)
+FIGURES = (
+    "paired_differences",
+    "kpi_comparison",
+    "margin_vs_on_time",
+    "backlog_over_time",
+    "click_to_door",
+    "exception_costs",
+)
+BROWSER_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +60,24 @@ def sweep(tmp_path_factory):
     """automation against automation_undercut (a tests-only strategy), 3 seeds, run the way the
     README runs compare_strategies: in parallel, with the report built at the end."""
     root = tmp_path_factory.mktemp("report") / "sweep"
-    args = ["-m", "experiment=compare_strategies", "scenario=smoke",
-            "strategy=automation,automation_undercut", f"hydra.searchpath=[file://{TEST_CONF}]",
-            f"seed={','.join(map(str, SEEDS))}", "figures=false", "progress=false",
-            f"hydra.sweep.dir={root}"]  # fmt: skip
-    proc = subprocess.run([sys.executable, "-m", "mptwin.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    args = [
+        "-m",
+        "experiment=compare_strategies",
+        "scenario=smoke",
+        "strategy=automation,automation_undercut",
+        f"hydra.searchpath=[file://{TEST_CONF}]",
+        f"seed={','.join(map(str, SEEDS))}",
+        "figures=false",
+        "progress=false",
+        f"hydra.sweep.dir={root}",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "mptwin.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root, proc
 
@@ -127,8 +158,12 @@ def _browser() -> str | None:
 
 def _render(browser: str, url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
     profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
-    return subprocess.run([browser, *BROWSER_FLAGS, f"--user-data-dir={profile}", *extra, url],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [browser, *BROWSER_FLAGS, f"--user-data-dir={profile}", *extra, url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 IMAGE_PROBE = """<script>window.addEventListener("load", () => {
@@ -158,8 +193,14 @@ def test_the_page_renders_in_a_headless_browser(sweep, tmp_path):
         assert f"<td>{key}</td>" in table.group(0)
     assert dom.stdout.count("<figcaption>") == len(FIGURES)
     shot = tmp_path / "page.png"
-    done = _render(browser, page.as_uri(), tmp_path, f"--screenshot={shot}",
-                   "--window-size=1200,2000", "--hide-scrollbars")  # fmt: skip
+    done = _render(
+        browser,
+        page.as_uri(),
+        tmp_path,
+        f"--screenshot={shot}",
+        "--window-size=1200,2000",
+        "--hide-scrollbars",
+    )
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     assert shot.stat().st_size > 50_000, "the screenshot looks blank"
 
@@ -225,8 +266,13 @@ def test_a_folder_with_no_complete_runs_is_a_clear_error(tmp_path):
     (tmp_path / "job" / ".hydra").mkdir(parents=True)
     with pytest.raises(ReportError, match=r"no complete runs under .*1 incomplete"):
         load_sweep(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "mptwin.report.build", str(tmp_path)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "mptwin.report.build", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "mptwin-report: error: no complete runs" in proc.stderr
 
@@ -240,8 +286,10 @@ def test_a_missing_folder_is_a_clear_error(tmp_path):
 
 # per seed: (cancellation_rate, on_time_rate, operator_margin_pct, backlog_max) of each arm; two
 # seeds take a t interval (t = 12.7 on 1 df) past 0% and 100%, and a count's below 0
-FEW = {"automation": [(0.001, 0.97, -0.01, 3), (0.012, 0.995, 0.03, 20)],
-       "orchestration": [(0.002, 0.975, 0.00, 5), (0.010, 0.999, 0.02, 18)]}  # fmt: skip
+FEW = {
+    "automation": [(0.001, 0.97, -0.01, 3), (0.012, 0.995, 0.03, 20)],
+    "orchestration": [(0.002, 0.975, 0.00, 5), (0.010, 0.999, 0.02, 18)],
+}
 
 
 def hand_made_sweep(root: Path, seeds: int) -> Sweep:
@@ -251,11 +299,23 @@ def hand_made_sweep(root: Path, seeds: int) -> Sweep:
         for seed in range(1, seeds + 1):
             cancel, on_time, pct, backlog = values[(seed - 1) % 2]
             wiggle = 1.0 + 0.01 * (seed % 3)
-            make_run(root, f"{arm}/seed={seed}", seed, arm, 3, 100.0 * wiggle,
-                     [f"strategy={arm}", f"seed={seed}"])  # fmt: skip
-            kpis = {"operator_margin": 1000.0 * wiggle, "operator_margin_pct": pct * wiggle,
-                    "orders": 100 + seed, "on_time_rate": on_time, "cancellation_rate":
-                    cancel * wiggle, "backlog_max": backlog + seed % 2}  # fmt: skip
+            make_run(
+                root,
+                f"{arm}/seed={seed}",
+                seed,
+                arm,
+                3,
+                100.0 * wiggle,
+                [f"strategy={arm}", f"seed={seed}"],
+            )
+            kpis = {
+                "operator_margin": 1000.0 * wiggle,
+                "operator_margin_pct": pct * wiggle,
+                "orders": 100 + seed,
+                "on_time_rate": on_time,
+                "cancellation_rate": cancel * wiggle,
+                "backlog_max": backlog + seed % 2,
+            }
             (root / arm / f"seed={seed}" / "kpis.json").write_text(json.dumps(kpis))
     return load_sweep(root, baseline="automation")
 

@@ -19,15 +19,31 @@ from mptwin.report.load import (
 from mptwin.report.tables import paired, summary
 
 
-def make_run(root: Path, name: str, seed: int, strategy: str, headcount: int, margin: float,
-             overrides: list[str], tuned_on: str | None = None) -> None:  # fmt: skip
+def make_run(
+    root: Path,
+    name: str,
+    seed: int,
+    strategy: str,
+    headcount: int,
+    margin: float,
+    overrides: list[str],
+    tuned_on: str | None = None,
+) -> None:
     job = root / name
     (job / ".hydra").mkdir(parents=True)
-    config = {"seed": seed, "scenario": {"name": "smoke", "warmup_days": 2, "days": 14,
-                                         "cooldown_days": 28, "start_date": "2026-01-05",
-                                         "reviewers": {"headcount": headcount},
-                                         "money": {"currency": "BRL"}},
-              "strategy": {"name": strategy, "pricing": {"undercut": 0.02}}}  # fmt: skip
+    config = {
+        "seed": seed,
+        "scenario": {
+            "name": "smoke",
+            "warmup_days": 2,
+            "days": 14,
+            "cooldown_days": 28,
+            "start_date": "2026-01-05",
+            "reviewers": {"headcount": headcount},
+            "money": {"currency": "BRL"},
+        },
+        "strategy": {"name": strategy, "pricing": {"undercut": 0.02}},
+    }
     if tuned_on:
         config["strategy"].update(headcount=headcount, tuned={"scenario": tuned_on})
     (job / "config.yaml").write_text(yaml.safe_dump(config))
@@ -36,8 +52,17 @@ def make_run(root: Path, name: str, seed: int, strategy: str, headcount: int, ma
 
 
 def test_override_keys_skip_seed_hydra_and_repeats():
-    keys = override_keys(["experiment=x", "seed=1", "+scenario.a=1", "strategy/routing=opt",
-                          "hydra.launcher.n_jobs=2", "scenario.a=2", "progress=false"])  # fmt: skip
+    keys = override_keys(
+        [
+            "experiment=x",
+            "seed=1",
+            "+scenario.a=1",
+            "strategy/routing=opt",
+            "hydra.launcher.n_jobs=2",
+            "scenario.a=2",
+            "progress=false",
+        ]
+    )
     assert keys == ["scenario.a", "strategy.routing"]
 
 
@@ -61,10 +86,19 @@ def test_strategies_are_paired_by_seed_within_groups(tmp_path):
     for seed in (1, 2, 3):
         for strategy, bump in (("automation", 0.0), ("orchestration", 10.0)):
             for headcount in (3, 6):
-                make_run(tmp_path, f"{strategy}/h{headcount}/s{seed}", seed, strategy, headcount,
-                         100.0 * seed + bump + headcount,
-                         [f"strategy={strategy}", f"scenario.reviewers.headcount={headcount}",
-                          f"seed={seed}"])  # fmt: skip
+                make_run(
+                    tmp_path,
+                    f"{strategy}/h{headcount}/s{seed}",
+                    seed,
+                    strategy,
+                    headcount,
+                    100.0 * seed + bump + headcount,
+                    [
+                        f"strategy={strategy}",
+                        f"scenario.reviewers.headcount={headcount}",
+                        f"seed={seed}",
+                    ],
+                )
     sweep = load_sweep(tmp_path)
     assert sweep.compare == "strategy" and sweep.baseline == "automation"
     assert sweep.factors == ["strategy", "scenario.reviewers.headcount"]
@@ -79,8 +113,15 @@ def test_strategies_are_paired_by_seed_within_groups(tmp_path):
 def test_compare_falls_back_to_what_varies(tmp_path):
     for seed in (1, 2):
         for headcount in (3, 6):
-            make_run(tmp_path, f"h{headcount}/s{seed}", seed, "automation", headcount, 1.0 * seed,
-                     [f"scenario.reviewers.headcount={headcount}", f"seed={seed}"])  # fmt: skip
+            make_run(
+                tmp_path,
+                f"h{headcount}/s{seed}",
+                seed,
+                "automation",
+                headcount,
+                1.0 * seed,
+                [f"scenario.reviewers.headcount={headcount}", f"seed={seed}"],
+            )
     sweep = load_sweep(tmp_path, compare="strategy", baseline=6)
     assert sweep.compare == "scenario.reviewers.headcount"
     assert sweep.arms == ["6", "3"] and sweep.groups == ["all"]
@@ -100,9 +141,14 @@ def test_the_report_says_how_each_arm_was_tuned_and_staffed():
 
     plain = {"strategy": {"name": "automation"}, "scenario": {"reviewers": {"headcount": 14}}}
     assert _tuning(plain) == "not tuned; 14 reviewers"
-    tuned = {"strategy": {"name": "automation_tuned", "headcount": 9,
-                          "tuned": {"scenario": "baseline", "seeds": [101, 102], "trials": 12}},
-             "scenario": {"reviewers": {"headcount": 14}}}  # fmt: skip
+    tuned = {
+        "strategy": {
+            "name": "automation_tuned",
+            "headcount": 9,
+            "tuned": {"scenario": "baseline", "seeds": [101, 102], "trials": 12},
+        },
+        "scenario": {"reviewers": {"headcount": 14}},
+    }
     text = _tuning(tuned)
     assert "baseline seeds [101, 102]" in text and "12 trials" in text and "9 reviewers" in text
 
@@ -111,10 +157,26 @@ def test_an_arm_tuned_on_another_scenario_is_said_where_the_numbers_are(tmp_path
     """Arms tuned on baseline compared on smoke: their parameters and team fit baseline, so the
     console table and the page say the numbers demonstrate the machinery, not the finding."""
     for seed in (1, 2):
-        make_run(tmp_path, f"a/s{seed}", seed, "automation_tuned", 4, 1.0 * seed,
-                 ["strategy=automation_tuned", f"seed={seed}"], tuned_on="baseline")  # fmt: skip
-        make_run(tmp_path, f"o/s{seed}", seed, "orchestration_fit", 1, 2.0 * seed,
-                 ["strategy=orchestration_fit", f"seed={seed}"], tuned_on="smoke")  # fmt: skip
+        make_run(
+            tmp_path,
+            f"a/s{seed}",
+            seed,
+            "automation_tuned",
+            4,
+            1.0 * seed,
+            ["strategy=automation_tuned", f"seed={seed}"],
+            tuned_on="baseline",
+        )
+        make_run(
+            tmp_path,
+            f"o/s{seed}",
+            seed,
+            "orchestration_fit",
+            1,
+            2.0 * seed,
+            ["strategy=orchestration_fit", f"seed={seed}"],
+            tuned_on="smoke",
+        )
     sweep = load_sweep(tmp_path)
     warned = [n for n in sweep.notes if "was tuned on scenario" in n]
     assert warned == [

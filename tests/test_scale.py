@@ -13,8 +13,13 @@ import pytest
 from mptwin.analysis.metrics import compute_kpis
 from tests.helpers.runs import compose_cfg, run_sim
 
-SMALL_YEAR = ("scenario=growth_year", "scenario.days=14", "scenario.cooldown_days=7",
-              "scenario.catalogue.skus=20000", "figures=false")  # fmt: skip
+SMALL_YEAR = (
+    "scenario=growth_year",
+    "scenario.days=14",
+    "scenario.cooldown_days=7",
+    "scenario.catalogue.skus=20000",
+    "figures=false",
+)
 
 
 @pytest.mark.slow
@@ -34,15 +39,26 @@ def test_a_scaled_down_growth_year_runs(strategy):
 
 
 # per-order KPIs: rates and amounts per order, which a longer horizon must not move
-PER_ORDER = ("on_time_rate", "conversion_rate", "cancellation_rate", "return_rate",
-             "operator_margin_pct", "exceptions_per_1k_orders", "click_to_door_p50_h",
-             "touchless_rate")  # fmt: skip
+PER_ORDER = (
+    "on_time_rate",
+    "conversion_rate",
+    "cancellation_rate",
+    "return_rate",
+    "operator_margin_pct",
+    "exceptions_per_1k_orders",
+    "click_to_door_p50_h",
+    "touchless_rate",
+)
 SEEDS = (1, 2, 3, 4)
 # smoke without promotion days, past its start-up: returns and late parcels take two to three
 # weeks to reach their steady flow, so smoke's 2-day warm-up would bias a short window more than
 # a long one
-STATIONARY = ("scenario=smoke", "strategy=automation", "scenario.demand.promo_dates=[]",
-              "scenario.warmup_days=28")  # fmt: skip
+STATIONARY = (
+    "scenario=smoke",
+    "strategy=automation",
+    "scenario.demand.promo_dates=[]",
+    "scenario.warmup_days=28",
+)
 
 
 def _per_order_kpis(days: int) -> dict[str, np.ndarray]:

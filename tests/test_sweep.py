@@ -32,8 +32,13 @@ TABLES = ("orders", "shipments", "exceptions", "money", "daily", "shifts")
 
 def mptwin(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the `mptwin` command in a subprocess from the repository root."""
-    proc = subprocess.run([sys.executable, "-m", "mptwin.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "mptwin.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check:
         assert proc.returncode == 0, (
             f"mptwin {' '.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}"
@@ -44,8 +49,11 @@ def mptwin(*args: str, check: bool = True, timeout: int = 300) -> subprocess.Com
 
 def results(sweep: Path) -> dict[str, Path]:
     """Complete job folders of a sweep, by their path inside it."""
-    return {p.parent.relative_to(sweep).as_posix(): p.parent for p in sweep.rglob("kpis.json")
-            if STAGING not in p.parts}  # fmt: skip
+    return {
+        p.parent.relative_to(sweep).as_posix(): p.parent
+        for p in sweep.rglob("kpis.json")
+        if STAGING not in p.parts
+    }
 
 
 # --- experiment files -----------------------------------------------------------------------
@@ -53,8 +61,12 @@ def results(sweep: Path) -> dict[str, Path]:
 
 def test_there_are_the_four_experiments():
     names = {p.stem for p in EXPERIMENTS}
-    assert {"compare_strategies", "reviewer_staffing", "carrier_disruption",
-            "peak_season"} <= names, names  # fmt: skip
+    assert {
+        "compare_strategies",
+        "reviewer_staffing",
+        "carrier_disruption",
+        "peak_season",
+    } <= names, names
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
@@ -156,8 +168,13 @@ def test_a_job_killed_mid_write_leaves_no_result_the_report_reads(tmp_path):
     # a complete earlier result in the same folder, with another config
     mptwin("-m", *args, "seed=2")
     assert (job / "kpis.json").exists()
-    killed = subprocess.run([sys.executable, "-c", DIE_WHILE_WRITING, "-m", *args, "seed=1"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    killed = subprocess.run(
+        [sys.executable, "-c", DIE_WHILE_WRITING, "-m", *args, "seed=1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert killed.returncode == -9, (killed.returncode, killed.stderr[-2000:])
     assert list((job / STAGING).glob("*.parquet")), "the kill should come mid-write"
     assert not (job / "kpis.json").exists(), "the old completion mark must go before rewriting"
@@ -194,9 +211,21 @@ FAIL_ON_SEED_2 = textwrap.dedent("""
 @pytest.mark.slow
 def test_a_failing_job_does_not_lose_the_other_jobs(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = subprocess.run([sys.executable, "-c", FAIL_ON_SEED_2, "-m", *QUIET, "seed=1,2,3",
-                           f"hydra.sweep.dir={sweep}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FAIL_ON_SEED_2,
+            "-m",
+            *QUIET,
+            "seed=1,2,3",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0 and "disk full (simulated)" in proc.stderr
     assert sorted(results(sweep)) == ["smoke/automation/seed=1", "smoke/automation/seed=3"]
     failed = sweep / "smoke" / "automation" / "seed=2"
@@ -228,13 +257,18 @@ def _frames(job: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.mark.slow
 def test_joblib_and_basic_launchers_give_identical_results(tmp_path):
-    two = ("experiment=compare_strategies", "strategy=automation,automation_undercut",
-           f"hydra.searchpath=[file://{TEST_CONF}]", "seed=1,2")  # fmt: skip
+    two = (
+        "experiment=compare_strategies",
+        "strategy=automation,automation_undercut",
+        f"hydra.searchpath=[file://{TEST_CONF}]",
+        "seed=1,2",
+    )
     runs = {}
     for launcher in ("basic", "cores"):
         sweep = tmp_path / launcher
-        mptwin("-m", *QUIET, NO_REPORT, *two, f"hydra/launcher={launcher}",
-               f"hydra.sweep.dir={sweep}")  # fmt: skip
+        mptwin(
+            "-m", *QUIET, NO_REPORT, *two, f"hydra/launcher={launcher}", f"hydra.sweep.dir={sweep}"
+        )
         runs[launcher] = results(sweep)
     assert sorted(runs["basic"]) == sorted(runs["cores"]) and len(runs["basic"]) == 4
     for key, basic in runs["basic"].items():
@@ -249,8 +283,14 @@ def test_joblib_and_basic_launchers_give_identical_results(tmp_path):
 @pytest.mark.slow
 def test_submitit_local_runs_a_two_job_sweep(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = mptwin("-m", *QUIET, "seed=1,2", "hydra/launcher=submitit_local",
-                  "hydra.launcher.timeout_min=10", f"hydra.sweep.dir={sweep}")  # fmt: skip
+    proc = mptwin(
+        "-m",
+        *QUIET,
+        "seed=1,2",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        f"hydra.sweep.dir={sweep}",
+    )
     done = results(sweep)
     assert sorted(done) == ["smoke/automation/seed=1", "smoke/automation/seed=2"], done
     assert (sweep / ".submitit").is_dir(), "submitit keeps its logs beside the jobs"

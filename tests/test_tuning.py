@@ -13,9 +13,24 @@ from mptwin.tuning.search import tune
 from sim.validate import ConfigError
 from tests.helpers.runs import compose_cfg
 
-SMALL = ["--scenario", "smoke", "--seeds", "11", "--trials", "3", "--workers", "1",
-         "--min-headcount", "1", "--max-headcount", "4", "--sampler-seeds", "0",
-         "--start-headcount", "3"]  # fmt: skip
+SMALL = [
+    "--scenario",
+    "smoke",
+    "--seeds",
+    "11",
+    "--trials",
+    "3",
+    "--workers",
+    "1",
+    "--min-headcount",
+    "1",
+    "--max-headcount",
+    "4",
+    "--sampler-seeds",
+    "0",
+    "--start-headcount",
+    "3",
+]
 
 
 @pytest.mark.slow
@@ -31,8 +46,9 @@ def test_tuning_is_reproducible_and_writes_a_config_that_runs(tmp_path):
     assert all(1 <= t[TEAM] <= 4 for t in first.trials)
     out = tmp_path / "strategy" / "automation_tuned_test.yaml"  # a config group on a search path
     write(spec, first, out, tmp_path / "trials.csv")
-    cfg = compose_cfg("scenario=smoke", "strategy=automation_tuned_test",
-                      f"hydra.searchpath=[file://{tmp_path}]")  # fmt: skip
+    cfg = compose_cfg(
+        "scenario=smoke", "strategy=automation_tuned_test", f"hydra.searchpath=[file://{tmp_path}]"
+    )
     assert cfg.strategy.headcount == first.headcount
     assert cfg.strategy.promise.buffer_days == first.values["strategy.promise.buffer_days"]
     assert cfg.strategy.tuned.seeds == [11]
@@ -41,8 +57,11 @@ def test_tuning_is_reproducible_and_writes_a_config_that_runs(tmp_path):
 def test_both_arms_have_a_search_space_with_the_shared_knobs():
     specs = {arm: load_spec(arm, parse([arm, *SMALL])) for arm in ("automation", "orchestration")}
     shared = set(specs["automation"].params) & set(specs["orchestration"].params)
-    assert {"strategy.promise.quantile", "strategy.pricing.undercut",
-            "strategy.exceptions.auto_refund_limit"} <= shared  # fmt: skip
+    assert {
+        "strategy.promise.quantile",
+        "strategy.pricing.undercut",
+        "strategy.exceptions.auto_refund_limit",
+    } <= shared
     assert specs["automation"].calibrate_promise and not specs["orchestration"].calibrate_promise
     assert TEAM not in shared  # solved per trial
 
@@ -51,16 +70,28 @@ def test_both_arms_tune_the_same_menu_of_automatic_resolutions():
     """Every resolution a single silo can run is on both arms' menu, with the same limits
     searched over the same ranges: no arm automates what the other may not."""
     specs = {arm: load_spec(arm, parse([arm, *SMALL])) for arm in ("automation", "orchestration")}
-    menu = [{k: v for k, v in spec.params.items() if k.startswith("strategy.exceptions.")}
-            for spec in specs.values()]  # fmt: skip
+    menu = [
+        {k: v for k, v in spec.params.items() if k.startswith("strategy.exceptions.")}
+        for spec in specs.values()
+    ]
     assert menu[0] == menu[1] and len(menu[0]) == 3
-    triage = [compose_cfg("scenario=smoke", f"strategy={arm}").strategy.exceptions
-              for arm in ("automation", "orchestration", "automation_tuned", "orchestration_tuned")]  # fmt: skip
+    triage = [
+        compose_cfg("scenario=smoke", f"strategy={arm}").strategy.exceptions
+        for arm in ("automation", "orchestration", "automation_tuned", "orchestration_tuned")
+    ]
     autos = {tuple(t.auto) for t in triage}
     assert len(autos) == 1, autos
     (auto,) = autos
-    assert {"stock_discrepancy", "reconciliation_mismatch", "payment_held", "return_request",
-            "late_delivery", "stockout_at_routing", "unroutable", "price_below_cost"} == set(auto)  # fmt: skip
+    assert {
+        "stock_discrepancy",
+        "reconciliation_mismatch",
+        "payment_held",
+        "return_request",
+        "late_delivery",
+        "stockout_at_routing",
+        "unroutable",
+        "price_below_cost",
+    } == set(auto)
 
 
 def test_an_unknown_arm_is_a_config_error():
@@ -89,8 +120,9 @@ def test_the_chosen_team_is_the_smallest_that_meets_the_target_in_real_runs():
     h = result.headcount
     assert result.staffing_value <= spec.staffing_max_h
     if h > 1:
-        (fewer,) = run_seeds(LocalRunner(1), spec.base(), {**result.values, TEAM: h - 1},
-                             spec.seeds)  # fmt: skip
+        (fewer,) = run_seeds(
+            LocalRunner(1), spec.base(), {**result.values, TEAM: h - 1}, spec.seeds
+        )
         assert fewer.kpis[spec.staffing_kpi] > spec.staffing_max_h
 
 

@@ -39,12 +39,15 @@ from sim.decisions import DEFER, Alternative, PromiseOption, RouteOption
 
 ANSWERED = "the policy's answer (it listed no alternatives)"
 _POINTS = pa.array(POINTS, pa.string())
-PRICE_COLUMNS = {name: pa.string() if DECISION_COLUMNS[name] == "string" else pa.float64()
-                 for name in list(DECISION_COLUMNS)[-7:]}  # fmt: skip
+PRICE_COLUMNS = {
+    name: pa.string() if DECISION_COLUMNS[name] == "string" else pa.float64()
+    for name in list(DECISION_COLUMNS)[-7:]
+}
 
 
-def decisions_table(log: DecisionLog, tables: dict[str, pd.DataFrame],
-                    offer_seller: np.ndarray) -> pd.DataFrame:  # fmt: skip
+def decisions_table(
+    log: DecisionLog, tables: dict[str, pd.DataFrame], offer_seller: np.ndarray
+) -> pd.DataFrame:
     """Every decision of the run (`tables`: the run's orders and exceptions; `offer_seller`:
     each offer's seller), numbered in time order: within an instant the points come in
     `POINTS` order, each point's decisions in the order they were made. Rows come by point
@@ -52,8 +55,12 @@ def decisions_table(log: DecisionLog, tables: dict[str, pd.DataFrame],
     would cost more than all the rest."""
     with memory_for_big_tables():
         order = _OrderFacts(tables["orders"])
-        parts = [_routing_part(log, order), _promise_part(log, order),
-                 _triage_part(log, tables["exceptions"], order), _rare_part(log)]  # fmt: skip
+        parts = [
+            _routing_part(log, order),
+            _promise_part(log, order),
+            _triage_part(log, tables["exceptions"], order),
+            _rare_part(log),
+        ]
         if log.prices:
             parts.append(_prices_part(log, offer_seller))
         table = pa.concat_tables(parts)
@@ -76,8 +83,9 @@ class _OrderFacts:
 
     def __init__(self, orders: pd.DataFrame):
         self.ids = orders["order_id"].to_numpy()
-        self.cols = {k: orders[k].to_numpy() for k in ("offer", "seller", "region", "placed_h",
-                                                         "promise_h")}  # fmt: skip
+        self.cols = {
+            k: orders[k].to_numpy() for k in ("offer", "seller", "region", "placed_h", "promise_h")
+        }
 
     def of(self, order_ids: np.ndarray, name: str) -> np.ndarray:
         """Per order id, its value of column `name` (-1 for id -1: no order)."""
@@ -95,13 +103,26 @@ def _routing_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
     oid, w = r["order_id"], r["warehouse"]
     region = order.of(oid, "region")
     wait = pc.if_else(pa.array(w == DEFER), "wait for the next batch", "escalate to triage")
-    chosen = pc.if_else(pa.array(w >= 0), text("warehouse ", integers(w), ", carrier ",
-                                               integers(r["carrier"])), wait)  # fmt: skip
-    return _part(np.arange(len(oid)), r["t_h"], ROUTING, oid, order.of(oid, "offer"),
-                 order.of(oid, "seller"), None, None,
-                 text("warehouse and carrier for order ", integers(oid), " to region ",
-                      integers(region)), chosen, log, _reasons(log.route_reason),
-                 _route_options(log, region))  # fmt: skip
+    chosen = pc.if_else(
+        pa.array(w >= 0),
+        text("warehouse ", integers(w), ", carrier ", integers(r["carrier"])),
+        wait,
+    )
+    return _part(
+        np.arange(len(oid)),
+        r["t_h"],
+        ROUTING,
+        oid,
+        order.of(oid, "offer"),
+        order.of(oid, "seller"),
+        None,
+        None,
+        text("warehouse and carrier for order ", integers(oid), " to region ", integers(region)),
+        chosen,
+        log,
+        _reasons(log.route_reason),
+        _route_options(log, region),
+    )
 
 
 def _route_options(log: DecisionLog, region: np.ndarray) -> dict[str, pa.Array]:
@@ -126,28 +147,47 @@ def _promise_part(log: DecisionLog, order: _OrderFacts) -> pa.Table:
     needs = ~has  # the answer itself is listed as an option too
     needs[has] = ~used[which[has]]
     n, nan = len(ids), np.full(len(ids), np.nan)
-    own = structs(PromiseOption, {"carrier": np.full(n, -1), "handover_h": nan, "transit_h": nan,
-                                  "buffer_h": nan, "hours": shown, "used": np.ones(n, bool),
-                                  "note": np.full(n, ANSWERED, dtype=object),
-                                  "chosen": np.ones(n, bool)})  # fmt: skip
+    own = structs(
+        PromiseOption,
+        {
+            "carrier": np.full(n, -1),
+            "handover_h": nan,
+            "transit_h": nan,
+            "buffer_h": nan,
+            "hours": shown,
+            "used": np.ones(n, bool),
+            "note": np.full(n, ANSWERED, dtype=object),
+            "chosen": np.ones(n, bool),
+        },
+    )
     options = {name: pa.nulls(n, t) for name, t in TYPES.items()}
     for column, lists_ in listed.items():
         if column != "promise_options":
             options[column] = spread(lists_, which)
-    none = pa.ListArray.from_arrays(pa.array(np.zeros(len(used) + 1, np.int32)),
-                                    own.slice(0, 0))  # fmt: skip
+    none = pa.ListArray.from_arrays(pa.array(np.zeros(len(used) + 1, np.int32)), own.slice(0, 0))
     options["promise_options"] = spread(listed.get("promise_options", none), which, own, needs)
     said = np.full(n, len(texts))  # per row its reason ("" where it has no explanation)
     said[has] = reason[which[has]]
-    return _part(ids, placed, PROMISE, oid, offer, order.of(oid, "seller"), None, None,
-                 text("delivery promise for offer ", integers(offer), " to region ",
-                      integers(region)),
-                 text(numbers(shown, 1), " h, to the end of the promised day"), log,
-                 labels([*texts, ""], said), options)  # fmt: skip
+    return _part(
+        ids,
+        placed,
+        PROMISE,
+        oid,
+        offer,
+        order.of(oid, "seller"),
+        None,
+        None,
+        text("delivery promise for offer ", integers(offer), " to region ", integers(region)),
+        text(numbers(shown, 1), " h, to the end of the promised day"),
+        log,
+        labels([*texts, ""], said),
+        options,
+    )
 
 
-def _promise_explanations(log: DecisionLog, offer: np.ndarray, region: np.ndarray,
-                          placed: np.ndarray) -> tuple:  # fmt: skip
+def _promise_explanations(
+    log: DecisionLog, offer: np.ndarray, region: np.ndarray, placed: np.ndarray
+) -> tuple:
     """The promises' explanations, from the policy at the end or as kept while the run went:
     per order `which` (-1: none); the distinct reason texts; per explanation its reason (an
     index into them), whether an option is marked used, and its options (a list per
@@ -157,8 +197,13 @@ def _promise_explanations(log: DecisionLog, offer: np.ndarray, region: np.ndarra
         k, cols = len(c.reason), {**c.options, "chosen": c.options["used"]}
         used = np.zeros(k, dtype=bool)
         used[cols["owner"][cols["used"]]] = True
-        return (c.which, c.reasons, c.reason, used,
-                {"promise_options": lists(PromiseOption, cols, k)})  # fmt: skip
+        return (
+            c.which,
+            c.reasons,
+            c.reason,
+            used,
+            {"promise_options": lists(PromiseOption, cols, k)},
+        )
     e = log.promise
     e.flush()
     if len(e) != len(offer):
@@ -190,12 +235,28 @@ def _triage_part(log: DecisionLog, exceptions: pd.DataFrame, order: _OrderFacts)
             options, chosen = (*options, Alternative(h, ANSWERED)), 1 << len(options)
         store.add(i, options, chosen)
     raised = e["raised_h"].to_numpy()
-    return _part(ids, raised, TRIAGE, oid, e["offer"].to_numpy(), seller, exc, None,
-                 text("who handles ", _strings(e["type"]), " (", _strings(e["cause"]), ")"),
-                 text(_strings(e["handler"]), ", priority ", integers(e["priority"].to_numpy()),
-                      ", deadline in ", numbers(e["deadline_h"].to_numpy() - raised, 1), " h"),
-                 log, _reasons([t.reason for t in answers]),
-                 family({Alternative: store}, len(ids)))  # fmt: skip
+    return _part(
+        ids,
+        raised,
+        TRIAGE,
+        oid,
+        e["offer"].to_numpy(),
+        seller,
+        exc,
+        None,
+        text("who handles ", _strings(e["type"]), " (", _strings(e["cause"]), ")"),
+        text(
+            _strings(e["handler"]),
+            ", priority ",
+            integers(e["priority"].to_numpy()),
+            ", deadline in ",
+            numbers(e["deadline_h"].to_numpy() - raised, 1),
+            " h",
+        ),
+        log,
+        _reasons([t.reason for t in answers]),
+        family({Alternative: store}, len(ids)),
+    )
 
 
 def _strings(column: pd.Series) -> pa.Array:
@@ -205,10 +266,21 @@ def _strings(column: pd.Series) -> pa.Array:
 def _rare_part(log: DecisionLog) -> pa.Table:
     r = array_columns(log.rare)
     t = log.rare_text
-    return _part(np.arange(len(r["t_h"])), r["t_h"], r["point"], r["order_id"], r["offer"],
-                 r["seller"], None, r["app_id"], pa.array(t["asked"], pa.string()),
-                 pa.array(t["chosen"], pa.string()), log, _reasons(t["reason"]),
-                 family(log.options["rare"], len(r["t_h"])))  # fmt: skip
+    return _part(
+        np.arange(len(r["t_h"])),
+        r["t_h"],
+        r["point"],
+        r["order_id"],
+        r["offer"],
+        r["seller"],
+        None,
+        r["app_id"],
+        pa.array(t["asked"], pa.string()),
+        pa.array(t["chosen"], pa.string()),
+        log,
+        _reasons(t["reason"]),
+        family(log.options["rare"], len(r["t_h"])),
+    )
 
 
 def _reasons(values: list[str]) -> pa.Array:
@@ -217,8 +289,12 @@ def _reasons(values: list[str]) -> pa.Array:
 
 # --- pricing: blocks of arrays --------------------------------------------------------------
 
-_PRICE_TERMS = (("competitor", "competitor"), ("target", "target"), ("margin_floor", "floor"),
-                ("regime", "regime"))  # fmt: skip
+_PRICE_TERMS = (
+    ("competitor", "competitor"),
+    ("target", "target"),
+    ("margin_floor", "floor"),
+    ("regime", "regime"),
+)
 
 
 def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
@@ -229,25 +305,45 @@ def _prices_part(log: DecisionLog, offer_seller: np.ndarray) -> pa.Table:
     sizes = np.array([len(b.offers) for b in blocks])
     block = np.repeat(np.arange(len(blocks)), sizes)  # each row's block
     offers = np.concatenate([b.offers for b in blocks]).astype(np.int32)
-    old, new, floor = (np.concatenate([getattr(b, k) for b in blocks])
-                       for k in ("old", "new", "operator_floor"))  # fmt: skip
+    old, new, floor = (
+        np.concatenate([getattr(b, k) for b in blocks]) for k in ("old", "new", "operator_floor")
+    )
     rejected = np.concatenate([b.rejected for b in blocks])
     chosen = numbers(new, 2)  # the new price; where it fell under the floor, why it did not apply
     if rejected.any():
         r = np.flatnonzero(rejected)
-        said = text(chosen.take(pa.array(r)), " rejected: under the operator's floor ",
-                    numbers(floor[r], 2), ", stays ", numbers(old[r], 2))  # fmt: skip
+        said = text(
+            chosen.take(pa.array(r)),
+            " rejected: under the operator's floor ",
+            numbers(floor[r], 2),
+            ", stays ",
+            numbers(old[r], 2),
+        )
         chosen = pc.replace_with_mask(chosen, pa.array(rejected), said)
-    prices = {"old_price": pa.array(old), "new_price": pa.array(new),
-              "operator_floor": pa.array(floor)}  # fmt: skip
+    prices = {
+        "old_price": pa.array(old),
+        "new_price": pa.array(new),
+        "operator_floor": pa.array(floor),
+    }
     for name, key in _PRICE_TERMS:
         prices[name] = _term(blocks, sizes, key, PRICE_COLUMNS[name])
     n = len(block)
-    return _part(np.arange(n), np.array([b.t_h for b in blocks])[block], PRICING, None,
-                 offers, np.asarray(offer_seller)[offers], None, None,
-                 _per_offer(len(offer_seller), offers), chosen, log,
-                 labels([b.rule for b in blocks], block),
-                 {name: pa.nulls(n, t) for name, t in TYPES.items()}, prices)  # fmt: skip
+    return _part(
+        np.arange(n),
+        np.array([b.t_h for b in blocks])[block],
+        PRICING,
+        None,
+        offers,
+        np.asarray(offer_seller)[offers],
+        None,
+        None,
+        _per_offer(len(offer_seller), offers),
+        chosen,
+        log,
+        labels([b.rule for b in blocks], block),
+        {name: pa.nulls(n, t) for name, t in TYPES.items()},
+        prices,
+    )
 
 
 def _per_offer(n_offers: int, offers: np.ndarray) -> pa.Array:
@@ -260,18 +356,34 @@ def _term(blocks: list[PriceBlock], sizes: np.ndarray, key: str, kind: pa.DataTy
     if all(b.terms is None or b.terms.get(key) is None for b in blocks):
         return pa.nulls(int(sizes.sum()), kind)
     label = kind == pa.string()
-    parts = [np.full(n, None if label else np.nan, dtype=object if label else float)
-             if b.terms is None or b.terms.get(key) is None
-             else np.asarray(b.terms[key], dtype=object if label else float)
-             for b, n in zip(blocks, sizes, strict=True)]  # fmt: skip
+    parts = [
+        np.full(n, None if label else np.nan, dtype=object if label else float)
+        if b.terms is None or b.terms.get(key) is None
+        else np.asarray(b.terms[key], dtype=object if label else float)
+        for b, n in zip(blocks, sizes, strict=True)
+    ]
     return pa.array(np.concatenate(parts) if parts else [], kind, from_pandas=True)
 
 
 # --- one part of the table --------------------------------------------------------------------
 
 
-def _part(ids, t_h, point, order_id, offer, seller, exc_id, app_id, asked, chosen,
-          log: DecisionLog, reason, options: dict, prices: dict | None = None) -> pa.Table:  # fmt: skip
+def _part(
+    ids,
+    t_h,
+    point,
+    order_id,
+    offer,
+    seller,
+    exc_id,
+    app_id,
+    asked,
+    chosen,
+    log: DecisionLog,
+    reason,
+    options: dict,
+    prices: dict | None = None,
+) -> pa.Table:
     """A part's columns in the contract's order; a constant point, and None for a column of
     -1s, are spread over its rows; price columns are null but in the pricing part."""
     n = len(ids)
@@ -282,8 +394,13 @@ def _part(ids, t_h, point, order_id, offer, seller, exc_id, app_id, asked, chose
         pa.array(t_h, pa.float64()),
         pa.DictionaryArray.from_arrays(pa.array(point), _POINTS),
     ]
-    for values, kind in ((order_id, pa.int64()), (offer, pa.int32()), (seller, pa.int32()),
-                         (exc_id, pa.int64()), (app_id, pa.int64())):  # fmt: skip
+    for values, kind in (
+        (order_id, pa.int64()),
+        (offer, pa.int32()),
+        (seller, pa.int32()),
+        (exc_id, pa.int64()),
+        (app_id, pa.int64()),
+    ):
         cols.append(pa.array(np.full(n, -1) if values is None else values, kind))
     cols += [asked, chosen, labels(names, point), reason, *(options[k] for k in TYPES)]
     prices = prices or {}

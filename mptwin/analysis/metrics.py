@@ -47,8 +47,9 @@ MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
 }
 
 
-def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo,
-                  columns: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
+def window_orders(
+    tables: dict[str, pd.DataFrame], info: RunInfo, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Orders placed in the window: the population for volume, rates and money attribution.
     Only `columns` (all by default): the selection is a copy, a year's is millions of rows."""
     orders = table(tables, "orders")
@@ -56,8 +57,9 @@ def window_orders(tables: dict[str, pd.DataFrame], info: RunInfo,
     return (orders if columns is None else orders[columns])[keep]
 
 
-def window_money(tables: dict[str, pd.DataFrame], info: RunInfo,
-                 columns: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
+def window_money(
+    tables: dict[str, pd.DataFrame], info: RunInfo, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Ledger rows attributed to the window: every flow of a window order, whenever it happens
     (a refund landing in the cool-down counts; a warm-up order's refund inside the window does
     not), plus order-less flows such as wages dated in the window. Only `columns` (all by
@@ -240,22 +242,57 @@ def compute_kpis(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict:
 
 KPI_GROUPS = {  # headings of kpi_table, in order
     "Volume": ["orders", "gmv", "visits", "conversion_rate", "orders_open_at_end"],
-    "Margin": ["commission_revenue", "operator_margin", "operator_margin_pct", "seller_margin",
-               *MONEY_KINDS],
-    "SLA": ["on_time_rate", "click_to_door_p50_h", "click_to_door_p90_h", "click_to_door_p95_h",
-            "ship_on_time_rate", "cancellation_rate", "fill_rate", "return_rate",
-            "review_score_mean"],
-    "Seller network": ["applications", "sellers_onboarded", "onboarding_p50_h", "onboarding_p95_h",
-                       "onboarding_backlog_max", "bad_sellers_admitted", "good_sellers_rejected",
-                       "listings_mapped", "miscategorisation_rate", "new_seller_gmv",
-                       "visits_unlisted", "governance_precision", "governance_recall",
-                       "detect_p50_h", "gmv_lost_false_suspension", "bad_actor_losses",
-                       "reconciliation_exceptions", "onboarding_reviewer_hours"],
-    "Exception load": ["exceptions", "exceptions_human", "exceptions_per_1k_orders",
-                       "reviewer_hours", "reviewer_utilisation", "backlog_max",
-                       "resolution_p50_h", "resolution_p95_h", "touchless_rate"],
+    "Margin": [
+        "commission_revenue",
+        "operator_margin",
+        "operator_margin_pct",
+        "seller_margin",
+        *MONEY_KINDS,
+    ],
+    "SLA": [
+        "on_time_rate",
+        "click_to_door_p50_h",
+        "click_to_door_p90_h",
+        "click_to_door_p95_h",
+        "ship_on_time_rate",
+        "cancellation_rate",
+        "fill_rate",
+        "return_rate",
+        "review_score_mean",
+    ],
+    "Seller network": [
+        "applications",
+        "sellers_onboarded",
+        "onboarding_p50_h",
+        "onboarding_p95_h",
+        "onboarding_backlog_max",
+        "bad_sellers_admitted",
+        "good_sellers_rejected",
+        "listings_mapped",
+        "miscategorisation_rate",
+        "new_seller_gmv",
+        "visits_unlisted",
+        "governance_precision",
+        "governance_recall",
+        "detect_p50_h",
+        "gmv_lost_false_suspension",
+        "bad_actor_losses",
+        "reconciliation_exceptions",
+        "onboarding_reviewer_hours",
+    ],
+    "Exception load": [
+        "exceptions",
+        "exceptions_human",
+        "exceptions_per_1k_orders",
+        "reviewer_hours",
+        "reviewer_utilisation",
+        "backlog_max",
+        "resolution_p50_h",
+        "resolution_p95_h",
+        "touchless_rate",
+    ],
     "Decision service": ["decision_fallbacks", "decision_service_p95_ms"],
-}  # fmt: skip
+}
 MONEY_KEYS = {
     "gmv",
     "commission_revenue",

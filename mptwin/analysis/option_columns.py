@@ -12,10 +12,12 @@ import pyarrow as pa
 from sim.decision_log import Options
 from sim.decisions import Alternative, PromiseOption, RouteOption
 
-COLUMNS = {RouteOption: "route_options", PromiseOption: "promise_options",
-           Alternative: "alternatives"}  # fmt: skip
-_ARROW = {np.int64: pa.int64(), np.float64: pa.float64(), np.bool_: pa.bool_(),
-          object: pa.string()}  # fmt: skip
+COLUMNS = {
+    RouteOption: "route_options",
+    PromiseOption: "promise_options",
+    Alternative: "alternatives",
+}
+_ARROW = {np.int64: pa.int64(), np.float64: pa.float64(), np.bool_: pa.bool_(), object: pa.string()}
 
 
 def _list_type(kind: type) -> pa.ListType:
@@ -29,8 +31,7 @@ TYPES = {name: _list_type(kind) for kind, name in COLUMNS.items()}
 def structs(kind: type, cols: dict[str, np.ndarray]) -> pa.StructArray:
     """Options of `kind` as structs, from their columns (its fields and `chosen`)."""
     members = list(TYPES[COLUMNS[kind]].value_type)
-    arrays = [pa.array(cols[f.name], f.type, from_pandas=f.type == pa.float64())
-              for f in members]  # fmt: skip
+    arrays = [pa.array(cols[f.name], f.type, from_pandas=f.type == pa.float64()) for f in members]
     return pa.StructArray.from_arrays(arrays, fields=members)
 
 
@@ -54,8 +55,12 @@ def family(stores: dict[type, Options], n: int) -> dict[str, pa.Array]:
     return out
 
 
-def spread(lists: pa.ListArray, which: np.ndarray, extra: pa.StructArray | None = None,
-           needs: np.ndarray | None = None) -> pa.ListArray:  # fmt: skip
+def spread(
+    lists: pa.ListArray,
+    which: np.ndarray,
+    extra: pa.StructArray | None = None,
+    needs: np.ndarray | None = None,
+) -> pa.ListArray:
     """Per row, the list `lists[which]` (empty where which < 0), followed, where `needs`, by
     the row's own `extra` option: rows that share an explanation get a copy of its list."""
     n = len(which)
@@ -75,5 +80,6 @@ def spread(lists: pa.ListArray, which: np.ndarray, extra: pa.StructArray | None 
     if needs is not None and needs.any():
         index[(offsets[:-1] + lens)[needs]] = len(values) + np.flatnonzero(needs)
         values = pa.concat_arrays([values, extra])
-    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)),
-                                    values.take(pa.array(index)))  # fmt: skip
+    return pa.ListArray.from_arrays(
+        pa.array(offsets.astype(np.int32)), values.take(pa.array(index))
+    )

@@ -51,16 +51,19 @@ def _from_rows(rows: list[dict], schema: dict[str, str]) -> pd.DataFrame:
     return _frame({k: [r[k] for r in rows] for k in schema}, schema)
 
 
-def archive_frame(cols: dict[str, np.ndarray], labels: dict[str, list], schema: dict[str, str],
-                  rename: dict | None = None) -> pd.DataFrame:  # fmt: skip
+def archive_frame(
+    cols: dict[str, np.ndarray],
+    labels: dict[str, list],
+    schema: dict[str, str],
+    rename: dict | None = None,
+) -> pd.DataFrame:
     """A table from an archive's columns (`sim.archive.Archive.columns`): string fields from
     their codes, as categoricals (`rename[field]` maps a label to the one the table shows)."""
     data = {}
     for name, dtype in schema.items():
         values = cols.pop(name)  # each column leaves the dict as the table takes it
         if name in labels:
-            values = _categorical(values, [str(x) for x in labels[name]],
-                                  (rename or {}).get(name))  # fmt: skip
+            values = _categorical(values, [str(x) for x in labels[name]], (rename or {}).get(name))
         data[name] = pd.Series(values, dtype=dtype, copy=False)
     return pd.DataFrame(data, copy=False)
 
@@ -87,13 +90,18 @@ def shipments_table(state: State, orders: pd.DataFrame, lost: np.ndarray) -> pd.
     dest = s["region"].to_numpy()
     carrier = s["carrier"].to_numpy()
     cols = {
-        "order_id": s["order_id"].to_numpy(), "warehouse": s["warehouse"].to_numpy(),
-        "carrier": carrier, "origin_region": origin, "dest_region": dest,
-        "distance_km": w.distance_km[origin, dest], "handed_h": s["handed_h"].to_numpy(),
+        "order_id": s["order_id"].to_numpy(),
+        "warehouse": s["warehouse"].to_numpy(),
+        "carrier": carrier,
+        "origin_region": origin,
+        "dest_region": dest,
+        "distance_km": w.distance_km[origin, dest],
+        "handed_h": s["handed_h"].to_numpy(),
         "nominal_transit_h": np.asarray(look.lane_nominal_h)[carrier, origin, dest],
-        "delivered_h": s["delivered_h"].to_numpy(), "lost": lost,
+        "delivered_h": s["delivered_h"].to_numpy(),
+        "lost": lost,
         "carrier_cost": np.asarray(look.lane_cost)[carrier, origin, dest],
-    }  # fmt: skip
+    }
     return _frame(cols, SHIPMENT_COLUMNS)
 
 
@@ -110,14 +118,15 @@ def collect(state: State, release: bool = False) -> RunResult:
     w, seed, rec = state.world, state.streams.seed, state.records
     order_cols = rec.orders.columns(release)
     lost = order_cols.pop("lost")
-    orders = archive_frame(order_cols, rec.orders.labels, ORDER_COLUMNS,
-                           {"status": _open_if_in_flight})  # fmt: skip
+    orders = archive_frame(
+        order_cols, rec.orders.labels, ORDER_COLUMNS, {"status": _open_if_in_flight}
+    )
     tables = {
         "orders": orders,
         "shipments": shipments_table(state, orders, lost),
         "exceptions": archive_frame(
             rec.exceptions.columns(release), rec.exceptions.labels, EXCEPTION_COLUMNS
-        ),  # fmt: skip
+        ),
         "money": money_table(state, release),
         "shifts": _frame(
             {k: [r[k] for r in state.records.shift_rows] for k in SHIFT_COLUMNS}, SHIFT_COLUMNS
@@ -135,8 +144,16 @@ def collect(state: State, release: bool = False) -> RunResult:
         tables["service_calls"] = calls
     if rec.decisions is not None:  # the run recorded its decisions (decisions=true)
         tables["decisions"] = decisions_table(rec.decisions, tables, w.offer_seller)
-    info = RunInfo(w.name, state.strategy.name, seed, w.start_date.isoformat(), w.warmup_h,
-                   w.window_end_h, w.end_h, w.money.currency)  # fmt: skip
+    info = RunInfo(
+        w.name,
+        state.strategy.name,
+        seed,
+        w.start_date.isoformat(),
+        w.warmup_h,
+        w.window_end_h,
+        w.end_h,
+        w.money.currency,
+    )
     return RunResult(tables, info)
 
 
@@ -159,19 +176,24 @@ def _write(df: pd.DataFrame, path: Path) -> None:
     statistics on the columns a reader looks a decision up by only, dictionaries on its
     labels only, and in batches of 64 Ki rows (each of these cut its write time, measured;
     statistics and dictionaries on everything took half as long again)."""
-    if not any(isinstance(t, pd.ArrowDtype) and pa.types.is_nested(t.pyarrow_dtype)
-               for t in df.dtypes):  # fmt: skip
+    if not any(
+        isinstance(t, pd.ArrowDtype) and pa.types.is_nested(t.pyarrow_dtype) for t in df.dtypes
+    ):
         df.to_parquet(path, index=False)
         return
     table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
     words = []  # dictionary pages for labels only
     for f in table.schema:
         if pa.types.is_list(f.type):
-            words += [f"{f.name}.list.element.{g.name}" for g in f.type.value_type
-                      if pa.types.is_string(g.type)]  # fmt: skip
+            words += [
+                f"{f.name}.list.element.{g.name}"
+                for g in f.type.value_type
+                if pa.types.is_string(g.type)
+            ]
         elif pa.types.is_dictionary(f.type) or f.name in LABELS:
             words.append(f.name)
     keys = [name for name in KEYS if name in table.column_names]
     with memory_for_big_tables():
-        pq.write_table(table, path, use_dictionary=words, write_statistics=keys,
-                       write_batch_size=1 << 16)  # fmt: skip
+        pq.write_table(
+            table, path, use_dictionary=words, write_statistics=keys, write_batch_size=1 << 16
+        )

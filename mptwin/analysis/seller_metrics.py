@@ -21,8 +21,14 @@ from mptwin.analysis.columns import (
 from mptwin.analysis.tables import RunInfo
 
 # what an admitted bad actor's orders cost the operator (net of its forfeited payouts)
-BAD_ACTOR_LOSS_KINDS = ("chargeback", "chargeback_auto_release", "sla_credit", "fee_refund",
-                        "return_fraud", "return_fraud_auto")  # fmt: skip
+BAD_ACTOR_LOSS_KINDS = (
+    "chargeback",
+    "chargeback_auto_release",
+    "sla_credit",
+    "fee_refund",
+    "return_fraud",
+    "return_fraud_auto",
+)
 LOOKBACK_H = 28 * 24.0  # a suspended seller's GMV rate is read over the four weeks before
 
 
@@ -97,8 +103,9 @@ def governance_kpis(tables: dict[str, pd.DataFrame], apps: pd.DataFrame, info: R
     susp, orders = table(tables, "suspensions"), table(tables, "orders")
     started = in_window(numeric(susp, "start_h"), info)
     bad_susp = susp["bad"].to_numpy(dtype=bool, na_value=False)
-    bad = apps[apps["bad"].to_numpy(dtype=bool, na_value=False)
-               & matches(apps["decision"], "approved")]  # fmt: skip
+    bad = apps[
+        apps["bad"].to_numpy(dtype=bool, na_value=False) & matches(apps["decision"], "approved")
+    ]
     live_bad = bad[in_window(numeric(bad, "live_h"), info)]
     first = susp.groupby("seller")["start_h"].min()
     caught = live_bad["seller"].isin(first.index).to_numpy(dtype=bool)

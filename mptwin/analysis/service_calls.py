@@ -37,8 +37,10 @@ def service_kpis(calls: pd.DataFrame | None, info: RunInfo) -> dict:
     window = in_window(numeric(calls, "t_h"), info)
     latency = numeric(calls, "latency_ms")[window]
     latency = latency[~np.isnan(latency)]
-    return {"decision_fallbacks": int(numeric(calls, "fallbacks")[window].sum()),
-            "decision_service_p95_ms": float(np.percentile(latency, 95)) if latency.size else None}  # fmt: skip
+    return {
+        "decision_fallbacks": int(numeric(calls, "fallbacks")[window].sum()),
+        "decision_service_p95_ms": float(np.percentile(latency, 95)) if latency.size else None,
+    }
 
 
 def fallback_note(calls: pd.DataFrame | None, info: RunInfo) -> str | None:
@@ -54,9 +56,11 @@ def fallback_note(calls: pd.DataFrame | None, info: RunInfo) -> str | None:
     by = calls[fell > 0].groupby("outcome", observed=True)["fallbacks"].sum()
     outcomes = ", ".join(f"{k} {int(v):,}" for k, v in by.sort_values(ascending=False).items())
     first = calls.loc[calls["outcome"] != "ok", "reason"].iloc[0]
-    return (f"{int(fell.sum()):,} of {int(numeric(calls, 'decisions').sum()):,} decisions "
-            f"forwarded to the decision service fell back to the twin's fallback policies "
-            f"({in_kpis:,} in the KPI window: decision_fallbacks), by outcome: {outcomes}. The "
-            f"first failure: {first}. These results are not the service's alone; every call is "
-            f"in service_calls.parquet. MPTWIN_SERVICE_REQUIRED=true (required=true) fails such "
-            f"a run instead.")  # fmt: skip
+    return (
+        f"{int(fell.sum()):,} of {int(numeric(calls, 'decisions').sum()):,} decisions "
+        f"forwarded to the decision service fell back to the twin's fallback policies "
+        f"({in_kpis:,} in the KPI window: decision_fallbacks), by outcome: {outcomes}. The "
+        f"first failure: {first}. These results are not the service's alone; every call is "
+        f"in service_calls.parquet. MPTWIN_SERVICE_REQUIRED=true (required=true) fails such "
+        f"a run instead."
+    )

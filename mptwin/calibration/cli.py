@@ -26,22 +26,36 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a scenario name is also a fol
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="mptwin-calibrate", description=__doc__,
-                                 formatter_class=HelpFormatter)  # fmt: skip
+    ap = argparse.ArgumentParser(
+        prog="mptwin-calibrate", description=__doc__, formatter_class=HelpFormatter
+    )
     ap.add_argument("log", type=Path, help="folder with the log's CSVs (Olist schema)")
-    ap.add_argument("--out", type=Path, required=True,
-                    help="the scenario file to write, e.g. conf/scenario/my_market.yaml")  # fmt: skip
-    ap.add_argument("--overwrite", action="store_true",
-                    help="replace the scenario and its sidecar if they exist")  # fmt: skip
+    ap.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the scenario file to write, e.g. conf/scenario/my_market.yaml",
+    )
+    ap.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the scenario and its sidecar if they exist",
+    )
     ap.add_argument("--name", help="scenario name (default: the file's stem)")
-    ap.add_argument("--fit-share", default=0.7,
-                    type=float_in(0.1, 1.0, what="a share of the log's active days"),
-                    help="share of the log's active days to fit on; the rest is the hold-out "
-                         "(1: fit on all of it and simulate it too, in-sample) "
-                         "(default: %(default)s)")  # fmt: skip
-    ap.add_argument("--censor-days", default=30.0, type=float_in(0.0, 36500.0, what="days"),
-                    help="orders still open this close to the log's end are censored "
-                         "(default: %(default)s)")  # fmt: skip
+    ap.add_argument(
+        "--fit-share",
+        default=0.7,
+        type=float_in(0.1, 1.0, what="a share of the log's active days"),
+        help="share of the log's active days to fit on; the rest is the hold-out "
+        "(1: fit on all of it and simulate it too, in-sample) "
+        "(default: %(default)s)",
+    )
+    ap.add_argument(
+        "--censor-days",
+        default=30.0,
+        type=float_in(0.0, 36500.0, what="days"),
+        help="orders still open this close to the log's end are censored (default: %(default)s)",
+    )
     return ap.parse_args(argv)
 
 
@@ -52,12 +66,12 @@ def check_out(args: argparse.Namespace) -> str | None:
     name = args.name if args.name is not None else args.out.stem
     if not NAME.fullmatch(name):
         which = "--name" if args.name is not None else "--out (its stem names the scenario)"
-        return (f"argument {which}: a scenario name is letters, digits, '_' and '-', "
-                f"got {name!r}")  # fmt: skip
+        return f"argument {which}: a scenario name is letters, digits, '_' and '-', got {name!r}"
     present = [p for p in (args.out, sidecar_path(args.out)) if p.exists()]
     if present and not args.overwrite:
-        return (f"argument --out: {present[0]} exists; pass --overwrite to replace it (and its "
-                "sidecar)")  # fmt: skip
+        return (
+            f"argument --out: {present[0]} exists; pass --overwrite to replace it (and its sidecar)"
+        )
     if any(p.is_dir() for p in present):
         return f"argument --out: {next(p for p in present if p.is_dir())} is a folder"
     why = unwritable(args.out.parent)
@@ -86,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     s = cal.sidecar
     print(f"read {len(log.orders):,} orders in {t1 - t0:.1f} s; fitted in {t2 - t1:.1f} s")
-    print(f"fit period {s['fit_period'][0][:10]} .. {s['fit_period'][1][:10]}, "
-          f"hold-out {s['holdout_period'][0][:10]} .. {s['holdout_period'][1][:10]}")  # fmt: skip
+    print(
+        f"fit period {s['fit_period'][0][:10]} .. {s['fit_period'][1][:10]}, "
+        f"hold-out {s['holdout_period'][0][:10]} .. {s['holdout_period'][1][:10]}"
+    )
     print("quirks: " + ", ".join(f"{k} {v}" for k, v in log.quirks.items() if v))
     print(f"wrote {scenario} and {sidecar}")
     print("\n".join(summary(cal)))

@@ -25,22 +25,38 @@ def fit_demand(orders: pd.DataFrame, fit_start, fit_end, peak_ratio: float = 2.5
     peak = daily >= peak_ratio * baseline.clip(lower=1.0)
     ordinary = daily[~peak]
     weekday = ordinary.groupby(ordinary.index.day_of_week).mean().reindex(range(7), fill_value=0)
-    fit.put("demand.weekday_profile", _profile(weekday.to_numpy(dtype=float)),
-            "purchases per weekday, ordinary days")  # fmt: skip
+    fit.put(
+        "demand.weekday_profile",
+        _profile(weekday.to_numpy(dtype=float)),
+        "purchases per weekday, ordinary days",
+    )
     ratios = (daily[peak] / baseline[peak]).to_numpy()
-    fit.put("demand.peak_days", [d.date().isoformat() for d in daily.index[peak]],
-            f"days with >= {peak_ratio} x the 4-week median of orders")  # fmt: skip
-    fit.put("demand.promo_multiplier", round(float(np.median(ratios)), 2) if len(ratios) else 3.0,
-            "median peak-day orders over the 4-week median" if len(ratios) else
-            "no peak day in the fit period: default")  # fmt: skip
+    fit.put(
+        "demand.peak_days",
+        [d.date().isoformat() for d in daily.index[peak]],
+        f"days with >= {peak_ratio} x the 4-week median of orders",
+    )
+    fit.put(
+        "demand.promo_multiplier",
+        round(float(np.median(ratios)), 2) if len(ratios) else 3.0,
+        "median peak-day orders over the 4-week median"
+        if len(ratios)
+        else "no peak day in the fit period: default",
+    )
     trend, window = _chosen_trend(ordinary, fit_end)
-    fit.put("demand.trend_per_year", round(trend, 3),
-            "log-linear trend of orders per ordinary day over the last "
-            f"{window} days of the fit period" if window else "no trend: a flat level "
-            "forecast the fit period's last 8 weeks best")  # fmt: skip
+    fit.put(
+        "demand.trend_per_year",
+        round(trend, 3),
+        f"log-linear trend of orders per ordinary day over the last {window} days of the fit period"
+        if window
+        else "no trend: a flat level forecast the fit period's last 8 weeks best",
+    )
     last = ordinary[ordinary.index >= fit_end - pd.Timedelta(days=56)]
-    fit.put("orders_per_day", round(float(last.mean()), 2),
-            "mean orders per ordinary day, last 8 weeks of the fit period")  # fmt: skip
+    fit.put(
+        "orders_per_day",
+        round(float(last.mean()), 2),
+        "mean orders per ordinary day, last 8 weeks of the fit period",
+    )
     return fit
 
 
@@ -96,18 +112,32 @@ def fit_catalogue(orders: pd.DataFrame, items: pd.DataFrame, markup: float, top:
     sold.loc[~sold["category"].isin(big), "category"] = "other"
     cats = []
     for name, group in sold.groupby("category", sort=False):
-        cats.append({"name": name, "commission_rate": 0.12,
-                     "share": round(float(group["product_id"].nunique()), 1),
-                     "cost_mean": round(float(group["price"].median()) / markup, 2)})  # fmt: skip
+        cats.append(
+            {
+                "name": name,
+                "commission_rate": 0.12,
+                "share": round(float(group["product_id"].nunique()), 1),
+                "cost_mean": round(float(group["price"].median()) / markup, 2),
+            }
+        )
     cats.sort(key=lambda c: -c["share"])
-    fit.put("catalogue.categories", cats, "items sold per category: share = distinct products, "
-            f"cost_mean = median price / markup {markup}; commission_rate: not in the log, "
-            "default 0.12")  # fmt: skip
-    skus, exponent, seen = fit_popularity(sold["product_id"].value_counts().to_numpy(),
-                                          np.random.default_rng(0))  # fmt: skip
-    fit.put("catalogue.skus", skus, f"a catalogue in which {len(sold):,} items sold reach "
-            f"{seen[0]:,} distinct products with the top 10 % of them taking {seen[1]:.0%}, as "
-            "in the log (most products of a sample sell once; the rest of the catalogue waits)")  # fmt: skip
+    fit.put(
+        "catalogue.categories",
+        cats,
+        "items sold per category: share = distinct products, "
+        f"cost_mean = median price / markup {markup}; commission_rate: not in the log, "
+        "default 0.12",
+    )
+    skus, exponent, seen = fit_popularity(
+        sold["product_id"].value_counts().to_numpy(), np.random.default_rng(0)
+    )
+    fit.put(
+        "catalogue.skus",
+        skus,
+        f"a catalogue in which {len(sold):,} items sold reach "
+        f"{seen[0]:,} distinct products with the top 10 % of them taking {seen[1]:.0%}, as "
+        "in the log (most products of a sample sell once; the rest of the catalogue waits)",
+    )
     fit.put("demand.zipf_exponent", exponent, "the same fit: popularity of the catalogue's SKUs")
     fit.put("catalogue.offers_per_sku", [1.0], "one seller per product (the log's items)")
     return fit
@@ -145,21 +175,34 @@ def fit_sellers(orders: pd.DataFrame, items: pd.DataFrame, handling: dict) -> Fi
     fit = Fit()
     per_seller = orders["seller_id"].value_counts()
     n = len(per_seller)
-    cuts = [("top", 0, max(1, round(0.1 * n))), ("mid", max(1, round(0.1 * n)), max(2, round(0.5 * n))),
-            ("tail", max(2, round(0.5 * n)), n)]  # fmt: skip
+    cuts = [
+        ("top", 0, max(1, round(0.1 * n))),
+        ("mid", max(1, round(0.1 * n)), max(2, round(0.5 * n))),
+        ("tail", max(2, round(0.5 * n)), n),
+    ]
     mean_all = per_seller.mean()
     profiles = []
     for name, a, b in cuts:
         group = per_seller.iloc[a:b]
         if len(group) == 0:
             continue
-        profiles.append({"name": name, "count": int(len(group)),
-                         "size": round(float(group.mean() / mean_all), 3), **handling})  # fmt: skip
+        profiles.append(
+            {
+                "name": name,
+                "count": int(len(group)),
+                "size": round(float(group.mean() / mean_all), 3),
+                **handling,
+            }
+        )
     top_share = float(per_seller.iloc[: max(1, round(0.1 * n))].sum() / per_seller.sum())
     sigma = float(np.std(np.log(per_seller.to_numpy(dtype=float))))
-    fit.put("sellers", profiles, f"{n} sellers with orders in the fit period, in three profiles "
-            f"by orders (top 10 % ship {top_share:.0%}; lognormal sigma of orders per seller "
-            f"{sigma:.2f}); handling as fitted")  # fmt: skip
+    fit.put(
+        "sellers",
+        profiles,
+        f"{n} sellers with orders in the fit period, in three profiles "
+        f"by orders (top 10 % ship {top_share:.0%}; lognormal sigma of orders per seller "
+        f"{sigma:.2f}); handling as fitted",
+    )
     fit.put("top10_share", round(top_share, 4), "share of orders of the top 10 % of sellers")
     return fit
 

@@ -85,9 +85,16 @@ from sim.world import World
 README = "README.md"
 
 
-def export_log(result: RunResult, world: World, out_dir: Path, seed: int = 0, *,
-               overwrite: bool = False, road_factor: float = ROAD_FACTOR,
-               command: str | None = None) -> dict[str, int]:  # fmt: skip
+def export_log(
+    result: RunResult,
+    world: World,
+    out_dir: Path,
+    seed: int = 0,
+    *,
+    overwrite: bool = False,
+    road_factor: float = ROAD_FACTOR,
+    command: str | None = None,
+) -> dict[str, int]:
     """Write the window's orders of `result` (a run of `world`) into `out_dir` as an Olist log;
     returns the rows written per file. `seed` salts the order-level ids; `command`, if given, is
     named in the README as how the log was made."""
@@ -120,12 +127,16 @@ def check_target(out_dir: Path, overwrite: bool) -> None:
         return
     present = sorted(p.name for p in out_dir.iterdir())
     if present and not overwrite:
-        raise FileExistsError(f"{out_dir} exists and is not empty ({len(present)} entries); "
-                              "pass overwrite=True (--overwrite) to replace it")  # fmt: skip
+        raise FileExistsError(
+            f"{out_dir} exists and is not empty ({len(present)} entries); "
+            "pass overwrite=True (--overwrite) to replace it"
+        )
     foreign = [name for name in present if name not in (*FILES, README)]
     if foreign:
-        raise FileExistsError(f"{out_dir} holds files an export does not write "
-                              f"({', '.join(foreign[:5])}): not replacing it")  # fmt: skip
+        raise FileExistsError(
+            f"{out_dir} holds files an export does not write "
+            f"({', '.join(foreign[:5])}): not replacing it"
+        )
 
 
 @contextmanager
@@ -198,13 +209,21 @@ Licence: MIT, the licence of the mptwin project that generated it (see its `LICE
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="mptwin-export-log",
-                                 description="Run one replication and write it as an order log "
-                                             "in the Olist schema.")  # fmt: skip
-    ap.add_argument("--out", type=Path, required=True,
-                    help="the folder to write (new or empty; see --overwrite)")  # fmt: skip
-    ap.add_argument("--overwrite", action="store_true",
-                    help="replace a previous export there (never a folder of other files)")  # fmt: skip
+    ap = argparse.ArgumentParser(
+        prog="mptwin-export-log",
+        description="Run one replication and write it as an order log in the Olist schema.",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the folder to write (new or empty; see --overwrite)",
+    )
+    ap.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a previous export there (never a folder of other files)",
+    )
     ap.add_argument("overrides", nargs="*", help="hydra overrides, as for mptwin: scenario=smoke")
     return ap.parse_args(argv)
 
@@ -223,15 +242,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     why = unwritable(args.out.parent)
     if why:
-        print(f"mptwin-export-log: argument --out: cannot write in {args.out.parent}: {why}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"mptwin-export-log: argument --out: cannot write in {args.out.parent}: {why}",
+            file=sys.stderr,
+        )
         return 2
     progress = Progress(f"{world.name}/{strategy.name}/seed={cfg.seed}") if cfg.progress else None
     result = simulate(world, strategy, int(cfg.seed), progress)
     road = OmegaConf.select(cfg, "scenario.regions.road_factor", default=ROAD_FACTOR)
     command = " ".join(["uv run mptwin-export-log --out", str(args.out), *args.overrides])
-    counts = export_log(result, world, args.out, int(cfg.seed), overwrite=args.overwrite,
-                        road_factor=float(road), command=command)  # fmt: skip
+    counts = export_log(
+        result,
+        world,
+        args.out,
+        int(cfg.seed),
+        overwrite=args.overwrite,
+        road_factor=float(road),
+        command=command,
+    )
     width = max(map(len, counts))
     for name, n in counts.items():
         print(f"{name:<{width}}  {n:>8,}")

@@ -50,8 +50,10 @@ def active_period(
     rolling = daily.rolling(28, center=True, min_periods=7).mean()
     ok = rolling[rolling >= floor_share * rolling.median()]
     if ok.empty:  # a 4-week mean needs a week of days
-        raise LogError(f"{ORDERS}: purchases on {len(daily)} day(s); calibration needs at least "
-                       "7 days of orders to find the log's active period")  # fmt: skip
+        raise LogError(
+            f"{ORDERS}: purchases on {len(daily)} day(s); calibration needs at least "
+            "7 days of orders to find the log's active period"
+        )
     return ok.index[0], ok.index[-1] + pd.Timedelta(days=1)
 
 

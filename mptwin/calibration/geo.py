@@ -56,8 +56,9 @@ def azimuthal_inverse(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bearing = np.arctan2(xy[:, 0], xy[:, 1])
     p0, l0 = math.radians(LAT0), math.radians(LNG0)
     lat = np.arcsin(math.sin(p0) * np.cos(rho) + math.cos(p0) * np.sin(rho) * np.cos(bearing))
-    lng = l0 + np.arctan2(np.sin(bearing) * np.sin(rho) * math.cos(p0),
-                          np.cos(rho) - math.sin(p0) * np.sin(lat))  # fmt: skip
+    lng = l0 + np.arctan2(
+        np.sin(bearing) * np.sin(rho) * math.cos(p0), np.cos(rho) - math.sin(p0) * np.sin(lat)
+    )
     return np.degrees(lat), np.degrees(lng)
 
 

@@ -96,8 +96,10 @@ def _read_text(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if not isinstance(raw.index, pd.RangeIndex):
         # a first row one field longer than the header: pandas takes every row's first field
         # for an index and shifts the columns one to the left, which must not pass for data
-        raise LogError(f"{path.name}: the first row has {len(header) + 1} fields against the "
-                       f"header's {len(header)} (a comma at the end of each line?)")  # fmt: skip
+        raise LogError(
+            f"{path.name}: the first row has {len(header) + 1} fields against the "
+            f"header's {len(header)} (a comma at the end of each line?)"
+        )
     return raw[list(columns)]
 
 
@@ -135,8 +137,13 @@ def _times(raw: pd.DataFrame, name: str, column: str) -> pd.Series:
     bad = (raw[column] != "") & parsed.isna()
     _fail_at(name, column, raw[column], bad, f"not a timestamp in the form {TIME_FORMAT}")
     outside = (parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)
-    _fail_at(name, column, raw[column], outside, f"a timestamp outside the years "
-             f"{pd.Timestamp.min.year + 1} to {pd.Timestamp.max.year - 1}")  # fmt: skip
+    _fail_at(
+        name,
+        column,
+        raw[column],
+        outside,
+        f"a timestamp outside the years {pd.Timestamp.min.year + 1} to {pd.Timestamp.max.year - 1}",
+    )
     return parsed.astype("datetime64[ns]")
 
 

@@ -103,16 +103,29 @@ def fit_geography(
     km = pd.Series(np.nan, index=orders.index)
     km[ok] = geo.distance(s[ok].to_numpy(dtype=int), c[ok].to_numpy(dtype=int))
     geo = Geography(names, x, y, weight, local, km, seller_region)
-    fit.put("regions.sites", [
-        {"name": n, "x_km": round(float(x[i]), 1), "y_km": round(float(y[i]), 1),
-         "weight": round(float(weight[i]), 5), "local_km": round(float(local[i]), 1)}
-        for i, n in enumerate(names)
-    ], "customer states: centre = mean customer zip centroid, weight = share of orders, "
-       f"local_km = median within-state seller-to-customer distance (all states: {local_all:.0f} km; "
-       f"{DEFAULT_LOCAL_KM:.0f} km where the log puts a state's places on one point)")  # fmt: skip
+    fit.put(
+        "regions.sites",
+        [
+            {
+                "name": n,
+                "x_km": round(float(x[i]), 1),
+                "y_km": round(float(y[i]), 1),
+                "weight": round(float(weight[i]), 5),
+                "local_km": round(float(local[i]), 1),
+            }
+            for i, n in enumerate(names)
+        ],
+        "customer states: centre = mean customer zip centroid, weight = share of orders, "
+        f"local_km = median within-state seller-to-customer distance (all states: {local_all:.0f} km; "
+        f"{DEFAULT_LOCAL_KM:.0f} km where the log puts a state's places on one point)",
+    )
     fit.put("regions.count", len(names), "customer states in the fit period")
-    fit.put("regions.road_factor", 1.0, "distances are straight lines between region centres; "
-            "transit speed and freight per km are fitted against that same distance")  # fmt: skip
+    fit.put(
+        "regions.road_factor",
+        1.0,
+        "distances are straight lines between region centres; "
+        "transit speed and freight per km are fitted against that same distance",
+    )
     return geo, fit
 
 
@@ -128,8 +141,12 @@ def fit_warehouses(orders: pd.DataFrame, geo: Geography, count: int = 20) -> Fit
     for r in (raw - seats).sort_values(ascending=False).index[: count - int(seats.sum())]:
         seats[r] += 1
     regions = sorted(int(r) for r, k in seats.items() for _ in range(int(k)))
-    fit.put("warehouses.count", len(regions), "sellers' locations: one warehouse per "
-            f"{100 / count:.0f} % of orders shipped from a state (largest remainder)")  # fmt: skip
+    fit.put(
+        "warehouses.count",
+        len(regions),
+        "sellers' locations: one warehouse per "
+        f"{100 / count:.0f} % of orders shipped from a state (largest remainder)",
+    )
     fit.put("warehouses.regions", regions, "states of the sellers, weighted by orders shipped")
     fit.put("catalogue.second_warehouse_share", 0.0, "a marketplace seller ships from one place")
     return fit

@@ -37,19 +37,19 @@ MARKUP = 1.6  # price over cost: the log has prices only (the template's markup)
 
 NOT_IDENTIFIED = {
     "carriers": "which carrier carried a parcel, and what it charged the operator: one carrier "
-                "with the fitted transit; its cost is the template's per km and fixed cost",
+    "with the fitted transit; its cost is the template's per km and fixed cost",
     "warehouses (capacity, shifts, cut-off)": "not in the log: the template's shifts, cut-off "
-                                              "and capacity headroom",
+    "and capacity headroom",
     "reviewers": "shifts, wage and handling times of the operator's people: the template's; "
-                 "the team's size is the template's sized to the fitted volume "
-                 "(parameters.reviewers.headcount)",
+    "the team's size is the template's sized to the fitted volume "
+    "(parameters.reviewers.headcount)",
     "catalogue.categories[].commission_rate": "commissions are not in the log: 0.12",
     "catalogue.markup": f"costs are not in the log: price = {MARKUP} x cost",
     "demand choice model": "attractiveness and sensitivities: the template's; the level is set "
-                           "through visits per day so that orders per day match",
+    "through visits per day so that orders per day match",
     "risk, finance, governance, applications": "fraud, returns, reconciliation and seller "
-                                               "applications: the template's; no applications",
-}  # fmt: skip
+    "applications: the template's; no applications",
+}
 # the same parts in a few words: what mptwin-calibrate and a calibrated run's summary say
 TEMPLATE_PARTS = {
     "carriers": "carrier costs",
@@ -60,9 +60,17 @@ TEMPLATE_PARTS = {
     "demand choice model": "the choice model",
     "risk, finance, governance, applications": "fraud, returns and reconciliation",
 }
-FITTED_PARTS = ["demand (level, trend, hour and weekday profiles, peaks)", "catalogue",
-                "sellers and their handling", "regions and transit", "warehouse places",
-                "promise rule", "freight", "reviews", "cancellations"]  # fmt: skip
+FITTED_PARTS = [
+    "demand (level, trend, hour and weekday profiles, peaks)",
+    "catalogue",
+    "sellers and their handling",
+    "regions and transit",
+    "warehouse places",
+    "promise rule",
+    "freight",
+    "reviews",
+    "cancellations",
+]
 # The template's orders per ordinary (non-peak) day, the volume its `reviewers.headcount` staffs:
 # conf/scenario/baseline.yaml under strategy=automation, mean of the 90 measured days less the
 # 4 peaks, seeds 1-3 (1,079, 1,060 and 1,062; measured for issue 22). Measured, not derived
@@ -79,8 +87,9 @@ class Calibration:
     sidecar: dict
 
 
-def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int = 28,
-              seed: int = 0) -> Calibration:  # fmt: skip
+def calibrate(
+    log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int = 28, seed: int = 0
+) -> Calibration:
     """Fit every part, assemble the scenario on the template, and set the visit rate by a short
     pilot run so the twin's orders per day match the log's level. `fit_share` 1: fit on the
     whole active period and simulate it too (in-sample: every row of a validation is fitted)."""
@@ -96,8 +105,9 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     fit.merge(demand.fit_demand(fitted, start, split))
     fit.merge(demand.fit_catalogue(fitted, log.items, MARKUP))
     rng = np.random.default_rng(seed)
-    handling, f = service.fit_handling(fitted, log.items, fit.values["demand.hour_profile"],
-                                 CUTOFF_HOUR, rng)  # fmt: skip
+    handling, f = service.fit_handling(
+        fitted, log.items, fit.values["demand.hour_profile"], CUTOFF_HOUR, rng
+    )
     fit.merge(f)
     fit.merge(demand.fit_sellers(fitted, log.items, handling))
     region = fitted["state"].map({n: i for i, n in enumerate(geo.names)})
@@ -116,9 +126,13 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     growth = math.exp(fit.values["demand.trend_per_year"] * (run_start - level_at).days / 365.0)
     sidecar = _sidecar(log, name, fit, (start, split), holdout, fitted)
     op = sidecar["observed_operation"]
-    _match_demand(scenario, fit.values["orders_per_day"] * growth,
-                  sidecar["targets"]["cancellation_rate"],
-                  [f"strategy={op['strategy']}", *op["overrides"]], pilot_days)  # fmt: skip
+    _match_demand(
+        scenario,
+        fit.values["orders_per_day"] * growth,
+        sidecar["targets"]["cancellation_rate"],
+        [f"strategy={op['strategy']}", *op["overrides"]],
+        pilot_days,
+    )
     sidecar["parameters"]["risk.customer_cancel_rate"] = {
         "estimate": scenario["risk"]["customer_cancel_rate"],
         "source": f"the log's cancellation rate ({sidecar['targets']['cancellation_rate']:.2%}) "
@@ -131,12 +145,18 @@ def calibrate(log: OrderLog, name: str, fit_share: float = 0.7, pilot_days: int 
     team, how = size_team(volume, template_team)
     scenario["reviewers"]["headcount"] = team
     sidecar["parameters"]["reviewers.headcount"] = {"estimate": team, "source": how}
-    sidecar["template"] = {"file": str(TEMPLATE.relative_to(TEMPLATE.parents[2])),
-                           "orders_per_day": TEMPLATE_ORDERS_PER_DAY,
-                           "reviewers.headcount": template_team}  # fmt: skip
-    provenance = {"by": "mptwin-calibrate", "template_file": sidecar["template"]["file"],
-                  "fitted": FITTED_PARTS, "template": list(TEMPLATE_PARTS.values()),
-                  "reviewers": how}  # fmt: skip
+    sidecar["template"] = {
+        "file": str(TEMPLATE.relative_to(TEMPLATE.parents[2])),
+        "orders_per_day": TEMPLATE_ORDERS_PER_DAY,
+        "reviewers.headcount": template_team,
+    }
+    provenance = {
+        "by": "mptwin-calibrate",
+        "template_file": sidecar["template"]["file"],
+        "fitted": FITTED_PARTS,
+        "template": list(TEMPLATE_PARTS.values()),
+        "reviewers": how,
+    }
     scenario = {"name": scenario.pop("name"), "calibrated": provenance, **scenario}
     return Calibration(scenario, sidecar)
 
@@ -148,9 +168,11 @@ def size_team(orders_per_day: float, template_team: int) -> tuple[int, str]:
     so the team's load per person stays the template's."""
     exact = template_team * orders_per_day / TEMPLATE_ORDERS_PER_DAY
     team = max(1, math.ceil(round(exact, 6)))
-    return team, (f"sized to the fitted volume: the template's {template_team} x "
-                  f"{orders_per_day:,.1f} / {TEMPLATE_ORDERS_PER_DAY:,} orders a day = "
-                  f"{exact:.2f}, rounded up{' to at least 1' if exact < 1 else ''}")  # fmt: skip
+    return team, (
+        f"sized to the fitted volume: the template's {template_team} x "
+        f"{orders_per_day:,.1f} / {TEMPLATE_ORDERS_PER_DAY:,} orders a day = "
+        f"{exact:.2f}, rounded up{' to at least 1' if exact < 1 else ''}"
+    )
 
 
 def summary(cal: Calibration) -> list[str]:
@@ -175,17 +197,25 @@ def calibrated_note(scenario: dict, headcount: int) -> str:
     made = scenario.get("calibrated") or {}
     name = made.get("sidecar") or f"{scenario.get('name')}.calibration.json"
     sidecar = CONF / "scenario" / name
-    where = (str(sidecar.relative_to(CONF.parent)) if sidecar.is_file()
-             else f"{name}, beside the scenario's file")  # fmt: skip
+    where = (
+        str(sidecar.relative_to(CONF.parent))
+        if sidecar.is_file()
+        else f"{name}, beside the scenario's file"
+    )
     sized = scenario.get("reviewers", {}).get("headcount")
-    team = ("sized to the fitted volume" if headcount == sized
-            else f"the strategy's headcount; the scenario's, sized to the fitted volume, is {sized}")  # fmt: skip
+    team = (
+        "sized to the fitted volume"
+        if headcount == sized
+        else f"the strategy's headcount; the scenario's, sized to the fitted volume, is {sized}"
+    )
     people = f"{headcount} reviewer{'' if headcount == 1 else 's'}"
-    return (f"Calibrated scenario {scenario.get('name')}: fitted to an order log by "
-            f"{made.get('by', 'mptwin-calibrate')}, except the template's "
-            f"({made.get('template_file', 'conf/scenario/baseline.yaml')}) "
-            f"{', '.join(made.get('template') or ['what the log cannot identify'])}; "
-            f"{people} ({team}). Sources: {where}")  # fmt: skip
+    return (
+        f"Calibrated scenario {scenario.get('name')}: fitted to an order log by "
+        f"{made.get('by', 'mptwin-calibrate')}, except the template's "
+        f"({made.get('template_file', 'conf/scenario/baseline.yaml')}) "
+        f"{', '.join(made.get('template') or ['what the log cannot identify'])}; "
+        f"{people} ({team}). Sources: {where}"
+    )
 
 
 def check_fittable(fitted: pd.DataFrame, log: OrderLog) -> None:
@@ -196,22 +226,26 @@ def check_fittable(fitted: pd.DataFrame, log: OrderLog) -> None:
     items = log.items[log.items["order_id"].isin(fitted["order_id"])]
     needs = {
         f"a customer with a state and a zip prefix in {CENTROIDS} ({CUSTOMERS})": located,
-        f"a seller in one of those customers' states ({SELLERS})":
-            seller_state.isin(set(fitted.loc[located, "state"])),
+        f"a seller in one of those customers' states ({SELLERS})": seller_state.isin(
+            set(fitted.loc[located, "state"])
+        ),
         f"an approval and a later hand-over to the carrier ({ORDERS})": fitted["handling_ok"],
         f"a delivery after that hand-over ({ORDERS})": fitted["delivered_ok"],
         f"a promised delivery date ({ORDERS})": fitted["promise"].notna(),
-        f"a price and a freight value on every item ({ITEMS})":
-            fitted["price"].notna() & fitted["freight"].notna(),
+        f"a price and a freight value on every item ({ITEMS})": fitted["price"].notna()
+        & fitted["freight"].notna(),
         f"an item with a product id and a shipping limit ({ITEMS})": fitted["order_id"].isin(
-            items.loc[items["product_id"].notna() & items["shipping_limit"].notna(), "order_id"]),
-    }  # fmt: skip
+            items.loc[items["product_id"].notna() & items["shipping_limit"].notna(), "order_id"]
+        ),
+    }
     lacking = [
         f"{int(ok.sum())} with {what}" for what, ok in needs.items() if ok.sum() < MIN_ORDERS
     ]
     if lacking:
-        raise LogError(f"cannot calibrate: of the fit period's {len(fitted):,} orders, "
-                       f"{'; '.join(lacking)} (each part of the fit needs at least {MIN_ORDERS})")  # fmt: skip
+        raise LogError(
+            f"cannot calibrate: of the fit period's {len(fitted):,} orders, "
+            f"{'; '.join(lacking)} (each part of the fit needs at least {MIN_ORDERS})"
+        )
 
 
 def _template() -> dict:
@@ -224,32 +258,57 @@ def _assemble(name: str, fit: Fit, transit: dict, holdout) -> dict:
     s = _template()
     warmup = 14
     run_start = holdout[0] - pd.Timedelta(days=warmup)
-    s.update(name=name, start_date=run_start.date().isoformat(), warmup_days=warmup,
-             days=int((holdout[1] - holdout[0]).days), cooldown_days=45)  # fmt: skip
-    s["regions"] = {"count": v["regions.count"], "road_factor": v["regions.road_factor"],
-                    "sites": v["regions.sites"]}  # fmt: skip
+    s.update(
+        name=name,
+        start_date=run_start.date().isoformat(),
+        warmup_days=warmup,
+        days=int((holdout[1] - holdout[0]).days),
+        cooldown_days=45,
+    )
+    s["regions"] = {
+        "count": v["regions.count"],
+        "road_factor": v["regions.road_factor"],
+        "sites": v["regions.sites"],
+    }
     d = s["demand"]
-    d.update(hour_profile=v["demand.hour_profile"], weekday_profile=v["demand.weekday_profile"],
-             month_profile=[1.0] * 12, promo_multiplier=v["demand.promo_multiplier"],
-             trend_per_year=v["demand.trend_per_year"],
-             promo_dates=_recurring(v["demand.peak_days"], run_start, holdout[1]))  # fmt: skip
+    d.update(
+        hour_profile=v["demand.hour_profile"],
+        weekday_profile=v["demand.weekday_profile"],
+        month_profile=[1.0] * 12,
+        promo_multiplier=v["demand.promo_multiplier"],
+        trend_per_year=v["demand.trend_per_year"],
+        promo_dates=_recurring(v["demand.peak_days"], run_start, holdout[1]),
+    )
     d["zipf_exponent"] = v["demand.zipf_exponent"]
     c = s["catalogue"]
-    c.update(skus=v["catalogue.skus"], categories=v["catalogue.categories"], markup=MARKUP,
-             offers_per_sku=v["catalogue.offers_per_sku"], new_listings_per_day=0,
-             second_warehouse_share=v["catalogue.second_warehouse_share"])  # fmt: skip
+    c.update(
+        skus=v["catalogue.skus"],
+        categories=v["catalogue.categories"],
+        markup=MARKUP,
+        offers_per_sku=v["catalogue.offers_per_sku"],
+        new_listings_per_day=0,
+        second_warehouse_share=v["catalogue.second_warehouse_share"],
+    )
     s["sellers"] = [{**p, "lead_time_days": 7} for p in v["sellers"]]
     s["applications"]["per_day"] = 0
-    s["warehouses"].update(count=v["warehouses.count"], regions=v["warehouses.regions"],
-                           cutoff_hour=CUTOFF_HOUR)  # fmt: skip
+    s["warehouses"].update(
+        count=v["warehouses.count"], regions=v["warehouses.regions"], cutoff_hour=CUTOFF_HOUR
+    )
     peak = max(1.0, v["orders_per_day"]) * 10.0 * max(1.0, v["demand.promo_multiplier"])
     template_carrier = s["carriers"][0]
-    s["carriers"] = [{
-        "name": "log-carrier", "share": 1, "fixed_cost": template_carrier["fixed_cost"],
-        "cost_per_km": template_carrier["cost_per_km"], "coverage": 1.0,
-        "daily_capacity": int(math.ceil(peak)), "loss_rate": template_carrier["loss_rate"],
-        "damage_rate": template_carrier["damage_rate"], **transit,
-    }]  # fmt: skip
+    s["carriers"] = [
+        {
+            "name": "log-carrier",
+            "share": 1,
+            "fixed_cost": template_carrier["fixed_cost"],
+            "cost_per_km": template_carrier["cost_per_km"],
+            "coverage": 1.0,
+            "daily_capacity": int(math.ceil(peak)),
+            "loss_rate": template_carrier["loss_rate"],
+            "damage_rate": template_carrier["damage_rate"],
+            **transit,
+        }
+    ]
     s["disruptions"] = []
     s["money"].update(fee_base=v["money.fee_base"], fee_per_km=v["money.fee_per_km"])
     s["reviews"] = v["reviews"]
@@ -274,8 +333,14 @@ def _recurring(peak_days: list[str], start: pd.Timestamp, end: pd.Timestamp) -> 
 PILOT_ORDERS = 15_000  # orders a pilot run aims at: enough for every region's share
 
 
-def _match_demand(scenario: dict, orders_per_day: float, cancel_rate: float,
-                  observed: list[str], pilot_days: int, rounds: int = 2) -> None:  # fmt: skip
+def _match_demand(
+    scenario: dict,
+    orders_per_day: float,
+    cancel_rate: float,
+    observed: list[str],
+    pilot_days: int,
+    rounds: int = 2,
+) -> None:
     """Visits per day and each region's share of visits such that the twin's orders per day and
     orders by region come out as the log's. Far customers see later promises and buy less
     often, so a region's share of orders is not its share of visits: a pilot run under the
@@ -357,7 +422,7 @@ def _sidecar(log: OrderLog, name: str, fit: Fit, fit_period, holdout, fitted) ->
             "start": iso(log.start),
             "end": iso(log.end),
             "quirks": log.quirks,
-        },  # fmt: skip
+        },
         "observed_operation": {
             "strategy": "automation",
             "overrides": [
@@ -367,13 +432,13 @@ def _sidecar(log: OrderLog, name: str, fit: Fit, fit_period, holdout, fitted) ->
             ],
             "why": "the operator's observed promise: seller handling + contracted transit x the "
             "fitted scale + the fitted buffer (ContractPromise)",
-        },  # fmt: skip
+        },
         "targets": {
             "orders_per_day": fit.values["orders_per_day"],
             "top10_share": fit.values["top10_share"],
             "freight_to_price": fit.values["freight_to_price"],
             "cancellation_rate": round(service.cancellation_rate(fitted), 5),
-        },  # fmt: skip
+        },
         "parameters": {k: {"estimate": v, "source": fit.sources[k]} for k, v in fit.values.items()},
         "not_identified": NOT_IDENTIFIED,
     }
@@ -408,19 +473,29 @@ def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
     failure leaves no half-written file."""
     out = Path(out)
     sidecar = sidecar_path(out)
-    sources = {key: "; ".join(f"{cal.sidecar['parameters'][k]['source']}" for k in ks
-                              if k in cal.sidecar["parameters"])
-               for key, ks in COMMENT_KEYS.items()}  # fmt: skip
+    sources = {
+        key: "; ".join(
+            f"{cal.sidecar['parameters'][k]['source']}"
+            for k in ks
+            if k in cal.sidecar["parameters"]
+        )
+        for key, ks in COMMENT_KEYS.items()
+    }
     sources["demand.visits_per_day"] = (
         f"set by a pilot run so orders per day = {cal.sidecar['targets']['orders_per_day']} "
-        "(mean of ordinary days, last 8 weeks of the fit period)")  # fmt: skip
+        "(mean of ordinary days, last 8 weeks of the fit period)"
+    )
     sources["risk.customer_cancel_rate"] = cal.sidecar["parameters"]["risk.customer_cancel_rate"][
         "source"
     ]
-    sources["regions"] += ("; weight: the share of visits that gives each state its share of "
-                           "orders in a pilot run (far customers buy less often)")  # fmt: skip
-    sources["calibrated"] = ("what was fitted and what is the template's, for people (mptwin's "
-                             "summary says it; the model never reads it)")  # fmt: skip
+    sources["regions"] += (
+        "; weight: the share of visits that gives each state its share of "
+        "orders in a pilot run (far customers buy less often)"
+    )
+    sources["calibrated"] = (
+        "what was fitted and what is the template's, for people (mptwin's "
+        "summary says it; the model never reads it)"
+    )
     made = cal.scenario["calibrated"]  # the sidecar is named by the file, so known only here
     scenario = {**cal.scenario, "calibrated": {"by": made["by"], "sidecar": sidecar.name, **made}}
     head = [

@@ -13,8 +13,13 @@ from scipy import optimize, stats
 from mptwin.calibration.fit import Fit
 
 
-def fit_handling(orders: pd.DataFrame, items: pd.DataFrame, hour_profile: list[float],
-                 cutoff_hour: int, rng: np.random.Generator) -> tuple[dict, Fit]:  # fmt: skip
+def fit_handling(
+    orders: pd.DataFrame,
+    items: pd.DataFrame,
+    hour_profile: list[float],
+    cutoff_hour: int,
+    rng: np.random.Generator,
+) -> tuple[dict, Fit]:
     """Approval to carrier hand-over, as the model makes it: a seller releases at once (chance
     `reliability`) or after an exponential delay (`delay_mean_h`), and parcels leave at the
     daily cut-off. The two are chosen so the simulated 50th, 75th and 90th percentiles match
@@ -44,29 +49,41 @@ def fit_handling(orders: pd.DataFrame, items: pd.DataFrame, hour_profile: list[f
         ),
         key=lambda p: float(np.sum((simulated(p) - target) ** 2)),
     )
-    res = optimize.minimize(lambda p: float(np.sum((simulated(p) - target) ** 2)), best,
-                            method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-6})  # fmt: skip
+    res = optimize.minimize(
+        lambda p: float(np.sum((simulated(p) - target) ** 2)),
+        best,
+        method="Nelder-Mead",
+        options={"xatol": 1e-3, "fatol": 1e-6},
+    )
     reliability = float(np.clip(res.x[0], 0.0, 1.0))
     delay = float(max(res.x[1], 0.1))
     first = items.sort_values("order_item_id").drop_duplicates("order_id").set_index("order_id")
     limit = orders["order_id"].map(first["shipping_limit"])
     promised = (limit - orders["purchase"]) / pd.Timedelta(hours=1)
     handling_h = float(np.nanmedian(promised.to_numpy(dtype=float)))
-    out = {"handling_h": round(handling_h, 1), "reliability": round(reliability, 3),
-           "delay_mean_h": round(delay, 1)}  # fmt: skip
+    out = {
+        "handling_h": round(handling_h, 1),
+        "reliability": round(reliability, 3),
+        "delay_mean_h": round(delay, 1),
+    }
     q = np.quantile(observed, qs)
-    fit.put("handling", out, "approval to carrier hand-over of delivered orders "
-            f"(p50 {q[1]:.0f} h, p90 {q[3]:.0f} h, p99 {q[5]:.0f} h): release chance and delay "
-            f"matched through the daily cut-off at {cutoff_hour}:00; handling_h = median "
-            "purchase to shipping limit")  # fmt: skip
+    fit.put(
+        "handling",
+        out,
+        "approval to carrier hand-over of delivered orders "
+        f"(p50 {q[1]:.0f} h, p90 {q[3]:.0f} h, p99 {q[5]:.0f} h): release chance and delay "
+        f"matched through the daily cut-off at {cutoff_hour}:00; handling_h = median "
+        "purchase to shipping limit",
+    )
     return out, fit
 
 
 REGION_PRIOR_ORDERS = 30.0  # a region's own transit factor counts as much as this many orders
 
 
-def fit_transit(orders: pd.DataFrame, km: pd.Series, region: pd.Series,
-                n_regions: int) -> tuple[dict, list[float], Fit]:  # fmt: skip
+def fit_transit(
+    orders: pd.DataFrame, km: pd.Series, region: pd.Series, n_regions: int
+) -> tuple[dict, list[float], Fit]:
     """Carrier transit (hand-over to delivery) against distance: nominal = 24 x (base_days +
     km / km_per_day) as the log's median (least squares on log hours); then, per customer
     region, how much slower or faster than that its parcels really are (the median log ratio,
@@ -96,14 +113,26 @@ def fit_transit(orders: pd.DataFrame, km: pd.Series, region: pd.Series,
         if len(mine):
             log_factor[k] = len(mine) / (len(mine) + REGION_PRIOR_ORDERS) * float(np.median(mine))
     sigma = float(np.std(r - log_factor[where]))
-    out = {"base_days": round(float(base), 3), "km_per_day": round(1000.0 / float(per_1000), 1),
-           "transit_sigma": round(sigma, 3), "transit_bias": 0.0}  # fmt: skip
+    out = {
+        "base_days": round(float(base), 3),
+        "km_per_day": round(1000.0 / float(per_1000), 1),
+        "transit_sigma": round(sigma, 3),
+        "transit_bias": 0.0,
+    }
     factors = [round(math.exp(v), 3) for v in log_factor]
-    fit.put("transit", out, f"{len(hours)} delivered orders: median transit = 24 x (base_days + "
-            "km / km_per_day) on the model's region distance, lognormal spread around it after "
-            "each region's factor; bias 0 (the contract is the observed median)")  # fmt: skip
-    fit.put("regions.transit_factor", factors, "per customer state: median real / contracted "
-            f"transit, shrunk towards 1 (a state's orders against {REGION_PRIOR_ORDERS:.0f})")  # fmt: skip
+    fit.put(
+        "transit",
+        out,
+        f"{len(hours)} delivered orders: median transit = 24 x (base_days + "
+        "km / km_per_day) on the model's region distance, lognormal spread around it after "
+        "each region's factor; bias 0 (the contract is the observed median)",
+    )
+    fit.put(
+        "regions.transit_factor",
+        factors,
+        "per customer state: median real / contracted "
+        f"transit, shrunk towards 1 (a state's orders against {REGION_PRIOR_ORDERS:.0f})",
+    )
     return out, factors, fit
 
 
@@ -123,10 +152,13 @@ def fit_promise(orders: pd.DataFrame, km: pd.Series, handling_h: float, transit:
     scale, buffer = optimize.minimize(loss, x0=[1.0, 5.0], method="Nelder-Mead").x
     scale = max(float(scale), 0.1)
     left = over - scale * nominal
-    fit.put("promise_buffer_days", round(float(buffer), 2),
-            f"promise - handling_h = transit_scale x contracted transit + buffer, least absolute "
-            f"deviations over {int(ok.sum())} orders (spread of what is left: p10 "
-            f"{np.quantile(left, 0.1) / 24:.1f}, p90 {np.quantile(left, 0.9) / 24:.1f} days)")  # fmt: skip
+    fit.put(
+        "promise_buffer_days",
+        round(float(buffer), 2),
+        f"promise - handling_h = transit_scale x contracted transit + buffer, least absolute "
+        f"deviations over {int(ok.sum())} orders (spread of what is left: p10 "
+        f"{np.quantile(left, 0.1) / 24:.1f}, p90 {np.quantile(left, 0.9) / 24:.1f} days)",
+    )
     fit.put("promise_transit_scale", round(scale, 3), "the same fit's slope on contracted transit")
     return fit
 
@@ -138,9 +170,12 @@ def fit_freight(orders: pd.DataFrame, km: pd.Series) -> Fit:
     ok = (orders["n_items"] == 1) & orders["freight"].notna() & km.notna()
     x, y = km[ok].to_numpy(dtype=float), orders.loc[ok, "freight"].to_numpy(dtype=float)
     slope, intercept, r, _, _ = stats.linregress(x, y)
-    fit.put("money.fee_base", round(max(float(intercept), 0.0), 2),
-            f"freight_value of {ok.sum()} single-item orders against distance (R^2 {r * r:.2f}; "
-            "weight is not modelled)")  # fmt: skip
+    fit.put(
+        "money.fee_base",
+        round(max(float(intercept), 0.0), 2),
+        f"freight_value of {ok.sum()} single-item orders against distance (R^2 {r * r:.2f}; "
+        "weight is not modelled)",
+    )
     fit.put("money.fee_per_km", round(max(float(slope), 0.0), 5), "the same regression's slope")
     ratio = (orders["freight"] / orders["price"]).replace([np.inf, -np.inf], np.nan)
     fit.put("freight_to_price", round(float(ratio.median()), 4), "median freight / price")
@@ -164,8 +199,11 @@ def fit_reviews(orders: pd.DataFrame) -> Fit:
         z = (edges[None, :] - np.atleast_1d(mean)[:, None]) / max(sd, 1e-3)
         return np.diff(stats.norm.cdf(z), axis=1)
 
-    res = optimize.minimize(lambda p: float(np.sum((rounded_probs(p[0], p[1])[0] - freq) ** 2)),
-                            x0=[4.5, 1.1], method="Nelder-Mead")  # fmt: skip
+    res = optimize.minimize(
+        lambda p: float(np.sum((rounded_probs(p[0], p[1])[0] - freq) ** 2)),
+        x0=[4.5, 1.1],
+        method="Nelder-Mead",
+    )
     mean, sd = float(res.x[0]), abs(float(res.x[1]))
     late = late_days > 0
     days_late, late_score = late_days[late], score[late]
@@ -176,15 +214,23 @@ def fit_reviews(orders: pd.DataFrame) -> Fit:
         pred = rounded_probs(means, sd) @ np.arange(1, 6)
         return float(np.mean((pred - late_score) ** 2))
 
-    res = optimize.minimize(loss, x0=[0.6, 0.3, 3.0], method="Nelder-Mead",
-                            options={"maxiter": 600})  # fmt: skip
+    res = optimize.minimize(
+        loss, x0=[0.6, 0.3, 3.0], method="Nelder-Mead", options={"maxiter": 600}
+    )
     drop, per_day, cap = (max(float(v), 0.0) for v in res.x)
-    fit.put("reviews", {"on_time_mean": round(min(max(mean, 1.0), 5.0), 3), "sd": round(sd, 3),
-                        "late_drop": round(drop, 3), "late_drop_per_day": round(per_day, 3),
-                        "max_drop": round(cap, 3)},
-            f"review scores: on time ({len(on_time)} orders, mean {on_time.mean():.2f}) fitted as "
-            f"a rounded normal; late ({int(late.sum())} orders, mean {score[late].mean():.2f}) "
-            "by days late")  # fmt: skip
+    fit.put(
+        "reviews",
+        {
+            "on_time_mean": round(min(max(mean, 1.0), 5.0), 3),
+            "sd": round(sd, 3),
+            "late_drop": round(drop, 3),
+            "late_drop_per_day": round(per_day, 3),
+            "max_drop": round(cap, 3),
+        },
+        f"review scores: on time ({len(on_time)} orders, mean {on_time.mean():.2f}) fitted as "
+        f"a rounded normal; late ({int(late.sum())} orders, mean {score[late].mean():.2f}) "
+        "by days late",
+    )
     return fit
 
 

@@ -116,12 +116,19 @@ def ks_distance(a: np.ndarray, b: np.ndarray) -> float:
     if not len(a) or not len(b):
         return float("nan")
     grid = np.concatenate([a, b])
-    return float(np.max(np.abs(np.searchsorted(a, grid, "right") / len(a)
-                               - np.searchsorted(b, grid, "right") / len(b))))  # fmt: skip
+    return float(
+        np.max(
+            np.abs(
+                np.searchsorted(a, grid, "right") / len(a)
+                - np.searchsorted(b, grid, "right") / len(b)
+            )
+        )
+    )
 
 
-def compare(observed: pd.DataFrame, simulated: list[pd.DataFrame],
-            in_sample: bool = False) -> pd.DataFrame:  # fmt: skip
+def compare(
+    observed: pd.DataFrame, simulated: list[pd.DataFrame], in_sample: bool = False
+) -> pd.DataFrame:
     """The validation table: per row the observed value, the simulated mean and its range over
     seeds (min..max), the tolerance, whether it was fitted, and whether the twin is within it.
     `in_sample`: the observed orders are the ones fitted on (no hold-out)."""
@@ -144,18 +151,27 @@ def compare(observed: pd.DataFrame, simulated: list[pd.DataFrame],
         tol = row.tolerance * abs(o) if row.relative else row.tolerance
         # a distance passes below its tolerance; a value within it of the observed one
         ok = bool(mean <= tol if row.name.startswith("ks_") else abs(mean - o) <= tol)
-        table.append({"quantity": row.name, "observed": o, "simulated": mean,
-                      "sim_min": float(np.nanmin(values)), "sim_max": float(np.nanmax(values)),
-                      "tolerance": tol, "fitted": "in-sample" if in_sample else row.fitted,
-                      "pass": ok})  # fmt: skip
+        table.append(
+            {
+                "quantity": row.name,
+                "observed": o,
+                "simulated": mean,
+                "sim_min": float(np.nanmin(values)),
+                "sim_max": float(np.nanmax(values)),
+                "tolerance": tol,
+                "fitted": "in-sample" if in_sample else row.fitted,
+                "pass": ok,
+            }
+        )
     return pd.DataFrame(table)
 
 
 # --- running the twin ------------------------------------------------------------------------
 
 
-def simulated_logs(scenario: str | dict, overrides: list[str], seeds: list[int],
-                   work: Path) -> list[pd.DataFrame]:  # fmt: skip
+def simulated_logs(
+    scenario: str | dict, overrides: list[str], seeds: list[int], work: Path
+) -> list[pd.DataFrame]:
     """Each seed's run, exported as a log and read back with the observed log's reader.
     `scenario`: a scenario's name in conf/scenario, or its content (a calibration not written
     yet)."""
@@ -190,8 +206,14 @@ def holdout_orders(log: OrderLog, sidecar: dict) -> pd.DataFrame:
 # --- output ----------------------------------------------------------------------------------
 
 
-def write_outputs(table: pd.DataFrame, observed: pd.DataFrame, simulated: list[pd.DataFrame],
-                  out: Path, title: str, quirks: dict | None = None) -> list[Path]:  # fmt: skip
+def write_outputs(
+    table: pd.DataFrame,
+    observed: pd.DataFrame,
+    simulated: list[pd.DataFrame],
+    out: Path,
+    title: str,
+    quirks: dict | None = None,
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "validation.csv"]
     table.to_csv(paths[0], index=False)
@@ -201,8 +223,14 @@ def write_outputs(table: pd.DataFrame, observed: pd.DataFrame, simulated: list[p
         ax.plot(o, np.arange(1, len(o) + 1) / len(o), color="black", lw=2, label="observed")
         for i, s in enumerate(simulated):
             x = np.sort(judged(s)[col].dropna().to_numpy() / 24.0)
-            ax.plot(x, np.arange(1, len(x) + 1) / len(x), color="tab:blue", alpha=0.5, lw=1,
-                    label="simulated (each seed)" if i == 0 else None)  # fmt: skip
+            ax.plot(
+                x,
+                np.arange(1, len(x) + 1) / len(x),
+                color="tab:blue",
+                alpha=0.5,
+                lw=1,
+                label="simulated (each seed)" if i == 0 else None,
+            )
         ax.set_xlabel(f"{key.replace('_', ' ')} (days)")
         ax.set_ylabel("share of orders")
         ax.set_xlim(0, np.quantile(o, 0.99) if len(o) else 1)
@@ -214,8 +242,9 @@ def write_outputs(table: pd.DataFrame, observed: pd.DataFrame, simulated: list[p
         plt.close(fig)
         paths.append(path)
     paths.append(out / "validation.html")
-    paths[-1].write_text(_html(table, [p.name for p in paths if p.suffix == ".png"], title,
-                               quirks or {}))  # fmt: skip
+    paths[-1].write_text(
+        _html(table, [p.name for p in paths if p.suffix == ".png"], title, quirks or {})
+    )
     if quirks:
         paths.append(out / "quirks.csv")
         pd.Series(quirks, name="orders").rename_axis("quirk").to_csv(paths[-1])
@@ -235,11 +264,13 @@ def _html(table: pd.DataFrame, figures: list[str], title: str, quirks: dict) -> 
     )
     if handled:
         imgs += f"<h2>Real-data quirks handled in the observed log</h2><table>{handled}</table>"
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;"
-            "border-bottom:1px solid #ddd;text-align:right}img{max-width:32%}</style></head>"
-            f"<body><h1>{html.escape(title)}: {verdict}</h1><table><tr>{head}</tr>{body}"
-            f"</table>{imgs}</body></html>")  # fmt: skip
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        "</title><style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;"
+        "border-bottom:1px solid #ddd;text-align:right}img{max-width:32%}</style></head>"
+        f"<body><h1>{html.escape(title)}: {verdict}</h1><table><tr>{head}</tr>{body}"
+        f"</table>{imgs}</body></html>"
+    )
 
 
 def _fmt(v) -> str:
@@ -251,12 +282,16 @@ def _fmt(v) -> str:
 
 
 def print_table(table: pd.DataFrame) -> None:
-    print(f"{'quantity':28s} {'observed':>10s} {'simulated':>10s} {'seeds min..max':>21s} "
-          f"{'tolerance':>9s} {'fitted':>9s}  result")  # fmt: skip
+    print(
+        f"{'quantity':28s} {'observed':>10s} {'simulated':>10s} {'seeds min..max':>21s} "
+        f"{'tolerance':>9s} {'fitted':>9s}  result"
+    )
     for r in table.itertuples(index=False):
-        print(f"{r.quantity:28s} {r.observed:10.4g} {r.simulated:10.4g} "
-              f"{r.sim_min:10.4g}..{r.sim_max:<10.4g} {r.tolerance:9.3g} {r.fitted:>9s}  "
-              f"{'pass' if r.pass_ else 'FAIL'}")  # fmt: skip
+        print(
+            f"{r.quantity:28s} {r.observed:10.4g} {r.simulated:10.4g} "
+            f"{r.sim_min:10.4g}..{r.sim_max:<10.4g} {r.tolerance:9.3g} {r.fitted:>9s}  "
+            f"{'pass' if r.pass_ else 'FAIL'}"
+        )
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -267,14 +302,23 @@ class Refused(Exception):
 
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="mptwin-validate", description=__doc__,
-                                 formatter_class=HelpFormatter)  # fmt: skip
+    ap = argparse.ArgumentParser(
+        prog="mptwin-validate", description=__doc__, formatter_class=HelpFormatter
+    )
     ap.add_argument("log", type=Path, help="folder with the log's CSVs (Olist schema)")
     ap.add_argument("overrides", nargs="+", help="scenario=<name> and any other mptwin overrides")
-    ap.add_argument("--seeds", type=int_at_least(1), default=5,
-                    help="replications, seeds 1 to N (default: %(default)s)")  # fmt: skip
-    ap.add_argument("--out", type=Path, default=None,
-                    help="folder for the results (default: outputs/<scenario>/validation)")  # fmt: skip
+    ap.add_argument(
+        "--seeds",
+        type=int_at_least(1),
+        default=5,
+        help="replications, seeds 1 to N (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the results (default: outputs/<scenario>/validation)",
+    )
     return ap.parse_args(argv)
 
 
@@ -288,15 +332,20 @@ def calibrated_scenario(overrides: list[str]) -> tuple[str, dict]:
         raise Refused("say which scenario: scenario=<name>")
     folder = CONF / "scenario"
     if not (folder / f"{scenario}.yaml").is_file():
-        made = sorted(p.name.removesuffix(".calibration.json")
-                      for p in folder.glob("*.calibration.json"))  # fmt: skip
-        raise Refused(f"no scenario {scenario!r}: {folder / scenario}.yaml does not exist "
-                      f"(calibrated scenarios: {', '.join(made) or 'none yet'}; "
-                      "mptwin-calibrate makes one)")  # fmt: skip
+        made = sorted(
+            p.name.removesuffix(".calibration.json") for p in folder.glob("*.calibration.json")
+        )
+        raise Refused(
+            f"no scenario {scenario!r}: {folder / scenario}.yaml does not exist "
+            f"(calibrated scenarios: {', '.join(made) or 'none yet'}; "
+            "mptwin-calibrate makes one)"
+        )
     sidecar_path = folder / f"{scenario}.calibration.json"
     if not sidecar_path.exists():
-        raise Refused(f"{sidecar_path} not found: validate a scenario mptwin-calibrate wrote (its "
-                      "sidecar holds the hold-out period and the observed operation)")  # fmt: skip
+        raise Refused(
+            f"{sidecar_path} not found: validate a scenario mptwin-calibrate wrote (its "
+            "sidecar holds the hold-out period and the observed operation)"
+        )
     return scenario, json.loads(sidecar_path.read_text())
 
 
@@ -307,9 +356,11 @@ def observed_holdout(folder: Path, sidecar: dict) -> tuple[OrderLog, pd.DataFram
     observed = holdout_orders(log, sidecar)
     if observed.empty:
         start, end = (t[:10] for t in sidecar["holdout_period"])
-        raise Refused(f"{folder} has no orders bought in the scenario's hold-out ({start} .. "
-                      f"{end}; the log runs {log.start:%Y-%m-%d} .. {log.end:%Y-%m-%d}): is it "
-                      "the log the scenario was calibrated on?")  # fmt: skip
+        raise Refused(
+            f"{folder} has no orders bought in the scenario's hold-out ({start} .. "
+            f"{end}; the log runs {log.start:%Y-%m-%d} .. {log.end:%Y-%m-%d}): is it "
+            "the log the scenario was calibrated on?"
+        )
     return log, observed
 
 
@@ -326,11 +377,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mptwin-validate: {e}", file=sys.stderr)
         return 2
     others = [o for o in args.overrides if not o.startswith("scenario=")]
-    overrides = [f"strategy={sidecar['observed_operation']['strategy']}",
-                 *sidecar["observed_operation"]["overrides"], *others]  # fmt: skip
-    print(f"validating {scenario} on {len(observed):,} hold-out orders "
-          f"({sidecar['holdout_period'][0][:10]} .. {sidecar['holdout_period'][1][:10]}), "
-          f"{args.seeds} seeds, {' '.join(overrides)}")  # fmt: skip
+    overrides = [
+        f"strategy={sidecar['observed_operation']['strategy']}",
+        *sidecar["observed_operation"]["overrides"],
+        *others,
+    ]
+    print(
+        f"validating {scenario} on {len(observed):,} hold-out orders "
+        f"({sidecar['holdout_period'][0][:10]} .. {sidecar['holdout_period'][1][:10]}), "
+        f"{args.seeds} seeds, {' '.join(overrides)}"
+    )
     work = Path(tempfile.mkdtemp(prefix="mptwin-validate-"))
     try:  # a bad override fails at the first seed's config, before it simulates
         simulated = simulated_logs(scenario, overrides, list(range(1, args.seeds + 1)), work)
@@ -343,13 +399,15 @@ def main(argv: list[str] | None = None) -> int:
     table = table.rename(columns={"pass": "pass_"})
     print_table(table)
     table = table.rename(columns={"pass_": "pass"})
-    print("quirks handled in the log: "
-          + ", ".join(f"{k} {v:,}" for k, v in log.quirks.items() if v))  # fmt: skip
-    write_outputs(table, observed, simulated, out, f"{scenario} against the log",
-                          log.quirks)  # fmt: skip
+    print(
+        "quirks handled in the log: " + ", ".join(f"{k} {v:,}" for k, v in log.quirks.items() if v)
+    )
+    write_outputs(table, observed, simulated, out, f"{scenario} against the log", log.quirks)
     ok = bool(table["pass"].all())
-    print(f"{'PASS' if ok else 'FAIL'}: {int(table['pass'].sum())} of {len(table)} rows within "
-          f"tolerance; written to {out}")  # fmt: skip
+    print(
+        f"{'PASS' if ok else 'FAIL'}: {int(table['pass'].sum())} of {len(table)} rows within "
+        f"tolerance; written to {out}"
+    )
     return 0 if ok else 1
 
 

@@ -33,23 +33,36 @@ def explain(folder: Path, order_id: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="mptwin-explain", description=__doc__,
-                                 formatter_class=HelpFormatter)  # fmt: skip
-    ap.add_argument("run", type=Path,
-                    help="a run folder (holding orders.parquet, and decisions.parquet for "
-                         "--order): one timestamped folder under "
-                         "outputs/<scenario>/<strategy>/seed=<n>/")  # fmt: skip
+    ap = argparse.ArgumentParser(
+        prog="mptwin-explain", description=__doc__, formatter_class=HelpFormatter
+    )
+    ap.add_argument(
+        "run",
+        type=Path,
+        help="a run folder (holding orders.parquet, and decisions.parquet for "
+        "--order): one timestamped folder under "
+        "outputs/<scenario>/<strategy>/seed=<n>/",
+    )
     what = ap.add_mutually_exclusive_group(required=True)
-    what.add_argument("--order", type=int_at_least(0),
-                      help="the order id (orders are numbered from 0)")  # fmt: skip
-    what.add_argument("--list", nargs="?", const=COUNTS, metavar="STATUS",
-                      type=one_of(STATUSES, "status"),
-                      help="list the orders that ended in STATUS, one of "
-                           f"{', '.join(STATUSES)}; with no STATUS, how many ended in "
-                           "each")  # fmt: skip
-    ap.add_argument("--limit", type=int_at_least(1), default=DEFAULT_LIMIT,
-                    help=f"with --list STATUS: at most this many orders (default: "
-                         f"{DEFAULT_LIMIT})")  # fmt: skip
+    what.add_argument(
+        "--order", type=int_at_least(0), help="the order id (orders are numbered from 0)"
+    )
+    what.add_argument(
+        "--list",
+        nargs="?",
+        const=COUNTS,
+        metavar="STATUS",
+        type=one_of(STATUSES, "status"),
+        help="list the orders that ended in STATUS, one of "
+        f"{', '.join(STATUSES)}; with no STATUS, how many ended in "
+        "each",
+    )
+    ap.add_argument(
+        "--limit",
+        type=int_at_least(1),
+        default=DEFAULT_LIMIT,
+        help=f"with --list STATUS: at most this many orders (default: {DEFAULT_LIMIT})",
+    )
     args = ap.parse_args(argv)
     try:
         if args.list is COUNTS:

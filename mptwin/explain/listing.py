@@ -22,9 +22,22 @@ MEANING = {
     OPEN: "still in flight when the run ended",
 }
 DEFAULT_LIMIT = 20
-COLUMNS = ["order_id", "status", "placed_h", "promise_h", "handed_h", "delivered_h",
-           "returned_h", "price", "shipping_fee", "seller", "carrier", "cancel_reason",
-           "routed_h", "packed_h"]  # fmt: skip
+COLUMNS = [
+    "order_id",
+    "status",
+    "placed_h",
+    "promise_h",
+    "handed_h",
+    "delivered_h",
+    "returned_h",
+    "price",
+    "shipping_fee",
+    "seller",
+    "carrier",
+    "cancel_reason",
+    "routed_h",
+    "packed_h",
+]
 
 
 def status_counts(folder) -> str:
@@ -59,8 +72,10 @@ def list_orders(folder, status: str, limit: int = DEFAULT_LIMIT) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     right = {0, 4}  # numbers
     for cells in [head, *rows]:
-        text = "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))  # fmt: skip
+        text = "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
         lines.append(f"  {text}".rstrip())
     more = len(orders) - limit
     if more > 0:
@@ -69,18 +84,25 @@ def list_orders(folder, status: str, limit: int = DEFAULT_LIMIT) -> str:
     if (folder / "decisions.parquet").is_file():
         lines.append(f"Explain one: mptwin-explain {folder} --order {first}")
     else:
-        lines.append(f"To explain one, the run needs its decisions: mptwin {overrides(config)} "
-                     "decisions=true")  # fmt: skip
+        lines.append(
+            f"To explain one, the run needs its decisions: mptwin {overrides(config)} "
+            "decisions=true"
+        )
     return "\n".join(lines)
 
 
 def _row(o: dict, n: Names) -> tuple[str, ...]:
     carrier = int(o.get("carrier", -1))
-    return (str(o["order_id"]), n.short(o["placed_h"]), n.short(o["promise_h"]),
-            n.short(o.get("delivered_h", math.nan)),
-            f"{o['price'] + o.get('shipping_fee', 0.0):,.2f}", n.seller(int(o["seller"])),
-            n.carrier(carrier).removeprefix("carrier ") if carrier >= 0 else "-",
-            _note(o, n))  # fmt: skip
+    return (
+        str(o["order_id"]),
+        n.short(o["placed_h"]),
+        n.short(o["promise_h"]),
+        n.short(o.get("delivered_h", math.nan)),
+        f"{o['price'] + o.get('shipping_fee', 0.0):,.2f}",
+        n.seller(int(o["seller"])),
+        n.carrier(carrier).removeprefix("carrier ") if carrier >= 0 else "-",
+        _note(o, n),
+    )
 
 
 def _note(o: dict, n: Names) -> str:
@@ -94,8 +116,11 @@ def _note(o: dict, n: Names) -> str:
         return said + (f", returned {n.short(o['returned_h'])}" if status == RETURNED else "")
     if status == LOST:
         return f"handed over {n.short(o.get('handed_h', math.nan))}, never delivered"
-    for column, what in (("handed_h", "with the carrier"), ("packed_h", "packed"),
-                         ("routed_h", "routed")):  # fmt: skip
+    for column, what in (
+        ("handed_h", "with the carrier"),
+        ("packed_h", "packed"),
+        ("routed_h", "routed"),
+    ):
         if not _missing(o.get(column)):
             return what
     return "not routed yet"

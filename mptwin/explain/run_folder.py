@@ -87,19 +87,26 @@ def load(folder: Path, order_id: int) -> OrderStory:
     folder = check_run(folder)
     config = config_of(folder)
     if not (folder / "decisions.parquet").is_file():
-        raise ExplainError(f"{folder} has no decisions.parquet: the run did not record its "
-                           f"decisions. Run it again with decisions=true, e.g.\n  mptwin "
-                           f"{overrides(config)} decisions=true")  # fmt: skip
+        raise ExplainError(
+            f"{folder} has no decisions.parquet: the run did not record its "
+            f"decisions. Run it again with decisions=true, e.g.\n  mptwin "
+            f"{overrides(config)} decisions=true"
+        )
     orders = _rows(folder / "orders.parquet", order_id)
     if orders.empty:
         n = _count(folder / "orders.parquet")
-        raise ExplainError(f"order {order_id} is not in this run: its orders are numbered 0 to "
-                           f"{n - 1}")  # fmt: skip
+        raise ExplainError(
+            f"order {order_id} is not in this run: its orders are numbered 0 to {n - 1}"
+        )
     shipments = _rows(folder / "shipments.parquet", order_id)
-    return OrderStory(orders.iloc[0], None if shipments.empty else shipments.iloc[0],
-                      _rows(folder / "exceptions.parquet", order_id).sort_values("raised_h"),
-                      _rows(folder / "decisions.parquet", order_id).sort_values("decision_id"),
-                      names_of(config), overrides(config))  # fmt: skip
+    return OrderStory(
+        orders.iloc[0],
+        None if shipments.empty else shipments.iloc[0],
+        _rows(folder / "exceptions.parquet", order_id).sort_values("raised_h"),
+        _rows(folder / "decisions.parquet", order_id).sort_values("decision_id"),
+        names_of(config),
+        overrides(config),
+    )
 
 
 def run_folders(folder: Path, depth: int = 4) -> list[Path]:
@@ -123,8 +130,10 @@ def _not_a_run(folder: Path) -> str:
     with_decisions = [p for p in inner if (p / "decisions.parquet").is_file()]
     latest = (with_decisions or inner)[-1]
     said = "" if with_decisions else "; none has decisions.parquet (run with decisions=true)"
-    return (f"{folder} is not a run folder but holds {len(inner)} run folder(s); the latest: "
-            f"{latest}{said}")  # fmt: skip
+    return (
+        f"{folder} is not a run folder but holds {len(inner)} run folder(s); the latest: "
+        f"{latest}{said}"
+    )
 
 
 def _rows(path: Path, order_id: int) -> pd.DataFrame:
@@ -161,10 +170,12 @@ def names_of(config: dict) -> Names:
         start = date.fromisoformat(str(s.get("start_date", "2026-01-05")))
     except ValueError:
         start = date(2026, 1, 5)
-    return Names([c.get("name", str(i)) for i, c in enumerate(s.get("carriers") or [])],
-                 [x.get("name", str(i)) for i, x in enumerate(sites)],
-                 [(p.get("name", "?"), int(p.get("count", 1))) for p in s.get("sellers") or []],
-                 start)  # fmt: skip
+    return Names(
+        [c.get("name", str(i)) for i, c in enumerate(s.get("carriers") or [])],
+        [x.get("name", str(i)) for i, x in enumerate(sites)],
+        [(p.get("name", "?"), int(p.get("count", 1))) for p in s.get("sellers") or []],
+        start,
+    )
 
 
 OPTION_COLUMNS = ("route_options", "promise_options", "alternatives")  # by option type
@@ -176,6 +187,8 @@ def alternatives(row: pd.Series) -> list[dict]:
     for name in OPTION_COLUMNS:
         options = row.get(name)
         if options is not None and not (isinstance(options, float) and math.isnan(options)):
-            return [{k: None if isinstance(v, float) and math.isnan(v) else v
-                     for k, v in o.items()} for o in options]  # fmt: skip
+            return [
+                {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in o.items()}
+                for o in options
+            ]
     return []

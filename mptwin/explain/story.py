@@ -17,9 +17,15 @@ WAIT, ESCALATE = -2, -1  # sim.decisions.DEFER and ESCALATE, as routing answers 
 def story(s: OrderStory) -> list[str]:
     """The order's lines: a heading, then `time  what happened` in time order."""
     o, n = s.order, s.names
-    events = [(o["placed_h"], 0, f"placed: offer {o['offer']} of {n.seller(int(o['seller']))} "
-                                 f"for a customer in {n.region(int(o['region']))}, "
-                                 f"{o['price']:.2f} + {o['shipping_fee']:.2f} shipping")]  # fmt: skip
+    events = [
+        (
+            o["placed_h"],
+            0,
+            f"placed: offer {o['offer']} of {n.seller(int(o['seller']))} "
+            f"for a customer in {n.region(int(o['region']))}, "
+            f"{o['price']:.2f} + {o['shipping_fee']:.2f} shipping",
+        )
+    ]
     for _, row in s.decisions.iterrows():
         text = _decision(row, s)
         if text:
@@ -57,14 +63,17 @@ def _promise(row: pd.Series, options: list[dict], n: Names, promise_h: float) ->
     used = next((o for o in options if o.get("chosen")), None)
     if used is None or used.get("carrier", -1) < 0 or used.get("handover_h") is None:
         return text + (f": {row['reason']}" if row["reason"] else "")
-    text += (f": {used['handover_h']:.1f} h to hand-over + {used['transit_h']:.1f} h in transit "
-             f"with {n.carrier(used['carrier'])} + {used['buffer_h']:.1f} h buffer = "
-             f"{used['hours']:.1f} h, rounded up to the end of the day")  # fmt: skip
+    text += (
+        f": {used['handover_h']:.1f} h to hand-over + {used['transit_h']:.1f} h in transit "
+        f"with {n.carrier(used['carrier'])} + {used['buffer_h']:.1f} h buffer = "
+        f"{used['hours']:.1f} h, rounded up to the end of the day"
+    )
     others = [o for o in options if not o.get("chosen") and o.get("carrier", -1) >= 0]
     if others:
         text += "; other carriers: " + ", ".join(
             f"{n.carrier(o['carrier'])} {o['transit_h']:.1f} h ({o.get('note', '')})"
-            for o in others)  # fmt: skip
+            for o in others
+        )
     return text + (f" ({row['reason']})" if row["reason"] else "")
 
 
@@ -72,8 +81,10 @@ def _promise(row: pd.Series, options: list[dict], n: Names, promise_h: float) ->
 
 # the terms an option's expected cost adds up (sim.decisions.RouteOption): cost = their sum
 COST_TERMS = ("shipping", "late_cost", "capacity_penalty")
-BATCH = ("the solver, weighing the whole batch, gave the cheaper one's shelf or carrier and "
-         "warehouse room to other orders")  # fmt: skip
+BATCH = (
+    "the solver, weighing the whole batch, gave the cheaper one's shelf or carrier and "
+    "warehouse room to other orders"
+)
 
 
 def routing(row, n: Names) -> str:
@@ -146,8 +157,10 @@ def _weighed(chosen: dict, rival: dict, n: Names) -> str:
     favour = [k for k in by_size if _cents(chosen[k]) < _cents(rival[k])]
     traded = [k for k in reversed(by_size) if _cents(chosen[k]) > _cents(rival[k])]
     if not favour:
-        return (f"the two cost about the same ({chosen['cost']:.2f} against "
-                f"{rival['cost']:.2f}): the solver took this one")  # fmt: skip
+        return (
+            f"the two cost about the same ({chosen['cost']:.2f} against "
+            f"{rival['cost']:.2f}): the solver took this one"
+        )
     text = " and ".join(_FAVOUR[k](chosen, rival, n) for k in favour)
     if traded:
         text += ", which outweighed " + " and ".join(_TRADED[k](chosen, rival) for k in traded)
@@ -164,24 +177,30 @@ def _odds(chosen: dict, rival: dict) -> str:
 
 def _full(chosen: dict, rival: dict, n: Names) -> str:
     full = "fuller" if _cents(chosen["capacity_penalty"]) > 0 else "full"
-    return (f"{_where(rival, n)} was {full} (overflow cost {chosen['capacity_penalty']:.2f} "
-            f"against {rival['capacity_penalty']:.2f})")  # fmt: skip
+    return (
+        f"{_where(rival, n)} was {full} (overflow cost {chosen['capacity_penalty']:.2f} "
+        f"against {rival['capacity_penalty']:.2f})"
+    )
 
 
 _FAVOUR = {  # a term in the chosen option's favour: its value first, then the rival's
-    "shipping": lambda c, r, n: f"shipping was cheaper ({c['shipping']:.2f} against "
-                                f"{r['shipping']:.2f})",
-    "late_cost": lambda c, r, n: "the lane model put the chance of missing the promise lower "
-                                 f"({_odds(c, r)})",
+    "shipping": lambda c, r, n: (
+        f"shipping was cheaper ({c['shipping']:.2f} against {r['shipping']:.2f})"
+    ),
+    "late_cost": lambda c, r, n: (
+        f"the lane model put the chance of missing the promise lower ({_odds(c, r)})"
+    ),
     "capacity_penalty": _full,
-}  # fmt: skip
+}
 _TRADED = {  # a term against it, that the favourable ones outweighed
     "shipping": lambda c, r: f"dearer shipping ({c['shipping']:.2f} against {r['shipping']:.2f})",
     "late_cost": lambda c, r: f"a higher chance of missing the promise ({_odds(c, r)})",
-    "capacity_penalty": lambda c, r: "the overflow cost of a full carrier or warehouse "
-                                     f"({c['capacity_penalty']:.2f} against "
-                                     f"{r['capacity_penalty']:.2f})",
-}  # fmt: skip
+    "capacity_penalty": lambda c, r: (
+        "the overflow cost of a full carrier or warehouse "
+        f"({c['capacity_penalty']:.2f} against "
+        f"{r['capacity_penalty']:.2f})"
+    ),
+}
 
 
 def _ruled(chosen: dict, rival: dict, n: Names) -> str:
@@ -190,8 +209,10 @@ def _ruled(chosen: dict, rival: dict, n: Names) -> str:
     if _empty(rival) and not _empty(chosen):
         return f"{n.warehouse(rival['warehouse'])}'s shelf was empty ({rival['note']})"
     if _empty(chosen) and _empty(rival) and _home(chosen):
-        return ("no shelf had the unit, and then the rule keeps the seller's home warehouse "
-                "(where the stockout is raised)")  # fmt: skip
+        return (
+            "no shelf had the unit, and then the rule keeps the seller's home warehouse "
+            "(where the stockout is raised)"
+        )
     a, b = chosen.get("km"), rival.get("km")
     if a is not None and b is not None and f"{a:.0f}" == f"{b:.0f}":
         return f"it is as near the customer ({a:.0f} km) and first in the offer's stock plan"
@@ -253,28 +274,42 @@ def _resolution(exc: pd.Series, n: Names) -> list[tuple[float, int, str]]:
         return [(exc["raised_h"], 2, f"  -> {exc['type']}: still waiting for people at the end")]
     waited = exc["resolved_h"] - exc["raised_h"]
     late = " (after its deadline)" if exc["resolved_h"] > exc["deadline_h"] else ""
-    return [(exc["resolved_h"], 2, f"{exc['type']} resolved by reviewer {exc['reviewer']} of "
-                                   f"{exc['team']}, {waited:.1f} h after it was raised{late}: "
-                                   f"{exc['outcome']}")]  # fmt: skip
+    return [
+        (
+            exc["resolved_h"],
+            2,
+            f"{exc['type']} resolved by reviewer {exc['reviewer']} of "
+            f"{exc['team']}, {waited:.1f} h after it was raised{late}: "
+            f"{exc['outcome']}",
+        )
+    ]
 
 
 # --- outcomes ---------------------------------------------------------------------------------
 
 
-def _outcomes(o: pd.Series, shipment: pd.Series | None, n: Names,
-              exceptions: pd.DataFrame) -> list:  # fmt: skip
+def _outcomes(o: pd.Series, shipment: pd.Series | None, n: Names, exceptions: pd.DataFrame) -> list:
     out = []
     if not _nan(o["routed_h"]) and o["warehouse"] >= 0:
-        out.append((o["routed_h"], 3, f"went to {n.warehouse(int(o['warehouse']))} to be picked, "
-                                      f"for {n.carrier(int(o['carrier']))}"))  # fmt: skip
+        out.append(
+            (
+                o["routed_h"],
+                3,
+                f"went to {n.warehouse(int(o['warehouse']))} to be picked, "
+                f"for {n.carrier(int(o['carrier']))}",
+            )
+        )
     if not _nan(o["handed_h"]):
         late = o["handed_h"] - o["ship_by_h"]
         when = f"{late:.1f} h after its ship-by time" if late > 0 else "within its ship-by time"
         out.append((o["handed_h"], 3, f"handed over to {n.carrier(int(o['carrier']))}, {when}"))
     if not _nan(o["delivered_h"]):
         margin = o["promise_h"] - o["delivered_h"]
-        verdict = (f"on time, {margin:.1f} h before the promise" if margin >= 0
-                   else f"late, {-margin:.1f} h after the promise")  # fmt: skip
+        verdict = (
+            f"on time, {margin:.1f} h before the promise"
+            if margin >= 0
+            else f"late, {-margin:.1f} h after the promise"
+        )
         review = "" if _nan(o["review_score"]) else f"; reviewed {o['review_score']:.0f} stars"
         out.append((o["delivered_h"], 4, f"delivered {verdict}{review}"))
     if shipment is not None and bool(shipment["lost"]):
@@ -291,12 +326,20 @@ def _lost(o: pd.Series) -> tuple[float, int, str]:
     and the first sign is the promise passing without a delivery. The line stands there (or at
     the hand-over, if that came after the promise) and says which time it is."""
     if o["handed_h"] > o["promise_h"]:
-        return (o["handed_h"], 4, "the parcel was lost in transit (the time shown is its hand-over, "
-                                  "after the promise: the twin records no moment for a loss, which "
-                                  "it draws there, unseen)")  # fmt: skip
-    return (o["promise_h"], 4, "the promise passed without a delivery: the parcel was lost in "
-                               "transit (the time shown is the promise's: the twin records no "
-                               "moment for a loss, which it draws at hand-over, unseen)")  # fmt: skip
+        return (
+            o["handed_h"],
+            4,
+            "the parcel was lost in transit (the time shown is its hand-over, "
+            "after the promise: the twin records no moment for a loss, which "
+            "it draws there, unseen)",
+        )
+    return (
+        o["promise_h"],
+        4,
+        "the promise passed without a delivery: the parcel was lost in "
+        "transit (the time shown is the promise's: the twin records no "
+        "moment for a loss, which it draws at hand-over, unseen)",
+    )
 
 
 def _last(o: pd.Series, exceptions: pd.DataFrame) -> float:

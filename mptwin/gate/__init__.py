@@ -62,9 +62,14 @@ def spend_of(spec: GateSpec, spend: int | None = None) -> int:
     return spend
 
 
-def run_gate(spec: GateSpec, out: Path | None = None, workers: int = 2,
-             configs: dict[tuple[str, str], DictConfig] | None = None,
-             echo: Callable[[str], None] = print, spend: int | None = None) -> GateResult:  # fmt: skip
+def run_gate(
+    spec: GateSpec,
+    out: Path | None = None,
+    workers: int = 2,
+    configs: dict[tuple[str, str], DictConfig] | None = None,
+    echo: Callable[[str], None] = print,
+    spend: int | None = None,
+) -> GateResult:
     """Run the gate's plan up to `spend` paired seeds (`spend_of`) or a decision; writes the
     runs, plan.json, gate.json and gate.html under `out`. A ConfigError, before any run, when
     the folder was started with another plan (`mptwin.gate.plan`)."""
@@ -82,19 +87,40 @@ def run_gate(spec: GateSpec, out: Path | None = None, workers: int = 2,
         before = [0, 0]
 
         def on_look(look, ran, verdicts):
-            echo(look_line(look, len(looks), ran, verdicts, runs.simulated - before[0],
-                           runs.reused - before[1], spec.seeds.first))  # fmt: skip
+            echo(
+                look_line(
+                    look,
+                    len(looks),
+                    ran,
+                    verdicts,
+                    runs.simulated - before[0],
+                    runs.reused - before[1],
+                    spec.seeds.first,
+                )
+            )
             before[:] = [runs.simulated, runs.reused]
 
-        outcome = run_sequential(spec.checks(), spec.scenarios, now, runs.fetch, on_look,
-                                 spec.seeds.max)  # fmt: skip
-    result = GateResult(spec, outcome, looks, spend, out, runs.simulated, runs.reused,
-                        time.perf_counter() - t0)  # fmt: skip
+        outcome = run_sequential(
+            spec.checks(), spec.scenarios, now, runs.fetch, on_look, spec.seeds.max
+        )
+    result = GateResult(
+        spec, outcome, looks, spend, out, runs.simulated, runs.reused, time.perf_counter() - t0
+    )
     write_report(result)
     return result
 
 
 __all__ = [
-    "EXIT_BAD_GATE", "EXIT_CODES", "EXIT_RUN_FAILED", "GateResult", "GateSpec", "RunFailed",
-    "arm_configs", "default_out", "load_gate", "parse_gate", "run_gate", "spend_of",
-]  # fmt: skip
+    "EXIT_BAD_GATE",
+    "EXIT_CODES",
+    "EXIT_RUN_FAILED",
+    "GateResult",
+    "GateSpec",
+    "RunFailed",
+    "arm_configs",
+    "default_out",
+    "load_gate",
+    "parse_gate",
+    "run_gate",
+    "spend_of",
+]

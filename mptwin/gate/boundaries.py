@@ -39,9 +39,13 @@ def grid(upper: float, r: int = R) -> tuple[np.ndarray, np.ndarray]:
     (dense in the centre, log-spaced in the tails) within +-Z_CUT, cut at `upper` (added as the
     last point), and the midpoints between them."""
     i = np.arange(1, 6 * r)
-    x = np.where(i < r, -3 - 4 * np.log(r / np.maximum(i, 1)),
-                 np.where(i <= 5 * r, -3 + 3 * (i - r) / (2 * r),
-                          3 + 4 * np.log(r / np.maximum(6 * r - i, 1))))  # fmt: skip
+    x = np.where(
+        i < r,
+        -3 - 4 * np.log(r / np.maximum(i, 1)),
+        np.where(
+            i <= 5 * r, -3 + 3 * (i - r) / (2 * r), 3 + 4 * np.log(r / np.maximum(6 * r - i, 1))
+        ),
+    )
     top = min(upper, Z_CUT)
     x = np.concatenate([[-Z_CUT], x[(x > -Z_CUT) & (x < top)], [top]])
     z = np.empty(2 * x.size - 1)
@@ -62,8 +66,9 @@ def _log_crossing(b: float, log_mass: np.ndarray, z: np.ndarray, t0: float, t1: 
     return top + math.log(float(np.exp(terms - top).sum())) if top > -math.inf else top
 
 
-def _boundary(target: float, before: float, log_mass: np.ndarray, z: np.ndarray, t0: float,
-              t1: float) -> float:  # fmt: skip
+def _boundary(
+    target: float, before: float, log_mass: np.ndarray, z: np.ndarray, t0: float, t1: float
+) -> float:
     """The z where the crossing probability is `target`, `before` having been spent already:
     between isf(target + before), where Z alone crosses often enough, and isf(target), where it
     crosses no more than that. Z_MAX when the look spends (underflows to) nothing."""

@@ -39,14 +39,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "exit code (0 GO, 1 NO-GO, 2 bad gate file, 3 NOT YET, 4 a run failed).",
     )
     p.add_argument("gate", type=Path, help="the gate file, e.g. conf/gate/promise_buffer.yaml")
-    p.add_argument("--out", type=Path, default=None,
-                   help="the gate's folder (default: outputs/gates/<gate name>)")  # fmt: skip
-    p.add_argument("--workers", type=int_at_least(1), default=2,
-                   help="runs in parallel on this machine (default: %(default)s)")  # fmt: skip
-    p.add_argument("--seeds", type=int, default=None, metavar="N",
-                   help="paired seeds to go to in this run, a look of the plan (default: the "
-                   "gate file's seeds.spend, else seeds.max); after a NOT YET, run again with "
-                   "more: the same plan goes on")  # fmt: skip
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the gate's folder (default: outputs/gates/<gate name>)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int_at_least(1),
+        default=2,
+        help="runs in parallel on this machine (default: %(default)s)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="paired seeds to go to in this run, a look of the plan (default: the "
+        "gate file's seeds.spend, else seeds.max); after a NOT YET, run again with "
+        "more: the same plan goes on",
+    )
     return p.parse_args(argv)
 
 
@@ -74,8 +87,10 @@ def gate(args: argparse.Namespace) -> int:
     if why:
         print(f"mptwin-gate: argument --out: cannot write in {out}: {why}", file=sys.stderr)
         return EXIT_BAD_GATE
-    print(f"Gate {spec.name}: {len(spec.scenarios)} scenario(s), up to {spend} of {spec.seeds.max}"
-          f" planned paired seeds in batches of {spec.seeds.batch}, runs in {out / 'runs'}")  # fmt: skip
+    print(
+        f"Gate {spec.name}: {len(spec.scenarios)} scenario(s), up to {spend} of {spec.seeds.max}"
+        f" planned paired seeds in batches of {spec.seeds.batch}, runs in {out / 'runs'}"
+    )
     try:
         result = run_gate(spec, out, args.workers, configs, spend=spend)
     except RunFailed as e:

@@ -29,8 +29,12 @@ KEYS = ("confidence", "seeds.first", "seeds.max", "seeds.batch")  # what fixes t
 def plan_of(spec: GateSpec) -> dict:
     """The keys that fix the looks and the alpha spent at each."""
     s = spec.seeds
-    return {"confidence": spec.confidence, "seeds.first": s.first, "seeds.max": s.max,
-            "seeds.batch": s.batch}  # fmt: skip
+    return {
+        "confidence": spec.confidence,
+        "seeds.first": s.first,
+        "seeds.max": s.max,
+        "seeds.batch": s.batch,
+    }
 
 
 def recorded_plan(out: Path) -> tuple[dict, Path] | None:
@@ -43,8 +47,10 @@ def recorded_plan(out: Path) -> tuple[dict, Path] | None:
     if report.is_file():
         spec = json.loads(report.read_text()).get("spec", {})
         seeds = spec.get("seeds", {})
-        plan = {"confidence": spec.get("confidence"),
-                **{f"seeds.{k}": seeds.get(k) for k in ("first", "max", "batch")}}  # fmt: skip
+        plan = {
+            "confidence": spec.get("confidence"),
+            **{f"seeds.{k}": seeds.get(k) for k in ("first", "max", "batch")},
+        }
         return plan, report
     return None
 
@@ -81,7 +87,11 @@ def write_plan(spec: GateSpec, out: Path, looks: list[Look]) -> Path:
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"plan": plan_of(spec), "looks": [{"n": lk.n, "z": lk.z, "level": lk.level,
-                                              "increment": lk.increment} for lk in looks]}  # fmt: skip
+    body = {
+        "plan": plan_of(spec),
+        "looks": [
+            {"n": lk.n, "z": lk.z, "level": lk.level, "increment": lk.increment} for lk in looks
+        ],
+    }
     path.write_text(json.dumps(body, indent=2) + "\n")
     return path

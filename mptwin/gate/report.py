@@ -73,23 +73,40 @@ def rows(result: GateResult) -> list[dict]:
     out = []
     for v in result.outcome.verdicts:
         k, b = v.check.kpi, v.bound
-        out.append({"scenario": v.scenario, "KPI": k, "rule": rule_text(v),
-                    "current": format_value(k, v.current_mean),
-                    "candidate": format_value(k, v.candidate_mean),
-                    "difference": format_diff(k, b.mean),
-                    "adjusted bounds": format_interval(k, b.lo, b.hi),
-                    "level": f"{b.level:.2g}", "verdict": v.verdict, "n": b.n})  # fmt: skip
+        out.append(
+            {
+                "scenario": v.scenario,
+                "KPI": k,
+                "rule": rule_text(v),
+                "current": format_value(k, v.current_mean),
+                "candidate": format_value(k, v.candidate_mean),
+                "difference": format_diff(k, b.mean),
+                "adjusted bounds": format_interval(k, b.lo, b.hi),
+                "level": f"{b.level:.2g}",
+                "verdict": v.verdict,
+                "n": b.n,
+            }
+        )
     return out
 
 
-def look_line(look: Look, looks: int, ran: list[str], verdicts: list[Verdict], simulated: int,
-              reused: int, first: int) -> str:  # fmt: skip
+def look_line(
+    look: Look,
+    looks: int,
+    ran: list[str],
+    verdicts: list[Verdict],
+    simulated: int,
+    reused: int,
+    first: int,
+) -> str:
     """One progress line after a look."""
     decided = sum(v.decided for v in verdicts)
     where = ", ".join(ran) if ran else "nothing left to run"
-    return (f"look {look.index}/{looks}: seeds {first}-{first + look.n - 1} on {where}: "
-            f"{simulated} run(s) simulated, {reused} reused; {decided} of {len(verdicts)} "
-            f"verdicts decided (one-sided level {look.level:.2g})")  # fmt: skip
+    return (
+        f"look {look.index}/{looks}: seeds {first}-{first + look.n - 1} on {where}: "
+        f"{simulated} run(s) simulated, {reused} reused; {decided} of {len(verdicts)} "
+        f"verdicts decided (one-sided level {look.level:.2g})"
+    )
 
 
 def _plan_left(result: GateResult) -> list[Look]:
@@ -108,16 +125,24 @@ def undecided_notes(result: GateResult) -> list[str]:
         diff = format_diff(v.check.kpi, v.bound.mean)
         at = look_to_decide(v, left)
         if at is not None:
-            why = (f"the plan's look at {at} paired seeds would decide it if the difference "
-                   f"({diff}) and its spread stay as they are")  # fmt: skip
-            why += (f": run again with --seeds {at} (or seeds.spend: {at}), seeds.max unchanged"
-                    if result.decision == NOT_YET else " (the gate decided first)")  # fmt: skip
+            why = (
+                f"the plan's look at {at} paired seeds would decide it if the difference "
+                f"({diff}) and its spread stay as they are"
+            )
+            why += (
+                f": run again with --seeds {at} (or seeds.spend: {at}), seeds.max unchanged"
+                if result.decision == NOT_YET
+                else " (the gate decided first)"
+            )
         else:
             need = budget_to_decide(v, spec.alpha, spec.seeds.batch)
             rest = "no look of this plan would" if left else "this plan is spent"
-            why = (f"{rest}; a new gate on fresh seeds planned for about {need} paired seeds "
-                   f"would, if the difference ({diff}) and its spread stay as they are" if need
-                   else f"{rest}, and no plan up to 1,000 seeds would at a difference of {diff}")  # fmt: skip
+            why = (
+                f"{rest}; a new gate on fresh seeds planned for about {need} paired seeds "
+                f"would, if the difference ({diff}) and its spread stay as they are"
+                if need
+                else f"{rest}, and no plan up to 1,000 seeds would at a difference of {diff}"
+            )
         notes.append(f"{v.check.kpi} on {v.scenario}: {why}")
     return notes
 
@@ -139,8 +164,13 @@ def text(result: GateResult) -> str:
     """The terminal summary: the table, open rows, the decision."""
     table = pd.DataFrame(rows(result)).to_string(index=False)
     notes = undecided_notes(result)
-    lines = [f"Gate {result.spec.name}: {' '.join(result.spec.candidate)} against "
-             f"{' '.join(result.spec.current) or 'the defaults'}", "", table, ""]  # fmt: skip
+    lines = [
+        f"Gate {result.spec.name}: {' '.join(result.spec.candidate)} against "
+        f"{' '.join(result.spec.current) or 'the defaults'}",
+        "",
+        table,
+        "",
+    ]
     if notes:
         lines += ["Undecided:", *(f"  {n}" for n in notes), ""]
     return "\n".join(lines + decision_lines(result))
@@ -153,26 +183,50 @@ def _num(x):
 def as_json(result: GateResult) -> dict:
     spec, o = result.spec, result.outcome
     return {
-        "gate": spec.name, "decision": o.decision, "exit_code": result.exit_code,
-        "reason": o.reason, "alpha": spec.alpha, "spend": result.spend,
+        "gate": spec.name,
+        "decision": o.decision,
+        "exit_code": result.exit_code,
+        "reason": o.reason,
+        "alpha": spec.alpha,
+        "spend": result.spend,
         "spec": OmegaConf.to_container(OmegaConf.structured(spec), enum_to_str=True),
         "looks_declared": [vars(lk) for lk in result.looks],
-        "looks_taken": [{**vars(lk), "scenarios_run": ran} for lk, ran in zip(o.looks, o.ran, strict=True)],
-        "verdicts": [{
-            "scenario": v.scenario, "kpi": v.check.kpi, "role": v.check.role,
-            "better": "higher" if v.check.better > 0 else "lower", "max_loss": v.check.max_loss,
-            "relative": v.check.relative, "allowed": _num(v.allowed), "look": v.look,
-            "n": v.bound.n, "current_mean": _num(v.current_mean),
-            "candidate_mean": _num(v.candidate_mean), "difference": _num(v.bound.mean),
-            "sd": _num(v.bound.sd), "level": v.bound.level, "lo": _num(v.bound.lo),
-            "hi": _num(v.bound.hi), "skew": _num(v.bound.skew), "verdict": v.verdict,
-            "continue_to": look_to_decide(v, _plan_left(result)),
-            "budget_to_decide": budget_to_decide(v, spec.alpha, spec.seeds.batch),
-        } for v in o.verdicts],
-        "runs": {"folder": str(result.out / "runs"), "simulated": result.simulated,
-                 "reused": result.reused},
-        "seconds": round(result.seconds, 2), "method": METHOD,
-    }  # fmt: skip
+        "looks_taken": [
+            {**vars(lk), "scenarios_run": ran} for lk, ran in zip(o.looks, o.ran, strict=True)
+        ],
+        "verdicts": [
+            {
+                "scenario": v.scenario,
+                "kpi": v.check.kpi,
+                "role": v.check.role,
+                "better": "higher" if v.check.better > 0 else "lower",
+                "max_loss": v.check.max_loss,
+                "relative": v.check.relative,
+                "allowed": _num(v.allowed),
+                "look": v.look,
+                "n": v.bound.n,
+                "current_mean": _num(v.current_mean),
+                "candidate_mean": _num(v.candidate_mean),
+                "difference": _num(v.bound.mean),
+                "sd": _num(v.bound.sd),
+                "level": v.bound.level,
+                "lo": _num(v.bound.lo),
+                "hi": _num(v.bound.hi),
+                "skew": _num(v.bound.skew),
+                "verdict": v.verdict,
+                "continue_to": look_to_decide(v, _plan_left(result)),
+                "budget_to_decide": budget_to_decide(v, spec.alpha, spec.seeds.batch),
+            }
+            for v in o.verdicts
+        ],
+        "runs": {
+            "folder": str(result.out / "runs"),
+            "simulated": result.simulated,
+            "reused": result.reused,
+        },
+        "seconds": round(result.seconds, 2),
+        "method": METHOD,
+    }
 
 
 def page(result: GateResult) -> str:
@@ -181,25 +235,56 @@ def page(result: GateResult) -> str:
     colour = {GO: "#1a7f37", NO_GO: "#c62828"}.get(o.decision, "#8a6d00")
     table_rows = rows(result)
     header = list(table_rows[0])
-    classes = ["better" if r["verdict"] in GOOD else "worse" if r["verdict"] in BAD else ""
-               for r in table_rows]  # fmt: skip
+    classes = [
+        "better" if r["verdict"] in GOOD else "worse" if r["verdict"] in BAD else ""
+        for r in table_rows
+    ]
     verdicts = _table(header, [[str(r[h]) for h in header] for r in table_rows], "", classes)
-    settings = _table(None, [
-        ["gate", spec.name], ["description", spec.description or "-"],
-        ["scenarios", ", ".join(spec.scenarios)],
-        ["current", " ".join(spec.current) or "(the defaults)"],
-        ["candidate", " ".join(spec.candidate) or "(the defaults)"],
-        ["confidence", f"{spec.confidence:g}: a false GO at most {spec.alpha:.3g} of the time"],
-        ["seeds", f"first {spec.seeds.first}, planned up to {spec.seeds.max} in batches of "
-                  f"{spec.seeds.batch}; this run up to {result.spend}"],
-        ["runs", f"{result.simulated} simulated, {result.reused} reused, in {result.out / 'runs'}"],
-        ["wall time", f"{result.seconds:.1f} s"],
-    ], 'class="meta"')  # fmt: skip
-    looks = _table(["look", "paired seeds", "information", "alpha spent", "boundary z", "level",
-                    "scenarios run"],
-                   [[str(lk.index), str(lk.n), f"{lk.information:.3f}", f"{lk.spent:.3g}",
-                     f"{lk.z:.3f}", f"{lk.level:.3g}", ", ".join(ran) if ran else "-"]
-                    for lk, ran in zip(o.looks, o.ran, strict=True)])  # fmt: skip
+    settings = _table(
+        None,
+        [
+            ["gate", spec.name],
+            ["description", spec.description or "-"],
+            ["scenarios", ", ".join(spec.scenarios)],
+            ["current", " ".join(spec.current) or "(the defaults)"],
+            ["candidate", " ".join(spec.candidate) or "(the defaults)"],
+            ["confidence", f"{spec.confidence:g}: a false GO at most {spec.alpha:.3g} of the time"],
+            [
+                "seeds",
+                f"first {spec.seeds.first}, planned up to {spec.seeds.max} in batches of "
+                f"{spec.seeds.batch}; this run up to {result.spend}",
+            ],
+            [
+                "runs",
+                f"{result.simulated} simulated, {result.reused} reused, in {result.out / 'runs'}",
+            ],
+            ["wall time", f"{result.seconds:.1f} s"],
+        ],
+        'class="meta"',
+    )
+    looks = _table(
+        [
+            "look",
+            "paired seeds",
+            "information",
+            "alpha spent",
+            "boundary z",
+            "level",
+            "scenarios run",
+        ],
+        [
+            [
+                str(lk.index),
+                str(lk.n),
+                f"{lk.information:.3f}",
+                f"{lk.spent:.3g}",
+                f"{lk.z:.3f}",
+                f"{lk.level:.3g}",
+                ", ".join(ran) if ran else "-",
+            ]
+            for lk, ran in zip(o.looks, o.ran, strict=True)
+        ],
+    )
     notes = "".join(f"<li>{esc(n)}</li>" for n in undecided_notes(result))
     notes_html = f"<h2>Undecided</h2><ul>{notes}</ul>" if notes else ""
     return (

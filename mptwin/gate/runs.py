@@ -58,8 +58,14 @@ class PairedRuns:
     `reused` count the runs this gate ran and the complete ones it found.
     """
 
-    def __init__(self, spec: GateSpec, configs: dict[tuple[str, str], DictConfig], out: Path,
-                 workers: int = 2, echo: Callable[[str], None] = print) -> None:  # fmt: skip
+    def __init__(
+        self,
+        spec: GateSpec,
+        configs: dict[tuple[str, str], DictConfig],
+        out: Path,
+        workers: int = 2,
+        echo: Callable[[str], None] = print,
+    ) -> None:
         self.spec, self.configs, self.out = spec, configs, Path(out).resolve()
         self.workers, self.echo = max(1, workers), echo
         self.kpis: dict[tuple[str, str, int], dict] = {}
@@ -136,26 +142,46 @@ class PairedRuns:
             groups.setdefault((j.scenario, j.arm), []).append(j)
         out = []
         for (scenario, arm), group in groups.items():
-            cmd = hydra_command(self.spec, scenario, arm, [j.seed for j in group],
-                                self.out / "runs" / scenario / arm, self.workers)  # fmt: skip
+            cmd = hydra_command(
+                self.spec,
+                scenario,
+                arm,
+                [j.seed for j in group],
+                self.out / "runs" / scenario / arm,
+                self.workers,
+            )
             done = subprocess.run(cmd, capture_output=True, text=True)
             for j in group:
                 kpis = completed_kpis(j.cfg, j.out_dir)
                 if kpis is None:
                     tail = (done.stderr or done.stdout)[-2000:]
-                    raise RunFailed(f"the Hydra launcher {self.spec.hydra_launcher!r} left no "
-                                    f"complete run in {j.out_dir} (exit {done.returncode}):\n{tail}")  # fmt: skip
+                    raise RunFailed(
+                        f"the Hydra launcher {self.spec.hydra_launcher!r} left no "
+                        f"complete run in {j.out_dir} (exit {done.returncode}):\n{tail}"
+                    )
                 out.append((j, kpis))
         return out
 
 
-def hydra_command(spec: GateSpec, scenario: str, arm: str, seeds: list[int], sweep_dir: Path,
-                  workers: int) -> list[str]:  # fmt: skip
+def hydra_command(
+    spec: GateSpec, scenario: str, arm: str, seeds: list[int], sweep_dir: Path, workers: int
+) -> list[str]:
     """`mptwin -m` for one arm on one scenario over `seeds`, writing `<sweep_dir>/seed=<n>/`."""
     launcher = [f"hydra/launcher={spec.hydra_launcher}"]
     if spec.hydra_launcher in JOBLIB_LAUNCHERS:
         launcher.append(f"hydra.launcher.n_jobs={workers}")
-    return [sys.executable, "-m", "mptwin.cli", "-m", f"scenario={scenario}", *spec.arm(arm),
-            *GATE_RUN, f"seed={','.join(map(str, seeds))}",
-            f"hydra.sweep.dir={hydra_quote(str(sweep_dir))}", "hydra.sweep.subdir='seed=${seed}'",
-            "hydra.callbacks.report.enabled=false", *launcher, *spec.hydra_overrides]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "mptwin.cli",
+        "-m",
+        f"scenario={scenario}",
+        *spec.arm(arm),
+        *GATE_RUN,
+        f"seed={','.join(map(str, seeds))}",
+        f"hydra.sweep.dir={hydra_quote(str(sweep_dir))}",
+        "hydra.sweep.subdir='seed=${seed}'",
+        "hydra.callbacks.report.enabled=false",
+        *launcher,
+        *spec.hydra_overrides,
+    ]

@@ -231,15 +231,24 @@ def verdict_of(check: Check, gain: tuple[float, float] | None, allowed: float | 
     return UNDECIDED
 
 
-def judge(check: Check, scenario: str, current: Sequence, candidate: Sequence,
-          look: Look) -> Verdict:  # fmt: skip
+def judge(
+    check: Check, scenario: str, current: Sequence, candidate: Sequence, look: Look
+) -> Verdict:
     """One check on one scenario's paired values (seed order) at a look."""
     cur, cand = _mean(current), _mean(candidate)
     allowed = check.max_loss
     if check.relative and allowed is not None:
         allowed = None if cur is None else allowed * abs(cur)
-    row = Verdict(scenario, check, look.index, cur, cand,
-                  paired_bound(candidate, current, look.level), allowed, UNDECIDED)  # fmt: skip
+    row = Verdict(
+        scenario,
+        check,
+        look.index,
+        cur,
+        cand,
+        paired_bound(candidate, current, look.level),
+        allowed,
+        UNDECIDED,
+    )
     return replace(row, verdict=verdict_of(check, row.gain(), allowed))
 
 
@@ -319,20 +328,30 @@ def _reason(decision: str, verdicts: list[Verdict], done: int, planned: int) -> 
     if decision == GO:
         return "the goal is met and every guardrail holds on every scenario"
     if decision == NO_GO:
-        bad = [f"{v.check.kpi} {v.verdict} on {v.scenario}" for v in verdicts
-               if v.verdict in (WORSE, BREACHED)]  # fmt: skip
+        bad = [
+            f"{v.check.kpi} {v.verdict} on {v.scenario}"
+            for v in verdicts
+            if v.verdict in (WORSE, BREACHED)
+        ]
         return "; ".join(bad)
     open_ = sum(not v.decided for v in verdicts)
     if done < planned:
-        return (f"{open_} verdict(s) still undecided after {done} of the {planned} planned "
-                "paired seeds; to go on, run again with more to spend (--seeds or seeds.spend) "
-                "and seeds.max unchanged")  # fmt: skip
+        return (
+            f"{open_} verdict(s) still undecided after {done} of the {planned} planned "
+            "paired seeds; to go on, run again with more to spend (--seeds or seeds.spend) "
+            "and seeds.max unchanged"
+        )
     return f"{open_} verdict(s) still undecided after all {planned} planned paired seeds"
 
 
-def run_sequential(checks: Sequence[Check], scenarios: Sequence[str], looks: Sequence[Look],
-                   fetch: Fetch, on_look: Callable | None = None,
-                   planned: int | None = None) -> Outcome:  # fmt: skip
+def run_sequential(
+    checks: Sequence[Check],
+    scenarios: Sequence[str],
+    looks: Sequence[Look],
+    fetch: Fetch,
+    on_look: Callable | None = None,
+    planned: int | None = None,
+) -> Outcome:
     """Take the looks in order, running only the scenarios with an undecided check, until a
     decision or the last look. `looks` may stop short of the plan's last look (`planned`
     seeds, by default the last of `looks`): the plan goes on in a later run.
@@ -343,16 +362,23 @@ def run_sequential(checks: Sequence[Check], scenarios: Sequence[str], looks: Seq
     taken, ran = [], []
     decision = None
     for look in looks:
-        todo = [s for s in scenarios
-                if any(rows[(s, i)] is None or not rows[(s, i)].decided
-                       for i in range(len(checks)))]  # fmt: skip
+        todo = [
+            s
+            for s in scenarios
+            if any(rows[(s, i)] is None or not rows[(s, i)].decided for i in range(len(checks)))
+        ]
         data = fetch(todo, look.n)
         for s in todo:
             current, candidate = data[s]
             for i, check in enumerate(checks):
                 if rows[(s, i)] is None or not rows[(s, i)].decided:
-                    rows[(s, i)] = judge(check, s, np.asarray(current[check.kpi], dtype=float),
-                                         np.asarray(candidate[check.kpi], dtype=float), look)  # fmt: skip
+                    rows[(s, i)] = judge(
+                        check,
+                        s,
+                        np.asarray(current[check.kpi], dtype=float),
+                        np.asarray(candidate[check.kpi], dtype=float),
+                        look,
+                    )
         taken.append(look)
         ran.append(todo)
         verdicts = list(rows.values())

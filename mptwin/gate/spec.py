@@ -115,8 +115,10 @@ class GateSpec:
     def checks(self) -> list[Check]:
         """The goal first, then the guardrails in file order."""
         goal = Check(self.goal.kpi, self.goal.better.value)
-        return [goal, *(Check(k, g.better.value, g.max_loss, g.relative)
-                        for k, g in self.guardrails.items())]  # fmt: skip
+        return [
+            goal,
+            *(Check(k, g.better.value, g.max_loss, g.relative) for k, g in self.guardrails.items()),
+        ]
 
     def check_rules(self, path: str) -> None:
         if not self.name or "/" in self.name or self.name.startswith("."):
@@ -126,8 +128,10 @@ class GateSpec:
         known = scenario_names()
         for i, name in enumerate(self.scenarios):
             if name not in known:
-                raise ConfigError(f"scenarios[{i}]: unknown scenario {name!r}{_close(name, known)};"
-                                  f" known: {known}")  # fmt: skip
+                raise ConfigError(
+                    f"scenarios[{i}]: unknown scenario {name!r}{_close(name, known)};"
+                    f" known: {known}"
+                )
         _check_kpi("goal.kpi", self.goal.kpi)
         for key in self.guardrails:
             _check_kpi(f"guardrails.{key}", key)
@@ -161,8 +165,10 @@ def _close(name: str, known) -> str:
 
 def _check_kpi(where: str, key: str) -> None:
     if key not in kpi_keys():
-        raise ConfigError(f"{where}: unknown KPI {key!r}{_close(key, kpi_keys())}; the KPIs are "
-                          "the keys of kpis.json, defined in docs/KPIS.md")  # fmt: skip
+        raise ConfigError(
+            f"{where}: unknown KPI {key!r}{_close(key, kpi_keys())}; the KPIs are "
+            "the keys of kpis.json, defined in docs/KPIS.md"
+        )
 
 
 def _check_overrides(where: str, overrides: list[str], hydra_only: bool = False) -> None:
@@ -190,8 +196,10 @@ def parse_gate(raw, name: str) -> GateSpec:
     """A gate spec from a plain mapping (a loaded YAML file), validated; `name` is the gate's
     name when the mapping gives none."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{name}: a gate file is a mapping of keys (name, scenarios, current, "
-                          f"candidate, goal, guardrails, ...), got {type(raw).__name__}")  # fmt: skip
+        raise ConfigError(
+            f"{name}: a gate file is a mapping of keys (name, scenarios, current, "
+            f"candidate, goal, guardrails, ...), got {type(raw).__name__}"
+        )
     raw = dict(raw)
     for key in ("scenarios", "current", "candidate", "hydra_overrides"):
         if isinstance(raw.get(key), str):  # one scenario or one override needs no list
@@ -257,8 +265,12 @@ def arm_configs(spec: GateSpec) -> dict[tuple[str, str], DictConfig]:
     for scenario in spec.scenarios:
         for arm in ARMS:
             where = f"{arm} on scenario {scenario}"
-            overrides = [f"scenario={scenario}", *spec.arm(arm), *GATE_RUN,
-                         f"seed={spec.seeds.first}"]  # fmt: skip
+            overrides = [
+                f"scenario={scenario}",
+                *spec.arm(arm),
+                *GATE_RUN,
+                f"seed={spec.seeds.first}",
+            ]
             try:
                 cfg = compose_config(overrides)
                 prepare(cfg)
@@ -280,8 +292,11 @@ def _check_launcher(spec: GateSpec) -> None:
 
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            compose("config", overrides=[f"hydra/launcher={spec.hydra_launcher}",
-                                         *spec.hydra_overrides], return_hydra_config=True)  # fmt: skip
+            compose(
+                "config",
+                overrides=[f"hydra/launcher={spec.hydra_launcher}", *spec.hydra_overrides],
+                return_hydra_config=True,
+            )
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(
             f"hydra_launcher {spec.hydra_launcher!r} or hydra_overrides: {_hydra_message(e)}"

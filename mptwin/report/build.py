@@ -87,19 +87,24 @@ def comparison_text(sweep: Sweep, pair: pd.DataFrame, summ: pd.DataFrame, level:
         base, cand = sweep.arm_label(sweep.baseline), sweep.arm_label(arm)
         # each arm's column as wide as its name, so two tuned arms are not both `automation_tune`
         wb, wc = max(16, len(base) + 2), max(16, len(cand) + 2)
-        lines += ["", f"Paired comparison{where}: {cand} - {base}, "
-                  f"{pct}% t intervals over seeds (common random numbers)",
-                  f"  {'KPI':<26}{base:>{wb}}{cand:>{wc}}{'difference':>16}"
-                  f"  {f'{pct}% CI':<32}{'n':>3}  verdict"]  # fmt: skip
+        lines += [
+            "",
+            f"Paired comparison{where}: {cand} - {base}, "
+            f"{pct}% t intervals over seeds (common random numbers)",
+            f"  {'KPI':<26}{base:>{wb}}{cand:>{wc}}{'difference':>16}"
+            f"  {f'{pct}% CI':<32}{'n':>3}  verdict",
+        ]
         for key in keys:
             if key not in block.index:
                 continue
             r = block.loc[key]
-            lines.append(f"  {key:<26}{format_value(key, r['baseline_mean']):>{wb}}"
-                         f"{format_value(key, r['arm_mean']):>{wc}}"
-                         f"{format_diff(key, r['diff']):>16}"
-                         f"  {format_interval(key, r['lo'], r['hi']):<32}{int(r['n']):>3}"
-                         f"  {r['verdict']}")  # fmt: skip
+            lines.append(
+                f"  {key:<26}{format_value(key, r['baseline_mean']):>{wb}}"
+                f"{format_value(key, r['arm_mean']):>{wc}}"
+                f"{format_diff(key, r['diff']):>16}"
+                f"  {format_interval(key, r['lo'], r['hi']):<32}{int(r['n']):>3}"
+                f"  {r['verdict']}"
+            )
     return "\n".join(lines + _few(pair, level)).lstrip("\n")
 
 
@@ -111,10 +116,14 @@ def _few(frame: pd.DataFrame, level: float) -> list[str]:
 
 def _write_tables(sweep, summ, pair, det, folder: Path) -> list[str]:
     tables = {
-        "runs": sweep.runs, "kpis_long": long_kpis(sweep), "summary": summ, "paired": pair,
-        "backlog_daily": det.backlog, "click_to_door_quantiles": det.c2d_quantiles,
+        "runs": sweep.runs,
+        "kpis_long": long_kpis(sweep),
+        "summary": summ,
+        "paired": pair,
+        "backlog_daily": det.backlog,
+        "click_to_door_quantiles": det.c2d_quantiles,
         "exception_costs": det.costs,
-    }  # fmt: skip
+    }
     for name, frame in tables.items():
         write_table(frame, folder, name)
     return [f"tables/{n}.csv" for n in tables]
@@ -144,9 +153,16 @@ def _swap_in(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_report(root: Path, out: Path | None = None, compare: str | None = "strategy",
-                 baseline=None, level: float = DEFAULT_LEVEL, target_rel: float = DEFAULT_TARGET,
-                 html: bool = True, strict: Collection[str] = ()) -> Report:  # fmt: skip
+def build_report(
+    root: Path,
+    out: Path | None = None,
+    compare: str | None = "strategy",
+    baseline=None,
+    level: float = DEFAULT_LEVEL,
+    target_rel: float = DEFAULT_TARGET,
+    html: bool = True,
+    strict: Collection[str] = (),
+) -> Report:
     """Read the sweep, write tables, figures and the page; return what was built. `strict`: the
     options the user named (see `load_sweep`)."""
     t0 = time.perf_counter()
@@ -169,8 +185,15 @@ def build_report(root: Path, out: Path | None = None, compare: str | None = "str
         _swap_in(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return Report(sweep, out, out / "report.html" if html else None, summ, pair,
-                  comparison_text(sweep, pair, summ, level), time.perf_counter() - t0)  # fmt: skip
+    return Report(
+        sweep,
+        out,
+        out / "report.html" if html else None,
+        summ,
+        pair,
+        comparison_text(sweep, pair, summ, level),
+        time.perf_counter() - t0,
+    )
 
 
 def check_out(root: Path, out: Path) -> None:
@@ -179,33 +202,48 @@ def check_out(root: Path, out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out} is a file, not a folder")
     if out.resolve() == root.resolve() or out.resolve() in root.resolve().parents:
-        raise ReportError(f"--out {out} holds the sweep itself; the report replaces its folder "
-                          f"whole (default: {root / 'report'})")  # fmt: skip
+        raise ReportError(
+            f"--out {out} holds the sweep itself; the report replaces its folder "
+            f"whole (default: {root / 'report'})"
+        )
     if out.is_dir() and any(out.iterdir()) and not (out / "tables").is_dir():
-        raise ReportError(f"--out {out} holds other files than a report (no tables/): not "
-                          "replacing it; name a new folder")  # fmt: skip
+        raise ReportError(
+            f"--out {out} holds other files than a report (no tables/): not "
+            "replacing it; name a new folder"
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="mptwin-report", description=__doc__,
-                                formatter_class=HelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="mptwin-report", description=__doc__, formatter_class=HelpFormatter
+    )
     p.add_argument("sweep", type=Path, help="a sweep folder (multirun/<experiment>) or run folder")
     p.add_argument("--out", type=Path, help="report folder (default: <sweep>/report)")
     p.add_argument("--compare", help="the factor whose levels are compared (default: strategy)")
     p.add_argument("--baseline", help="the level every other level is compared with")
-    p.add_argument("--level", type=float_in(0.0, 1.0, open_low=True, open_high=True),
-                   help=f"confidence level (default: {DEFAULT_LEVEL})")  # fmt: skip
-    p.add_argument("--target", dest="target_rel", type=positive_float,
-                   help="target half-width as a fraction of the baseline mean "
-                        f"(default: {DEFAULT_TARGET})")  # fmt: skip
+    p.add_argument(
+        "--level",
+        type=float_in(0.0, 1.0, open_low=True, open_high=True),
+        help=f"confidence level (default: {DEFAULT_LEVEL})",
+    )
+    p.add_argument(
+        "--target",
+        dest="target_rel",
+        type=positive_float,
+        help=f"target half-width as a fraction of the baseline mean (default: {DEFAULT_TARGET})",
+    )
     p.add_argument("--no-html", dest="html", action="store_false", help="tables and figures only")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    options = {"compare": "strategy", "level": DEFAULT_LEVEL, "target_rel": DEFAULT_TARGET,
-               **sweep_defaults(args.sweep)}  # fmt: skip
+    options = {
+        "compare": "strategy",
+        "level": DEFAULT_LEVEL,
+        "target_rel": DEFAULT_TARGET,
+        **sweep_defaults(args.sweep),
+    }
     options.update({k: getattr(args, k) for k in OPTIONS if getattr(args, k) is not None})
     named = [k for k in ("compare", "baseline") if getattr(args, k) is not None]
     try:
@@ -214,8 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mptwin-report: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a run's table gone, or a report folder that cannot be written
-        print(f"mptwin-report: error: {e.filename or args.sweep}: {e.strerror or e}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"mptwin-report: error: {e.filename or args.sweep}: {e.strerror or e}", file=sys.stderr
+        )
         return 2
     print(report.text)
     print(f"\n{len(report.sweep.runs)} runs, report built in {report.seconds:.1f} s")

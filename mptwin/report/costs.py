@@ -37,8 +37,16 @@ LEDGER_KIND = {
     "return_request": ("commission_reversal", "return_fraud", "return_fraud_auto"),
     "payment_held": ("chargeback", "chargeback_auto_release"),
 }
-COST_COLUMNS = ["type", "exceptions", "human", "reviewer_hours", "labour_cost", "ledger_cost",
-                "cost", "forgone_commission"]  # fmt: skip
+COST_COLUMNS = [
+    "type",
+    "exceptions",
+    "human",
+    "reviewer_hours",
+    "labour_cost",
+    "ledger_cost",
+    "cost",
+    "forgone_commission",
+]
 
 
 def hourly_cost(shifts: pd.DataFrame) -> float:
@@ -50,8 +58,11 @@ def hourly_cost(shifts: pd.DataFrame) -> float:
 def _ledger_cost(money: pd.DataFrame, orders_of_type: np.ndarray, kind) -> float:
     if kind is None or orders_of_type.size == 0:
         return 0.0
-    rows = (matches(money["kind"], kind) & matches(money["credit"], "operator")
-            & money["order_id"].isin(orders_of_type).to_numpy())  # fmt: skip
+    rows = (
+        matches(money["kind"], kind)
+        & matches(money["credit"], "operator")
+        & money["order_id"].isin(orders_of_type).to_numpy()
+    )
     return float(numeric(money, "amount")[rows].sum())
 
 
@@ -75,6 +86,16 @@ def exception_costs(tables: dict[str, pd.DataFrame], info: RunInfo) -> pd.DataFr
         ids = np.unique(ids[ids >= 0])
         labour = hours * rate
         ledger = _ledger_cost(money, ids, LEDGER_KIND.get(kind))
-        rows.append([kind, len(mine), int(human.sum()), hours, labour, ledger, labour + ledger,
-                     _forgone(tables["orders"], ids)])  # fmt: skip
+        rows.append(
+            [
+                kind,
+                len(mine),
+                int(human.sum()),
+                hours,
+                labour,
+                ledger,
+                labour + ledger,
+                _forgone(tables["orders"], ids),
+            ]
+        )
     return pd.DataFrame(rows, columns=COST_COLUMNS)

@@ -43,8 +43,12 @@ def series_label(sweep: Sweep, group: str, arm: str) -> str:
 
 
 def _series(sweep: Sweep) -> list[tuple[str, str]]:
-    return [(g, a) for g in sweep.groups for a in sweep.arms
-            if ((sweep.runs["group"] == g) & (sweep.runs["arm"] == a)).any()]  # fmt: skip
+    return [
+        (g, a)
+        for g in sweep.groups
+        for a in sweep.arms
+        if ((sweep.runs["group"] == g) & (sweep.runs["arm"] == a)).any()
+    ]
 
 
 def _colours(n: int) -> list:
@@ -84,8 +88,15 @@ def kpi_comparison(sweep: Sweep, summary: pd.DataFrame) -> Figure:
             x = np.array([pos[a] for a in rows["arm"]]) + width * (gi - (len(sweep.groups) - 1) / 2)
             y = rows["mean"].to_numpy(float) * scale
             half = rows["half_width"].to_numpy(float) * scale
-            ax.errorbar(x, y, yerr=np.nan_to_num(half), fmt="o-" if numeric_x else "o",
-                        capsize=4, color=colours[gi], label=group)  # fmt: skip
+            ax.errorbar(
+                x,
+                y,
+                yerr=np.nan_to_num(half),
+                fmt="o-" if numeric_x else "o",
+                capsize=4,
+                color=colours[gi],
+                label=group,
+            )
         ax.set_title(key + unit, fontsize=10)
         if not numeric_x:
             labels = [sweep.arm_label(a) for a in sweep.arms]
@@ -130,8 +141,13 @@ def paired_differences(sweep: Sweep, paired: pd.DataFrame) -> Figure:
                 ax.plot([100 * r["lo"] / base, 100 * r["hi"] / base], [y, y], color=colour, lw=2)
             ax.plot(x, y, "o", color=colour)
             if len(combos) > 1:
-                ax.annotate(series_label(sweep, group, arm), (x, y), fontsize=7,
-                            xytext=(4, 2), textcoords="offset points")  # fmt: skip
+                ax.annotate(
+                    series_label(sweep, group, arm),
+                    (x, y),
+                    fontsize=7,
+                    xytext=(4, 2),
+                    textcoords="offset points",
+                )
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(keys)), keys)
     ax.invert_yaxis()
@@ -147,26 +163,43 @@ def paired_differences(sweep: Sweep, paired: pd.DataFrame) -> Figure:
 def margin_vs_on_time(sweep: Sweep) -> Figure:
     """One point per run; a grey line joins the runs that share a seed (and a group)."""
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    runs = sweep.runs.dropna(subset=["on_time_rate", "operator_margin"]) if {
-        "on_time_rate", "operator_margin"} <= set(sweep.runs.columns) else sweep.runs.iloc[:0]  # fmt: skip
+    runs = (
+        sweep.runs.dropna(subset=["on_time_rate", "operator_margin"])
+        if {"on_time_rate", "operator_margin"} <= set(sweep.runs.columns)
+        else sweep.runs.iloc[:0]
+    )
     if runs.empty:
         _no_data(ax)
         return fig
     for (_, _), pair in runs.groupby(["group", "seed"]):
         pair = pair.sort_values("arm", key=lambda s: s.map(sweep.arms.index))
-        ax.plot(100 * pair["on_time_rate"], pair["operator_margin"], color="lightgrey", lw=1,
-                zorder=1)  # fmt: skip
+        ax.plot(
+            100 * pair["on_time_rate"], pair["operator_margin"], color="lightgrey", lw=1, zorder=1
+        )
     series = _series(sweep)
     for (group, arm), colour in zip(series, _colours(len(series)), strict=True):
         r = runs[(runs["group"] == group) & (runs["arm"] == arm)]
-        ax.scatter(100 * r["on_time_rate"], r["operator_margin"], color=colour, zorder=2,
-                   label=series_label(sweep, group, arm))  # fmt: skip
+        ax.scatter(
+            100 * r["on_time_rate"],
+            r["operator_margin"],
+            color=colour,
+            zorder=2,
+            label=series_label(sweep, group, arm),
+        )
         for row in r.itertuples():
-            ax.annotate(str(row.seed), (100 * row.on_time_rate, row.operator_margin), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+            ax.annotate(
+                str(row.seed),
+                (100 * row.on_time_rate, row.operator_margin),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
     currency = "/".join(map(str, sweep.settings.get("currency", [])))
-    ax.set(xlabel="on-time rate (%)", ylabel=f"operator margin ({currency})",
-           title="Margin against on-time rate, one point per run (label: seed)")  # fmt: skip
+    ax.set(
+        xlabel="on-time rate (%)",
+        ylabel=f"operator margin ({currency})",
+        title="Margin against on-time rate, one point per run (label: seed)",
+    )
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return fig
@@ -176,8 +209,9 @@ def _shade_phases(ax: Axes, sweep: Sweep) -> None:
     warm, days = sweep.settings.get("warmup_days", []), sweep.settings.get("days", [])
     if len(warm) == 1 and len(days) == 1:
         ax.axvspan(0, warm[0], color="grey", alpha=0.15, label="warm-up (excluded)")
-        ax.axvspan(warm[0], warm[0] + days[0], color="tab:green", alpha=0.07,
-                   label="measurement window")  # fmt: skip
+        ax.axvspan(
+            warm[0], warm[0] + days[0], color="tab:green", alpha=0.07, label="measurement window"
+        )
 
 
 def backlog_over_time(sweep: Sweep, details: Details) -> Figure:
@@ -194,8 +228,11 @@ def backlog_over_time(sweep: Sweep, details: Details) -> Figure:
         ax.plot(x, by_day["mean"], color=colour, label=series_label(sweep, group, arm))
         ax.fill_between(x, by_day["min"], by_day["max"], color=colour, alpha=0.15)
     _shade_phases(ax, sweep)
-    ax.set(xlabel="day of run", ylabel="open human exceptions at end of day",
-           title="Exception backlog over time (line: mean over seeds; band: min to max)")  # fmt: skip
+    ax.set(
+        xlabel="day of run",
+        ylabel="open human exceptions at end of day",
+        title="Exception backlog over time (line: mean over seeds; band: min to max)",
+    )
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return fig
@@ -221,8 +258,11 @@ def click_to_door(sweep: Sweep, details: Details) -> Figure:
         _no_data(ax)
         return fig
     ax.axhline(0.9, color="grey", lw=0.8, ls=":")
-    ax.set(xlabel="hours from order placed to delivered", ylabel="share of deliveries",
-           title="Click-to-door distribution, orders delivered in the window (seeds pooled)")  # fmt: skip
+    ax.set(
+        xlabel="hours from order placed to delivered",
+        ylabel="share of deliveries",
+        title="Click-to-door distribution, orders delivered in the window (seeds pooled)",
+    )
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     return fig
@@ -232,8 +272,9 @@ def exception_costs(sweep: Sweep, details: Details) -> Figure:
     """Mean cost per run of each exception type: labour (solid) + ledger money (hatched)."""
     costs = details.costs
     series = _series(sweep)
-    types = (costs.groupby("type")["cost"].mean().sort_values().index.tolist()
-             if not costs.empty else [])  # fmt: skip
+    types = (
+        costs.groupby("type")["cost"].mean().sort_values().index.tolist() if not costs.empty else []
+    )
     fig, ax = plt.subplots(figsize=(10, 0.35 * max(len(types), 1) * max(len(series), 1) + 2))
     if not types or costs["cost"].sum() == 0:
         _no_data(ax, "no exception cost")
@@ -244,36 +285,65 @@ def exception_costs(sweep: Sweep, details: Details) -> Figure:
         c = costs[(costs["group"] == group) & (costs["arm"] == arm)]
         mean = c.groupby("type")[["labour_cost", "ledger_cost"]].mean().reindex(types).fillna(0)
         y = y0 + (si - (len(series) - 1) / 2) * height
-        ax.barh(y, mean["labour_cost"], height=height, color=colour,
-                label=series_label(sweep, group, arm))  # fmt: skip
-        ax.barh(y, mean["ledger_cost"], left=mean["labour_cost"], height=height, color=colour,
-                alpha=0.45, hatch="//")  # fmt: skip
+        ax.barh(
+            y,
+            mean["labour_cost"],
+            height=height,
+            color=colour,
+            label=series_label(sweep, group, arm),
+        )
+        ax.barh(
+            y,
+            mean["ledger_cost"],
+            left=mean["labour_cost"],
+            height=height,
+            color=colour,
+            alpha=0.45,
+            hatch="//",
+        )
     ax.set_yticks(y0, types)
     currency = "/".join(map(str, sweep.settings.get("currency", [])))
-    ax.set(xlabel=f"mean cost per run ({currency}): reviewer labour (solid) + ledger (hatched)",
-           title="Cost of each exception type, exceptions raised in the window")  # fmt: skip
+    ax.set(
+        xlabel=f"mean cost per run ({currency}): reviewer labour (solid) + ledger (hatched)",
+        title="Cost of each exception type, exceptions raised in the window",
+    )
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def figure_makers(sweep: Sweep, summary: pd.DataFrame, paired: pd.DataFrame,
-                  details: Details) -> dict[str, tuple[str, Callable[[], Figure]]]:  # fmt: skip
+def figure_makers(
+    sweep: Sweep, summary: pd.DataFrame, paired: pd.DataFrame, details: Details
+) -> dict[str, tuple[str, Callable[[], Figure]]]:
     """{file name: (title, a function drawing it)}, in the order the page shows them."""
     return {
-        "paired_differences.png": ("Paired differences against the baseline",
-                                   lambda: paired_differences(sweep, paired)),
+        "paired_differences.png": (
+            "Paired differences against the baseline",
+            lambda: paired_differences(sweep, paired),
+        ),
         "kpi_comparison.png": ("KPI comparison", lambda: kpi_comparison(sweep, summary)),
-        "margin_vs_on_time.png": ("Margin against on-time rate, per run",
-                                  lambda: margin_vs_on_time(sweep)),
-        "backlog_over_time.png": ("Exception backlog over time",
-                                  lambda: backlog_over_time(sweep, details)),
+        "margin_vs_on_time.png": (
+            "Margin against on-time rate, per run",
+            lambda: margin_vs_on_time(sweep),
+        ),
+        "backlog_over_time.png": (
+            "Exception backlog over time",
+            lambda: backlog_over_time(sweep, details),
+        ),
         "click_to_door.png": ("Click-to-door distributions", lambda: click_to_door(sweep, details)),
-        "exception_costs.png": ("Cost of each exception type",
-                                lambda: exception_costs(sweep, details)),
-        **({"onboarding_tradeoff.png": (
-            "Onboarding trade-off: bad actors admitted and time to onboard against people's hours",
-            lambda: onboarding_tradeoff(sweep, plt, _colours, _no_data))}
-           if has_onboarding(sweep) else {}),
-    }  # fmt: skip
+        "exception_costs.png": (
+            "Cost of each exception type",
+            lambda: exception_costs(sweep, details),
+        ),
+        **(
+            {
+                "onboarding_tradeoff.png": (
+                    "Onboarding trade-off: bad actors admitted and time to onboard against people's hours",
+                    lambda: onboarding_tradeoff(sweep, plt, _colours, _no_data),
+                )
+            }
+            if has_onboarding(sweep)
+            else {}
+        ),
+    }

@@ -42,12 +42,18 @@ def esc(value) -> str:
     return html.escape(str(value))
 
 
-def _table(header: list[str] | None, rows: list[list[str]], attrs: str = "",
-           row_classes: list[str] | None = None) -> str:  # fmt: skip
+def _table(
+    header: list[str] | None,
+    rows: list[list[str]],
+    attrs: str = "",
+    row_classes: list[str] | None = None,
+) -> str:
     """An HTML table; with no header, each row's first cell is its heading."""
     if header is None:
-        body = "".join(f"<tr><th>{esc(r[0])}</th>" + "".join(f"<td>{esc(c)}</td>" for c in r[1:])
-                       + "</tr>" for r in rows)  # fmt: skip
+        body = "".join(
+            f"<tr><th>{esc(r[0])}</th>" + "".join(f"<td>{esc(c)}</td>" for c in r[1:]) + "</tr>"
+            for r in rows
+        )
         return f"<table {attrs}><tbody>{body}</tbody></table>"
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = []
@@ -93,9 +99,17 @@ def _comparison_rows(paired: pd.DataFrame, keys: list[str]) -> tuple[list, list]
         if r.empty:
             continue
         r = r.iloc[0]
-        rows.append([key, format_value(key, r["baseline_mean"]), format_value(key, r["arm_mean"]),
-                     format_diff(key, r["diff"]), format_interval(key, r["lo"], r["hi"]),
-                     int(r["n"]), r["verdict"]])  # fmt: skip
+        rows.append(
+            [
+                key,
+                format_value(key, r["baseline_mean"]),
+                format_value(key, r["arm_mean"]),
+                format_diff(key, r["diff"]),
+                format_interval(key, r["lo"], r["hi"]),
+                int(r["n"]),
+                r["verdict"],
+            ]
+        )
         classes.append(r["verdict"].replace(" ", "-"))
     return rows, classes
 
@@ -103,23 +117,35 @@ def _comparison_rows(paired: pd.DataFrame, keys: list[str]) -> tuple[list, list]
 def comparison_section(sweep: Sweep, paired: pd.DataFrame, level: float) -> str:
     """One table per group and arm: headline KPIs, then every KPI in a collapsible block."""
     if paired.empty:
-        return ('<p class="note">One arm only: there is nothing to pair. The summary below gives '
-                "each KPI's mean and interval.</p>")  # fmt: skip
+        return (
+            '<p class="note">One arm only: there is nothing to pair. The summary below gives '
+            "each KPI's mean and interval.</p>"
+        )
     keys, out, first = headline(sweep), [few_note(paired, level)], True
     pct = round(100 * level)
     for (group, arm), block in paired.groupby(["group", "arm"], sort=False):
         block = block.replace({float("nan"): None})
         base, cand = sweep.arm_label(sweep.baseline), sweep.arm_label(arm)
-        header = ["KPI", f"{base} (mean)", f"{cand} (mean)", "difference",
-                  f"{pct}% CI of difference", "n", "verdict"]  # fmt: skip
+        header = [
+            "KPI",
+            f"{base} (mean)",
+            f"{cand} (mean)",
+            "difference",
+            f"{pct}% CI of difference",
+            "n",
+            "verdict",
+        ]
         title = f"{cand} against {base}" + ("" if group == "all" else f", {group}")
         attrs = 'id="paired-comparison" class="comparison"' if first else 'class="comparison"'
         rows, classes = _comparison_rows(block, keys)
         all_rows, all_classes = _comparison_rows(block, sweep.kpis)
-        out.append(f"<h3>{esc(title)}</h3>" + _table(header, rows, attrs, classes)
-                   + "<details><summary>every KPI</summary>"
-                   + _table(header, all_rows, 'class="comparison-all"', all_classes)
-                   + "</details>")  # fmt: skip
+        out.append(
+            f"<h3>{esc(title)}</h3>"
+            + _table(header, rows, attrs, classes)
+            + "<details><summary>every KPI</summary>"
+            + _table(header, all_rows, 'class="comparison-all"', all_classes)
+            + "</details>"
+        )
         first = False
     return "".join(out)
 
@@ -139,10 +165,13 @@ def summary_section(sweep: Sweep, summary: pd.DataFrame, level: float = 0.95) ->
         cut = cut or bool(r.clipped)
         rows.append([r.kpi, r.group, r.arm, r.n, format_value(r.kpi, r.mean), ci])
     rows.sort(key=lambda row: keys.index(row[0]))
-    return (few_note(summary, level)
-            + _table(["KPI", "group", "arm", "n", "mean", "interval of the mean"], rows,
-                     'id="arm-summary"')
-            + (f'<p class="cut-note">{esc(CUT_NOTE)}</p>' if cut else ""))  # fmt: skip
+    return (
+        few_note(summary, level)
+        + _table(
+            ["KPI", "group", "arm", "n", "mean", "interval of the mean"], rows, 'id="arm-summary"'
+        )
+        + (f'<p class="cut-note">{esc(CUT_NOTE)}</p>' if cut else "")
+    )
 
 
 def replications_section(sweep: Sweep, paired: pd.DataFrame, target_rel: float) -> str:
@@ -153,23 +182,46 @@ def replications_section(sweep: Sweep, paired: pd.DataFrame, target_rel: float) 
         need = r.replications_for_target
         if need is not None and few(r.n):
             rough.add(r.n)
-        rows.append([r.kpi, r.arm, r.group, r.n,
-                     "n/a" if r.half_width is None else format_diff(r.kpi, r.half_width).lstrip("+"),
-                     "n/a" if r.target_half_width is None
-                     else format_diff(r.kpi, r.target_half_width).lstrip("+"),
-                     "n/a" if need is None else f"{'~' * few(r.n)}{int(need):,}"])  # fmt: skip
-    text = (f"<p>Replications that would bring the interval of each difference down to "
-            f"&plusmn;{100 * target_rel:g}% of the baseline mean, estimated from the spread of "
-            "the paired differences seen here (<code>mptwin.stats.replications_needed</code>). "
-            "Add seeds to the sweep and run it again: complete runs are skipped.</p>")  # fmt: skip
+        rows.append(
+            [
+                r.kpi,
+                r.arm,
+                r.group,
+                r.n,
+                "n/a" if r.half_width is None else format_diff(r.kpi, r.half_width).lstrip("+"),
+                "n/a"
+                if r.target_half_width is None
+                else format_diff(r.kpi, r.target_half_width).lstrip("+"),
+                "n/a" if need is None else f"{'~' * few(r.n)}{int(need):,}",
+            ]
+        )
+    text = (
+        f"<p>Replications that would bring the interval of each difference down to "
+        f"&plusmn;{100 * target_rel:g}% of the baseline mean, estimated from the spread of "
+        "the paired differences seen here (<code>mptwin.stats.replications_needed</code>). "
+        "Add seeds to the sweep and run it again: complete runs are skipped.</p>"
+    )
     if rough:
         seeds = " or ".join(map(str, sorted(rough)))
-        text += (f'<p class="note rough">Estimated from {seeds} seeds: a rough guide; run at least '
-                 f"{MIN_REPLICATIONS} before reading this. The spread of so few runs is itself "
-                 "uncertain, and the replications needed grow with its square, so a number "
-                 "marked ~ may be off many-fold either way.</p>")  # fmt: skip
-    return text + _table(["KPI", "arm", "group", "n now", "half-width now", "target half-width",
-                          "replications needed"], rows, 'id="replications"')  # fmt: skip
+        text += (
+            f'<p class="note rough">Estimated from {seeds} seeds: a rough guide; run at least '
+            f"{MIN_REPLICATIONS} before reading this. The spread of so few runs is itself "
+            "uncertain, and the replications needed grow with its square, so a number "
+            "marked ~ may be off many-fold either way.</p>"
+        )
+    return text + _table(
+        [
+            "KPI",
+            "arm",
+            "group",
+            "n now",
+            "half-width now",
+            "target half-width",
+            "replications needed",
+        ],
+        rows,
+        'id="replications"',
+    )
 
 
 def text_html(text: str) -> str:
@@ -200,28 +252,67 @@ def costs_section(costs: pd.DataFrame, sweep: Sweep) -> str:
     paras = text_html(report_costs.DEFINITION)
     if costs.empty:
         return paras
-    mean = (costs.groupby(["group", "arm", "type"], sort=False)
-            [["exceptions", "reviewer_hours", "labour_cost", "ledger_cost", "cost",
-              "forgone_commission"]].mean().reset_index())  # fmt: skip
+    mean = (
+        costs.groupby(["group", "arm", "type"], sort=False)[
+            [
+                "exceptions",
+                "reviewer_hours",
+                "labour_cost",
+                "ledger_cost",
+                "cost",
+                "forgone_commission",
+            ]
+        ]
+        .mean()
+        .reset_index()
+    )
     mean = mean[mean["exceptions"] > 0]
-    rows = [[r.type, r.arm, r.group, f"{r.exceptions:,.1f}", f"{r.reviewer_hours:,.1f}",
-             f"{r.labour_cost:,.2f}", f"{r.ledger_cost:,.2f}", f"{r.cost:,.2f}",
-             f"{r.forgone_commission:,.2f}"] for r in mean.itertuples()]  # fmt: skip
-    header = ["type", "arm", "group", "exceptions", "reviewer hours", "labour cost",
-              "ledger cost", "cost", "forgone commission"]  # fmt: skip
-    return (paras + "<p>Means per run:</p>"
-            + _table(header, rows, 'id="exception-costs"'))  # fmt: skip
+    rows = [
+        [
+            r.type,
+            r.arm,
+            r.group,
+            f"{r.exceptions:,.1f}",
+            f"{r.reviewer_hours:,.1f}",
+            f"{r.labour_cost:,.2f}",
+            f"{r.ledger_cost:,.2f}",
+            f"{r.cost:,.2f}",
+            f"{r.forgone_commission:,.2f}",
+        ]
+        for r in mean.itertuples()
+    ]
+    header = [
+        "type",
+        "arm",
+        "group",
+        "exceptions",
+        "reviewer hours",
+        "labour cost",
+        "ledger cost",
+        "cost",
+        "forgone commission",
+    ]
+    return paras + "<p>Means per run:</p>" + _table(header, rows, 'id="exception-costs"')
 
 
 def figure_html(title: str, png: bytes) -> str:
     data = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img alt="{esc(title)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{esc(title)}</figcaption></figure>")  # fmt: skip
+    return (
+        f'<figure><img alt="{esc(title)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{esc(title)}</figcaption></figure>"
+    )
 
 
-def page(sweep: Sweep, summary: pd.DataFrame, paired: pd.DataFrame, costs: pd.DataFrame,
-         figures: dict[str, tuple[str, bytes]], level: float, target_rel: float,
-         tables: list[str]) -> str:  # fmt: skip
+def page(
+    sweep: Sweep,
+    summary: pd.DataFrame,
+    paired: pd.DataFrame,
+    costs: pd.DataFrame,
+    figures: dict[str, tuple[str, bytes]],
+    level: float,
+    target_rel: float,
+    tables: list[str],
+) -> str:
     """The whole page as a string."""
     name = sweep.root.resolve().name
     notes = "".join(f"<li>{esc(n)}</li>" for n in sweep.notes)

@@ -10,30 +10,72 @@ from mptwin.stats import MIN_REPLICATIONS, clean, t_quantile
 
 # The KPIs a strategist reads first: the terminal table, the figures and the top of the page.
 HEADLINE = (
-    "operator_margin", "operator_margin_pct", "gmv", "orders", "on_time_rate",
-    "click_to_door_p90_h", "cancellation_rate", "exceptions_per_1k_orders", "reviewer_hours",
-    "backlog_max", "resolution_p95_h", "touchless_rate",
-)  # fmt: skip
+    "operator_margin",
+    "operator_margin_pct",
+    "gmv",
+    "orders",
+    "on_time_rate",
+    "click_to_door_p90_h",
+    "cancellation_rate",
+    "exceptions_per_1k_orders",
+    "reviewer_hours",
+    "backlog_max",
+    "resolution_p95_h",
+    "touchless_rate",
+)
 
 HIGHER_IS_BETTER = {
-    "orders", "gmv", "conversion_rate", "commission_revenue", "operator_margin",
-    "operator_margin_pct", "seller_margin", "on_time_rate", "ship_on_time_rate", "fill_rate",
-    "review_score_mean", "touchless_rate",
+    "orders",
+    "gmv",
+    "conversion_rate",
+    "commission_revenue",
+    "operator_margin",
+    "operator_margin_pct",
+    "seller_margin",
+    "on_time_rate",
+    "ship_on_time_rate",
+    "fill_rate",
+    "review_score_mean",
+    "touchless_rate",
     # the seller network
-    "sellers_onboarded", "listings_mapped", "governance_precision", "governance_recall",
-    "new_seller_gmv", "clawbacks", "payouts_forfeited",
-}  # fmt: skip
+    "sellers_onboarded",
+    "listings_mapped",
+    "governance_precision",
+    "governance_recall",
+    "new_seller_gmv",
+    "clawbacks",
+    "payouts_forfeited",
+}
 LOWER_IS_BETTER_PREFIXES = ("click_to_door_", "resolution_", "exceptions")
 LOWER_IS_BETTER = {
-    "cancellation_rate", "return_rate", "reviewer_hours", "backlog_max", "carrier_cost",
-    "sla_credits", "fraud_losses", "reviewer_cost", "refunds", "orders_open_at_end",
-    "platform_cost", "auto_decision_losses", "return_fraud_losses",
+    "cancellation_rate",
+    "return_rate",
+    "reviewer_hours",
+    "backlog_max",
+    "carrier_cost",
+    "sla_credits",
+    "fraud_losses",
+    "reviewer_cost",
+    "refunds",
+    "orders_open_at_end",
+    "platform_cost",
+    "auto_decision_losses",
+    "return_fraud_losses",
     # the seller network
-    "onboarding_p50_h", "onboarding_p95_h", "onboarding_backlog_max", "bad_sellers_admitted",
-    "good_sellers_rejected", "miscategorisation_rate", "detect_p50_h", "visits_unlisted",
-    "gmv_lost_false_suspension", "bad_actor_losses", "reconciliation_exceptions",
-    "reconciliation_losses", "onboarding_reviewer_hours",
-}  # fmt: skip
+    "onboarding_p50_h",
+    "onboarding_p95_h",
+    "onboarding_backlog_max",
+    "bad_sellers_admitted",
+    "good_sellers_rejected",
+    "miscategorisation_rate",
+    "detect_p50_h",
+    "visits_unlisted",
+    "gmv_lost_false_suspension",
+    "bad_actor_losses",
+    "reconciliation_exceptions",
+    "reconciliation_losses",
+    "onboarding_reviewer_hours",
+}
 
 
 def direction(key: str) -> int:
@@ -86,8 +128,10 @@ def limits(key: str, values=()) -> tuple[float | None, float | None]:
 def few_seeds(n: int, level: float) -> str:
     """One line for intervals over fewer than MIN_REPLICATIONS seeds: they are wide, and why."""
     t = f" (t = {t_quantile(level, n - 1):.2f} on {n - 1} df)" if n >= 2 else ""
-    return (f"These intervals rest on {n} seed{'s' * (n != 1)} and are wide{t}: run at least "
-            f"{MIN_REPLICATIONS} before relying on them or on the replications needed.")  # fmt: skip
+    return (
+        f"These intervals rest on {n} seed{'s' * (n != 1)} and are wide{t}: run at least "
+        f"{MIN_REPLICATIONS} before relying on them or on the replications needed."
+    )
 
 
 def format_value(key: str, value) -> str:
@@ -115,9 +159,11 @@ def format_interval(key: str, lo, hi) -> str:
 
 
 CUT_MARK = "*"
-CUT_NOTE = ("* the t interval went past what the KPI can take (a rate below 0% or above 100%; a "
-            "count, a duration or a cost below 0) and is shown cut at that limit, which keeps its "
-            "coverage: a sign of too few seeds, or of a value close to its limit.")  # fmt: skip
+CUT_NOTE = (
+    "* the t interval went past what the KPI can take (a rate below 0% or above 100%; a "
+    "count, a duration or a cost below 0) and is shown cut at that limit, which keeps its "
+    "coverage: a sign of too few seeds, or of a value close to its limit."
+)
 
 
 def format_range(key: str, lo, hi, cut: str = "") -> str:

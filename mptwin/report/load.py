@@ -164,23 +164,29 @@ def varying_factors(runs: list[Run]) -> tuple[list[str], dict[str, list[str]]]:
     return varying, {k: labels[k] for k in varying}
 
 
-def choose_compare(varying: list[str], wanted: str | None, notes: list[str],
-                   strict: bool = False) -> str | None:  # fmt: skip
+def choose_compare(
+    varying: list[str], wanted: str | None, notes: list[str], strict: bool = False
+) -> str | None:
     """The factor to compare: the wanted one if it varies, else the first that does (`strict`:
     else a ReportError, for a factor the user named)."""
     if wanted and wanted in varying:
         return wanted
     if strict and wanted:
-        raise ReportError(f"--compare {wanted}: not a factor that varies between the runs ("
-                          f"{'varying: ' + ', '.join(varying) if varying else 'nothing varies'})")  # fmt: skip
+        raise ReportError(
+            f"--compare {wanted}: not a factor that varies between the runs ("
+            f"{'varying: ' + ', '.join(varying) if varying else 'nothing varies'})"
+        )
     if not varying:
         if wanted:
-            notes.append(f"Nothing varies between the runs, so no arms are compared ({wanted} "
-                         "has one value).")  # fmt: skip
+            notes.append(
+                f"Nothing varies between the runs, so no arms are compared ({wanted} "
+                "has one value)."
+            )
         return None
     if wanted:
-        notes.append(f"{wanted} has one value in this sweep; comparing across {varying[0]} "
-                     "instead.")  # fmt: skip
+        notes.append(
+            f"{wanted} has one value in this sweep; comparing across {varying[0]} instead."
+        )
     return varying[0]
 
 
@@ -190,19 +196,24 @@ def _same_level(label: str, wanted) -> bool:
     return a == b if a[0] == b[0] == 0 else label == level_label(wanted)
 
 
-def choose_baseline(levels: list[str], wanted, compare: str | None, notes: list[str],
-                    strict: bool = False) -> str:  # fmt: skip
+def choose_baseline(
+    levels: list[str], wanted, compare: str | None, notes: list[str], strict: bool = False
+) -> str:
     """The level the others are compared with: the wanted one if there is one, else automation
     or the first (`strict`: else a ReportError, for a level the user named)."""
     found = [lv for lv in levels if wanted is not None and _same_level(lv, wanted)]
     if found:
         return found[0]
     if strict and wanted is not None:
-        raise ReportError(f"--baseline {wanted}: not a level of {compare} in these runs (levels: "
-                          f"{', '.join(levels)})")  # fmt: skip
+        raise ReportError(
+            f"--baseline {wanted}: not a level of {compare} in these runs (levels: "
+            f"{', '.join(levels)})"
+        )
     if wanted is not None:
-        notes.append(f"Baseline {wanted!r} is not among the levels of {compare} {levels}; "
-                     f"using {levels[0]!r}.")  # fmt: skip
+        notes.append(
+            f"Baseline {wanted!r} is not among the levels of {compare} {levels}; "
+            f"using {levels[0]!r}."
+        )
     if compare == "strategy" and "automation" in levels:
         return "automation"
     return levels[0]
@@ -220,8 +231,10 @@ def _kpi_keys(runs: list[Run]) -> list[str]:
 def _drop_duplicates(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     dup = frame.duplicated(["group", "arm", "seed"], keep="first")
     if dup.any():
-        notes.append("Runs with the same factors and seed were found more than once; the first "
-                     f"of each was used, these were ignored: {sorted(frame.loc[dup, 'run'])}")  # fmt: skip
+        notes.append(
+            "Runs with the same factors and seed were found more than once; the first "
+            f"of each was used, these were ignored: {sorted(frame.loc[dup, 'run'])}"
+        )
     return frame[~dup].reset_index(drop=True)
 
 
@@ -275,8 +288,9 @@ def tuned_elsewhere(config: dict) -> str | None:
     )
 
 
-def load_sweep(root: Path, compare: str | None = "strategy", baseline=None,
-               strict: Collection[str] = ()) -> Sweep:  # fmt: skip
+def load_sweep(
+    root: Path, compare: str | None = "strategy", baseline=None, strict: Collection[str] = ()
+) -> Sweep:
     """Read every complete run under `root`; raise ReportError when there is nothing to read.
     `strict` names the options ("compare", "baseline") the user gave: one that does not fit the
     runs is an error rather than replaced (a misspelt level must not pass unnoticed)."""
@@ -295,14 +309,16 @@ def load_sweep(root: Path, compare: str | None = "strategy", baseline=None,
     varying, labels = varying_factors(runs)
     comp = choose_compare(varying, compare, notes, "compare" in strict)
     factors = ([comp] if comp else []) + [k for k in varying if k != comp]
-    frame = pd.DataFrame({"run": [_rel(r.path, root) for r in runs],
-                          "seed": [r.seed for r in runs]})  # fmt: skip
+    frame = pd.DataFrame(
+        {"run": [_rel(r.path, root) for r in runs], "seed": [r.seed for r in runs]}
+    )
     for key in factors:
         frame[key] = labels[key]
     frame["arm"] = labels[comp] if comp else "all runs"
     others = [k for k in factors if k != comp]
-    frame["group"] = [", ".join(f"{k}={frame.at[i, k]}" for k in others) or "all"
-                      for i in frame.index]  # fmt: skip
+    frame["group"] = [
+        ", ".join(f"{k}={frame.at[i, k]}" for k in others) or "all" for i in frame.index
+    ]
     kpis = _kpi_keys(runs)
     values = pd.DataFrame([[r.kpis.get(k) for k in kpis] for r in runs], columns=kpis, dtype=float)
     frame = _drop_duplicates(pd.concat([frame, values], axis=1), notes)
@@ -314,12 +330,26 @@ def load_sweep(root: Path, compare: str | None = "strategy", baseline=None,
         arms = [base] + [a for a in arms if a != base]
     groups = sorted(frame["group"].unique(), key=level_sort_key)
     if incomplete:
-        notes.append(f"{len(incomplete)} job folder(s) have no {DONE} (failed, killed or still "
-                     "running) and were left out.")  # fmt: skip
+        notes.append(
+            f"{len(incomplete)} job folder(s) have no {DONE} (failed, killed or still "
+            "running) and were left out."
+        )
     notes[:0] = sorted({w for r in runs if (w := tuned_elsewhere(r.config))})
     configs = {_rel(r.path, root): r.config for r in runs}
-    return Sweep(root, frame, kpis, comp, base, arms, groups, factors,
-                 [Path(_rel(p, root)) for p in incomplete], notes, _settings(runs), configs)  # fmt: skip
+    return Sweep(
+        root,
+        frame,
+        kpis,
+        comp,
+        base,
+        arms,
+        groups,
+        factors,
+        [Path(_rel(p, root)) for p in incomplete],
+        notes,
+        _settings(runs),
+        configs,
+    )
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -48,9 +48,20 @@ def summary(sweep: Sweep, level: float) -> pd.DataFrame:
         for kpi in sweep.kpis:
             ci = mean_ci(runs[kpi].tolist(), level)
             lo, hi, cut = clip(ci.lo, ci.hi, *limits(kpi, sweep.runs[kpi].tolist()))
-            rows.append({"group": group, "arm": arm, "kpi": kpi, "n": ci.n, "mean": ci.mean,
-                         "sd": ci.sd, "lo": lo, "hi": hi, "half_width": ci.half_width,
-                         "clipped": cut})  # fmt: skip
+            rows.append(
+                {
+                    "group": group,
+                    "arm": arm,
+                    "kpi": kpi,
+                    "n": ci.n,
+                    "mean": ci.mean,
+                    "sd": ci.sd,
+                    "lo": lo,
+                    "hi": hi,
+                    "half_width": ci.half_width,
+                    "clipped": cut,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -95,17 +106,28 @@ def paired(sweep: Sweep, level: float, target_rel: float) -> pd.DataFrame:
                 cand, ref = _pair(base, other, kpi)
                 ci = paired_ci(cand, ref, level)
                 bm, cm = mean_ci(ref).mean, mean_ci(cand).mean
-                rows.append({
-                    "group": group, "arm": arm, "baseline": sweep.baseline, "kpi": kpi,
-                    "n": ci.n, "baseline_mean": bm, "arm_mean": cm, "diff": ci.mean,
-                    "lo": ci.lo, "hi": ci.hi, "half_width": ci.half_width, "sd_diff": ci.sd,
-                    "p_value": ci.p_value,
-                    "rel_diff": None if ci.mean is None or not bm else ci.mean / abs(bm),
-                    "better_if": {1: "higher", -1: "lower", 0: ""}[direction(kpi)],
-                    "verdict": verdict(kpi, ci.lo, ci.hi),
-                    "target_half_width": None if bm is None else target_rel * abs(bm),
-                    "replications_for_target": _reps(ci.sd, bm, target_rel, level),
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "group": group,
+                        "arm": arm,
+                        "baseline": sweep.baseline,
+                        "kpi": kpi,
+                        "n": ci.n,
+                        "baseline_mean": bm,
+                        "arm_mean": cm,
+                        "diff": ci.mean,
+                        "lo": ci.lo,
+                        "hi": ci.hi,
+                        "half_width": ci.half_width,
+                        "sd_diff": ci.sd,
+                        "p_value": ci.p_value,
+                        "rel_diff": None if ci.mean is None or not bm else ci.mean / abs(bm),
+                        "better_if": {1: "higher", -1: "lower", 0: ""}[direction(kpi)],
+                        "verdict": verdict(kpi, ci.lo, ci.hi),
+                        "target_half_width": None if bm is None else target_rel * abs(bm),
+                        "replications_for_target": _reps(ci.sd, bm, target_rel, level),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -113,15 +135,24 @@ def run_info(config: dict) -> RunInfo:
     """The run facts the metrics need, from a resolved config."""
     s = config["scenario"]
     warm, days, cool = (int(s[k]) for k in ("warmup_days", "days", "cooldown_days"))
-    return RunInfo(s["name"], str(lookup(config, "strategy")), int(config.get("seed", 0)),
-                   str(s["start_date"]), 24.0 * warm, 24.0 * (warm + days),
-                   24.0 * (warm + days + cool), str(s["money"]["currency"]))  # fmt: skip
+    return RunInfo(
+        s["name"],
+        str(lookup(config, "strategy")),
+        int(config.get("seed", 0)),
+        str(s["start_date"]),
+        24.0 * warm,
+        24.0 * (warm + days),
+        24.0 * (warm + days + cool),
+        str(s["money"]["currency"]),
+    )
 
 
 def read_tables(job: Path) -> dict[str, pd.DataFrame]:
     """The columns of a run's tables that the report uses."""
-    return {name: pd.read_parquet(job / f"{name}.parquet", columns=cols)
-            for name, cols in DETAIL_COLUMNS.items()}  # fmt: skip
+    return {
+        name: pd.read_parquet(job / f"{name}.parquet", columns=cols)
+        for name, cols in DETAIL_COLUMNS.items()
+    }
 
 
 @dataclass
@@ -134,8 +165,9 @@ class Details:
 
 def _phase(day: np.ndarray, info: RunInfo) -> np.ndarray:
     start = day * 24.0
-    return np.where(start < info.warmup_h, "warm-up",
-                    np.where(start < info.window_end_h, "window", "cool-down"))  # fmt: skip
+    return np.where(
+        start < info.warmup_h, "warm-up", np.where(start < info.window_end_h, "window", "cool-down")
+    )
 
 
 def run_summary(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict[str, pd.DataFrame]:
@@ -148,8 +180,11 @@ def run_summary(tables: dict[str, pd.DataFrame], info: RunInfo) -> dict[str, pd.
     done = in_window(numeric(orders, "delivered_h"), info)
     c2d = numeric(orders, "delivered_h")[done] - numeric(orders, "placed_h")[done]
     hours = np.percentile(c2d, GRID) if c2d.size else np.full(GRID.size, np.nan)
-    return {"backlog": daily, "click_to_door": pd.DataFrame({"q": GRID, "hours": hours}),
-            "exception_costs": exception_costs(tables, info)}  # fmt: skip
+    return {
+        "backlog": daily,
+        "click_to_door": pd.DataFrame({"q": GRID, "hours": hours}),
+        "exception_costs": exception_costs(tables, info),
+    }
 
 
 def write_summary(tables: dict[str, pd.DataFrame], info: RunInfo, job: Path) -> None:

@@ -10,8 +10,10 @@ from matplotlib.figure import Figure
 from mptwin.report.load import Sweep, level_sort_key
 
 X = "onboarding_reviewer_hours"
-PANELS = (("bad_sellers_admitted", "bad actors admitted"),
-          ("onboarding_p50_h", "application to approval, median (h)"))  # fmt: skip
+PANELS = (
+    ("bad_sellers_admitted", "bad actors admitted"),
+    ("onboarding_p50_h", "application to approval, median (h)"),
+)
 
 
 def has_onboarding(sweep: Sweep) -> bool:
@@ -33,17 +35,29 @@ def onboarding_tradeoff(sweep: Sweep, plt, colours, no_data) -> Figure:
         mine = runs[runs["arm"] == arm]
         groups = sorted(mine["group"].unique(), key=level_sort_key)
         for ax, (key, label) in zip(axes, PANELS, strict=True):
-            stats = [(mine.loc[mine["group"] == g, X].astype(float),
-                      mine.loc[mine["group"] == g, key].astype(float)) for g in groups]  # fmt: skip
+            stats = [
+                (
+                    mine.loc[mine["group"] == g, X].astype(float),
+                    mine.loc[mine["group"] == g, key].astype(float),
+                )
+                for g in groups
+            ]
             x = np.array([s[0].mean() for s in stats])
             y = np.array([s[1].mean() for s in stats])
             err = np.array([s[1].std(ddof=1) if len(s[1]) > 1 else 0.0 for s in stats])
-            ax.errorbar(x, y, yerr=err, marker="o", color=colour, capsize=3,
-                        label=sweep.arm_label(arm))  # fmt: skip
+            ax.errorbar(
+                x, y, yerr=err, marker="o", color=colour, capsize=3, label=sweep.arm_label(arm)
+            )
             if len(groups) > 1:
                 for xi, yi, g in zip(x, y, groups, strict=True):
-                    ax.annotate(g.split("=")[-1], (xi, yi), textcoords="offset points",
-                                xytext=(4, 4), fontsize=7, color=colour)  # fmt: skip
+                    ax.annotate(
+                        g.split("=")[-1],
+                        (xi, yi),
+                        textcoords="offset points",
+                        xytext=(4, 4),
+                        fontsize=7,
+                        color=colour,
+                    )
             ax.set_xlabel("people's hours on onboarding (window)")
             ax.set_ylabel(label)
             ax.grid(alpha=0.3)

@@ -13,8 +13,7 @@ JSON = "application/json"
 
 
 def create_app(service: DecisionService, strategy: str) -> FastAPI:
-    app = FastAPI(title="mptwin decision service", openapi_url=None, docs_url=None,
-                  redoc_url=None)  # fmt: skip
+    app = FastAPI(title="mptwin decision service", openapi_url=None, docs_url=None, redoc_url=None)
     schema = openapi()
 
     @app.get("/openapi.json")

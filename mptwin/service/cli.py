@@ -39,17 +39,30 @@ def service_for(strategy: str, overrides: list[str]) -> DecisionService:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="mptwin-serve", description=__doc__,
-                                formatter_class=HelpFormatter)  # fmt: skip
-    p.add_argument("--strategy", default="orchestration",
-                   help="the conf/strategy config whose policies answer (default: %(default)s)")  # fmt: skip
-    p.add_argument("--host", default="127.0.0.1",
-                   help="the address to listen on; 0.0.0.0 for every interface "
-                        "(default: %(default)s)")  # fmt: skip
-    p.add_argument("--port", type=int_between(1, 65535), default=8765,
-                   help="the TCP port to listen on (default: %(default)s)")  # fmt: skip
-    p.add_argument("override", nargs="*",
-                   help="Hydra overrides of the strategy, e.g. strategy.routing.late_penalty=30")  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="mptwin-serve", description=__doc__, formatter_class=HelpFormatter
+    )
+    p.add_argument(
+        "--strategy",
+        default="orchestration",
+        help="the conf/strategy config whose policies answer (default: %(default)s)",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on; 0.0.0.0 for every interface (default: %(default)s)",
+    )
+    p.add_argument(
+        "--port",
+        type=int_between(1, 65535),
+        default=8765,
+        help="the TCP port to listen on (default: %(default)s)",
+    )
+    p.add_argument(
+        "override",
+        nargs="*",
+        help="Hydra overrides of the strategy, e.g. strategy.routing.late_penalty=30",
+    )
     args = p.parse_args(argv)
     problem = unresolvable(args.host, args.port)
     if problem:
@@ -77,8 +90,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"mptwin-serve: config error: {e}", file=sys.stderr)
         sys.exit(2)
     print(f"mptwin-serve: {args.strategy} on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(create_app(service, args.strategy), host=args.host, port=args.port,
-                log_level="warning", access_log=False, timeout_keep_alive=600)  # fmt: skip
+    uvicorn.run(
+        create_app(service, args.strategy),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=600,
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,11 @@ class ServedMarket:
     def set_stock(self, stock) -> None:
         """The shelves a routing call carries, keyed as the world keys them (offer, warehouse)."""
         n, at = self.n_warehouses, self.stocked_at
-        self._stock = {s.offer * n + w: units for s in stock
-                       for w, units in zip(at[s.offer], s.on_hand, strict=True)}  # fmt: skip
+        self._stock = {
+            s.offer * n + w: units
+            for s in stock
+            for w, units in zip(at[s.offer], s.on_hand, strict=True)
+        }
         self._stocked = {s.offer for s in stock}
 
     def set_competitor(self, prices: list[float]) -> None:
@@ -104,14 +107,18 @@ class ServedMarket:
         if units is not None:
             return units
         if offer not in self._stocked:
-            raise NotCarried(f"market.on_hand({offer}, {warehouse}): a routing call carries the "
-                             "shelves of its own orders' offers only")  # fmt: skip
+            raise NotCarried(
+                f"market.on_hand({offer}, {warehouse}): a routing call carries the "
+                "shelves of its own orders' offers only"
+            )
         return 0  # a warehouse the offer's stock plan does not use holds none
 
     def available(self, offer: int) -> int:
         if self._available is None:
-            raise NotCarried("market.available(): carried at bind only; after that the "
-                             "stock_changed events carry it")  # fmt: skip
+            raise NotCarried(
+                "market.available(): carried at bind only; after that the "
+                "stock_changed events carry it"
+            )
         return self._available[offer]
 
     def pick_backlog(self, warehouse: int) -> int:

@@ -18,12 +18,14 @@ from strategies.remote import protocol
 from strategies.remote.protocol import CALLS, VERSION, Problem
 
 REF = "#/components/schemas/"
-WHAT = {"open": "Open a session for one simulated run with the world's public terms.",
-        "attach": "Bind the service's policy for one decision point (in the world's order).",
-        "route": "Route a batch of waiting orders: one decision per order.",
-        "promise": "The promise table per seller and customer region, and until when it holds.",
-        "price": "New listed prices for any offers.",
-        "triage": "Who handles one exception, how urgently, by when."}  # fmt: skip
+WHAT = {
+    "open": "Open a session for one simulated run with the world's public terms.",
+    "attach": "Bind the service's policy for one decision point (in the world's order).",
+    "route": "Route a batch of waiting orders: one decision per order.",
+    "promise": "The promise table per seller and customer region, and until when it holds.",
+    "price": "New listed prices for any offers.",
+    "triage": "Who handles one exception, how urgently, by when.",
+}
 
 
 class Schemas:
@@ -57,8 +59,10 @@ class Schemas:
             hints = typing.get_type_hints(cls)
             fields = dataclasses.fields(cls)
             self.components[name] = _object(
-                _doc(cls), {f.name: self.of(hints[f.name]) for f in fields},
-                [f.name for f in fields if _required(f)])  # fmt: skip
+                _doc(cls),
+                {f.name: self.of(hints[f.name]) for f in fields},
+                [f.name for f in fields if _required(f)],
+            )
         return {"$ref": REF + name}
 
     def _table(self, cls) -> dict:
@@ -70,7 +74,8 @@ class Schemas:
                 f"Records of {cls.__name__} as a table: an array per field, all of one length "
                 f"(row i is the i-th record).\n\n{_doc(cls)}",
                 {f.name: {"type": "array", "items": self.of(hints[f.name])} for f in fields},
-                [f.name for f in fields if _required(f)])  # fmt: skip
+                [f.name for f in fields if _required(f)],
+            )
         return {"$ref": REF + name}
 
 
@@ -79,14 +84,30 @@ def openapi() -> dict:
     problem = schemas.of(Problem)
     paths = {}
     for kind, (request, answer) in CALLS.items():
-        paths[f"/v1/{kind}"] = {"post": {
-            "operationId": kind, "summary": WHAT[kind],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": schemas.of(request)}}},
-            "responses": {
-                "200": {"description": "the answer", "content": {"application/json": {"schema": schemas.of(answer)}}},
-                "4XX": {"description": "refused: the reason in words", "content": {"application/json": {"schema": problem}}},
-                "5XX": {"description": "the policy failed", "content": {"application/json": {"schema": problem}}},
-            }}}  # fmt: skip
+        paths[f"/v1/{kind}"] = {
+            "post": {
+                "operationId": kind,
+                "summary": WHAT[kind],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": schemas.of(request)}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "the answer",
+                        "content": {"application/json": {"schema": schemas.of(answer)}},
+                    },
+                    "4XX": {
+                        "description": "refused: the reason in words",
+                        "content": {"application/json": {"schema": problem}},
+                    },
+                    "5XX": {
+                        "description": "the policy failed",
+                        "content": {"application/json": {"schema": problem}},
+                    },
+                },
+            }
+        }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -99,13 +120,22 @@ def openapi() -> dict:
     }
 
 
-_SCALARS = {int: {"type": "integer"}, str: {"type": "string"}, bool: {"type": "boolean"},
-            float: {"type": ["number", "null"], "description": "null: not a number"}}  # fmt: skip
+_SCALARS = {
+    int: {"type": "integer"},
+    str: {"type": "string"},
+    bool: {"type": "boolean"},
+    float: {"type": ["number", "null"], "description": "null: not a number"},
+}
 
 
 def _object(description: str, properties: dict, required: list[str]) -> dict:
-    return {"type": "object", "description": description, "properties": properties,
-            "required": required, "additionalProperties": False}  # fmt: skip
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
 
 
 def _doc(cls) -> str:

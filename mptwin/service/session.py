@@ -28,8 +28,10 @@ from strategies.remote.protocol import (
     Terms,
 )
 
-SCHEDULES = {"routing": ("batch_minutes", "decision_latency_minutes"),
-             "pricing": ("period_h", "first_at_h")}  # fmt: skip
+SCHEDULES = {
+    "routing": ("batch_minutes", "decision_latency_minutes"),
+    "pricing": ("period_h", "first_at_h"),
+}
 
 
 class Refused(Exception):
@@ -92,8 +94,10 @@ class Session:
         if call.competitor is not None:
             self.market.set_competitor(call.competitor)
         update = policy.reprice(self.market)
-        return PriceAnswer(np.asarray(update.offers, dtype=np.int64).tolist(),
-                           np.asarray(update.prices, dtype=float).tolist())  # fmt: skip
+        return PriceAnswer(
+            np.asarray(update.offers, dtype=np.int64).tolist(),
+            np.asarray(update.prices, dtype=float).tolist(),
+        )
 
     def triage(self, call):
         return self.begin(call, "exceptions").triage(call.exception, self.market)
@@ -106,8 +110,10 @@ def promise_table(policy, market: ServedMarket) -> PromiseTable:
     first: dict[int, int] = {}
     for offer, seller in enumerate(market.offer_seller.tolist()):
         first.setdefault(seller, offer)
-    hours = [[policy.promise_hours(first[s], r) for r in range(market.n_regions)]
-             if s in first else [] for s in range(len(market.sellers))]  # fmt: skip
+    hours = [
+        [policy.promise_hours(first[s], r) for r in range(market.n_regions)] if s in first else []
+        for s in range(len(market.sellers))
+    ]
     until = getattr(policy, "valid_until_h", None)
     return PromiseTable(hours, until if until is not None and math.isfinite(until) else None)
 

@@ -38,16 +38,26 @@ def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
     params = raw.get("params") or {}
     for key, bounds in params.items():
         if len(bounds) != 3 or not bounds[0] < bounds[1] or bounds[2] <= 0:
-            raise ConfigError(f"{path.name}: params.{key} must be [low, high, step] with "
-                              f"low < high and step > 0, got {bounds}")  # fmt: skip
-    spec = TuneSpec(strategy=raw.get("strategy", arm), params=params,
-                    calibrate_promise=bool(raw.get("calibrate_promise", False)),
-                    scenario=args.scenario, seeds=list(args.seeds), trials=args.trials,
-                    sampler_seeds=list(args.sampler_seeds), on_time_floor=args.on_time,
-                    staffing_max_h=args.target,
-                    headcounts=(args.min_headcount, args.max_headcount),
-                    start_headcount=args.start_headcount, batch=args.batch,
-                    workers=args.workers, overrides=list(args.override))  # fmt: skip
+            raise ConfigError(
+                f"{path.name}: params.{key} must be [low, high, step] with "
+                f"low < high and step > 0, got {bounds}"
+            )
+    spec = TuneSpec(
+        strategy=raw.get("strategy", arm),
+        params=params,
+        calibrate_promise=bool(raw.get("calibrate_promise", False)),
+        scenario=args.scenario,
+        seeds=list(args.seeds),
+        trials=args.trials,
+        sampler_seeds=list(args.sampler_seeds),
+        on_time_floor=args.on_time,
+        staffing_max_h=args.target,
+        headcounts=(args.min_headcount, args.max_headcount),
+        start_headcount=args.start_headcount,
+        batch=args.batch,
+        workers=args.workers,
+        overrides=list(args.override),
+    )
     compose_config(spec.base())  # a bad scenario, strategy or override fails now, not later
     return spec
 
@@ -58,8 +68,7 @@ def tuned_config(spec: TuneSpec, result: Tuned, name: str, study: Study | None =
     config's own (the stem of `--out`), so an arm tuned elsewhere is a strategy of its own."""
     chosen = study or result
     own = name + (f"_s{study.sampler_seed}" if study else "")
-    body: dict = {"defaults": [spec.strategy, "_self_"], "name": own,
-                  "headcount": chosen.headcount}  # fmt: skip
+    body: dict = {"defaults": [spec.strategy, "_self_"], "name": own, "headcount": chosen.headcount}
     for key, value in chosen.values.items():
         node = body
         parts = key.split(".")[1:]  # strategy.promise.quantile -> promise, quantile
@@ -67,31 +76,42 @@ def tuned_config(spec: TuneSpec, result: Tuned, name: str, study: Study | None =
             node = node.setdefault(p, {})
         node[parts[-1]] = value
     body["tuned"] = {
-        "scenario": spec.scenario, "seeds": spec.seeds, "trials": spec.trials,
+        "scenario": spec.scenario,
+        "seeds": spec.seeds,
+        "trials": spec.trials,
         "optimiser": f"optuna {optuna.__version__} TPESampler, asked {spec.batch} at a time; "
-                     f"one study per sampler seed {spec.sampler_seeds}, the best kept",
-        "studies": [{"sampler_seed": s.sampler_seed, "objective_value": round(s.objective, 2),
-                     "headcount": s.headcount, "staffing_value": round(s.staffing_value, 2),
-                     "config": f"{name}_s{s.sampler_seed}"}
-                    for s in result.studies],
+        f"one study per sampler seed {spec.sampler_seeds}, the best kept",
+        "studies": [
+            {
+                "sampler_seed": s.sampler_seed,
+                "objective_value": round(s.objective, 2),
+                "headcount": s.headcount,
+                "staffing_value": round(s.staffing_value, 2),
+                "config": f"{name}_s{s.sampler_seed}",
+            }
+            for s in result.studies
+        ],
         "objective": f"mean {OBJECTIVE} over the seeds at the smallest team meeting the "
-                     f"staffing target, with mean on_time_rate >= {spec.on_time_floor}",
+        f"staffing target, with mean on_time_rate >= {spec.on_time_floor}",
         "objective_value": round(chosen.objective, 2),
         "staffing": f"solved per trial: smallest team with mean {spec.staffing_kpi} <= "
-                    f"{spec.staffing_max_h} h (replayed tasks propose, real runs decide; the "
-                    "chosen team confirmed by simulating one fewer)",
-        "staffing_value": round(chosen.staffing_value, 2), "overrides": spec.overrides,
+        f"{spec.staffing_max_h} h (replayed tasks propose, real runs decide; the "
+        "chosen team confirmed by simulating one fewer)",
+        "staffing_value": round(chosen.staffing_value, 2),
+        "overrides": spec.overrides,
         "date": date.today().isoformat(),
-    }  # fmt: skip
+    }
     if study is not None:
         body["tuned"]["study"] = study.sampler_seed
     return body
 
 
 def write(spec: TuneSpec, result: Tuned, out: Path, trials_csv: Path) -> None:
-    header = (f"# Written by `mptwin-tune {spec.strategy}`: tuned on scenario {spec.scenario}, "
-              f"seeds {spec.seeds}, {spec.trials} trials.\n# Compare on other seeds. Rerun "
-              "mptwin-tune to retune; edits by hand are lost.\n")  # fmt: skip
+    header = (
+        f"# Written by `mptwin-tune {spec.strategy}`: tuned on scenario {spec.scenario}, "
+        f"seeds {spec.seeds}, {spec.trials} trials.\n# Compare on other seeds. Rerun "
+        "mptwin-tune to retune; edits by hand are lost.\n"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         header + OmegaConf.to_yaml(OmegaConf.create(tuned_config(spec, result, out.stem)))
@@ -114,46 +134,101 @@ def make_runner(args: argparse.Namespace, spec: TuneSpec):
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="mptwin-tune", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="mptwin-tune",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "arm", help="a strategy with a search space in conf/tune/ (automation, orchestration)"
     )
-    p.add_argument("--scenario", default="baseline",
-                   help="the conf/scenario world the trials run in (default: %(default)s)")  # fmt: skip
-    p.add_argument("--seeds", type=int, nargs="+", default=[101, 102],
-                   help="tuning seeds; compare on others (default: 101 102)")  # fmt: skip
-    p.add_argument("--trials", type=int, default=30,
-                   help="trials per study (default: %(default)s)")  # fmt: skip
-    p.add_argument("--sampler-seeds", type=int, nargs="+", default=[0, 1, 2],
-                   help="one study per seed; the best is kept (default: 0 1 2)")  # fmt: skip
-    p.add_argument("--on-time", type=float, default=0.9,
-                   help="trials below this mean on_time_rate are infeasible, in (0, 1] "
-                        "(default: %(default)s)")  # fmt: skip
-    p.add_argument("--target", type=float, default=48.0,
-                   help="staffing: mean human_resolution_p90_h at most this many hours "
-                        "(default: %(default)s)")  # fmt: skip
-    p.add_argument("--min-headcount", type=int, default=1,
-                   help="the smallest review team a trial may get (default: %(default)s)")  # fmt: skip
-    p.add_argument("--max-headcount", type=int, default=30,
-                   help="the largest review team a trial may get (default: %(default)s)")  # fmt: skip
-    p.add_argument("--start-headcount", type=int, default=10,
-                   help="the team a study's first trial is run at first (default: %(default)s)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=2,
-                   help="runs in parallel, one per core (default: %(default)s)")  # fmt: skip
-    p.add_argument("--batch", type=int, default=1,
-                   help="trials asked and run at once (default: %(default)s; more with a launcher "
-                        "that has more workers than seeds)")  # fmt: skip
-    p.add_argument("--launcher", help="run the trials through this Hydra launcher, like a "
-                   "sweep (cores, slurm, submitit_local); default: a local process pool")  # fmt: skip
-    p.add_argument("--launcher-arg", action="append", default=[],
-                   help="a Hydra override for the launcher, e.g. hydra.launcher.partition=cpu")  # fmt: skip
-    p.add_argument("--override", action="append", default=[],
-                   help="a further config override for every run, e.g. scenario.days=30")  # fmt: skip
+    p.add_argument(
+        "--scenario",
+        default="baseline",
+        help="the conf/scenario world the trials run in (default: %(default)s)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[101, 102],
+        help="tuning seeds; compare on others (default: 101 102)",
+    )
+    p.add_argument("--trials", type=int, default=30, help="trials per study (default: %(default)s)")
+    p.add_argument(
+        "--sampler-seeds",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2],
+        help="one study per seed; the best is kept (default: 0 1 2)",
+    )
+    p.add_argument(
+        "--on-time",
+        type=float,
+        default=0.9,
+        help="trials below this mean on_time_rate are infeasible, in (0, 1] (default: %(default)s)",
+    )
+    p.add_argument(
+        "--target",
+        type=float,
+        default=48.0,
+        help="staffing: mean human_resolution_p90_h at most this many hours (default: %(default)s)",
+    )
+    p.add_argument(
+        "--min-headcount",
+        type=int,
+        default=1,
+        help="the smallest review team a trial may get (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-headcount",
+        type=int,
+        default=30,
+        help="the largest review team a trial may get (default: %(default)s)",
+    )
+    p.add_argument(
+        "--start-headcount",
+        type=int,
+        default=10,
+        help="the team a study's first trial is run at first (default: %(default)s)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="runs in parallel, one per core (default: %(default)s)",
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="trials asked and run at once (default: %(default)s; more with a launcher "
+        "that has more workers than seeds)",
+    )
+    p.add_argument(
+        "--launcher",
+        help="run the trials through this Hydra launcher, like a "
+        "sweep (cores, slurm, submitit_local); default: a local process pool",
+    )
+    p.add_argument(
+        "--launcher-arg",
+        action="append",
+        default=[],
+        help="a Hydra override for the launcher, e.g. hydra.launcher.partition=cpu",
+    )
+    p.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        help="a further config override for every run, e.g. scenario.days=30",
+    )
     p.add_argument("--out", type=Path, help="default: conf/strategy/<arm>_tuned.yaml")
-    p.add_argument("--calibrate-only", action="store_true",
-                   help="print the promise buffers per carrier calibrated for the arm's own "
-                        "quantile, and stop")  # fmt: skip
+    p.add_argument(
+        "--calibrate-only",
+        action="store_true",
+        help="print the promise buffers per carrier calibrated for the arm's own "
+        "quantile, and stop",
+    )
     args = p.parse_args(argv)
     problem = bad_value(args)
     if problem:
@@ -168,17 +243,30 @@ def bad_value(args: argparse.Namespace) -> str | None:
     checks = [
         ("--trials", args.trials, args.trials >= 1, "must be at least 1"),
         ("--seeds", args.seeds, len(args.seeds) >= 1, "must name at least one seed"),
-        ("--sampler-seeds", args.sampler_seeds, len(args.sampler_seeds) >= 1,
-         "must name at least one seed"),
+        (
+            "--sampler-seeds",
+            args.sampler_seeds,
+            len(args.sampler_seeds) >= 1,
+            "must name at least one seed",
+        ),
         ("--min-headcount", low, low >= 1, "must be at least 1"),
         ("--max-headcount", high, high >= low, f"must be at least --min-headcount ({low})"),
-        ("--start-headcount", args.start_headcount, low <= args.start_headcount <= high,
-         f"must be from --min-headcount to --max-headcount ({low} to {high})"),
+        (
+            "--start-headcount",
+            args.start_headcount,
+            low <= args.start_headcount <= high,
+            f"must be from --min-headcount to --max-headcount ({low} to {high})",
+        ),
         ("--workers", args.workers, args.workers >= 1, "must be at least 1"),
         ("--batch", args.batch, args.batch >= 1, "must be at least 1"),
         ("--on-time", args.on_time, 0.0 < args.on_time <= 1.0, "must be in (0, 1]"),
-        ("--target", args.target, 0.0 < args.target < math.inf, "must be a finite number of hours > 0"),
-    ]  # fmt: skip
+        (
+            "--target",
+            args.target,
+            0.0 < args.target < math.inf,
+            "must be a finite number of hours > 0",
+        ),
+    ]
     for option, value, ok, rule in checks:
         if not ok:
             return f"argument {option}: {rule}, got {value}"
@@ -203,9 +291,11 @@ def main(argv: list[str] | None = None) -> None:
     result = tune(spec, make_runner(args, spec))
     trials_csv = Path("outputs") / "tune" / spec.scenario / args.arm / "trials.csv"
     write(spec, result, out, trials_csv)
-    print(f"\n{args.arm}: tuned in {time.perf_counter() - t0:.0f} s; {OBJECTIVE} "
-          f"{result.objective:,.0f} with {result.headcount} reviewers\n"
-          f"wrote {out} and {trials_csv}")  # fmt: skip
+    print(
+        f"\n{args.arm}: tuned in {time.perf_counter() - t0:.0f} s; {OBJECTIVE} "
+        f"{result.objective:,.0f} with {result.headcount} reviewers\n"
+        f"wrote {out} and {trials_csv}"
+    )
 
 
 if __name__ == "__main__":

@@ -124,18 +124,28 @@ class HydraRunner:
         trial.parent.mkdir(parents=True, exist_ok=True)
         trial.write_text(json.dumps(first.values, sort_keys=True))
         sets = [s for k, v in first.values.items() for s in _hydra_set(k, v)]
-        cmd = [sys.executable, "-m", "mptwin.cli", "-m", *first.base, *sets,
-               f"seed={','.join(str(j.seed) for j in group)}",
-               f"hydra.sweep.dir={hydra_quote(str(trial.parent))}",
-               f"hydra.sweep.subdir={hydra_quote('seed=${seed}')}",
-               "hydra.callbacks.report.enabled=false", f"hydra/launcher={self.launcher}",
-               *self.extra]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "mptwin.cli",
+            "-m",
+            *first.base,
+            *sets,
+            f"seed={','.join(str(j.seed) for j in group)}",
+            f"hydra.sweep.dir={hydra_quote(str(trial.parent))}",
+            f"hydra.sweep.subdir={hydra_quote('seed=${seed}')}",
+            "hydra.callbacks.report.enabled=false",
+            f"hydra/launcher={self.launcher}",
+            *self.extra,
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         missing = [j for j in group if not (self.folder(j) / "kpis.json").exists()]
         if missing:
             tail = (done.stderr or done.stdout)[-2000:]
-            raise RuntimeError(f"the Hydra launcher {self.launcher!r} left no complete run in "
-                               f"{self.folder(missing[0])} (exit {done.returncode}):\n{tail}")  # fmt: skip
+            raise RuntimeError(
+                f"the Hydra launcher {self.launcher!r} left no complete run in "
+                f"{self.folder(missing[0])} (exit {done.returncode}):\n{tail}"
+            )
 
     def _read(self, job: Job) -> Run:
         folder = self.folder(job)
@@ -168,8 +178,9 @@ def _hydra_set(key: str, value) -> list[str]:
     return [f"++{key}={json.dumps(value)}"]
 
 
-def run_seeds(runner, base: list[str], values: dict, seeds: list[int],
-              samples: bool = False) -> list[Run]:  # fmt: skip
+def run_seeds(
+    runner, base: list[str], values: dict, seeds: list[int], samples: bool = False
+) -> list[Run]:
     """One trial's runs, one per seed, in seed order."""
     return runner.run([Job(tuple(base), values, s, samples) for s in seeds])
 

@@ -53,8 +53,13 @@ class TuneSpec:
     overrides: list[str] = field(default_factory=list)  # any further config overrides
 
     def base(self) -> list[str]:
-        return [f"scenario={self.scenario}", f"strategy={self.strategy}", "progress=false",
-                "figures=false", *self.overrides]  # fmt: skip
+        return [
+            f"scenario={self.scenario}",
+            f"strategy={self.strategy}",
+            "progress=false",
+            "figures=false",
+            *self.overrides,
+        ]
 
 
 @dataclass
@@ -160,15 +165,17 @@ def solve_teams(spec: TuneSpec, runner, trials: list[Staffing]) -> None:
 
 
 def _run_many(spec: TuneSpec, runner, jobs: list[tuple[Staffing, int]]) -> list[list[Run]]:
-    flat = [Job(tuple(spec.base()), {**t.values, TEAM: h}, seed)
-            for t, h in jobs for seed in spec.seeds]  # fmt: skip
+    flat = [
+        Job(tuple(spec.base()), {**t.values, TEAM: h}, seed) for t, h in jobs for seed in spec.seeds
+    ]
     out = runner.run(flat)
     n = len(spec.seeds)
     return [out[i * n : (i + 1) * n] for i in range(len(jobs))]
 
 
-def search(spec: TuneSpec, samples: dict | None, sampler_seed: int,
-           runner=None) -> tuple[Staffing, list[dict]]:  # fmt: skip
+def search(
+    spec: TuneSpec, samples: dict | None, sampler_seed: int, runner=None
+) -> tuple[Staffing, list[dict]]:
     """One study: the best feasible trial found in `spec.trials` trials (its values, team and
     runs), and the record of every trial.
 
@@ -192,8 +199,11 @@ def search(spec: TuneSpec, samples: dict | None, sampler_seed: int,
             start = st.team()
             i += 1
     feasible = [k for k, r in enumerate(record) if r["feasible"]]
-    best = (max(feasible, key=lambda k: record[k][OBJECTIVE]) if feasible
-            else min(range(len(record)), key=lambda k: record[k]["miss"]))  # fmt: skip
+    best = (
+        max(feasible, key=lambda k: record[k][OBJECTIVE])
+        if feasible
+        else min(range(len(record)), key=lambda k: record[k]["miss"])
+    )
     for r in record:  # the record is a table of scalars
         del r["miss"]
     return chosen[best], record
@@ -204,20 +214,40 @@ def _judge(spec: TuneSpec, study, trial, st: Staffing, sampler_seed: int, i: int
     kpis = [r.kpis for r in st.result()]
     value = mean_of(kpis, OBJECTIVE)
     on_time, resolution = mean_of(kpis, "on_time_rate"), mean_of(kpis, spec.staffing_kpi)
-    misses = {"on_time_shortfall": spec.on_time_floor - on_time,  # feasible when <= 0
-              "resolution_excess_h": resolution - spec.staffing_max_h}  # fmt: skip
+    misses = {
+        "on_time_shortfall": spec.on_time_floor - on_time,  # feasible when <= 0
+        "resolution_excess_h": resolution - spec.staffing_max_h,
+    }
     for name, miss in misses.items():
         trial.set_constraint(name, miss)
     study.tell(trial, value)
     feasible = all(m <= 0 for m in misses.values())
-    log.info("trial %d/%d: %s = %.0f, on time %.3f, %s %.1f h with %d reviewers (teams run: %s)%s",
-             i + 1, spec.trials, OBJECTIVE, value, on_time, spec.staffing_kpi, resolution,
-             st.team(), sorted(st.runs), "" if feasible else " (infeasible)")  # fmt: skip
-    return {"study": sampler_seed, "trial": i, **_plain(st.values), TEAM: st.team(),
-            OBJECTIVE: value, "on_time_rate": on_time, spec.staffing_kpi: resolution,
-            "replayed_" + spec.staffing_kpi: st.replayed_h, "teams_run": len(st.runs),
-            "feasible": feasible,
-            "miss": max(misses["on_time_shortfall"] * 100, misses["resolution_excess_h"])}  # fmt: skip
+    log.info(
+        "trial %d/%d: %s = %.0f, on time %.3f, %s %.1f h with %d reviewers (teams run: %s)%s",
+        i + 1,
+        spec.trials,
+        OBJECTIVE,
+        value,
+        on_time,
+        spec.staffing_kpi,
+        resolution,
+        st.team(),
+        sorted(st.runs),
+        "" if feasible else " (infeasible)",
+    )
+    return {
+        "study": sampler_seed,
+        "trial": i,
+        **_plain(st.values),
+        TEAM: st.team(),
+        OBJECTIVE: value,
+        "on_time_rate": on_time,
+        spec.staffing_kpi: resolution,
+        "replayed_" + spec.staffing_kpi: st.replayed_h,
+        "teams_run": len(st.runs),
+        "feasible": feasible,
+        "miss": max(misses["on_time_shortfall"] * 100, misses["resolution_excess_h"]),
+    }
 
 
 def confirm(spec: TuneSpec, st: Staffing, runner) -> Staffing:
@@ -260,17 +290,29 @@ def tune(spec: TuneSpec, runner=None) -> Tuned:
             st, trials = search(spec, samples, seed, runner)
             st = confirm(spec, st, runner)
             kpis = [r.kpis for r in st.result()]
-            studies.append(Study(seed, st.values, st.team(), mean_of(kpis, OBJECTIVE),
-                                 mean_of(kpis, spec.staffing_kpi), st.replayed_h))  # fmt: skip
+            studies.append(
+                Study(
+                    seed,
+                    st.values,
+                    st.team(),
+                    mean_of(kpis, OBJECTIVE),
+                    mean_of(kpis, spec.staffing_kpi),
+                    st.replayed_h,
+                )
+            )
             record += trials
-            log.info("study %d: %s %.0f with %d reviewers", seed, OBJECTIVE,
-                     studies[-1].objective, st.team())  # fmt: skip
+            log.info(
+                "study %d: %s %.0f with %d reviewers",
+                seed,
+                OBJECTIVE,
+                studies[-1].objective,
+                st.team(),
+            )
     finally:
         runner.close()
     meets = [s for s in studies if s.staffing_value <= spec.staffing_max_h] or studies
     best = max(meets, key=lambda s: s.objective)
-    return Tuned(best.values, best.headcount, best.objective, best.staffing_value, record,
-                 studies)  # fmt: skip
+    return Tuned(best.values, best.headcount, best.objective, best.staffing_value, record, studies)
 
 
 def _plain(values: dict) -> dict:

@@ -14,5 +14,12 @@ def cancel_order(state: State, order: Order, reason: str) -> None:
     order.status = CANCELLED
     order.cancel_reason = reason
     state.records.day.cancellations += 1
-    state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers", "escrow",
-                     "refund", order.order_id, order.seller)  # fmt: skip
+    state.records.money.move(
+        state.env.now,
+        order.price + order.shipping_fee,
+        "customers",
+        "escrow",
+        "refund",
+        order.order_id,
+        order.seller,
+    )

@@ -110,8 +110,15 @@ def deliver(state: State, order: Order) -> None:
     if drop > 0.0:
         order.review_score = max(1.0, order.review_score - drop)
     if order.review_score <= NEGATIVE_REVIEW:  # a defect, once the review lands
-        call_later(state.env, state.world.governance.review_lag_h, state.perf.count,
-                   now + state.world.governance.review_lag_h, DEFECTS, seller, oid)  # fmt: skip
+        call_later(
+            state.env,
+            state.world.governance.review_lag_h,
+            state.perf.count,
+            now + state.world.governance.review_lag_h,
+            DEFECTS,
+            seller,
+            oid,
+        )
     state.watches.payouts.append(order)
     if order.fraud:
         call_later(state.env, state.world.money.chargeback_delay_h, _chargeback, state, order)
@@ -131,8 +138,18 @@ def parcel_event(state: State, order: Order) -> ParcelEvent:
     nominal = (
         state.lookup.lane_nominal_h[order.carrier][origin][order.region] if origin >= 0 else NAN
     )
-    return ParcelEvent(state.env.now, order.order_id, order.seller, order.placed_h, order.carrier,
-                       origin, order.region, order.handed_h, nominal, order.promise_h)  # fmt: skip
+    return ParcelEvent(
+        state.env.now,
+        order.order_id,
+        order.seller,
+        order.placed_h,
+        order.carrier,
+        origin,
+        order.region,
+        order.handed_h,
+        nominal,
+        order.promise_h,
+    )
 
 
 def review_score(u: float, late_days: float, spec: ReviewSpec = _REVIEWS) -> float:
@@ -148,7 +165,14 @@ def _chargeback(state: State, order: Order) -> None:
     """The real card holder disputes a fraudulent payment; the operator guarantees the seller.
     A payment the system released from a hold unchecked is a wrong automatic decision."""
     kind = "chargeback_auto_release" if order.auto_released else "chargeback"
-    state.records.money.move(state.env.now, order.price + order.shipping_fee, "customers",
-                             "operator", kind, order.order_id, order.seller)  # fmt: skip
+    state.records.money.move(
+        state.env.now,
+        order.price + order.shipping_fee,
+        "customers",
+        "operator",
+        kind,
+        order.order_id,
+        order.seller,
+    )
     state.perf.count(state.env.now, DEFECTS, order.seller, order.order_id)
     claw_back(state, order)

@@ -14,8 +14,9 @@ from sim.state import State
 from sim.streams import NEW_LISTINGS
 
 
-def hourly_rates(state: State, day: int, visits_per_day: float | None = None,
-                 trend: bool = True) -> np.ndarray:  # fmt: skip
+def hourly_rates(
+    state: State, day: int, visits_per_day: float | None = None, trend: bool = True
+) -> np.ndarray:
     """Expected visits in each hour of `day` (piecewise-constant intensity); `trend`: with the
     marketplace's traffic trend (the founding catalogue's visits; new listings bring their own)."""
     d = state.world.demand
@@ -76,10 +77,15 @@ class DayDraws:
         s, risk, p = state.streams, state.world.risk, prefix
         h, t, a, f = s[p + "handling"], s[p + "transit"], s[p + "aftersales"], s[p + "fraud"]
         cols = [
-            h.random(n), h.standard_exponential(n), h.random(n),
-            t.standard_normal(n), t.random(n),
-            a.random(n), a.random(n), a.random(n),
-        ]  # fmt: skip
+            h.random(n),
+            h.standard_exponential(n),
+            h.random(n),
+            t.standard_normal(n),
+            t.random(n),
+            a.random(n),
+            a.random(n),
+            a.random(n),
+        ]
         fraud = f.random(n) < risk.fraud_rate
         score = f.standard_normal(n) + np.where(fraud, risk.signal_separation, 0.0)
         case = s[p + "casework"].random((3, n))
@@ -91,10 +97,26 @@ class DayDraws:
 
     def take(self, i: int) -> OrderDraw:
         c = self.cols  # explicit indexes: this runs once per order, on the hot path
-        return OrderDraw(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i], c[6][i], c[7][i],
-                         c[8][i], c[9][i], c[10][i], c[11][i], c[12][i], c[13][i], c[14][i],
-                         c[15][i], c[16][i],
-                         1.0 if self.cancel is None else self.cancel[i])  # fmt: skip
+        return OrderDraw(
+            c[0][i],
+            c[1][i],
+            c[2][i],
+            c[3][i],
+            c[4][i],
+            c[5][i],
+            c[6][i],
+            c[7][i],
+            c[8][i],
+            c[9][i],
+            c[10][i],
+            c[11][i],
+            c[12][i],
+            c[13][i],
+            c[14][i],
+            c[15][i],
+            c[16][i],
+            1.0 if self.cancel is None else self.cancel[i],
+        )
 
 
 def customer_arrivals(state: State, until_h: float):
@@ -146,15 +168,15 @@ class MergedDraws:
         return draws.take(j)
 
 
-def _with_new_listings(state: State, day: int, new: Demand, times, regions, skus, choice_u,
-                       draws):  # fmt: skip
+def _with_new_listings(state: State, day: int, new: Demand, times, regions, skus, choice_u, draws):
     """Add the day's visits to applicants' listings, keeping only those to a seller who has
     applied by then (an exogenous time, so the same visits whatever the strategy); a visit to
     a listing that is not live is counted as unlisted demand when it comes."""
     n_times, n_regions, n_skus, n_choice, n_draws = draw_day(state, day, new)
     opens, first = state.catalogue.opens_h, new.first_sku  # one offer per new SKU
-    keep = [i for i, (t, k) in enumerate(zip(n_times, n_skus, strict=True))
-            if opens[k - first] <= t]  # fmt: skip
+    keep = [
+        i for i, (t, k) in enumerate(zip(n_times, n_skus, strict=True)) if opens[k - first] <= t
+    ]
     if not keep:
         return times, regions, skus, choice_u, draws
     merged = sorted([(t, 0, i) for i, t in enumerate(times)] + [(n_times[i], 1, i) for i in keep])

@@ -33,6 +33,19 @@ def fraud_wave(state: State, seller: int):
         promise = end_of_day(env.now + state.strategy.promise.promise_hours(offer, region))
         # shipped at once, never returned, reviewed well; a risk score like a genuine payment's
         # (if it is held anyway, a reviewer may catch it)
-        draw = OrderDraw(0.0, 0.0, 1.0, float(rng.standard_normal()), 1.0, 0.99, 1.0, 0.0, True,
-                         float(rng.standard_normal()), float(rng.random()), 1.0, 1.0)  # fmt: skip
+        draw = OrderDraw(
+            0.0,
+            0.0,
+            1.0,
+            float(rng.standard_normal()),
+            1.0,
+            0.99,
+            1.0,
+            0.0,
+            True,
+            float(rng.standard_normal()),
+            float(rng.random()),
+            1.0,
+            1.0,
+        )
         book_order(state, region, state.lookup.offer_sku[offer], offer, promise, draw)

@@ -57,8 +57,10 @@ def apply(state: State, verdicts: Verdicts, action) -> None:
     """Carry out one action; one on a seller already suspended or under review is ignored."""
     s, book = action.seller, state.sellers
     if action.action not in SELLER_ACTIONS:
-        raise ValueError(f"strategy.governance answered {action.action!r} for seller {s}; "
-                         f"actions are {SELLER_ACTIONS}")  # fmt: skip
+        raise ValueError(
+            f"strategy.governance answered {action.action!r} for seller {s}; "
+            f"actions are {SELLER_ACTIONS}"
+        )
     if not 0 <= s < len(book.bad) or s not in book.selling:
         if s in book.suspended or s in book.under_review:
             return
@@ -76,15 +78,27 @@ def apply(state: State, verdicts: Verdicts, action) -> None:
         suspend(state, verdicts, s, action.reason, by_people=False)
     elif action.action == PEOPLE:
         book.under_review.add(s)
-        raise_exception(state, ExceptionType.SELLER_REVIEW, action.reason or "flagged", "payout",
-                        seller=s, on_resolved=lambda rec: _reviewed(state, verdicts, s, rec))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.SELLER_REVIEW,
+            action.reason or "flagged",
+            "payout",
+            seller=s,
+            on_resolved=lambda rec: _reviewed(state, verdicts, s, rec),
+        )
 
 
 def _log(state: State, seller: int, action: str, reason: str, by: str) -> None:
     state.records.seller_actions.append(
-        {"t_h": state.env.now, "seller": seller, "action": action, "reason": reason, "by": by,
-         "bad": state.sellers.bad[seller]}
-    )  # fmt: skip
+        {
+            "t_h": state.env.now,
+            "seller": seller,
+            "action": action,
+            "reason": reason,
+            "by": by,
+            "bad": state.sellers.bad[seller],
+        }
+    )
 
 
 def _warn(state: State, verdicts: Verdicts, s: int) -> None:
@@ -126,8 +140,14 @@ def suspend(state: State, verdicts: Verdicts, s: int, reason: str, by_people: bo
         book.capped.discard(s)
     else:
         hide_listings(state, s)
-    row = {"seller": s, "start_h": state.env.now, "end_h": math.nan, "bad": book.bad[s],
-           "by": "people" if by_people else "auto", "reason": reason}  # fmt: skip
+    row = {
+        "seller": s,
+        "start_h": state.env.now,
+        "end_h": math.nan,
+        "bad": book.bad[s],
+        "by": "people" if by_people else "auto",
+        "reason": reason,
+    }
     state.records.suspensions.append(row)
     call_later(state.env, state.world.governance.appeal_h, _appeal_or_forfeit, state, s, row)
 
@@ -136,8 +156,14 @@ def _appeal_or_forfeit(state: State, s: int, row: dict) -> None:
     if state.sellers.bad[s]:
         _forfeit(state, s)
         return
-    raise_exception(state, ExceptionType.SUSPENSION_APPEAL, "appeal", "seller", seller=s,
-                    on_resolved=lambda rec: _reinstate(state, s, row, rec))  # fmt: skip
+    raise_exception(
+        state,
+        ExceptionType.SUSPENSION_APPEAL,
+        "appeal",
+        "seller",
+        seller=s,
+        on_resolved=lambda rec: _reinstate(state, s, row, rec),
+    )
 
 
 def _reinstate(state: State, s: int, row: dict, rec) -> None:

@@ -43,8 +43,10 @@ class NewListings:
         self.u_conf, self.u_correct, self.u_wrong = rng.random((3, n_new))
         self.surface_e = rng.standard_exponential(n_new)
         mapping = w.mapping
-        self.mapper = {"keyword": SimulatedClassifier(mapping.keyword),
-                       "model": SimulatedClassifier(mapping.model)}  # fmt: skip
+        self.mapper = {
+            "keyword": SimulatedClassifier(mapping.keyword),
+            "model": SimulatedClassifier(mapping.model),
+        }
 
 
 def draw_applications(state: State) -> list[Application]:
@@ -63,8 +65,9 @@ def draw_applications(state: State) -> list[Application]:
     screen = rng.standard_normal(n) + np.where(issue, a.screen_separation, 0.0)
     review_u, catalogue_u, fix_e = rng.random(n), rng.random(n), rng.standard_exponential(n)
     wave = bad & (rng.random(n) < a.wave_share)  # drawn last: the draws above stay as they were
-    sizes = np.bincount(w.offer_seller[w.first_new_offer : w.end_applicant_offers]
-                        - w.first_new_seller, minlength=n)  # fmt: skip
+    sizes = np.bincount(
+        w.offer_seller[w.first_new_offer : w.end_applicant_offers] - w.first_new_seller, minlength=n
+    )
     apps = []
     for k in range(n):
         if arrived[k] >= w.end_h:
@@ -72,9 +75,20 @@ def draw_applications(state: State) -> list[Application]:
         seller = w.first_new_seller + k
         for o in state.lookup.seller_offers[seller]:  # buyers come for its listings from now
             state.catalogue.opens_h[o - w.first_new_offer] = float(arrived[k])
-        app = Application(k, seller, float(arrived[k]), not docs_fail[k], float(kyc[k]),
-                          float(screen[k]), int(sizes[k]), bool(bad[k]), bool(issue[k]),
-                          float(review_u[k]), float(catalogue_u[k]), float(fix_e[k]))  # fmt: skip
+        app = Application(
+            k,
+            seller,
+            float(arrived[k]),
+            not docs_fail[k],
+            float(kyc[k]),
+            float(screen[k]),
+            int(sizes[k]),
+            bool(bad[k]),
+            bool(issue[k]),
+            float(review_u[k]),
+            float(catalogue_u[k]),
+            float(fix_e[k]),
+        )
         app.wave = bool(wave[k])
         apps.append(app)
     return apps
@@ -91,13 +105,22 @@ def onboard_sellers(state: State, apps: list[Application], listings: NewListings
 def receive(state: State, listings: NewListings, app: Application) -> None:
     """Ask the strategy about a new application and start the step it chose."""
     state.records.applications.append(app)
-    view = ApplicationView(app.app_id, app.seller, app.arrived_h, app.documents_ok,
-                           app.kyc_score, app.screen_score, app.listings)  # fmt: skip
+    view = ApplicationView(
+        app.app_id,
+        app.seller,
+        app.arrived_h,
+        app.documents_ok,
+        app.kyc_score,
+        app.screen_score,
+        app.listings,
+    )
     d = state.strategy.onboarding.assess(view, state.market)
     if d.identity not in _IDENTITY or d.catalogue not in _CATALOGUE:
-        raise ValueError(f"strategy.onboarding answered identity={d.identity!r}, catalogue="
-                         f"{d.catalogue!r}; identity must be one of {_IDENTITY}, catalogue "
-                         f"one of {_CATALOGUE}")  # fmt: skip
+        raise ValueError(
+            f"strategy.onboarding answered identity={d.identity!r}, catalogue="
+            f"{d.catalogue!r}; identity must be one of {_IDENTITY}, catalogue "
+            f"one of {_CATALOGUE}"
+        )
     app.reason = d.reason
     if d.volume_cap < 0:
         raise ValueError(f"strategy.onboarding answered volume_cap={d.volume_cap}; must be >= 0")
@@ -108,9 +131,14 @@ def receive(state: State, listings: NewListings, app: Application) -> None:
         _decide(state, app, REJECTED)
     elif d.identity == PEOPLE:
         app.by_people = True
-        raise_exception(state, ExceptionType.APPLICATION_REVIEW, d.reason, "application",
-                        seller=app.seller,
-                        on_resolved=lambda rec: _reviewed(state, listings, app, d.catalogue, rec))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.APPLICATION_REVIEW,
+            d.reason,
+            "application",
+            seller=app.seller,
+            on_resolved=lambda rec: _reviewed(state, listings, app, d.catalogue, rec),
+        )
     else:
         _catalogue_step(state, listings, app, d.catalogue)
 
@@ -131,9 +159,14 @@ def _reviewed(state: State, listings, app: Application, catalogue: str, rec) -> 
 def _catalogue_step(state: State, listings, app: Application, catalogue: str) -> None:
     if catalogue == PEOPLE:
         app.by_people = True
-        raise_exception(state, ExceptionType.CATALOGUE_CHECK, "declared_catalogue", "application",
-                        seller=app.seller,
-                        on_resolved=lambda rec: _checked(state, listings, app, rec))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.CATALOGUE_CHECK,
+            "declared_catalogue",
+            "application",
+            seller=app.seller,
+            on_resolved=lambda rec: _checked(state, listings, app, rec),
+        )
     else:
         _approve(state, listings, app)
 
@@ -150,8 +183,9 @@ def _checked(state: State, listings, app: Application, rec) -> None:
         _decide(state, app, REJECTED)
     else:
         rec.outcome = "fix_requested"
-        call_later(state.env, app.fix_e * state.world.applicants.fix_h, _approve, state,
-                   listings, app)  # fmt: skip
+        call_later(
+            state.env, app.fix_e * state.world.applicants.fix_h, _approve, state, listings, app
+        )
 
 
 def _decide(state: State, app: Application, decision: str) -> None:
@@ -176,16 +210,19 @@ def _approve(state: State, listings: NewListings, app: Application) -> None:
     map_listings(state, listings, app, s, rows)
 
 
-def map_listings(state: State, listings: NewListings, app: Application | None, s: int,
-                 rows: slice) -> None:  # fmt: skip
+def map_listings(
+    state: State, listings: NewListings, app: Application | None, s: int, rows: slice
+) -> None:
     """Label new listings with the strategy's mapper; each goes live under its label or waits
     for a person to map it (one task for all the unsure ones)."""
     w = state.world
     policy = state.strategy.onboarding
     labels, conf = listings.mapper[policy.mapper].classify_many(
-        listings.category[rows], listings.u_conf[rows], listings.u_correct[rows],
+        listings.category[rows],
+        listings.u_conf[rows],
+        listings.u_correct[rows],
         listings.u_wrong[rows],
-    )  # fmt: skip
+    )
     waiting = []
     for i, j in enumerate(range(rows.start, rows.stop)):
         o = w.first_new_offer + j
@@ -195,16 +232,27 @@ def map_listings(state: State, listings: NewListings, app: Application | None, s
         view = ListingView(o, s, listing.label, listing.confidence)
         accepted = policy.accept_label(view, state.market)
         if state.records.decisions is not None:
-            record_decision.label(state, state.records.decisions,
-                                  app.app_id if app is not None else -1, view, accepted)  # fmt: skip
+            record_decision.label(
+                state,
+                state.records.decisions,
+                app.app_id if app is not None else -1,
+                view,
+                accepted,
+            )
         if accepted:
             _go_live(state, app, listing)
         else:
             waiting.append(listing)
     if waiting:
-        raise_exception(state, ExceptionType.LISTING_MAPPING, "low_confidence", "listing",
-                        seller=s, units=len(waiting),
-                        on_resolved=lambda rec: _mapped(state, app, waiting, rec))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.LISTING_MAPPING,
+            "low_confidence",
+            "listing",
+            seller=s,
+            units=len(waiting),
+            on_resolved=lambda rec: _mapped(state, app, waiting, rec),
+        )
 
 
 def draw_launches(state: State) -> list[tuple[float, int]]:
@@ -275,9 +323,15 @@ def _go_live(state: State, app: Application | None, listing: Listing) -> None:
 
 
 def _surface(state: State, listing: Listing) -> None:
-    raise_exception(state, ExceptionType.LISTING_MISCATEGORISED, "wrong_category", "listing",
-                    offer=listing.offer, seller=listing.seller,
-                    on_resolved=lambda rec: _correct(state, listing, rec))  # fmt: skip
+    raise_exception(
+        state,
+        ExceptionType.LISTING_MISCATEGORISED,
+        "wrong_category",
+        "listing",
+        offer=listing.offer,
+        seller=listing.seller,
+        on_resolved=lambda rec: _correct(state, listing, rec),
+    )
 
 
 def _correct(state: State, listing: Listing, rec) -> None:

@@ -42,8 +42,14 @@ def _pick(state: State, order, packed_at: float, discrepancy_rate: float, outbou
     if order.draw.pick_u < discrepancy_rate:
         order.draw.pick_u = 1.0  # the shelf is corrected; a re-pick finds the unit
         state.flow.carrier_pending[order.carrier] -= 1  # it will not be collected from here
-        raise_exception(state, ExceptionType.STOCK_DISCREPANCY, "unit_not_on_shelf", "order", order,
-                              on_resolved=lambda rec: reroute(state, order, rec, new_unit=True))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.STOCK_DISCREPANCY,
+            "unit_not_on_shelf",
+            "order",
+            order,
+            on_resolved=lambda rec: reroute(state, order, rec, new_unit=True),
+        )
         return
     order.packed_h = packed_at
     outbound.append(order)

@@ -36,8 +36,9 @@ def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, fl
             continue
         promise = end_of_day(now + promise_hours(o, region))
         total = listed[o] + fee[o][region]
-        util = (attract - penalty[o] - price_s * log(total / comp)
-                - delivery_s * (promise - now) / 24.0)  # fmt: skip
+        util = (
+            attract - penalty[o] - price_s * log(total / comp) - delivery_s * (promise - now) / 24.0
+        )
         offers.append(o)
         weights.append(exp(util))
         promises.append(promise)
@@ -93,11 +94,22 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
     look, now = state.lookup, state.env.now
     seller = look.offer_seller[offer]
     order = Order(
-        state.records.orders.next_id(), now, region, sku, offer, seller, look.offer_category[offer],
-        state.prices.listed[offer], look.fee[offer][region], look.offer_cost[offer],
-        commission_rate(state, offer), promise_h, now + look.seller_handling_h[seller],
-        draw.fraud, draw,
-    )  # fmt: skip
+        state.records.orders.next_id(),
+        now,
+        region,
+        sku,
+        offer,
+        seller,
+        look.offer_category[offer],
+        state.prices.listed[offer],
+        look.fee[offer][region],
+        look.offer_cost[offer],
+        commission_rate(state, offer),
+        promise_h,
+        now + look.seller_handling_h[seller],
+        draw.fraud,
+        draw,
+    )
     state.records.orders.add(order)
     if state.records.decisions is not None:
         record_decision.promise(state, state.records.decisions, order)
@@ -106,17 +118,37 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
     if state.sellers.cap:
         count_probation(state, seller)
     state.stock.available[offer] -= 1
-    state.records.money.move(now, order.price + order.shipping_fee, "escrow", "customers",
-                     "customer_payment", order.order_id, seller)  # fmt: skip
+    state.records.money.move(
+        now,
+        order.price + order.shipping_fee,
+        "escrow",
+        "customers",
+        "customer_payment",
+        order.order_id,
+        seller,
+    )
     if state.strategy.uses_platform:  # the orchestration platform's fee, priced by the scenario
-        state.records.money.move(now, state.world.money.platform_fee_per_order, "platform", "operator", "platform_fee",
-                         order.order_id, seller)  # fmt: skip
+        state.records.money.move(
+            now,
+            state.world.money.platform_fee_per_order,
+            "platform",
+            "operator",
+            "platform_fee",
+            order.order_id,
+            seller,
+        )
     state.watches.promise(order)
     if draw.fraud_score > state.world.risk.hold_threshold:
         order.fraud_flagged = True
         order.status = HELD
-        raise_exception(state, ExceptionType.PAYMENT_HELD, "risk_score", "order", order,
-                              on_resolved=lambda rec: _payment_reviewed(state, order, rec))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.PAYMENT_HELD,
+            "risk_score",
+            "order",
+            order,
+            on_resolved=lambda rec: _payment_reviewed(state, order, rec),
+        )
     else:
         order.status = ROUTING
         state.flow.routing_queue.append(order)

@@ -11,10 +11,19 @@ from sim.processes import record_decision
 from sim.state import State
 
 
-def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
-                    order: Order | None = None, offer: int = -1, on_resolved=None,
-                    seller: int = -1, units: int = 1, value: float | None = None,
-                    touches_order: bool = True) -> ExceptionRecord:  # fmt: skip
+def raise_exception(
+    state: State,
+    type_: ExceptionType,
+    cause: str,
+    blocks: str,
+    order: Order | None = None,
+    offer: int = -1,
+    on_resolved=None,
+    seller: int = -1,
+    units: int = 1,
+    value: float | None = None,
+    touches_order: bool = True,
+) -> ExceptionRecord:
     """Record an irregularity, let the strategy triage it, and queue it for its handler.
 
     `on_resolved(record)` is the world's continuation: what the blocked work does once the
@@ -22,8 +31,9 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
     """
     now, records = state.env.now, state.records
     order_id = order.order_id if order is not None else -1
-    rec = ExceptionRecord(records.exceptions.next_id(), type_, cause, order_id, offer, blocks, now,
-                          seller, units)  # fmt: skip
+    rec = ExceptionRecord(
+        records.exceptions.next_id(), type_, cause, order_id, offer, blocks, now, seller, units
+    )
     rec.on_resolved = on_resolved
     records.exceptions.add(rec)
     records.day.exceptions_raised += 1
@@ -40,8 +50,10 @@ def raise_exception(state: State, type_: ExceptionType, cause: str, blocks: str,
             f"triage handler must be one of {sorted(HANDLERS)}, got {triage.handler!r}"
         )
     if triage.handler == Handler.AUTO and type_ in PEOPLE_ONLY:
-        raise ValueError(f"triage sent {type_} to the system, but it is an escalation to people "
-                         "(sim.entities.PEOPLE_ONLY): a triage policy sets only its priority")  # fmt: skip
+        raise ValueError(
+            f"triage sent {type_} to the system, but it is an escalation to people "
+            "(sim.entities.PEOPLE_ONLY): a triage policy sets only its priority"
+        )
     rec.handler, rec.priority, rec.deadline_h = triage.handler, triage.priority, triage.deadline_h
     if records.decisions is not None:
         record_decision.triage(records.decisions, triage)

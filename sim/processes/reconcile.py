@@ -33,9 +33,17 @@ def check_line(state: State, order: Order, amount: float, u: float, line: str) -
     size = round(abs(order.draw.mismatch_z) * fin.mismatch_sd * amount, 2)
     if size <= 0.0:
         return
-    raise_exception(state, ExceptionType.RECONCILIATION_MISMATCH, line, "none", order,
-                    value=size, seller=order.seller, touches_order=False,
-                    on_resolved=lambda rec: _settle(state, order, line, size, over, rec))  # fmt: skip
+    raise_exception(
+        state,
+        ExceptionType.RECONCILIATION_MISMATCH,
+        line,
+        "none",
+        order,
+        value=size,
+        seller=order.seller,
+        touches_order=False,
+        on_resolved=lambda rec: _settle(state, order, line, size, over, rec),
+    )
 
 
 def _settle(state: State, order: Order, line: str, size: float, over: bool, rec) -> None:
@@ -49,8 +57,9 @@ def _settle(state: State, order: Order, line: str, size: float, over: bool, rec)
     else:
         rec.outcome = "accepted"
         creditor, kind = CREDITOR[line]
-        state.records.money.move(state.env.now, size, creditor, "operator", kind,
-                                 order.order_id, order.seller)  # fmt: skip
+        state.records.money.move(
+            state.env.now, size, creditor, "operator", kind, order.order_id, order.seller
+        )
 
 
 def claw_back(state: State, order: Order) -> None:
@@ -62,8 +71,9 @@ def claw_back(state: State, order: Order) -> None:
     if order.settled == "":  # not paid yet: keep its payout
         order.settled = "clawed"
         state.watches.payouts = [o for o in state.watches.payouts if o is not order]
-        state.records.money.move(state.env.now, share, "operator", "escrow", "clawback",
-                                 order.order_id, s)  # fmt: skip
+        state.records.money.move(
+            state.env.now, share, "operator", "escrow", "clawback", order.order_id, s
+        )
         return
     state.sellers.owed[s] += share  # paid already: recovered from its next payouts
     call_later(state.env, state.world.finance.negative_balance_h, _check_balance, state, s)
@@ -77,8 +87,9 @@ def recover(state: State, order: Order, payout: float) -> float:
         return payout
     take = min(owed, payout)
     book.owed[order.seller] = owed - take
-    state.records.money.move(state.env.now, take, "operator", "escrow", "clawback",
-                             order.order_id, order.seller)  # fmt: skip
+    state.records.money.move(
+        state.env.now, take, "operator", "escrow", "clawback", order.order_id, order.seller
+    )
     return payout - take
 
 
@@ -86,9 +97,15 @@ def _check_balance(state: State, s: int) -> None:
     if state.sellers.owed[s] <= 0.005 or s in state.sellers.owing_exception:
         return
     state.sellers.owing_exception.add(s)
-    raise_exception(state, ExceptionType.NEGATIVE_BALANCE, "chargebacks", "none", seller=s,
-                    value=state.sellers.owed[s],
-                    on_resolved=lambda rec: _write_off(state, s, rec))  # fmt: skip
+    raise_exception(
+        state,
+        ExceptionType.NEGATIVE_BALANCE,
+        "chargebacks",
+        "none",
+        seller=s,
+        value=state.sellers.owed[s],
+        on_resolved=lambda rec: _write_off(state, s, rec),
+    )
 
 
 def _write_off(state: State, s: int, rec) -> None:

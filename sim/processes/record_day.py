@@ -30,8 +30,11 @@ def record_days(state: State, progress=None):
 
 
 def close_day(state: State, day: int) -> None:
-    row = {"day": day, "date": state.calendar.date_of_day(day).isoformat(),
-           "promo": state.calendar.is_promo(day)}  # fmt: skip
+    row = {
+        "day": day,
+        "date": state.calendar.date_of_day(day).isoformat(),
+        "promo": state.calendar.is_promo(day),
+    }
     row.update(asdict(state.records.day))
     row["backlog_end"] = state.desk.human_open
     row["stock_on_hand"] = state.stock.total

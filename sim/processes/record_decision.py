@@ -30,8 +30,13 @@ ANSWERED = "the policy's answer (it listed no alternatives)"
 _TERMS = ("competitor", "target", "floor", "regime")
 
 
-def routing(state: State, log: DecisionLog, by_id: dict, decisions: list,
-            weighed: RouteColumns | None = None) -> None:  # fmt: skip
+def routing(
+    state: State,
+    log: DecisionLog,
+    by_id: dict,
+    decisions: list,
+    weighed: RouteColumns | None = None,
+) -> None:
     """A routing ask's answers, at the time it was asked, each with the option it applied
     (`weighed`: the options as columns, from a policy's `route_explained`, kept as they are
     and marked at the end of the run: `DecisionLog.route_options`)."""
@@ -81,8 +86,15 @@ def promise(state: State, log: DecisionLog, order: Order) -> None:
     log.promise.add(explain(order.offer, order.region) if explain else None)
 
 
-def prices(state: State, log: DecisionLog, offers: np.ndarray, new: np.ndarray,
-           floor: np.ndarray, below: np.ndarray, terms: PriceTerms | None) -> None:  # fmt: skip
+def prices(
+    state: State,
+    log: DecisionLog,
+    offers: np.ndarray,
+    new: np.ndarray,
+    floor: np.ndarray,
+    below: np.ndarray,
+    terms: PriceTerms | None,
+) -> None:
     """The offers a repricing ask changes (call before the prices are applied)."""
     old = state.prices.listed_np[offers]
     changed = new != old
@@ -97,12 +109,23 @@ def prices(state: State, log: DecisionLog, offers: np.ndarray, new: np.ndarray,
                 continue
             values = np.asarray(values)
             if values.shape != offers.shape:
-                raise ValueError(f"strategy.pricing: {log.policy[PRICING]}'s price terms `{key}` do not align "
-                                 "with the offers of its update")  # fmt: skip
+                raise ValueError(
+                    f"strategy.pricing: {log.policy[PRICING]}'s price terms `{key}` do not align "
+                    "with the offers of its update"
+                )
             kept[key] = values[changed]
-    log.add_prices(PriceBlock(state.env.now, offers[changed], old[changed],
-                              new[changed], floor[changed], below[changed], kept,
-                              terms.rule if terms is not None else ""))  # fmt: skip
+    log.add_prices(
+        PriceBlock(
+            state.env.now,
+            offers[changed],
+            old[changed],
+            new[changed],
+            floor[changed],
+            below[changed],
+            kept,
+            terms.rule if terms is not None else "",
+        )
+    )
 
 
 def triage(log: DecisionLog, t: Triage) -> None:
@@ -116,35 +139,52 @@ def onboarding(state: State, log: DecisionLog, app, d: OnboardingDecision) -> No
     options, chosen = _mark(d.options, (f"identity:{d.identity}", f"catalogue:{d.catalogue}"))
     docs = "ok" if app.documents_ok else "failed"
     cap = f", probation at {d.volume_cap} orders a day" if d.volume_cap else ""
-    i = log.add_row(state.env.now, ONBOARDING, d.reason,
-                f"application {app.app_id}: documents {docs}, KYC score {app.kyc_score:.2f}, "
-                f"catalogue screen {app.screen_score:.2f}, {app.listings} listings",
-                f"identity {d.identity}, catalogue {d.catalogue}{cap}", seller=app.seller,
-                app_id=app.app_id)  # fmt: skip
+    i = log.add_row(
+        state.env.now,
+        ONBOARDING,
+        d.reason,
+        f"application {app.app_id}: documents {docs}, KYC score {app.kyc_score:.2f}, "
+        f"catalogue screen {app.screen_score:.2f}, {app.listings} listings",
+        f"identity {d.identity}, catalogue {d.catalogue}{cap}",
+        seller=app.seller,
+        app_id=app.app_id,
+    )
     log.add_options(i, options, chosen)
 
 
-def label(state: State, log: DecisionLog, app_id: int, listing: ListingView,
-          accepted: bool) -> None:  # fmt: skip
+def label(
+    state: State, log: DecisionLog, app_id: int, listing: ListingView, accepted: bool
+) -> None:
     """A new listing's category: live under the mapper's label, or to people."""
     policy = state.strategy.onboarding
     explain = getattr(policy, "explain_label", None)
     given, reason = explain(listing, state.market) if explain is not None else ((), "")
     answer = "accept" if accepted else "people"
     options, chosen = _mark(given, (answer,))
-    i = log.add_row(state.env.now, LABEL, reason,
-                f"category {listing.label} for offer {listing.offer} "
-                f"(confidence {listing.confidence:.2f})",
-                "goes live under it" if accepted else "to people to map", offer=listing.offer,
-                seller=listing.seller, app_id=app_id)  # fmt: skip
+    i = log.add_row(
+        state.env.now,
+        LABEL,
+        reason,
+        f"category {listing.label} for offer {listing.offer} (confidence {listing.confidence:.2f})",
+        "goes live under it" if accepted else "to people to map",
+        offer=listing.offer,
+        seller=listing.seller,
+        app_id=app_id,
+    )
     log.add_options(i, options, chosen)
 
 
 def governance(state: State, log: DecisionLog, action: SellerAction) -> None:
     """A governance action the world carries out."""
     options, chosen = _mark(action.options, (action.action,))
-    i = log.add_row(state.env.now, GOVERNANCE, action.reason, f"an action on seller {action.seller}", action.action,
-                seller=action.seller)  # fmt: skip
+    i = log.add_row(
+        state.env.now,
+        GOVERNANCE,
+        action.reason,
+        f"an action on seller {action.seller}",
+        action.action,
+        seller=action.seller,
+    )
     log.add_options(i, options, chosen)
 
 

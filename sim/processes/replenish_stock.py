@@ -13,8 +13,10 @@ def stock_changed(state: State, offer: int, warehouse: int, sold: bool) -> None:
     if state.bus.wants(STOCK_CHANGED):
         stock = state.stock
         on_hand = stock.on_hand[offer * state.world.n_warehouses + warehouse]
-        state.bus.publish(STOCK_CHANGED, StockChanged(state.env.now, offer, warehouse, on_hand,
-                                                      stock.available[offer], sold))  # fmt: skip
+        state.bus.publish(
+            STOCK_CHANGED,
+            StockChanged(state.env.now, offer, warehouse, on_hand, stock.available[offer], sold),
+        )
 
 
 def check_reorder(state: State, offer: int, warehouse: int) -> None:

@@ -19,8 +19,12 @@ def reprice_offers(state: State):
     yield state.env.timeout(next_hour_of_day(state.env.now, policy.first_at_h) - state.env.now)
     while True:
         update = policy.reprice(state.market)
-        apply_prices(state, np.asarray(update.offers, dtype=np.int64),
-                     np.asarray(update.prices, dtype=float), getattr(update, "terms", None))  # fmt: skip
+        apply_prices(
+            state,
+            np.asarray(update.offers, dtype=np.int64),
+            np.asarray(update.prices, dtype=float),
+            getattr(update, "terms", None),
+        )
         yield state.env.timeout(policy.period_h)
 
 
@@ -43,8 +47,14 @@ def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray, terms=Non
         if o in state.prices.open_exception:
             continue
         state.prices.open_exception.add(o)
-        raise_exception(state, ExceptionType.PRICE_BELOW_COST, "proposed_below_floor", "price", offer=o,
-                              on_resolved=lambda rec, o=o, f=f: _set_floor(state, o, f, rec))  # fmt: skip
+        raise_exception(
+            state,
+            ExceptionType.PRICE_BELOW_COST,
+            "proposed_below_floor",
+            "price",
+            offer=o,
+            on_resolved=lambda rec, o=o, f=f: _set_floor(state, o, f, rec),
+        )
 
 
 def _set_floor(state: State, offer: int, floor: float, rec) -> None:

@@ -29,8 +29,14 @@ def maybe_return(state: State, order: Order, late: bool) -> None:
 
 def request_return(state: State, order: Order, cause: str) -> None:
     order.return_pending = True
-    raise_exception(state, ExceptionType.RETURN_REQUEST, cause, "refund", order,
-                          on_resolved=lambda rec: refund_return(state, order, rec))  # fmt: skip
+    raise_exception(
+        state,
+        ExceptionType.RETURN_REQUEST,
+        cause,
+        "refund",
+        order,
+        on_resolved=lambda rec: refund_return(state, order, rec),
+    )
 
 
 def refund_return(state: State, order: Order, rec) -> None:
@@ -49,8 +55,15 @@ def refund_return(state: State, order: Order, rec) -> None:
         return
     now, money = state.env.now, state.records.money
     oid, seller = order.order_id, order.seller
-    money.move(now, order.price * order.commission_rate, "escrow", "operator",
-               "commission_reversal", oid, seller)  # fmt: skip
+    money.move(
+        now,
+        order.price * order.commission_rate,
+        "escrow",
+        "operator",
+        "commission_reversal",
+        oid,
+        seller,
+    )
     money.move(now, order.price, "customers", "escrow", "refund", oid, seller)
     if rec.cause == "damaged_in_transit":
         money.move(now, order.unit_cost, "sellers", "carriers", "carrier_compensation", oid, seller)

@@ -64,9 +64,15 @@ def pay_shifts(state: State, spec: TeamSpec):
         yield env.timeout(start - env.now)
         end = start + spec.shift_end - spec.shift_start
         state.records.shift_rows.append(
-            {"day": int(start // HOURS_PER_DAY), "start_h": start, "end_h": end,
-             "headcount": spec.headcount, "hourly_cost": spec.hourly_cost, "team": spec.name}
-        )  # fmt: skip
+            {
+                "day": int(start // HOURS_PER_DAY),
+                "start_h": start,
+                "end_h": end,
+                "headcount": spec.headcount,
+                "hourly_cost": spec.hourly_cost,
+                "team": spec.name,
+            }
+        )
         wages = spec.headcount * (end - start) * spec.hourly_cost
         state.records.money.move(env.now, wages, "reviewers", "operator", "reviewer_wages")
         yield env.timeout(end - start)

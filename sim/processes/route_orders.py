@@ -130,8 +130,14 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
 
 
 def _raise(state: State, order: Order, type_: str, cause: str, new_unit: bool) -> None:
-    raise_exception(state, type_, cause, "order", order,
-                          on_resolved=lambda rec: reroute(state, order, rec, new_unit))  # fmt: skip
+    raise_exception(
+        state,
+        type_,
+        cause,
+        "order",
+        order,
+        on_resolved=lambda rec: reroute(state, order, rec, new_unit),
+    )
 
 
 def reroute(state: State, order: Order, rec, new_unit: bool) -> None:

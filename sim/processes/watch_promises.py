@@ -28,8 +28,14 @@ def watch_promises(state: State):
                 _declare_lost(state, order)
                 continue
             cause = "not_shipped" if order.handed_h != order.handed_h else "in_transit"
-            raise_exception(state, ExceptionType.LATE_DELIVERY, cause, "none", order,
-                                  on_resolved=_customer_informed)  # fmt: skip
+            raise_exception(
+                state,
+                ExceptionType.LATE_DELIVERY,
+                cause,
+                "none",
+                order,
+                on_resolved=_customer_informed,
+            )
             if order.carrier >= 0 and state.bus.wants(PARCEL_LATE):
                 state.bus.publish(PARCEL_LATE, parcel_event(state, order))
             if order.lost:  # handed over before the promise; if later, _ship starts the watch
@@ -44,8 +50,14 @@ def _customer_informed(rec) -> None:
 def _declare_lost(state: State, order: Order) -> None:
     if state.bus.wants(PARCEL_LOST):
         state.bus.publish(PARCEL_LOST, parcel_event(state, order))
-    raise_exception(state, ExceptionType.PARCEL_LOST, "no_scan_since_handover", "refund", order,
-                          on_resolved=lambda rec: _refund_lost(state, order, rec))  # fmt: skip
+    raise_exception(
+        state,
+        ExceptionType.PARCEL_LOST,
+        "no_scan_since_handover",
+        "refund",
+        order,
+        on_resolved=lambda rec: _refund_lost(state, order, rec),
+    )
 
 
 def _refund_lost(state: State, order: Order, rec) -> None:

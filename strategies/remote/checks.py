@@ -11,8 +11,12 @@ from sim.entities import Handler
 from strategies.remote.protocol import PriceAnswer, PromiseTable
 
 
-def check_route(batch: list[RoutingRequest], decisions: list[RoutingDecision],
-                n_warehouses: int, n_carriers: int) -> str | None:  # fmt: skip
+def check_route(
+    batch: list[RoutingRequest],
+    decisions: list[RoutingDecision],
+    n_warehouses: int,
+    n_carriers: int,
+) -> str | None:
     """One decision per order of the batch; known warehouses and carriers."""
     asked = {r.order_id for r in batch}
     seen: set[int] = set()
@@ -34,8 +38,9 @@ def check_route(batch: list[RoutingRequest], decisions: list[RoutingDecision],
     return None
 
 
-def check_promise(table: PromiseTable, sellers_with_offers: list[bool], n_regions: int,
-                  now: float) -> str | None:  # fmt: skip
+def check_promise(
+    table: PromiseTable, sellers_with_offers: list[bool], n_regions: int, now: float
+) -> str | None:
     """A row of non-negative hours per region for every seller with offers; valid until a
     time still ahead (a table already stale would be asked for again at every checkout)."""
     if len(table.hours) != len(sellers_with_offers):

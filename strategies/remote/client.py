@@ -72,8 +72,7 @@ class Http:
 
     def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
         self.connect()
-        self.conn.request("POST", self.prefix + path, body,
-                          {"Content-Type": "application/json"})  # fmt: skip
+        self.conn.request("POST", self.prefix + path, body, {"Content-Type": "application/json"})
         response = self.conn.getresponse()
         return response.status, response.read()
 
@@ -86,8 +85,14 @@ class Http:
 class ServiceClient:
     """One run's session with a decision service (see the module docstring)."""
 
-    def __init__(self, url: str, timeout_ms: float, retry_after_h: float, max_failures: int,
-                 required: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        url: str,
+        timeout_ms: float,
+        retry_after_h: float,
+        max_failures: int,
+        required: bool = False,
+    ):
         self.url = url
         self.http = Http(url, timeout_ms / 1000.0)
         self.retry_after_h, self.max_failures = retry_after_h, max_failures
@@ -104,8 +109,15 @@ class ServiceClient:
         self.log_cols: dict[str, list] = {k: [] for k in CALL_COLUMNS}
 
     @classmethod
-    def of(cls, market, url: str, timeout_ms: float, retry_after_h: float, max_failures: int,
-           required: bool = False):  # fmt: skip
+    def of(
+        cls,
+        market,
+        url: str,
+        timeout_ms: float,
+        retry_after_h: float,
+        max_failures: int,
+        required: bool = False,
+    ):
         """The run's client for `url`, opened on first use; policies naming the same url share
         it (one session, so what the service learns from one decision serves the others). One
         policy that requires the service makes the session required."""
@@ -123,8 +135,15 @@ class ServiceClient:
     def open(self, market) -> bool:
         """Open the session; a service that cannot be reached is tried again after
         `retry_after_h` (by `attach`), one that refuses is not."""
-        answer = self._exchange("open", lambda: to_wire(terms_of(market)), market, "open", 0,
-                                Opened, lambda a: _version_problem(a.version))  # fmt: skip
+        answer = self._exchange(
+            "open",
+            lambda: to_wire(terms_of(market)),
+            market,
+            "open",
+            0,
+            Opened,
+            lambda a: _version_problem(a.version),
+        )
         if answer is not None:
             self.session = answer.session
             return True
@@ -133,9 +152,12 @@ class ServiceClient:
             self.closed_until_h = max(self.closed_until_h, market.now() + self.retry_after_h)
         elif not self.warned:
             self.warned = True
-            log.warning("decision service at %s refused to open a session: %s. Every decision "
-                        "it was to take falls back for the whole run.", self.url,
-                        self.log_cols["reason"][-1])  # fmt: skip
+            log.warning(
+                "decision service at %s refused to open a session: %s. Every decision "
+                "it was to take falls back for the whole run.",
+                self.url,
+                self.log_cols["reason"][-1],
+            )
         return False
 
     def attach(self, point: str, market) -> Attached | None:
@@ -176,10 +198,20 @@ class ServiceClient:
         the service failed, and it is not time to try again."""
         if now >= self.closed_until_h:
             return False
-        why = (f"{self.failures} failures in a row" if self.session is not None
-               else f"no session: {self.open_reason}")  # fmt: skip
-        self.log(now, point, n, math.nan, "circuit_open",
-                 f"{why}; calling again at {self.closed_until_h:.1f} h", n)  # fmt: skip
+        why = (
+            f"{self.failures} failures in a row"
+            if self.session is not None
+            else f"no session: {self.open_reason}"
+        )
+        self.log(
+            now,
+            point,
+            n,
+            math.nan,
+            "circuit_open",
+            f"{why}; calling again at {self.closed_until_h:.1f} h",
+            n,
+        )
         return True
 
     def _exchange(self, kind, body, market, point, n, answer_cls, check):
@@ -231,17 +263,19 @@ class ServiceClient:
         return None
 
     def _down_message(self, now: float, reason: str) -> str:
-        what = ("cannot be reached" if self.session is None
-                else f"stopped answering at h {now:.1f}")  # fmt: skip
-        return (f"decision service at {self.url} {what} ({reason}): its decisions fall back to "
-                f"the twin's fallback policies, and the twin tries again every "
-                f"{self.retry_after_h:g} simulated h. Start it (uv run mptwin-serve) or point "
-                f"MPTWIN_SERVICE_URL at yours; MPTWIN_SERVICE_REQUIRED=true (required=true) "
-                f"fails the run instead.")  # fmt: skip
+        what = "cannot be reached" if self.session is None else f"stopped answering at h {now:.1f}"
+        return (
+            f"decision service at {self.url} {what} ({reason}): its decisions fall back to "
+            f"the twin's fallback policies, and the twin tries again every "
+            f"{self.retry_after_h:g} simulated h. Start it (uv run mptwin-serve) or point "
+            f"MPTWIN_SERVICE_URL at yours; MPTWIN_SERVICE_REQUIRED=true (required=true) "
+            f"fails the run instead."
+        )
 
     def log(self, t_h, point, n, latency_ms, outcome, reason, fallbacks) -> None:
-        for key, value in zip(CALL_COLUMNS, (t_h, point, n, latency_ms, outcome, reason, fallbacks),
-                              strict=True):  # fmt: skip
+        for key, value in zip(
+            CALL_COLUMNS, (t_h, point, n, latency_ms, outcome, reason, fallbacks), strict=True
+        ):
             self.log_cols[key].append(value)
         if self.required and outcome != "ok":
             raise DecisionServiceError(
@@ -256,9 +290,11 @@ CALL_COLUMNS = ("t_h", "point", "decisions", "latency_ms", "outcome", "reason", 
 
 
 def facts_of(market) -> dict:
-    return {"now": market.now(),
-            "carrier_pending": [market.carrier_pending(c) for c in range(len(market.carriers))],
-            "pick_backlog": [market.pick_backlog(w) for w in range(market.n_warehouses)]}  # fmt: skip
+    return {
+        "now": market.now(),
+        "carrier_pending": [market.carrier_pending(c) for c in range(len(market.carriers))],
+        "pick_backlog": [market.pick_backlog(w) for w in range(market.n_warehouses)],
+    }
 
 
 def terms_of(market) -> Terms:
@@ -269,14 +305,23 @@ def terms_of(market) -> Terms:
     for o in range(market.n_offers):
         row = tuple(market.shipping_fee(o, r) for r in range(n_r))
         offer_row.append(rows.setdefault(row, len(rows)))
-    lanes = [[[(market.nominal_transit_h(c, a, b), market.shipping_cost(c, a, b))
-               for b in range(n_r)] for a in range(n_r)] for c in range(n_c)]  # fmt: skip
+    lanes = [
+        [
+            [(market.nominal_transit_h(c, a, b), market.shipping_cost(c, a, b)) for b in range(n_r)]
+            for a in range(n_r)
+        ]
+        for c in range(n_c)
+    ]
     return Terms(
         version=VERSION,
         seed=int(market.random("decision_service").integers(2**62)),
-        n_regions=n_r, n_warehouses=market.n_warehouses, n_offers=market.n_offers,
-        distance_km=market.distance_km.tolist(), offer_sku=market.offer_sku.tolist(),
-        offer_seller=market.offer_seller.tolist(), offer_cost=market.offer_cost.tolist(),
+        n_regions=n_r,
+        n_warehouses=market.n_warehouses,
+        n_offers=market.n_offers,
+        distance_km=market.distance_km.tolist(),
+        offer_sku=market.offer_sku.tolist(),
+        offer_seller=market.offer_seller.tolist(),
+        offer_cost=market.offer_cost.tolist(),
         offer_commission=market.offer_commission.tolist(),
         offers_of_sku=[list(x) for x in market.offers_of_sku],
         stocked_at=[list(x) for x in market.stocked_at],
@@ -285,15 +330,19 @@ def terms_of(market) -> Terms:
         picks_per_hour=[float(x) for x in market.picks_per_hour],
         shift_hours=[[float(a), float(b)] for a, b in market.shift_hours],
         price_floor_margin=float(market.price_floor_margin),
-        sla_credit_pct=float(market.sla_credit_pct), start_date=market.start_date.isoformat(),
+        sla_credit_pct=float(market.sla_credit_pct),
+        start_date=market.start_date.isoformat(),
         promo_dates=sorted(d.isoformat() for d in market.promo_dates),
-        sellers=list(market.sellers), carriers=list(market.carriers),
+        sellers=list(market.sellers),
+        carriers=list(market.carriers),
         lane_nominal_h=[[[x[0] for x in row] for row in c] for c in lanes],
         lane_cost=[[[x[1] for x in row] for row in c] for c in lanes],
-        fee_rows=[list(r) for r in rows], offer_fee_row=offer_row,
+        fee_rows=[list(r) for r in rows],
+        offer_fee_row=offer_row,
         available=[int(market.available(o)) for o in range(market.n_offers)],
-        facts=Facts(**facts_of(market)), explaining=bool(getattr(market, "explaining", False)),
-    )  # fmt: skip
+        facts=Facts(**facts_of(market)),
+        explaining=bool(getattr(market, "explaining", False)),
+    )
 
 
 def _version_problem(version: str) -> str | None:

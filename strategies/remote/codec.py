@@ -91,9 +91,15 @@ def _is_record_list(tp) -> bool:
 @cache
 def _encoders(cls) -> tuple:
     hints = typing.get_type_hints(cls)
-    return tuple((f.name, _table_of(typing.get_args(hints[f.name])[0])
-                  if _is_record_list(hints[f.name]) else to_wire)
-                 for f in dataclasses.fields(cls))  # fmt: skip
+    return tuple(
+        (
+            f.name,
+            _table_of(typing.get_args(hints[f.name])[0])
+            if _is_record_list(hints[f.name])
+            else to_wire,
+        )
+        for f in dataclasses.fields(cls)
+    )
 
 
 @cache
@@ -102,8 +108,9 @@ def _table_of(cls):
     hints = typing.get_type_hints(cls)
     plain = {f.name: hints[f.name] in _PLAIN for f in dataclasses.fields(cls)}
     floats = {f.name: hints[f.name] is float for f in dataclasses.fields(cls)}
-    defaults = {f.name: f.default for f in dataclasses.fields(cls)
-                if f.default is not dataclasses.MISSING}  # fmt: skip
+    defaults = {
+        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
+    }
 
     def encode(rows: list) -> dict:
         out = {}
@@ -124,9 +131,13 @@ def _table_of(cls):
 @cache
 def _decoders(cls) -> dict:
     hints = typing.get_type_hints(cls)
-    return {f.name: (_decoder(hints[f.name]),
-                     f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-            for f in dataclasses.fields(cls)}  # fmt: skip
+    return {
+        f.name: (
+            _decoder(hints[f.name]),
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+    }
 
 
 def _decoder(tp):
@@ -157,8 +168,11 @@ def _rows_of(cls):
     decoders = _decoders(cls)
     names = list(decoders)
     column_of = {name: _column(typing.get_type_hints(cls)[name]) for name in names}
-    defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
-                for f in dataclasses.fields(cls) if not decoders[f.name][1]}  # fmt: skip
+    defaults = {
+        f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        for f in dataclasses.fields(cls)
+        if not decoders[f.name][1]
+    }
 
     def decode(table) -> list:
         table = _dict(table)

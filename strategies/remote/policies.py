@@ -49,8 +49,9 @@ class RemotePolicy:
         bind = getattr(self.fallback, "bind", None)
         if bind is not None:
             bind(market)
-        self.client = ServiceClient.of(market, self.url, self.timeout_ms, self.retry_after_h,
-                                       self.max_failures, self.required)  # fmt: skip
+        self.client = ServiceClient.of(
+            market, self.url, self.timeout_ms, self.retry_after_h, self.max_failures, self.required
+        )
         return self._attach(market, late=False)
 
     def _attach(self, market: MarketView, late: bool):
@@ -93,8 +94,11 @@ class RemotePolicy:
         if self.attached:
             return self.client.call(kind, body, market, self.POINT, n, answer_cls, check)
         if not (self.retrying and self.client.waiting(now, self.POINT, n)):
-            why = ("the service could not be reached at bind; trying again" if self.retrying
-                   else "the service did not attach this decision point at bind")  # fmt: skip
+            why = (
+                "the service could not be reached at bind; trying again"
+                if self.retrying
+                else "the service did not attach this decision point at bind"
+            )
             self.client.log(now, self.POINT, n, math.nan, "not_attached", why, n)
         return None
 
@@ -123,9 +127,13 @@ class RemoteRouting(RemotePolicy):
     def route(self, batch: list[RoutingRequest], market: MarketView) -> list[RoutingDecision]:
         offers = list(dict.fromkeys(r.offer for r in batch))
         on_hand, stocked_at = market.on_hand, market.stocked_at
-        body = {"orders": to_table(batch, RoutingRequest),
-                "stock": {"offer": offers,
-                          "on_hand": [[on_hand(o, w) for w in stocked_at[o]] for o in offers]}}  # fmt: skip
+        body = {
+            "orders": to_table(batch, RoutingRequest),
+            "stock": {
+                "offer": offers,
+                "on_hand": [[on_hand(o, w) for w in stocked_at[o]] for o in offers],
+            },
+        }
         answer = self.ask(
             "route",
             body,
@@ -210,8 +218,10 @@ class RemotePricing(RemotePolicy):
     def reprice(self, market: MarketView) -> PriceUpdate:
         feed = market.competitor_prices()
         fresh = feed is not self._sent_feed
-        body = {"feed_day": self._feed_day + int(fresh),
-                "competitor": feed.tolist() if fresh else None}  # fmt: skip
+        body = {
+            "feed_day": self._feed_day + int(fresh),
+            "competitor": feed.tolist() if fresh else None,
+        }
         n = market.n_offers
         answer = self.ask("price", body, market, 1, PriceAnswer, lambda a: check_prices(a, n))
         if answer is None:
@@ -219,8 +229,9 @@ class RemotePricing(RemotePolicy):
             return self.fallback.reprice(market)
         if fresh:
             self._sent_feed, self._feed_day = feed, self._feed_day + 1
-        return PriceUpdate(np.asarray(answer.offers, dtype=np.int64),
-                           np.asarray(answer.prices, dtype=float))  # fmt: skip
+        return PriceUpdate(
+            np.asarray(answer.offers, dtype=np.int64), np.asarray(answer.prices, dtype=float)
+        )
 
 
 @dataclass(eq=False)

@@ -189,6 +189,11 @@ class Problem:
     error: str
 
 
-CALLS = {"route": (RouteCall, RouteAnswer), "promise": (PromiseCall, PromiseTable),
-         "price": (PriceCall, PriceAnswer), "triage": (TriageCall, Triage),
-         "open": (Terms, Opened), "attach": (Attach, Attached)}  # fmt: skip
+CALLS = {
+    "route": (RouteCall, RouteAnswer),
+    "promise": (PromiseCall, PromiseTable),
+    "price": (PriceCall, PriceAnswer),
+    "triage": (TriageCall, Triage),
+    "open": (Terms, Opened),
+    "attach": (Attach, Attached),
+}

@@ -17,9 +17,13 @@ register()
 
 # the smoke world with a seller network busy enough to exercise every mechanism: applications,
 # bad actors among them (late, never-shipped and counterfeit orders, fraud waves), governance
-NETWORK = ("scenario.applications.per_day=3", "scenario.applications.bad_share=0.3",
-           "scenario.applications.visits_per_listing_day=0.05",
-           "scenario.applications.wave_share=1", "scenario.catalogue.new_listings_per_day=2")  # fmt: skip
+NETWORK = (
+    "scenario.applications.per_day=3",
+    "scenario.applications.bad_share=0.3",
+    "scenario.applications.visits_per_listing_day=0.05",
+    "scenario.applications.wave_share=1",
+    "scenario.catalogue.new_listings_per_day=2",
+)
 
 
 def compose_cfg(*overrides: str):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.config import ScenarioConfig
-from scenarios.specs import days, spec_from
+from scenarios.specs import days
 from sim.world import SellerSpec
 
 EXPECTED_LIVE_SHARE = 0.5  # an applicant that joins is live for about half the run
@@ -43,7 +43,7 @@ def pool_size(cfg: ScenarioConfig) -> int:
     return 0 if mu <= 0 else math.ceil(mu + 4.0 * math.sqrt(mu) + 3.0)
 
 
-def new_sellers(cfg: ScenarioConfig, carriers, conversion: float, rng) -> NewSellers | None:
+def new_sellers(cfg: ScenarioConfig, conversion: float, rng) -> NewSellers | None:
     """The applicant pool of a scenario, or None when it takes no applications."""
     n = pool_size(cfg)
     if n == 0:
@@ -54,11 +54,9 @@ def new_sellers(cfg: ScenarioConfig, carriers, conversion: float, rng) -> NewSel
     sellers = []
     for k in range(n):
         home = int(rng.integers(n_wh))
-        carrier = int(rng.choice(len(carriers), p=share / share.sum()))
+        carrier = int(rng.choice(len(cfg.carriers), p=share / share.sum()))
         sellers.append(
-            spec_from(
-                SellerSpec, a.profile, name=f"new-{k:03d}", home_warehouse=home, carrier=carrier
-            )
+            SellerSpec(name=f"new-{k:03d}", home_warehouse=home, carrier=carrier, profile=a.profile)
         )
     sizes = np.maximum(1, np.rint(a.listings_median * rng.lognormal(0.0, a.listings_sigma, n)))
     sizes = sizes.astype(np.int64)
@@ -125,7 +123,7 @@ def _stock(
     qty = np.zeros((m, n_wh), dtype=np.int32)
     load = np.zeros(n_wh)
     home = np.array([s.home_warehouse for s in sellers])[offer_seller]
-    lead = np.array([days(s.lead_time_h) for s in sellers])[offer_seller]
+    lead = np.array([days(s.profile.lead_time_h) for s in sellers])[offer_seller]
     rows = np.arange(m)
     stock[rows, home] = np.ceil(daily * c.stock_cover_days).astype(np.int32) + 1
     rop[rows, home] = np.ceil(daily * (lead + c.safety_days)).astype(np.int32)

@@ -1,8 +1,12 @@
 """Typed schema of a scenario config (Hydra structured config): what a scenario YAML may say.
 
-Hydra rejects unknown keys and wrong types against these dataclasses; `sim.validate.check_config`
-checks ranges (field metadata) and each dataclass's `check_rules`: what spans several fields
-(those rules in `config_checks`). The operator's people are in `config_people`.
+A part the world reads is declared once, by the world (`sim/world.py`: demand, money, risk, the
+reviewers, carriers, ...), and used here as its schema; the world keeps the configured object.
+This module declares only what the generator alone reads (regions, the catalogue's size and
+stock rules, the competitor feed, how many sellers, warehouses and carriers there are), partly
+as subclasses that extend a world part with it. Hydra rejects unknown keys and wrong types
+against these dataclasses; `sim.validate.check_config` checks ranges (field metadata) and each
+dataclass's `check_rules`: what spans several fields (helpers in `config_checks`).
 """
 
 from __future__ import annotations
@@ -12,9 +16,24 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from scenarios.config_checks import iso_date, length, nonempty, shift
-from scenarios.config_people import ReviewersConfig
-from sim.validate import ConfigError, between, nonneg, positive, unit
+from scenarios.config_checks import iso_date, nonempty
+from sim.validate import ConfigError, nonneg, positive, unit
+from sim.world import (
+    ApplicantSpec,
+    CarrierSpec,
+    CatalogueSpec,
+    DemandSpec,
+    Disruption,
+    FeedsSpec,
+    FinanceSpec,
+    GovernanceSpec,
+    MoneySpec,
+    ReviewerSpec,
+    ReviewSpec,
+    RiskSpec,
+    SellerTraits,
+    WarehousingSpec,
+)
 
 
 @dataclass
@@ -53,26 +72,16 @@ class RegionsConfig:
             raise ConfigError(f"{path}.sites: region names must be unique")
 
 
-@dataclass
-class DemandConfig:
-    visits_per_day: float = field(default=1500.0, metadata=nonneg)
-    hour_profile: list[float] = field(default_factory=lambda: [1.0] * 24)
-    weekday_profile: list[float] = field(default_factory=lambda: [1.0] * 7)
-    month_profile: list[float] = field(default_factory=lambda: [1.0] * 12)  # Jan..Dec, as is
+@dataclass(kw_only=True)
+class DemandConfig(DemandSpec):
+    """The world's demand (`sim.world.DemandSpec`), and what only the generator reads: the
+    promotion days and how unequal SKUs' popularity is."""
+
     promo_dates: list[str] = field(default_factory=list)
-    promo_multiplier: float = field(default=3.0, metadata=positive)
-    attractiveness: float = 2.0
-    price_sensitivity: float = field(default=4.0, metadata=nonneg)
-    delivery_sensitivity: float = field(default=0.08, metadata=nonneg)  # utility per promised day
     zipf_exponent: float = field(default=0.9, metadata=nonneg)
-    trend_per_year: float = 0.0  # log growth of visits a year, from the run's first day
 
     def check_rules(self, path: str) -> None:
-        for key, n in (("hour_profile", 24), ("weekday_profile", 7), ("month_profile", 12)):
-            values = getattr(self, key)
-            length(values, n, f"{path}.{key}")
-            if min(values) < 0 or sum(values) <= 0:
-                raise ConfigError(f"{path}.{key} needs non-negative weights, not all zero")
+        super().check_rules(path)
         for i, d in enumerate(self.promo_dates):
             iso_date(d, f"{path}.promo_dates[{i}]")
 
@@ -85,30 +94,11 @@ class CategoryConfig:
     cost_mean: float = field(default=60.0, metadata=positive)
 
 
-@dataclass
-class MapperConfig:
-    """A simulated catalogue mapper (sim.classifier): its accuracy and calibration."""
+@dataclass(kw_only=True)
+class CatalogueConfig(CatalogueSpec):
+    """The world's catalogue rules (`sim.world.CatalogueSpec`: mapping, new listings), and how
+    the generator makes the catalogue and its stock plan."""
 
-    accuracy: float = field(default=0.85, metadata=unit)  # mean chance a label is right
-    sharpness: float = field(default=8.0, metadata=positive)  # spread of that chance by listing
-    temperature: float = field(default=1.0, metadata=positive)  # 1: calibrated confidences
-
-
-@dataclass
-class MappingConfig:
-    """How new listings get the operator's categories: two mappers a strategy may call (a
-    keyword mapper, a trained model), and what a wrong category does until it is corrected."""
-
-    keyword: MapperConfig = field(
-        default_factory=lambda: MapperConfig(accuracy=0.8, sharpness=50.0, temperature=1.0)
-    )
-    model: MapperConfig = field(default_factory=MapperConfig)
-    miscategorised_penalty: float = field(default=1.0, metadata=nonneg)  # utility a buyer loses
-    surface_days: float = field(default=10.0, metadata=positive)  # mean time until it shows
-
-
-@dataclass
-class CatalogueConfig:
     skus: int = field(default=5000, metadata=positive)
     categories: list[CategoryConfig] = field(default_factory=list)
     offers_per_sku: list[float] = field(default_factory=lambda: [0.6, 0.3, 0.1])  # P(1), P(2), ...
@@ -117,8 +107,6 @@ class CatalogueConfig:
     stock_cover_days: float = field(default=21.0, metadata=positive)
     safety_days: float = field(default=3.0, metadata=nonneg)
     order_cover_days: float = field(default=14.0, metadata=positive)
-    mapping: MappingConfig = field(default_factory=MappingConfig)
-    new_listings_per_day: float = field(default=0.0, metadata=nonneg)  # founders' new listings
     new_listing_visits_day: float = field(default=0.3, metadata=nonneg)  # mean, exponential
 
     def check_rules(self, path: str) -> None:
@@ -130,33 +118,22 @@ class CatalogueConfig:
             )
 
 
-@dataclass
-class SellerProfile:
-    name: str = MISSING
+@dataclass(kw_only=True)
+class SellerProfile(SellerTraits):
+    """`count` sellers of `size` (relative number of offers each) who work as the world's
+    `SellerTraits` say."""
+
+    name: str
     count: int = field(default=1, metadata=positive)
     size: float = field(default=1.0, metadata=positive)  # relative number of offers per seller
-    handling_h: float = field(default=48.0, metadata=positive)
-    reliability: float = field(default=0.95, metadata=unit)
-    delay_mean_h: float = field(default=24.0, metadata=nonneg)
-    lead_time_days: float = field(default=7.0, metadata=positive)
-    bad_actor: bool = False  # hidden: bad actors among the founding sellers (governance tests)
 
 
-@dataclass
-class ApplicationsConfig:
-    """Sellers who apply to join during the run: a Poisson stream of applications. Their
-    catalogues are part of the world, dark until approved; when each applies and its hidden
-    truth (honest or bad actor, documents, compliance) are drawn per run."""
+@dataclass(kw_only=True)
+class ApplicationsConfig(ApplicantSpec):
+    """The applications the world draws (`sim.world.ApplicantSpec`), and what the generator
+    makes of each applicant's slot: its catalogue, the demand it brings, and how an honest new
+    seller works."""
 
-    per_day: float = field(default=0.0, metadata=nonneg)
-    bad_share: float = field(default=0.1, metadata=unit)  # hidden: share of bad actors
-    kyc_separation: float = field(default=2.0, metadata=nonneg)  # hidden: KYC score, bad - honest
-    screen_separation: float = field(default=1.5, metadata=nonneg)  # hidden: screen, issue - none
-    documents_fail_honest: float = field(default=0.05, metadata=unit)  # automatic check fails
-    documents_fail_bad: float = field(default=0.25, metadata=unit)
-    compliance_issue_honest: float = field(default=0.05, metadata=unit)  # prohibited listings
-    compliance_issue_bad: float = field(default=0.5, metadata=unit)
-    fix_days: float = field(default=2.0, metadata=nonneg)  # an honest seller fixes its catalogue
     listings_median: float = field(default=25.0, metadata=positive)  # catalogue size, lognormal
     listings_sigma: float = field(default=0.8, metadata=nonneg)
     visits_per_listing_day: float = field(default=0.5, metadata=nonneg)  # demand a listing brings
@@ -165,54 +142,21 @@ class ApplicationsConfig:
             name="new", handling_h=48.0, reliability=0.9, delay_mean_h=24.0, lead_time_days=7.0
         )
     )  # how an honest new seller works
-    bad_reliability: float = field(default=0.5, metadata=unit)  # hidden: how a bad actor ships
-    bad_delay_mean_h: float = field(default=96.0, metadata=nonneg)  # hidden
-    bad_return_rate: float = field(default=0.25, metadata=unit)  # hidden: counterfeits come back
-    bad_never_ship: float = field(default=0.1, metadata=unit)  # hidden: orders never shipped
-    bad_review_drop: float = field(default=2.0, metadata=nonneg)  # hidden: stars lost to fakes
-    wave_share: float = field(default=0.3, metadata=unit)  # hidden: bad actors that run a wave
-    wave_after_days: float = field(default=14.0, metadata=nonneg)  # after going live
-    wave_days: float = field(default=4.0, metadata=positive)
-    wave_orders_per_day: float = field(default=15.0, metadata=nonneg)  # stolen-card orders
 
 
-@dataclass
-class GovernanceConfig:
-    """How sellers react to governance (hidden): whether a warning reforms a bad actor, how
-    soon a wrongly suspended seller appeals, how late a review lands after delivery."""
+@dataclass(kw_only=True)
+class WarehousesConfig(WarehousingSpec):
+    """How many warehouses, where, and their pick capacity; how each works is the world's
+    `WarehousingSpec`."""
 
-    reform_chance: float = field(default=0.3, metadata=unit)  # a warned bad actor reforms
-    appeal_days: float = field(default=3.0, metadata=nonneg)  # honest suspended: appeals then
-    review_lag_days: float = field(default=5.0, metadata=nonneg)  # a review lands this late
-
-
-@dataclass
-class FinanceConfig:
-    """Reconciliation: how often a carrier invoice line or a seller payout does not match the
-    ledger, by how much, and how often in the counterparty's favour (hidden); how long a
-    seller's negative balance may wait for a payout to recover it before it is an exception."""
-
-    mismatch_rate: float = field(default=0.005, metadata=unit)  # per invoice line and payout
-    mismatch_sd: float = field(default=0.2, metadata=nonneg)  # relative size, half-normal
-    overbill_share: float = field(default=0.7, metadata=unit)  # against the operator
-    negative_balance_days: float = field(default=14.0, metadata=nonneg)
-
-
-@dataclass
-class WarehousesConfig:
     count: int = field(default=10, metadata=positive)
     # pick capacity per shift hour = headroom x the orders per day its sellers are expected to
     # send it / shift hours: capacity follows the load the operator planned for
     capacity_headroom: float = field(default=1.5, metadata=positive)
-    shift_start: float = field(default=6.0, metadata=between(0, 24))
-    shift_end: float = field(default=22.0, metadata=between(0, 24))
-    cutoff_hour: int = field(default=17, metadata=between(0, 23))
-    weekend_factor: float = field(default=0.5, metadata=nonneg)
-    discrepancy_rate: float = field(default=0.01, metadata=unit)
     regions: list[int] = field(default_factory=list)  # if given: each warehouse's region
 
     def check_rules(self, path: str) -> None:
-        shift(self.shift_start, self.shift_end, path)
+        super().check_rules(path)
         if self.regions and len(self.regions) != self.count:
             raise ConfigError(
                 f"{path}.regions lists {len(self.regions)} regions for "
@@ -220,32 +164,13 @@ class WarehousesConfig:
             )
 
 
-@dataclass
-class CarrierConfig:
-    name: str = MISSING
+@dataclass(kw_only=True)
+class CarrierConfig(CarrierSpec):
+    """A carrier (`sim.world.CarrierSpec`), and how the generator places it: its share of the
+    sellers who contract it and the share of regions it serves."""
+
     share: float = field(default=1.0, metadata=nonneg)  # relative share of sellers contracting it
-    fixed_cost: float = field(default=8.0, metadata=nonneg)
-    cost_per_km: float = field(default=0.004, metadata=nonneg)
-    base_days: float = field(default=1.0, metadata=nonneg)
-    km_per_day: float = field(default=500.0, metadata=positive)
     coverage: float = field(default=1.0, metadata=unit)  # share of regions served
-    daily_capacity: int = field(default=1000, metadata=positive)
-    transit_bias: float = 0.0  # hidden: ln(real / contracted) transit time
-    transit_sigma: float = field(default=0.35, metadata=nonneg)  # hidden
-    loss_rate: float = field(default=0.005, metadata=unit)  # hidden
-    damage_rate: float = field(default=0.005, metadata=unit)  # hidden
-
-
-@dataclass
-class ReviewsConfig:
-    """Stars a customer gives on delivery: around `on_time_mean` (sd `sd`, rounded to 1..5);
-    late, lower by `late_drop` plus `late_drop_per_day` a day late, at most `max_drop`."""
-
-    on_time_mean: float = field(default=4.5, metadata=between(1, 5))
-    late_drop: float = field(default=0.6, metadata=nonneg)
-    late_drop_per_day: float = field(default=0.4, metadata=nonneg)
-    max_drop: float = field(default=3.0, metadata=nonneg)
-    sd: float = field(default=1.1, metadata=nonneg)
 
 
 @dataclass
@@ -253,52 +178,6 @@ class CompetitorConfig:
     volatility: float = field(default=0.02, metadata=nonneg)  # daily log-sd of the feed
     reversion: float = field(default=0.1, metadata=unit)  # daily pull back to the reference
     promo_discount: float = field(default=0.15, metadata=unit)  # competitor cut on promo days
-
-
-@dataclass
-class DisruptionConfig:
-    """A carrier in trouble: from `start_day` (a day of the run, warm-up included) for `days`,
-    parcels to `regions` (empty: all it serves) travel `transit_factor` times slower and it
-    collects at most `capacity_factor` of its daily capacity for them."""
-
-    carrier: int = field(default=0, metadata=nonneg)
-    regions: list[int] = field(default_factory=list)
-    start_day: int = field(default=0, metadata=nonneg)
-    days: int = field(default=7, metadata=positive)
-    capacity_factor: float = field(default=1.0, metadata=nonneg)
-    transit_factor: float = field(default=1.0, metadata=positive)
-
-
-@dataclass
-class FeedsConfig:
-    lag_h: float = field(default=0.0, metadata=nonneg)  # domain events reach strategies this late
-
-
-@dataclass
-class MoneyConfig:
-    currency: str = "BRL"
-    fee_base: float = field(default=9.0, metadata=nonneg)
-    fee_per_km: float = field(default=0.005, metadata=nonneg)
-    sla_credit_pct: float = field(default=0.1, metadata=unit)
-    return_window_days: float = field(default=7.0, metadata=nonneg)
-    payout_every_days: float = field(default=7.0, metadata=positive)
-    chargeback_delay_days: float = field(default=14.0, metadata=nonneg)
-    price_floor_margin: float = field(default=0.0, metadata=nonneg)
-    platform_fee_per_order: float = field(
-        default=0.25, metadata=nonneg
-    )  # an orchestration vendor's price
-
-
-@dataclass
-class RiskConfig:
-    fraud_rate: float = field(default=0.01, metadata=unit)
-    signal_separation: float = field(default=2.5, metadata=nonneg)
-    hold_threshold: float = 2.0
-    return_rate: float = field(default=0.04, metadata=unit)
-    return_rate_late: float = field(default=0.12, metadata=unit)
-    return_fraud_rate: float = field(default=0.0, metadata=unit)  # share of customer returns
-    lost_detect_days: float = field(default=5.0, metadata=nonneg)
-    customer_cancel_rate: float = field(default=0.0, metadata=unit)  # cancels before routing
 
 
 @dataclass
@@ -314,17 +193,17 @@ class ScenarioConfig:
     catalogue: CatalogueConfig = field(default_factory=CatalogueConfig)
     sellers: list[SellerProfile] = field(default_factory=list)
     applications: ApplicationsConfig = field(default_factory=ApplicationsConfig)
-    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
-    finance: FinanceConfig = field(default_factory=FinanceConfig)
+    governance: GovernanceSpec = field(default_factory=GovernanceSpec)
+    finance: FinanceSpec = field(default_factory=FinanceSpec)
     warehouses: WarehousesConfig = field(default_factory=WarehousesConfig)
     carriers: list[CarrierConfig] = field(default_factory=list)
     competitor: CompetitorConfig = field(default_factory=CompetitorConfig)
-    reviews: ReviewsConfig = field(default_factory=ReviewsConfig)
-    reviewers: ReviewersConfig = field(default_factory=ReviewersConfig)
-    money: MoneyConfig = field(default_factory=MoneyConfig)
-    risk: RiskConfig = field(default_factory=RiskConfig)
-    disruptions: list[DisruptionConfig] = field(default_factory=list)
-    feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    reviews: ReviewSpec = field(default_factory=ReviewSpec)
+    reviewers: ReviewerSpec = field(default_factory=lambda: ReviewerSpec(headcount=10))
+    money: MoneySpec = field(default_factory=MoneySpec)
+    risk: RiskSpec = field(default_factory=RiskSpec)
+    disruptions: list[Disruption] = field(default_factory=list)
+    feeds: FeedsSpec = field(default_factory=FeedsSpec)
     # what a calibrated scenario took from its log and from the template, and its sidecar
     # (mptwin-calibrate writes it; mptwin's summary says it); informative, the model never reads it
     calibrated: Any = None

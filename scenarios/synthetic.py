@@ -10,32 +10,16 @@ import numpy as np
 
 from scenarios.applicants import founders_new_listings, new_sellers
 from scenarios.config import ScenarioConfig
-from scenarios.specs import days, hours, spec_from
-from sim.classifier import ClassifierSpec
+from scenarios.specs import days, hours
 from sim.competitor import CompetitorFeed, feed_block
-from sim.world import (
-    ApplicantSpec,
-    CarrierSpec,
-    DemandSpec,
-    Disruption,
-    FinanceSpec,
-    GovernanceSpec,
-    MappingSpec,
-    MoneySpec,
-    ReviewerSpec,
-    ReviewSpec,
-    RiskSpec,
-    SellerSpec,
-    TeamSpec,
-    WarehouseSpec,
-    World,
-)
+from sim.world import SellerSpec, WarehouseSpec, World
 
 CONVERSION_GUESS = 0.7  # used only to size initial stock; real conversion is an outcome
 
 
 def build_world(cfg: ScenarioConfig) -> World:
-    """Generate the world a scenario config describes. The config must have passed
+    """Generate the world a scenario config describes: the config's parts as they are, and what
+    is drawn or derived from them. The config must have passed
     `sim.validate.check_config` (as `mptwin.run.prepare` does): nothing is checked twice."""
     rng = {
         name: np.random.default_rng([cfg.world_seed, i])
@@ -56,15 +40,15 @@ def build_world(cfg: ScenarioConfig) -> World:
     total_days = cfg.warmup_days + cfg.days + cfg.cooldown_days
     weight, dist = _regions(cfg, rng["regions"])
     regions = _warehouse_regions(cfg, weight, rng["warehouses"])
-    carriers = _carriers(cfg, rng["carriers"])
-    sellers, seller_size = _sellers(cfg, len(regions), carriers, rng["sellers"])
+    serves = _carrier_serves(cfg, rng["carriers"])
+    sellers, seller_size = _sellers(cfg, len(regions), rng["sellers"])
     cat_rate, sku_cat, sku_cost, ref_price, popularity = _skus(cfg, rng["skus"])
     offer_sku, offer_seller = _offers(cfg, popularity, seller_size, rng["offers"])
     stock, rop, qty, load = _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng["offers"])
     start = date.fromisoformat(cfg.start_date)
     promo = frozenset(date.fromisoformat(d) for d in cfg.demand.promo_dates)
     feed = [feed_block(ref_price, rng["competitor"])]
-    pool = new_sellers(cfg, carriers, CONVERSION_GUESS, rng["applicants"])
+    pool = new_sellers(cfg, CONVERSION_GUESS, rng["applicants"])
     launches = founders_new_listings(cfg, sellers, seller_size, CONVERSION_GUESS, rng["listings"])
     firsts = dict(
         first_new_seller=-1,
@@ -127,55 +111,24 @@ def build_world(cfg: ScenarioConfig) -> World:
         order_qty=qty,
         sellers=sellers,
         warehouses=warehouses,
-        carriers=carriers,
-        demand=spec_from(
-            DemandSpec,
-            d,
-            hour_profile=_mean_one(d.hour_profile),
-            weekday_profile=_mean_one(d.weekday_profile),
-            month_profile=tuple(d.month_profile),
-        ),
-        reviewers=spec_from(
-            ReviewerSpec,
-            cfg.reviewers,
-            handling_mean_h=dict(cfg.reviewers.handling_mean_h),
-            teams=tuple(_team(n, t) for n, t in cfg.reviewers.teams.items()),
-        ),
-        money=spec_from(MoneySpec, cfg.money),
-        risk=spec_from(RiskSpec, cfg.risk),
-        price_floor_margin=cfg.money.price_floor_margin,
-        disruptions=tuple(_disruption(d, carriers) for d in cfg.disruptions),
-        feed_lag_h=cfg.feeds.lag_h,
-        applicants=spec_from(ApplicantSpec, cfg.applications) if pool is not None else None,
-        mapping=_mapping(cfg.catalogue.mapping, len(cfg.catalogue.categories)),
-        governance=spec_from(GovernanceSpec, cfg.governance),
-        new_listings_per_day=cfg.catalogue.new_listings_per_day,
-        finance=spec_from(FinanceSpec, cfg.finance),
-        reviews=spec_from(ReviewSpec, cfg.reviews),
+        warehousing=cfg.warehouses,
+        carriers=tuple(cfg.carriers),
+        carrier_serves=serves,
+        demand=d,
+        hour_weight=_mean_one(d.hour_profile),
+        weekday_weight=_mean_one(d.weekday_profile),
+        reviewers=cfg.reviewers,
+        money=cfg.money,
+        risk=cfg.risk,
+        catalogue=cfg.catalogue,
+        disruptions=tuple(cfg.disruptions),
+        feeds=cfg.feeds,
+        applicants=cfg.applications if pool is not None else None,
+        governance=cfg.governance,
+        finance=cfg.finance,
+        reviews=cfg.reviews,
         region_transit_factor=_transit_factors(cfg),
         **firsts,
-    )
-
-
-def _team(name: str, t) -> TeamSpec:
-    return spec_from(TeamSpec, t, name=name, types=frozenset(t.types))
-
-
-def _mapping(m, n_categories: int) -> MappingSpec:
-    def mapper(c) -> ClassifierSpec:
-        return ClassifierSpec(n_categories, c.accuracy, c.sharpness, c.temperature)
-
-    return spec_from(MappingSpec, m, keyword=mapper(m.keyword), model=mapper(m.model))
-
-
-def _disruption(d, carriers) -> Disruption:
-    regions = frozenset(d.regions) if d.regions else carriers[d.carrier].serves
-    return spec_from(
-        Disruption,
-        d,
-        regions=regions,
-        start_h=hours(d.start_day),
-        end_h=hours(d.start_day + d.days),
     )
 
 
@@ -231,9 +184,7 @@ def _warehouses(
     wc = cfg.warehouses
     shift_hours = wc.shift_end - wc.shift_start
     return tuple(
-        spec_from(
-            WarehouseSpec,
-            wc,
+        WarehouseSpec(
             name=f"W{i:02d}",
             region=int(r),
             picks_per_hour=max(1.0, wc.capacity_headroom * float(load[i]) / shift_hours),
@@ -242,26 +193,26 @@ def _warehouses(
     )
 
 
-def _carriers(cfg: ScenarioConfig, rng) -> tuple[CarrierSpec, ...]:
+def _carrier_serves(cfg: ScenarioConfig, rng) -> tuple[frozenset[int], ...]:
+    """Per carrier, the regions it delivers to: its coverage's share of them, drawn."""
     n_regions = cfg.regions.count
     out = []
     for c in cfg.carriers:
         k = max(1, math.ceil(c.coverage * n_regions))
-        serves = frozenset(rng.choice(n_regions, size=k, replace=False).tolist())
-        out.append(spec_from(CarrierSpec, c, serves=serves))
+        out.append(frozenset(rng.choice(n_regions, size=k, replace=False).tolist()))
     return tuple(out)
 
 
-def _sellers(cfg, n_warehouses: int, carriers, rng) -> tuple[tuple[SellerSpec, ...], np.ndarray]:
+def _sellers(cfg, n_warehouses: int, rng) -> tuple[tuple[SellerSpec, ...], np.ndarray]:
     share = np.array([c.share for c in cfg.carriers], dtype=float)
     sellers, size = [], []
     for p in cfg.sellers:
         for k in range(p.count):
             home = int(rng.integers(n_warehouses))  # drawn in this order: the world is unchanged
-            carrier = int(rng.choice(len(carriers), p=share / share.sum()))
+            carrier = int(rng.choice(len(cfg.carriers), p=share / share.sum()))
             sellers.append(
-                spec_from(
-                    SellerSpec, p, name=f"{p.name}-{k:03d}", home_warehouse=home, carrier=carrier
+                SellerSpec(
+                    name=f"{p.name}-{k:03d}", home_warehouse=home, carrier=carrier, profile=p
                 )
             )
             size.append(p.size)
@@ -328,7 +279,7 @@ def _stock(cfg, sellers, offer_sku, offer_seller, popularity, rng):
         if second[o] and other[o] != seller.home_warehouse:
             homes.append(int(other[o]))
         demand = daily[o] / len(homes)
-        lead_days = days(seller.lead_time_h)
+        lead_days = days(seller.profile.lead_time_h)
         for wh in homes:
             load[wh] += demand
             stock[o, wh] = math.ceil(demand * c.stock_cover_days) + 1

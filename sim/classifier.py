@@ -21,9 +21,10 @@ from scipy.stats import beta as beta_dist
 from sim.validate import positive, unit
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True)
 class ClassifierSpec:
-    n_categories: int = field(metadata=positive)
+    """A mapper as a scenario configures it (`scenario.catalogue.mapping.keyword`, `.model`)."""
+
     accuracy: float = field(default=0.85, metadata=unit)  # mean chance a label is right
     sharpness: float = field(default=8.0, metadata=positive)  # Beta concentration of that chance
     temperature: float = field(default=1.0, metadata=positive)  # 1: calibrated confidences
@@ -32,8 +33,8 @@ class ClassifierSpec:
 class SimulatedClassifier:
     """Labels and confidences at the spec's accuracy and calibration; no state, no RNG."""
 
-    def __init__(self, spec: ClassifierSpec):
-        self.spec = spec
+    def __init__(self, spec: ClassifierSpec, n_categories: int):
+        self.spec, self.n_categories = spec, n_categories
         a = spec.accuracy * spec.sharpness
         b = (1.0 - spec.accuracy) * spec.sharpness
         self._dist = beta_dist(max(a, 1e-9), max(b, 1e-9))
@@ -55,7 +56,7 @@ class SimulatedClassifier:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Labels and reported confidences for many listings at once (a seller's catalogue)."""
         p = np.clip(self._dist.ppf(u_conf), 1e-6, 1.0 - 1e-6)
-        n = self.spec.n_categories
+        n = self.n_categories
         wrong = (u_correct >= p) & (n > 1)
         other = np.minimum((u_wrong * (n - 1)).astype(np.int64), max(n - 2, 0))
         other = other + (other >= true)  # any category but the true one

@@ -20,7 +20,7 @@ class Lookup:
         self.sku_offers: list[list[int]] = [[] for _ in range(len(world.sku_cost))]
         for o, sku in enumerate(self.offer_sku):
             self.sku_offers[sku].append(o)
-        self.seller_handling_h = [s.handling_h for s in world.sellers]
+        self.seller_handling_h = [s.profile.handling_h for s in world.sellers]
         self.seller_offers: list[list[int]] = [[] for _ in world.sellers]
         for o, s in enumerate(self.offer_seller):
             self.seller_offers[s].append(o)

@@ -33,15 +33,17 @@ class MarketView:
         self.offers_of_sku = tuple(tuple(o) for o in state.lookup.sku_offers)
         self.stocked_at = tuple(tuple(w) for w in state.lookup.stocked_at)
         self.warehouse_region = _readonly(np.array([w.region for w in world.warehouses]))
-        self.cutoff_hour = tuple(w.cutoff_hour for w in world.warehouses)
+        wh = world.warehousing  # every warehouse works the same hours
+        self.cutoff_hour = (float(wh.cutoff_hour),) * world.n_warehouses
         self.picks_per_hour = tuple(w.picks_per_hour for w in world.warehouses)
-        self.shift_hours = tuple((w.shift_start, w.shift_end) for w in world.warehouses)
-        self.price_floor_margin = world.price_floor_margin
+        self.shift_hours = ((wh.shift_start, wh.shift_end),) * world.n_warehouses
+        self.price_floor_margin = world.money.price_floor_margin
         self.sla_credit_pct = world.money.sla_credit_pct
         self.promo_dates = world.promo_dates
         self.start_date = world.start_date
         self.sellers = tuple(
-            SellerTerms(s.name, s.home_warehouse, s.carrier, s.handling_h) for s in world.sellers
+            SellerTerms(s.name, s.home_warehouse, s.carrier, s.profile.handling_h)
+            for s in world.sellers
         )
         self.carriers = tuple(
             CarrierContract(
@@ -50,16 +52,17 @@ class MarketView:
                 c.cost_per_km,
                 c.base_days,
                 c.km_per_day,
-                c.serves,
+                serves,
                 c.daily_capacity,
             )
-            for c in world.carriers
+            for c, serves in zip(world.carriers, world.carrier_serves, strict=True)
         )
         self.shared: dict = {}  # scratch space for the strategy's policies, scoped to this run
         # the run records its decisions: attach what you weighed to your answers (sim.decisions)
         self.explaining = False
         # with a feed lag, shelves, backlogs and carrier loads are read as late as the events
-        self.stale = StaleFeeds(state, world.feed_lag_h) if world.feed_lag_h > 0 else None
+        lag_h = world.feeds.lag_h
+        self.stale = StaleFeeds(state, lag_h) if lag_h > 0 else None
         self._competitor, self._competitor_src = None, None
 
     # --- time and calendar ---------------------------------------------------------------

@@ -37,7 +37,7 @@ from sim.lookup import Lookup
 from sim.market_view import MarketView
 from sim.seller_performance import Performance
 from sim.streams import Streams
-from sim.world import TeamSpec, World
+from sim.world import Staff, World
 
 
 @dataclass
@@ -191,10 +191,10 @@ class SellerBook:
         first = world.first_new_seller if world.first_new_seller >= 0 else n
         since = [-math.inf] * first + [math.inf] * (n - first)
         return cls(
-            [s.reliability for s in world.sellers],
-            [s.delay_mean_h for s in world.sellers],
+            [s.profile.reliability for s in world.sellers],
+            [s.profile.delay_mean_h for s in world.sellers],
             [-1.0] * n,
-            [s.bad_actor for s in world.sellers],
+            [s.profile.bad_actor for s in world.sellers],
             [0.0] * n,
             [0.0] * n,
             since,
@@ -213,10 +213,13 @@ class SellerBook:
 
 @dataclass
 class ReviewDesk:
-    """One team's desk: its queue (by priority, then deadline) and how many of its human
-    exceptions are open."""
+    """One team's desk: its name, its people (the scenario's `reviewers` for the main team, or
+    one of its `teams`), the exception types it works, its queue (by priority, then deadline)
+    and how many of its human exceptions are open."""
 
-    team: TeamSpec
+    name: str
+    team: Staff
+    types: frozenset[str]
     queue: simpy.PriorityStore
     human_open: int = 0
 
@@ -232,10 +235,10 @@ class Desks:
     @classmethod
     def create(cls, env, world: World) -> Desks:
         desks = [
-            ReviewDesk(t, simpy.PriorityStore(env))
-            for t in world.reviewers.all_teams(EXCEPTION_TYPES)
+            ReviewDesk(name, team, types, simpy.PriorityStore(env))
+            for name, team, types in world.reviewers.desks(EXCEPTION_TYPES)
         ]
-        return cls(desks, {typ: d for d in desks for typ in d.team.types})
+        return cls(desks, {typ: d for d in desks for typ in d.types})
 
     @property
     def human_open(self) -> int:
@@ -296,7 +299,7 @@ class State:
             shelves[world.first_new_offer :] = 0
         on_hand = array("i", shelves.ravel().tobytes())
         lookup = Lookup(world)
-        bus = EventBus(env, world.feed_lag_h)
+        bus = EventBus(env, world.feeds.lag_h)
         s = cls(
             env,
             world,

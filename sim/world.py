@@ -1,6 +1,15 @@
 """The concrete world a run simulates: regions, catalogue, sellers, warehouses, carriers, demand,
 reviewers and money rules. Built by `scenarios`, read by `sim`; never changed during a run.
 
+A part of the world a scenario sets (demand, money, the reviewers, a carrier, ...) is declared
+once, here, and is at the same time the typed schema of that part of a scenario YAML: the
+scenario's config (`scenarios/config.py`) is made of these classes, extended there only by what
+the world generator alone reads. A world keeps the configured objects themselves and adds only
+what is derived from them (arrays, lookups, parsed dates). So a scenario value reaches its use in
+two hops: YAML to the typed object, then read where it is used. Bounds live in field metadata
+(`sim.validate`); rules that span fields in `check_rules(path)`. A duration is configured in
+days (`*_days`) and read in the world's hours through a `*_h` property: the one unit conversion.
+
 Fields marked "hidden" are the scenario's truth (a carrier's real speed, a seller's real
 reliability): the world uses them, strategies never see them.
 """
@@ -13,223 +22,405 @@ from datetime import date
 import numpy as np
 
 from sim.classifier import ClassifierSpec
+from sim.clock import HOURS_PER_DAY
 from sim.competitor import CompetitorFeed
+from sim.entities import EXCEPTION_TYPES
+from sim.validate import ConfigError, between, nonneg, positive, unit
+
+# --- what a scenario sets: each part declared once, the schema of its YAML --------------------
+
+
+@dataclass(kw_only=True)
+class DemandSpec:
+    """Visits and how customers choose. The profiles are weights as configured; the world's
+    mean-one shapes are derived (`World.hour_weight`, `World.weekday_weight`)."""
+
+    visits_per_day: float = field(default=1500.0, metadata=nonneg)  # an ordinary weekday
+    hour_profile: list[float] = field(default_factory=lambda: [1.0] * 24)
+    weekday_profile: list[float] = field(default_factory=lambda: [1.0] * 7)  # Monday..Sunday
+    month_profile: list[float] = field(default_factory=lambda: [1.0] * 12)  # Jan..Dec, as is
+    promo_multiplier: float = field(default=3.0, metadata=positive)
+    attractiveness: float = 2.0  # MNL utility constant of an offer vs. the outside option
+    price_sensitivity: float = field(default=4.0, metadata=nonneg)  # per log of price ratio
+    delivery_sensitivity: float = field(default=0.08, metadata=nonneg)  # utility per promised day
+    trend_per_year: float = 0.0  # log growth of visits a year, from the run's first day
+
+    def check_rules(self, path: str) -> None:
+        for key, n in (("hour_profile", 24), ("weekday_profile", 7), ("month_profile", 12)):
+            values = getattr(self, key)
+            if len(values) != n:
+                raise ConfigError(f"{path}.{key} needs {n} values, got {len(values)}")
+            if min(values) < 0 or sum(values) <= 0:
+                raise ConfigError(f"{path}.{key} needs non-negative weights, not all zero")
+
+
+@dataclass(kw_only=True)
+class SellerTraits:
+    """How the sellers of one profile work (a scenario's `SellerProfile` adds its name, count
+    and size)."""
+
+    handling_h: float = field(default=48.0, metadata=positive)  # promised: ship-by = placed + it
+    reliability: float = field(default=0.95, metadata=unit)  # hidden: released without delay
+    delay_mean_h: float = field(default=24.0, metadata=nonneg)  # hidden: mean delay when held up
+    lead_time_days: float = field(default=7.0, metadata=positive)  # replenishment
+    bad_actor: bool = False  # hidden: bad actors among the founding sellers (governance tests)
+
+    @property
+    def lead_time_h(self) -> float:
+        return HOURS_PER_DAY * self.lead_time_days
+
+
+@dataclass(kw_only=True)
+class WarehousingSpec:
+    """How every warehouse works: shifts, the daily carrier pick-up, weekend capacity, and how
+    often a recorded unit is not on the shelf (a scenario's `WarehousesConfig` adds how many
+    there are, where, and how their capacity is sized)."""
+
+    shift_start: float = field(default=6.0, metadata=between(0, 24))  # hour of day
+    shift_end: float = field(default=22.0, metadata=between(0, 24))
+    cutoff_hour: int = field(default=17, metadata=between(0, 23))  # the daily carrier pick-up
+    weekend_factor: float = field(default=0.5, metadata=nonneg)  # capacity on Saturday, Sunday
+    discrepancy_rate: float = field(default=0.01, metadata=unit)  # hidden: unit not on the shelf
+
+    def check_rules(self, path: str) -> None:
+        _shift(self.shift_start, self.shift_end, path)
+
+
+@dataclass(kw_only=True)
+class CarrierSpec:
+    """A carrier's contract (public) and its real performance (hidden). The regions it serves
+    are drawn by the generator (`World.carrier_serves`; a scenario's `CarrierConfig` adds its
+    share of sellers and its coverage)."""
+
+    name: str
+    fixed_cost: float = field(default=8.0, metadata=nonneg)  # per parcel
+    cost_per_km: float = field(default=0.004, metadata=nonneg)
+    base_days: float = field(default=1.0, metadata=nonneg)  # contract: base_days + km/km_per_day
+    km_per_day: float = field(default=500.0, metadata=positive)
+    daily_capacity: int = field(default=1000, metadata=positive)  # parcels it collects a day
+    transit_bias: float = 0.0  # hidden: ln(real / contracted) transit time
+    transit_sigma: float = field(default=0.35, metadata=nonneg)  # hidden: log-sd of transit time
+    loss_rate: float = field(default=0.005, metadata=unit)  # hidden
+    damage_rate: float = field(default=0.005, metadata=unit)  # hidden: delivered damaged
+
+
+@dataclass(kw_only=True)
+class Disruption:
+    """A carrier in trouble: from `start_day` (a day of the run, warm-up included) for `days`,
+    parcels to `regions` (empty: all it serves) travel `transit_factor` times slower and it
+    collects at most `capacity_factor` of its daily capacity for them."""
+
+    carrier: int = field(default=0, metadata=nonneg)
+    regions: list[int] = field(default_factory=list)
+    start_day: int = field(default=0, metadata=nonneg)
+    days: int = field(default=7, metadata=positive)
+    capacity_factor: float = field(default=1.0, metadata=nonneg)
+    transit_factor: float = field(default=1.0, metadata=positive)
+
+    @property
+    def start_h(self) -> float:
+        return HOURS_PER_DAY * self.start_day
+
+    @property
+    def end_h(self) -> float:
+        return HOURS_PER_DAY * (self.start_day + self.days)
+
+    def hits(self, carrier: int, region: int, t_h: float) -> bool:
+        """Whether a parcel of `carrier` to `region` handed over at `t_h` is caught in it. With
+        no regions listed, every region: a carrier carries only to regions it serves."""
+        return (
+            carrier == self.carrier
+            and self.start_h <= t_h < self.end_h
+            and (not self.regions or region in self.regions)
+        )
+
+
+@dataclass(kw_only=True)
+class ReviewSpec:
+    """Stars a customer gives on delivery: around `on_time_mean` (sd `sd`, rounded to 1..5);
+    late, lower by `late_drop` plus `late_drop_per_day` a day late, at most `max_drop`."""
+
+    on_time_mean: float = field(default=4.5, metadata=between(1, 5))
+    late_drop: float = field(default=0.6, metadata=nonneg)
+    late_drop_per_day: float = field(default=0.4, metadata=nonneg)
+    max_drop: float = field(default=3.0, metadata=nonneg)
+    sd: float = field(default=1.1, metadata=nonneg)
+
+
+@dataclass(kw_only=True)
+class Staff:
+    """People on shifts: how many, when they work, and what an hour of theirs costs."""
+
+    headcount: int = field(default=1, metadata=nonneg)
+    shift_start: float = field(default=8.0, metadata=between(0, 24))
+    shift_end: float = field(default=17.0, metadata=between(0, 24))
+    weekends: bool = False
+    hourly_cost: float = field(default=30.0, metadata=nonneg)
+
+    def check_rules(self, path: str) -> None:
+        _shift(self.shift_start, self.shift_end, path)
+
+
+@dataclass(kw_only=True)
+class TeamSpec(Staff):
+    """A review team by skill beside the main one: its own people, shifts and wage, and the
+    exception types it works."""
+
+    types: list[str] = field(default_factory=list)
+
+    def check_rules(self, path: str) -> None:
+        super().check_rules(path)
+        unknown = sorted(set(self.types) - set(EXCEPTION_TYPES))
+        if unknown:
+            raise ConfigError(
+                f"{path}.types has unknown exception types {unknown}; "
+                f"known: {list(EXCEPTION_TYPES)}"
+            )
+        if not self.types:
+            raise ConfigError(f"{path}.types is empty: a team needs the exception types it works")
+
+
+MAIN_TEAM = "operations"  # the main team's name in the shift and exception records
+
+
+@dataclass(kw_only=True)
+class ReviewerSpec(Staff):
+    """The operator's people. The main team is this object's own people and shifts (`headcount`,
+    `shift_start`, ...): it works every exception type no team in `teams` owns; with no other
+    teams it is the single team of earlier versions. What people get right is hidden."""
+
+    handling_mean_h: dict[str, float] = field(default_factory=dict)  # per type (exponential)
+    fraud_detection: float = field(default=0.9, metadata=unit)  # hidden: a fraudulent payment
+    false_rejection: float = field(default=0.05, metadata=unit)  # hidden: a genuine one rejected
+    return_fraud_detection: float = field(default=0.6, metadata=unit)  # hidden: a fraud return
+    kyc_detection: float = field(default=0.85, metadata=unit)  # hidden: bad applicants caught
+    kyc_false_rejection: float = field(default=0.03, metadata=unit)  # hidden: honest rejected
+    compliance_detection: float = field(default=0.9, metadata=unit)  # hidden: issues found
+    seller_detection: float = field(default=0.85, metadata=unit)  # hidden: a review finds one
+    seller_false_suspension: float = field(default=0.01, metadata=unit)  # hidden: honest one
+    reconciliation_detection: float = field(default=0.95, metadata=unit)  # hidden: overbills
+    teams: dict[str, TeamSpec] = field(default_factory=dict)  # teams by skill beside the main
+
+    def check_rules(self, path: str) -> None:
+        super().check_rules(path)
+        if MAIN_TEAM in self.teams:
+            raise ConfigError(
+                f"{path}.teams.{MAIN_TEAM}: the main team is configured by "
+                f"{path}.headcount and its shifts; name the other teams otherwise"
+            )
+        seen: dict[str, str] = {}
+        for name, team in self.teams.items():
+            for t in team.types:
+                if t in seen:
+                    raise ConfigError(
+                        f"{path}.teams.{name}.types: {t} is already worked by "
+                        f"team {seen[t]}; each type goes to one team"
+                    )
+                seen[t] = name
+        unknown = set(self.handling_mean_h) - set(EXCEPTION_TYPES)
+        if unknown:
+            raise ConfigError(
+                f"{path}.handling_mean_h has unknown exception types {sorted(unknown)}; "
+                f"known: {list(EXCEPTION_TYPES)}"
+            )
+        for t in EXCEPTION_TYPES:
+            v = self.handling_mean_h.get(t)
+            if v is None or v <= 0:
+                raise ConfigError(f"{path}.handling_mean_h.{t} must be > 0, got {v}")
+
+    def desks(self, types: tuple[str, ...]) -> tuple[tuple[str, Staff, frozenset[str]], ...]:
+        """Each team as (name, its people, the exception types it works): the main team first
+        (this object, owning what no other team owns), then the others in their order."""
+        owned = frozenset().union(*(frozenset(t.types) for t in self.teams.values()))
+        main = (MAIN_TEAM, self, frozenset(types) - owned)
+        return (main, *((n, t, frozenset(t.types)) for n, t in self.teams.items()))
+
+
+@dataclass(kw_only=True)
+class MoneySpec:
+    currency: str = "BRL"
+    fee_base: float = field(default=9.0, metadata=nonneg)  # the customer's shipping fee: base
+    fee_per_km: float = field(default=0.005, metadata=nonneg)  # ... plus per km
+    sla_credit_pct: float = field(default=0.1, metadata=unit)  # credit when late, of the price
+    return_window_days: float = field(default=7.0, metadata=nonneg)
+    payout_every_days: float = field(default=7.0, metadata=positive)
+    chargeback_delay_days: float = field(default=14.0, metadata=nonneg)
+    price_floor_margin: float = field(default=0.0, metadata=nonneg)  # floor: cost x (1 + this)
+    platform_fee_per_order: float = field(default=0.25, metadata=nonneg)  # orchestration vendor
+
+    @property
+    def return_window_h(self) -> float:
+        return HOURS_PER_DAY * self.return_window_days
+
+    @property
+    def payout_every_h(self) -> float:
+        return HOURS_PER_DAY * self.payout_every_days
+
+    @property
+    def chargeback_delay_h(self) -> float:
+        return HOURS_PER_DAY * self.chargeback_delay_days
+
+
+@dataclass(kw_only=True)
+class RiskSpec:
+    fraud_rate: float = field(default=0.01, metadata=unit)  # hidden: fraudulent payments
+    signal_separation: float = field(default=2.5, metadata=nonneg)  # hidden: fraud's risk score
+    hold_threshold: float = 2.0  # the payment provider holds orders scoring above this
+    return_rate: float = field(default=0.04, metadata=unit)  # a delivered order returned, on time
+    return_rate_late: float = field(default=0.12, metadata=unit)  # when late
+    return_fraud_rate: float = field(default=0.0, metadata=unit)  # hidden: of customer returns
+    lost_detect_days: float = field(default=5.0, metadata=nonneg)  # past the promise: lost
+    customer_cancel_rate: float = field(default=0.0, metadata=unit)  # cancels before routing
+
+    @property
+    def lost_detect_h(self) -> float:
+        return HOURS_PER_DAY * self.lost_detect_days
+
+
+@dataclass(kw_only=True)
+class ApplicantSpec:
+    """Sellers who apply to join during the run: a Poisson stream of applications, and their
+    hidden truth (honest or bad actor, documents, compliance), drawn per run. (A scenario's
+    `ApplicationsConfig` adds how their catalogues and the honest ones' work are generated.)"""
+
+    per_day: float = field(default=0.0, metadata=nonneg)
+    bad_share: float = field(default=0.1, metadata=unit)  # hidden: share of bad actors
+    kyc_separation: float = field(default=2.0, metadata=nonneg)  # hidden: KYC score, bad - honest
+    screen_separation: float = field(default=1.5, metadata=nonneg)  # hidden: screen, issue - none
+    documents_fail_honest: float = field(default=0.05, metadata=unit)  # automatic check fails
+    documents_fail_bad: float = field(default=0.25, metadata=unit)
+    compliance_issue_honest: float = field(default=0.05, metadata=unit)  # prohibited listings
+    compliance_issue_bad: float = field(default=0.5, metadata=unit)
+    fix_days: float = field(default=2.0, metadata=nonneg)  # an honest seller fixes its catalogue
+    bad_reliability: float = field(default=0.5, metadata=unit)  # hidden: how a bad actor ships
+    bad_delay_mean_h: float = field(default=96.0, metadata=nonneg)  # hidden
+    bad_return_rate: float = field(default=0.25, metadata=unit)  # hidden: counterfeits come back
+    bad_never_ship: float = field(default=0.1, metadata=unit)  # hidden: orders never shipped
+    bad_review_drop: float = field(default=2.0, metadata=nonneg)  # hidden: stars lost to fakes
+    wave_share: float = field(default=0.3, metadata=unit)  # hidden: bad actors that run a wave
+    wave_after_days: float = field(default=14.0, metadata=nonneg)  # after going live
+    wave_days: float = field(default=4.0, metadata=positive)
+    wave_orders_per_day: float = field(default=15.0, metadata=nonneg)  # stolen-card orders
+
+    @property
+    def fix_h(self) -> float:
+        return HOURS_PER_DAY * self.fix_days
+
+    @property
+    def wave_after_h(self) -> float:
+        return HOURS_PER_DAY * self.wave_after_days
+
+    @property
+    def wave_h(self) -> float:
+        return HOURS_PER_DAY * self.wave_days
+
+
+@dataclass(kw_only=True)
+class FinanceSpec:
+    """Reconciliation: how often a carrier invoice line or a seller payout does not match the
+    ledger, by how much, and how often in the counterparty's favour (hidden); how long a
+    seller's negative balance may wait for a payout to recover it before it is an exception."""
+
+    mismatch_rate: float = field(default=0.005, metadata=unit)  # per invoice line and payout
+    mismatch_sd: float = field(default=0.2, metadata=nonneg)  # relative size, half-normal
+    overbill_share: float = field(default=0.7, metadata=unit)  # against the operator
+    negative_balance_days: float = field(default=14.0, metadata=nonneg)
+
+    @property
+    def negative_balance_h(self) -> float:
+        return HOURS_PER_DAY * self.negative_balance_days
+
+
+@dataclass(kw_only=True)
+class GovernanceSpec:
+    """How sellers react to governance (hidden): whether a warning reforms a bad actor, how
+    soon a wrongly suspended seller appeals, how late a review lands after delivery."""
+
+    reform_chance: float = field(default=0.3, metadata=unit)  # a warned bad actor reforms
+    appeal_days: float = field(default=3.0, metadata=nonneg)  # honest suspended: appeals then
+    review_lag_days: float = field(default=5.0, metadata=nonneg)  # a review lands this late
+
+    @property
+    def appeal_h(self) -> float:
+        return HOURS_PER_DAY * self.appeal_days
+
+    @property
+    def review_lag_h(self) -> float:
+        return HOURS_PER_DAY * self.review_lag_days
+
+
+@dataclass(kw_only=True)
+class MappingSpec:
+    """How new listings get the operator's categories: two mappers a strategy may call (a
+    keyword mapper, a trained model), and what a wrong category does until it is corrected."""
+
+    keyword: ClassifierSpec = field(
+        default_factory=lambda: ClassifierSpec(accuracy=0.8, sharpness=50.0, temperature=1.0)
+    )
+    model: ClassifierSpec = field(default_factory=ClassifierSpec)
+    miscategorised_penalty: float = field(default=1.0, metadata=nonneg)  # utility a buyer loses
+    surface_days: float = field(default=10.0, metadata=positive)  # mean time until it shows
+
+    @property
+    def surface_h(self) -> float:
+        return HOURS_PER_DAY * self.surface_days
+
+
+@dataclass(kw_only=True)
+class CatalogueSpec:
+    """What the world reads of the catalogue: how new listings are mapped, and how often the
+    founding sellers launch one (a scenario's `CatalogueConfig` adds how the catalogue is
+    generated)."""
+
+    mapping: MappingSpec = field(default_factory=MappingSpec)
+    new_listings_per_day: float = field(default=0.0, metadata=nonneg)  # Poisson rate
+
+
+@dataclass(kw_only=True)
+class FeedsSpec:
+    lag_h: float = field(default=0.0, metadata=nonneg)  # domain events reach strategies this late
+
+
+def _shift(start: float, end: float, path: str) -> None:
+    if start >= end:
+        raise ConfigError(f"{path}.shift_start ({start}) must be before shift_end ({end})")
+
+
+# --- what the generator draws for each seller and warehouse ----------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class SellerSpec:
+    """One seller: where it ships from, its contracted carrier, and the profile it works by
+    (an applicant's is the scenario's `applications.profile`)."""
+
     name: str
     home_warehouse: int  # default warehouse
     carrier: int  # contracted carrier
-    handling_h: float  # promised handling time: ship-by = placed + handling_h
-    reliability: float  # hidden: probability an order is released without delay
-    delay_mean_h: float  # hidden: mean extra delay when an order is held up
-    lead_time_h: float  # replenishment lead time
-    bad_actor: bool = False  # hidden: a bad actor from the start (applicants: drawn per run)
+    profile: SellerTraits
 
 
 @dataclass(frozen=True, kw_only=True)
 class WarehouseSpec:
+    """One warehouse: where it is and its pick-and-pack capacity on shift, sized by the
+    generator (how it works is `World.warehousing`, the same for every warehouse)."""
+
     name: str
     region: int
-    picks_per_hour: float  # pick-and-pack capacity while on shift
-    shift_start: float  # hour of day
-    shift_end: float
-    cutoff_hour: float  # the daily carrier pick-up
-    weekend_factor: float  # capacity multiplier on Saturday and Sunday
-    discrepancy_rate: float  # hidden: share of picks where the recorded unit is not there
-
-
-@dataclass(frozen=True, kw_only=True)
-class CarrierSpec:
-    name: str
-    fixed_cost: float  # per parcel
-    cost_per_km: float
-    base_days: float  # contract: nominal transit = base_days + km / km_per_day
-    km_per_day: float
-    serves: frozenset[int]  # regions it delivers to
-    daily_capacity: int  # parcels it collects per day across all warehouses
-    transit_bias: float  # hidden: log-multiplier of real over nominal transit time
-    transit_sigma: float  # hidden: log-sd of transit time
-    loss_rate: float  # hidden
-    damage_rate: float  # hidden: parcels delivered damaged (the customer sends them back)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Disruption:
-    """A carrier in trouble for a while: slower on some lanes, and able to collect only a share
-    of its daily capacity for parcels to the affected regions."""
-
-    carrier: int
-    regions: frozenset[int]  # destination regions affected
-    start_h: float
-    end_h: float
-    capacity_factor: float
-    transit_factor: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class DemandSpec:
-    visits_per_day: float  # mean visits per day on an ordinary weekday before shaping
-    hour_profile: tuple[float, ...]  # 24 weights, mean 1
-    weekday_profile: tuple[float, ...]  # 7 weights Monday..Sunday, mean 1
-    month_profile: tuple[float, ...]  # 12 multipliers January..December (the season), as given
-    promo_multiplier: float
-    attractiveness: float  # MNL utility constant of an offer vs. the outside option
-    price_sensitivity: float  # utility per log of price over the competitor's price
-    delivery_sensitivity: float  # utility per promised day
-    trend_per_year: float = 0.0  # log growth of visits a year, from the run's first day
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReviewSpec:
-    """Stars on delivery: around on_time_mean (sd, rounded to 1..5); late, lower by late_drop
-    plus late_drop_per_day a day late, at most max_drop."""
-
-    on_time_mean: float = 4.5
-    late_drop: float = 0.6
-    late_drop_per_day: float = 0.4
-    max_drop: float = 3.0
-    sd: float = 1.1
-
-
-@dataclass(frozen=True, kw_only=True)
-class TeamSpec:
-    """A review team: its own people, shifts and wage, working the exception types it owns."""
-
-    name: str
-    headcount: int
-    shift_start: float
-    shift_end: float
-    weekends: bool
-    hourly_cost: float
-    types: frozenset[str]  # exception types this team works
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReviewerSpec:
-    """The operator's people. The main team (`headcount`, shifts) works every exception type no
-    other team in `teams` owns; with no other teams it is the single team of earlier versions."""
-
-    headcount: int
-    shift_start: float
-    shift_end: float
-    weekends: bool
-    hourly_cost: float
-    handling_mean_h: dict[str, float]  # mean handling hours per exception type (exponential)
-    fraud_detection: float  # hidden: chance a reviewer spots a fraudulent payment
-    false_rejection: float  # hidden: chance a reviewer rejects a genuine held payment
-    return_fraud_detection: float  # hidden: chance a reviewer spots a fraudulent return
-    kyc_detection: float  # hidden: chance a reviewer spots a bad-actor application
-    kyc_false_rejection: float  # hidden: chance a reviewer rejects an honest application
-    compliance_detection: float  # hidden: chance a catalogue check finds a compliance issue
-    seller_detection: float  # hidden: chance a seller review finds a bad actor out
-    seller_false_suspension: float  # hidden: chance a seller review suspends an honest seller
-    reconciliation_detection: float  # hidden: chance a person finds an overbilled line
-    teams: tuple[TeamSpec, ...] = ()  # teams by skill beside the main team
-
-    def all_teams(self, types: tuple[str, ...]) -> tuple[TeamSpec, ...]:
-        """The main team (named `operations`, owning what no other team owns), then the rest."""
-        owned = frozenset().union(*(t.types for t in self.teams))
-        main = TeamSpec(
-            name="operations",
-            headcount=self.headcount,
-            shift_start=self.shift_start,
-            shift_end=self.shift_end,
-            weekends=self.weekends,
-            hourly_cost=self.hourly_cost,
-            types=frozenset(types) - owned,
-        )
-        return (main, *self.teams)
-
-
-@dataclass(frozen=True, kw_only=True)
-class MoneySpec:
-    currency: str
-    fee_base: float  # shipping fee charged to the customer: base + per km
-    fee_per_km: float
-    sla_credit_pct: float  # credit to the customer on a late delivery, share of the item price
-    return_window_h: float
-    payout_every_h: float
-    chargeback_delay_h: float
-    platform_fee_per_order: float  # what an orchestration platform charges per order placed
-
-
-@dataclass(frozen=True, kw_only=True)
-class RiskSpec:
-    fraud_rate: float  # hidden: share of payments that are fraudulent
-    signal_separation: float  # hidden: mean risk score of fraud minus genuine (unit noise)
-    hold_threshold: float  # the payment provider holds orders whose risk score exceeds this
-    return_rate: float  # chance a delivered order is returned when on time
-    return_rate_late: float  # when late
-    return_fraud_rate: float  # hidden: share of customer returns that are fraud (empty box, worn)
-    lost_detect_h: float  # hours past the promise before a silent parcel is declared lost
-    customer_cancel_rate: float = 0.0  # customers who cancel before their order is routed
-
-
-@dataclass(frozen=True, kw_only=True)
-class ApplicantSpec:
-    """How seller applications arrive and what is hidden in them (drawn per run)."""
-
-    per_day: float  # Poisson rate of applications
-    bad_share: float  # hidden
-    kyc_separation: float  # hidden: mean KYC score of a bad actor minus an honest one
-    screen_separation: float  # hidden: mean catalogue-screen score of an issue minus none
-    documents_fail_honest: float
-    documents_fail_bad: float
-    compliance_issue_honest: float
-    compliance_issue_bad: float
-    fix_h: float  # an honest applicant fixes a flagged catalogue in this long (mean)
-    bad_reliability: float  # hidden: how an admitted bad actor ships
-    bad_delay_mean_h: float
-    bad_return_rate: float  # hidden: counterfeit goods come back this often
-    bad_never_ship: float  # hidden: share of its orders a bad actor never ships
-    bad_review_drop: float  # hidden: stars its counterfeits lose
-    wave_share: float  # hidden: share of bad actors that run a stolen-card order wave
-    wave_after_h: float  # after going live
-    wave_h: float
-    wave_orders_per_day: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class FinanceSpec:
-    """Reconciliation mismatches (hidden) and the negative-balance rule."""
-
-    mismatch_rate: float
-    mismatch_sd: float
-    overbill_share: float
-    negative_balance_h: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class GovernanceSpec:
-    """How sellers react to governance (hidden)."""
-
-    reform_chance: float
-    appeal_h: float
-    review_lag_h: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class MappingSpec:
-    """The two catalogue mappers a strategy may call, and what a wrong category costs."""
-
-    keyword: ClassifierSpec
-    model: ClassifierSpec
-    miscategorised_penalty: float  # utility a buyer loses on a listing under a wrong category
-    surface_h: float  # mean time until a wrong category surfaces as an exception
+    picks_per_hour: float
 
 
 @dataclass(frozen=True, kw_only=True)
 class World:
-    """Everything a run needs, as plain arrays and small specs."""
+    """Everything a run needs: the scenario's parts as configured, and what the generator
+    derived from them as plain arrays."""
 
-    name: str
-    start_date: date
+    name: str  # the scenario's, for labels
+    start_date: date  # scenario.start_date, parsed
     warmup_h: float
     window_end_h: float
     end_h: float
-    promo_dates: frozenset[date]
+    promo_dates: frozenset[date]  # scenario.demand.promo_dates, parsed
     region_names: tuple[str, ...]
     region_weight: np.ndarray  # share of visits per region
     distance_km: np.ndarray  # region x region
@@ -247,22 +438,25 @@ class World:
     order_qty: np.ndarray  # offers x warehouses
     sellers: tuple[SellerSpec, ...]
     warehouses: tuple[WarehouseSpec, ...]
+    warehousing: WarehousingSpec
     carriers: tuple[CarrierSpec, ...]
+    carrier_serves: tuple[frozenset[int], ...]  # per carrier, the regions it delivers to
     demand: DemandSpec
+    hour_weight: tuple[float, ...]  # demand.hour_profile scaled to mean 1
+    weekday_weight: tuple[float, ...]  # demand.weekday_profile scaled to mean 1
     reviewers: ReviewerSpec
     money: MoneySpec
     risk: RiskSpec
-    price_floor_margin: float = 0.0  # the operator's rule: prices below cost*(1+this) are flagged
+    catalogue: CatalogueSpec = field(default_factory=CatalogueSpec)
     disruptions: tuple[Disruption, ...] = ()
-    feed_lag_h: float = 0.0  # how late domain events reach the strategy's systems
+    feeds: FeedsSpec = field(default_factory=FeedsSpec)
     # the sellers who may apply during the run, then the listings founding sellers may launch:
     # sellers, SKUs and offers from these indexes on (one offer per new SKU) are dark until
     # their seller is approved or the listing is launched
     applicants: ApplicantSpec | None = None
-    mapping: MappingSpec | None = None
-    governance: GovernanceSpec | None = None
-    finance: FinanceSpec | None = None
-    reviews: ReviewSpec = ReviewSpec()
+    governance: GovernanceSpec = field(default_factory=GovernanceSpec)
+    finance: FinanceSpec = field(default_factory=FinanceSpec)
+    reviews: ReviewSpec = field(default_factory=ReviewSpec)
     # hidden: per customer region, real transit over what the lane's contract says (None: 1)
     region_transit_factor: tuple[float, ...] | None = None
     promo_commission_cut: float = 0.0  # the operator's rule: rate points off on promotion days
@@ -270,7 +464,6 @@ class World:
     first_new_sku: int = -1
     first_new_offer: int = -1
     first_listing_offer: int = -1  # from here on: founding sellers' new listings (-1: none)
-    new_listings_per_day: float = 0.0  # Poisson rate at which founding sellers launch them
     new_sku_visits: np.ndarray | None = None  # visits per day each new SKU brings once listed
     meta: dict = field(default_factory=dict)
 

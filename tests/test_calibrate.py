@@ -114,8 +114,8 @@ def test_round_trip_recovers_freight_reviews_and_profiles(round_trip):
     # the customers' own cancellations: what the log's rate leaves over the twin's mechanisms
     assert p["risk.customer_cancel_rate"] == pytest.approx(0.03, abs=0.01)
     hours = np.array(p["demand.hour_profile"])
-    assert np.corrcoef(hours, world.demand.hour_profile)[0, 1] > 0.95
-    np.testing.assert_allclose(p["demand.weekday_profile"], world.demand.weekday_profile, atol=0.12)
+    assert np.corrcoef(hours, world.hour_weight)[0, 1] > 0.95
+    np.testing.assert_allclose(p["demand.weekday_profile"], world.weekday_weight, atol=0.12)
 
 
 @pytest.mark.slow

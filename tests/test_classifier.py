@@ -13,10 +13,10 @@ from sim.validate import ConfigError, check_config
 N = 20_000
 
 
-def draws(spec: ClassifierSpec, seed: int = 0):
+def draws(spec: ClassifierSpec, n_categories: int, seed: int = 0):
     rng = np.random.default_rng(seed)
-    clf = SimulatedClassifier(spec)
-    true = rng.integers(spec.n_categories, size=N)
+    clf = SimulatedClassifier(spec, n_categories)
+    true = rng.integers(n_categories, size=N)
     u = rng.random((3, N))
     labels, conf = clf.classify_many(true, *u)
     return true, labels, conf
@@ -24,7 +24,7 @@ def draws(spec: ClassifierSpec, seed: int = 0):
 
 @pytest.mark.parametrize("accuracy", [0.6, 0.85, 0.97])
 def test_realised_accuracy_matches_the_configured_one(accuracy):
-    true, labels, _ = draws(ClassifierSpec(n_categories=6, accuracy=accuracy))
+    true, labels, _ = draws(ClassifierSpec(accuracy=accuracy), 6)
     realised = (labels == true).mean()
     se = np.sqrt(accuracy * (1 - accuracy) / N)
     assert abs(realised - accuracy) < 4 * se + 0.005, realised
@@ -32,7 +32,7 @@ def test_realised_accuracy_matches_the_configured_one(accuracy):
 
 def test_wrong_labels_spread_evenly_over_the_other_categories():
     k = 5
-    true, labels, _ = draws(ClassifierSpec(n_categories=k, accuracy=0.5))
+    true, labels, _ = draws(ClassifierSpec(accuracy=0.5), k)
     wrong = labels != true
     confusion = np.zeros((k, k))
     np.add.at(confusion, (true[wrong], labels[wrong]), 1)
@@ -52,22 +52,22 @@ def reliability(true, labels, conf, bins=5):
 
 def test_confidences_are_calibrated_at_temperature_one():
     for mean_conf, share_right in reliability(
-        *draws(ClassifierSpec(n_categories=8, accuracy=0.8, sharpness=4.0))
+        *draws(ClassifierSpec(accuracy=0.8, sharpness=4.0), 8)
     ):
         assert abs(mean_conf - share_right) < 0.03, (mean_conf, share_right)
 
 
 def test_a_hot_temperature_makes_it_overconfident():
-    spec = ClassifierSpec(n_categories=8, accuracy=0.8, sharpness=4.0, temperature=2.0)
-    bins = reliability(*draws(spec))
+    spec = ClassifierSpec(accuracy=0.8, sharpness=4.0, temperature=2.0)
+    bins = reliability(*draws(spec, 8))
     assert all(mean_conf > share_right for mean_conf, share_right in bins[:-1])
     assert np.mean([c for c, _ in bins]) > 0.85  # it claims more than its 0.8
 
 
 def test_one_listing_at_a_time_gives_the_same_answers_as_many():
-    spec = ClassifierSpec(n_categories=4, accuracy=0.6)
-    true, labels, conf = draws(spec, seed=3)
-    clf, u = SimulatedClassifier(spec), np.random.default_rng(3)
+    spec = ClassifierSpec(accuracy=0.6)
+    true, labels, conf = draws(spec, 4, seed=3)
+    clf, u = SimulatedClassifier(spec, 4), np.random.default_rng(3)
     u.integers(4, size=N)  # the same stream as draws()
     uu = u.random((3, N))
     for i in range(50):
@@ -76,4 +76,4 @@ def test_one_listing_at_a_time_gives_the_same_answers_as_many():
 
 def test_a_bad_spec_is_a_config_error():
     with pytest.raises(ConfigError, match="accuracy"):
-        check_config(ClassifierSpec(n_categories=4, accuracy=1.5), "scenario.catalogue.classifier")
+        check_config(ClassifierSpec(accuracy=1.5), "scenario.catalogue.mapping.model")

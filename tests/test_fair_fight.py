@@ -47,7 +47,7 @@ def test_rule_routing_ships_from_the_second_warehouse_when_home_is_out():
     request = RoutingRequest(0, offer, seller, 0, 10.0, 0.0, 100.0, 48.0)
     (decision,) = state.strategy.routing.route([request], market)
     assert decision.warehouse == second
-    assert 0 in state.world.carriers[decision.carrier].serves
+    assert 0 in state.world.carrier_serves[decision.carrier]
 
 
 @pytest.mark.slow  # several runs

@@ -158,7 +158,7 @@ def test_escalations_conform_when_a_region_has_no_carrier():
     result, strategy, proxy, world = run_checked(
         "seed=1", "strategy/promise=contract", *THIN_CARRIERS
     )
-    unserved = set(range(len(world.region_names))) - set(world.carriers[0].serves)
+    unserved = set(range(len(world.region_names))) - set(world.carrier_serves[0])
     assert unserved, "the test needs a region no carrier serves"
     assert not proxy.violations, "\n".join(proxy.violations[:20])
     assert proxy.counts["escalate"] > 50 and proxy.counts["ship"] > 500, proxy.counts
@@ -288,7 +288,7 @@ def test_crossing_into_scarcity_raises_the_price():
 
 def test_feed_lag_delays_stock_triggered_repricing():
     cfg, world, strategy = prepared(*SMOKE_ORCH, "seed=1", "scenario.feeds.lag_h=24")
-    assert world.feed_lag_h == 24
+    assert world.feeds.lag_h == 24
     simulate(world, strategy, int(cfg.seed))
     log = strategy.pricing.log
     assert len(log) > 200, len(log)

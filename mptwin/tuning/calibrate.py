@@ -37,7 +37,7 @@ def overrun_samples(result, world) -> dict[str, np.ndarray]:
 def _contract_h(world, look: Lookup, seller: int, region: int) -> float:
     s = world.sellers[seller]
     origin = world.warehouses[s.home_warehouse].region
-    return s.handling_h + look.lane_nominal_h[s.carrier][origin][region]
+    return s.profile.handling_h + look.lane_nominal_h[s.carrier][origin][region]
 
 
 def pool(samples: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

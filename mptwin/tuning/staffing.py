@@ -21,7 +21,7 @@ import numpy as np
 from mptwin.analysis.columns import in_window, numeric, percentiles
 from mptwin.analysis.records import RunInfo
 
-MAIN_TEAM = "operations"  # the team strategy.headcount staffs (sim.world.ReviewerSpec.all_teams)
+MAIN_TEAM = "operations"  # the team strategy.headcount staffs (sim.world.ReviewerSpec.desks)
 
 
 @dataclass(frozen=True)

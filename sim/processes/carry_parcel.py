@@ -40,9 +40,10 @@ def hand_over(state: State, warehouse: int) -> None:
         if used[c] >= cap:
             waiting.append(order)
             continue
-        d = _disruption(disrupted, c, order.region, state.env.now) if disrupted else None
+        i = _disruption(disrupted, c, order.region, state.env.now) if disrupted else None
+        d = None if i is None else disrupted[i]
         if d is not None:
-            key = (c, d)
+            key = (c, i)
             if lane_used.get(key, 0) >= d.capacity_factor * cap:
                 waiting.append(order)
                 continue
@@ -52,10 +53,11 @@ def hand_over(state: State, warehouse: int) -> None:
     flow.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
 
 
-def _disruption(disruptions, carrier: int, region: int, t_h: float):
-    for d in disruptions:
-        if d.carrier == carrier and d.start_h <= t_h < d.end_h and region in d.regions:
-            return d
+def _disruption(disruptions, carrier: int, region: int, t_h: float) -> int | None:
+    """The index of the first disruption the parcel is caught in, if any."""
+    for i, d in enumerate(disruptions):
+        if d.hits(carrier, region, t_h):
+            return i
     return None
 
 

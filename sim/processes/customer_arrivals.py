@@ -21,9 +21,9 @@ def hourly_rates(
     marketplace's traffic trend (the founding catalogue's visits; new listings bring their own)."""
     d = state.world.demand
     per_day = d.visits_per_day if visits_per_day is None else visits_per_day
-    profile = np.asarray(d.hour_profile) / 24.0
+    profile = np.asarray(state.world.hour_weight) / 24.0
     month = d.month_profile[state.calendar.date_of_day(day).month - 1]
-    rate = per_day * month * d.weekday_profile[state.calendar.weekday(day)] * profile
+    rate = per_day * month * state.world.weekday_weight[state.calendar.weekday(day)] * profile
     if d.trend_per_year and trend:  # the marketplace's traffic grows (or falls)
         rate = rate * math.exp(d.trend_per_year * day / 365.0)
     if state.calendar.is_promo(day):

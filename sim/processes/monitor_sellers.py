@@ -113,7 +113,7 @@ def reform(state: State, s: int) -> None:
     book, w = state.sellers, state.world
     spec = w.sellers[s]
     book.bad[s] = False
-    book.reliability[s], book.delay_mean_h[s] = spec.reliability, spec.delay_mean_h
+    book.reliability[s], book.delay_mean_h[s] = spec.profile.reliability, spec.profile.delay_mean_h
     book.return_rate[s], book.never_ship[s], book.review_drop[s] = -1.0, 0.0, 0.0
     _log(state, s, "reformed", "warning", "seller")
 

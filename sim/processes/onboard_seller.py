@@ -42,10 +42,10 @@ class NewListings:
         rng = state.streams["catalogue"]
         self.u_conf, self.u_correct, self.u_wrong = rng.random((3, n_new))
         self.surface_e = rng.standard_exponential(n_new)
-        mapping = w.mapping
+        mapping, n_categories = w.catalogue.mapping, len(w.category_names)
         self.mapper = {
-            "keyword": SimulatedClassifier(mapping.keyword),
-            "model": SimulatedClassifier(mapping.model),
+            "keyword": SimulatedClassifier(mapping.keyword, n_categories),
+            "model": SimulatedClassifier(mapping.model, n_categories),
         }
 
 
@@ -263,7 +263,7 @@ def draw_launches(state: State) -> list[tuple[float, int]]:
         return []
     rng = state.streams["launches"]
     n = w.n_offers - w.first_listing_offer
-    at = np.cumsum(rng.exponential(24.0 / w.new_listings_per_day, n))
+    at = np.cumsum(rng.exponential(24.0 / w.catalogue.new_listings_per_day, n))
     out = []
     for k in range(n):
         if at[k] >= w.end_h:
@@ -311,8 +311,9 @@ def _go_live(state: State, app: Application | None, listing: Listing) -> None:
             state.env.process(fraud_wave(state, s))
     cat.commission[o] = float(w.commission_rate[listing.label])
     if listing.label != listing.category:
-        cat.penalty[o] = w.mapping.miscategorised_penalty
-        call_later(state.env, listing.surface_e * w.mapping.surface_h, _surface, state, listing)
+        mapping = w.catalogue.mapping
+        cat.penalty[o] = mapping.miscategorised_penalty
+        call_later(state.env, listing.surface_e * mapping.surface_h, _surface, state, listing)
     n_wh = w.n_warehouses
     for wh in np.flatnonzero(w.stock_initial[o]).tolist():
         units = int(w.stock_initial[o, wh])

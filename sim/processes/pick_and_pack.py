@@ -14,19 +14,19 @@ from sim.state import State
 
 def pick_and_pack(state: State, warehouse: int):
     """SimPy process: one tick per hour; picks spread evenly over the hour."""
-    env, spec = state.env, state.world.warehouses[warehouse]
+    env, spec, rules = state.env, state.world.warehouses[warehouse], state.world.warehousing
     queue, outbound = state.flow.pick_queues[warehouse], state.flow.outbound[warehouse]
-    cutoff = int(spec.cutoff_hour)
+    cutoff = int(rules.cutoff_hour)
     carry = 0.0
     while True:
         now = env.now
         hour = int(now) % 24
         if hour == cutoff and outbound:
             hand_over(state, warehouse)
-        if spec.shift_start <= hour < spec.shift_end:
+        if rules.shift_start <= hour < rules.shift_end:
             cap = spec.picks_per_hour
             if state.calendar.is_weekend(int(now // 24)):
-                cap *= spec.weekend_factor
+                cap *= rules.weekend_factor
             carry += cap
             n = int(carry)
             carry -= n
@@ -34,7 +34,7 @@ def pick_and_pack(state: State, warehouse: int):
             while done < n and queue and queue[0][0] <= now:
                 order = heapq.heappop(queue)[2]
                 done += 1
-                _pick(state, order, now + done / n, spec.discrepancy_rate, outbound)
+                _pick(state, order, now + done / n, rules.discrepancy_rate, outbound)
         yield env.timeout(1.0)
 
 

@@ -68,7 +68,7 @@ def raise_exception(
         if order is not None and touches_order:  # a person handled the order's own processing
             order.human_tasks += 1
         desk = state.desk.desk_of[type_]
-        rec.team = desk.team.name
+        rec.team = desk.name
         desk.human_open += 1
         desk.queue.put(simpy.PriorityItem((triage.priority, triage.deadline_h, rec.exc_id), rec))
     return rec

@@ -28,7 +28,7 @@ def check_reorder(state: State, offer: int, warehouse: int) -> None:
         return
     qty = w.order_qty.item(offer, warehouse)
     state.stock.on_order[idx] += qty
-    lead = w.sellers[int(w.offer_seller[offer])].lead_time_h
+    lead = w.sellers[int(w.offer_seller[offer])].profile.lead_time_h
     lead *= 0.75 + 0.5 * state.streams["replenishment"].random()
     call_later(state.env, lead, _receive, state, offer, warehouse, qty)
 

@@ -38,7 +38,7 @@ def apply_prices(state: State, offers: np.ndarray, prices: np.ndarray, terms=Non
     if not np.all(np.isfinite(prices) & (prices > 0)):
         raise ValueError("a price update has a non-positive or non-finite price")
     cost = state.lookup.offer_cost_array[offers]
-    floor = cost * (1.0 + state.world.price_floor_margin)
+    floor = cost * (1.0 + state.world.money.price_floor_margin)
     below = prices < floor
     if state.records.decisions is not None:  # before they apply: it records the old prices
         record_decision.prices(state, state.records.decisions, offers, prices, floor, below, terms)

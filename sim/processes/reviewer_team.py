@@ -7,10 +7,10 @@ import simpy
 
 from sim.clock import HOURS_PER_DAY
 from sim.state import ReviewDesk, State
-from sim.world import TeamSpec
+from sim.world import Staff
 
 
-def on_shift(spec: TeamSpec, calendar, t_h: float) -> bool:
+def on_shift(spec: Staff, calendar, t_h: float) -> bool:
     day = int(t_h // HOURS_PER_DAY)
     if not spec.weekends and calendar.is_weekend(day):
         return False
@@ -18,7 +18,7 @@ def on_shift(spec: TeamSpec, calendar, t_h: float) -> bool:
     return spec.shift_start <= hour < spec.shift_end
 
 
-def next_shift_start(spec: TeamSpec, calendar, t_h: float) -> float:
+def next_shift_start(spec: Staff, calendar, t_h: float) -> float:
     """The first shift start strictly after `t_h` (or `t_h` itself if a shift starts then)."""
     day = int(t_h // HOURS_PER_DAY)
     while True:
@@ -56,9 +56,9 @@ def reviewer(state: State, desk: ReviewDesk, rid: int):
             resolved(rec)
 
 
-def pay_shifts(state: State, spec: TeamSpec):
+def pay_shifts(state: State, desk: ReviewDesk):
     """SimPy process: at each shift start, record the shift and pay the team's wages for it."""
-    env = state.env
+    env, spec = state.env, desk.team
     while True:
         start = next_shift_start(spec, state.calendar, env.now)
         yield env.timeout(start - env.now)
@@ -70,7 +70,7 @@ def pay_shifts(state: State, spec: TeamSpec):
                 "end_h": end,
                 "headcount": spec.headcount,
                 "hourly_cost": spec.hourly_cost,
-                "team": spec.name,
+                "team": desk.name,
             }
         )
         wages = spec.headcount * (end - start) * spec.hourly_cost
@@ -79,11 +79,12 @@ def pay_shifts(state: State, spec: TeamSpec):
 
 
 def start_teams(state: State) -> list[simpy.Process]:
-    """Every team's reviewers (numbered across teams) and its payroll."""
+    """Every team's reviewers (numbered across teams) and its payroll. A team's headcount is the
+    scenario's key itself (`scenario.reviewers.headcount` for the main team), read here."""
     procs, rid = [], 0
     for desk in state.desk.desks:
         for _ in range(desk.team.headcount):
             procs.append(state.env.process(reviewer(state, desk, rid)))
             rid += 1
-        procs.append(state.env.process(pay_shifts(state, desk.team)))
+        procs.append(state.env.process(pay_shifts(state, desk)))
     return procs

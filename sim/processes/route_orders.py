@@ -75,7 +75,7 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
         return
     if not (0 <= warehouse < w.n_warehouses and 0 <= carrier < len(w.carriers)):
         raise ValueError(f"routing answered an unknown warehouse {warehouse} or carrier {carrier}")
-    if order.region not in w.carriers[carrier].serves:
+    if order.region not in w.carrier_serves[carrier]:
         _raise(
             state, order, ExceptionType.UNROUTABLE, "carrier_does_not_serve_region", new_unit=False
         )
@@ -178,8 +178,8 @@ def reroute(state: State, order: Order, rec, new_unit: bool) -> None:
 def _carrier_for(state: State, order: Order, warehouse: int) -> int:
     w = state.world
     contracted = w.sellers[order.seller].carrier
-    if order.region in w.carriers[contracted].serves:
+    if order.region in w.carrier_serves[contracted]:
         return contracted
     origin = w.warehouses[warehouse].region
-    options = [c for c, spec in enumerate(w.carriers) if order.region in spec.serves]
+    options = [c for c, serves in enumerate(w.carrier_serves) if order.region in serves]
     return min(options, key=lambda c: w.carrier_cost(c, origin, order.region), default=-1)

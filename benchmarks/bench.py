@@ -23,16 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import simpy
-from hydra import compose, initialize_config_dir
 
 from mptwin.analysis.metrics import compute_kpis
 from mptwin.analysis.records import collect
-from mptwin.config import register
+from mptwin.compose import build_run, compose
 from mptwin.memory import return_freed_memory
-from mptwin.run import prepare
 from sim.model import build, quiet_gc, run
-
-CONF = Path(__file__).resolve().parent.parent / "conf"
 
 
 def bare_mmc(customers: int = 200_000, servers: int = 4, rho: float = 0.8, seed: int = 0) -> float:
@@ -71,11 +67,9 @@ def peak_rss_mib() -> float:
 
 
 def bench_scenario(overrides: list[str]) -> dict:
-    register()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=["scenario=baseline", *overrides])
+    cfg = compose("scenario=baseline", *overrides)
     t0 = time.perf_counter()
-    world, strategy = prepare(cfg)
+    world, strategy = build_run(cfg)
     t1 = time.perf_counter()
     return_freed_memory()  # as mptwin.run.simulate does
     state = build(world, strategy, int(cfg.seed))

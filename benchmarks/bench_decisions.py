@@ -28,30 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-CONF = Path(__file__).resolve().parent.parent / "conf"
-
 
 def one_run(scenario: str, strategy: str, seed: int, decisions: bool) -> dict:
     """In this process: one run, timed (what a child prints)."""
-    from hydra import compose, initialize_config_dir
-
     from mptwin.analysis.metrics import compute_kpis
     from mptwin.analysis.records import write_tables
-    from mptwin.config import register
-    from mptwin.run import prepare, simulate
+    from mptwin.compose import build_run, compose
+    from mptwin.run import simulate
 
-    register()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose(
-            "config",
-            overrides=[
-                f"scenario={scenario}",
-                f"strategy={strategy}",
-                f"seed={seed}",
-                "progress=false",
-            ],
-        )
-    world, policies = prepare(cfg)
+    cfg = compose(f"scenario={scenario}", f"strategy={strategy}", f"seed={seed}", "progress=false")
+    world, policies = build_run(cfg)
     t0 = time.perf_counter()
     result = simulate(world, policies, seed, decisions=decisions)
     t1 = time.perf_counter()

@@ -25,17 +25,14 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
 from ortools.linear_solver import pywraplp
 
 import strategies.routing as routing_module
-from mptwin.config import register
-from mptwin.run import prepare
+from mptwin.compose import build_run, compose
 from sim.model import build, quiet_gc, run
 from strategies import solver
 from strategies.solver import AssignmentProblem, feasible, greedy_assignment, objective
 
-CONF = Path(__file__).resolve().parent.parent / "conf"
 SIZES = (10, 30, 100, 300, 1000, 3000, 10000)
 
 
@@ -185,12 +182,8 @@ class Stopwatch:
 
 
 def run_strategy(scenario: str, strategy_name: str, seed: int) -> dict:
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose(
-            "config",
-            overrides=[f"scenario={scenario}", f"strategy={strategy_name}", f"seed={seed}"],
-        )
-    world, strategy = prepare(cfg)
+    cfg = compose(f"scenario={scenario}", f"strategy={strategy_name}", f"seed={seed}")
+    world, strategy = build_run(cfg)
     route = solve = None
     original_solve = routing_module.solve_assignment
     if isinstance(strategy.routing, routing_module.OptimisedRouting):
@@ -241,7 +234,6 @@ def main() -> dict:
     ap.add_argument("--skip-solver", action="store_true")
     ap.add_argument("--skip-run", action="store_true")
     args = ap.parse_args()
-    register()
     out: dict = {"time_limit_s": args.time_limit_s}
     if not args.skip_solver:
         print(

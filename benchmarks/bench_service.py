@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mptwin.analysis.metrics import compute_kpis  # noqa: E402
-from mptwin.run import prepare, simulate  # noqa: E402
-from mptwin.tuning.evaluate import compose_config  # noqa: E402
+from mptwin.compose import build_run, compose  # noqa: E402
+from mptwin.run import simulate  # noqa: E402
 
 POINTS = {"routing": "route", "pricing": "reprice", "exceptions": "triage"}
 
@@ -47,8 +47,8 @@ def timed(policy, method: str, log: list) -> None:
 
 
 def run(overrides: list[str]) -> tuple[dict, dict, float]:
-    cfg = compose_config(overrides)
-    world, strategy = prepare(cfg)
+    cfg = compose(*overrides)
+    world, strategy = build_run(cfg)
     logs = {p: [] for p in POINTS}
     for point, method in POINTS.items():
         timed(getattr(strategy, point), method, logs[point])

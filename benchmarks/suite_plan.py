@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from omegaconf import OmegaConf
 
-CONF = Path(__file__).resolve().parent.parent / "conf"
+from mptwin.compose import CONF_DIR
+
 STRATEGIES = ("automation", "orchestration")
 ROUTING_TIME_LIMIT_S = 1.0  # as conf/strategy/routing/optimised.yaml
 
@@ -26,7 +26,9 @@ class Plan:
 
 def seller_profiles(scenario: str) -> list[dict]:
     """The founding seller profiles a scenario file lists (baseline and smoke list their own)."""
-    return OmegaConf.to_container(OmegaConf.load(CONF / "scenario" / f"{scenario}.yaml").sellers)
+    return OmegaConf.to_container(
+        OmegaConf.load(CONF_DIR / "scenario" / f"{scenario}.yaml").sellers
+    )
 
 
 def sellers_override(profiles: list[dict], times: int) -> str:

@@ -1,4 +1,5 @@
-"""The `mptwin` command: Hydra composes the config, `run_job` does the work."""
+"""The `mptwin` command: Hydra composes the config (its entry point, for sweeps, launchers and run
+folders, on the folder, config name and schema of `mptwin.compose`), `run_job` does the work."""
 
 from __future__ import annotations
 
@@ -10,18 +11,16 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from mptwin.compose import CONF_DIR, CONFIG_NAME, VERSION_BASE
 from mptwin.config import register
 from mptwin.run import run_job
 from sim.validate import ConfigError
 from strategies.remote.client import DecisionServiceError
 
-# The project's conf/ folder, by absolute path: Hydra then searches the file system, not a
-# Python package, whether mptwin is run from the repo or from another folder.
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 register()
 
 
-@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+@hydra.main(version_base=VERSION_BASE, config_path=str(CONF_DIR), config_name=CONFIG_NAME)
 def _app(cfg: DictConfig) -> None:
     try:
         run_job(cfg, Path(HydraConfig.get().runtime.output_dir))

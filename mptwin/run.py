@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -14,43 +13,16 @@ from mptwin.analysis.figures import write_figures
 from mptwin.analysis.metrics import compute_kpis, kpi_table
 from mptwin.analysis.records import RunResult, collect, write_tables
 from mptwin.analysis.service_calls import fallback_note
-from mptwin.config import check_known_keys
+from mptwin.compose import build_run
 from mptwin.memory import return_freed_memory
-from mptwin.policies import build_strategy
 from mptwin.progress import Progress
 from mptwin.report.load import tuned_elsewhere
 from mptwin.report.tables import write_summary
 from mptwin.sweep import completed_kpis, staged
-from scenarios.synthetic import build_world
 from sim.decisions import Strategy
 from sim.model import build, quiet_gc, run
-from sim.validate import check_config
-from sim.world import World
 
 log = logging.getLogger("mptwin")
-
-
-def prepare(cfg: DictConfig):
-    """Everything that can fail on bad input, before any simulation runs: unknown keys, every
-    value and rule of the scenario (checked once, here), then each policy of the strategy."""
-    check_known_keys(cfg)
-    app = OmegaConf.to_object(cfg)
-    check_config(app, "")
-    world = build_world(app.scenario)
-    if app.strategy.headcount is not None:  # the arm staffs its own review team
-        world = replace(world, reviewers=replace(world.reviewers, headcount=app.strategy.headcount))
-    world = apply_commission(world, app.strategy.rules.commission)
-    strategy = build_strategy(cfg.strategy)
-    return world, strategy
-
-
-def apply_commission(world, rules) -> World:
-    """The rules file's commission table and promotional cut, on the scenario's categories."""
-    rules.check_categories("strategy.rules.commission", list(world.category_names))
-    rates = world.commission_rate.copy()
-    for name, rate in rules.rates.items():
-        rates[world.category_names.index(name)] = rate
-    return replace(world, commission_rate=rates, promo_commission_cut=rules.promo_cut)
 
 
 def simulate(
@@ -74,7 +46,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict:
         )
         return done
     t0 = time.perf_counter()
-    world, strategy = prepare(cfg)
+    world, strategy = build_run(cfg)
     t_built = time.perf_counter()
     progress = Progress(f"{world.name}/{strategy.name}/seed={cfg.seed}") if cfg.progress else None
     result = simulate(world, strategy, int(cfg.seed), progress, decisions=bool(cfg.decisions))

@@ -26,14 +26,11 @@
 # `baseline` for the real comparison (a few minutes).
 
 # %%
-from pathlib import Path
-
 import pandas as pd
-from hydra import compose, initialize_config_dir
 
 from mptwin.analysis.metrics import compute_kpis
-from mptwin.config import register
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 from mptwin.stats import paired_ci
 
 SCENARIO = "smoke"
@@ -48,23 +45,12 @@ KEYS = [
     "touchless_rate",
 ]
 
-ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
-register()
-
 
 def run(strategy: str, seed: int, *overrides: str) -> dict:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose(
-            "config",
-            overrides=[
-                f"scenario={SCENARIO}",
-                f"strategy={strategy}",
-                f"seed={seed}",
-                "progress=false",
-                *overrides,
-            ],
-        )
-    world, strat = prepare(cfg)
+    cfg = compose(
+        f"scenario={SCENARIO}", f"strategy={strategy}", f"seed={seed}", "progress=false", *overrides
+    )
+    world, strat = build_run(cfg)
     result = simulate(world, strat, seed)
     return compute_kpis(result.tables, result.info)
 

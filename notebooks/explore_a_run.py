@@ -14,19 +14,12 @@
 # from and what they cost. Everything here comes from the result tables, like the KPIs.
 
 # %%
-from pathlib import Path
-
-from hydra import compose, initialize_config_dir
-
 from mptwin.analysis.metrics import compute_kpis, kpi_table
-from mptwin.config import register
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 
-ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
-register()
-with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-    cfg = compose("config", overrides=["scenario=smoke", "seed=1"])
-world, strategy = prepare(cfg)
+cfg = compose("scenario=smoke", "seed=1")  # the config `mptwin scenario=smoke seed=1` runs
+world, strategy = build_run(cfg)
 result = simulate(world, strategy, cfg.seed)
 kpis = compute_kpis(result.tables, result.info)
 print(kpi_table(kpis))

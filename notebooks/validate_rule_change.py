@@ -24,14 +24,13 @@
 # (`conf/gate/promise_buffer_baseline.yaml`).
 
 # %%
-from pathlib import Path
-
 import pandas as pd
 
+from mptwin.compose import CONF_DIR
 from mptwin.gate import parse_gate, run_gate
 from mptwin.gate.report import rows, text
 
-ROOT = Path.cwd() if (Path.cwd() / "conf").exists() else Path(__file__).resolve().parent.parent
+ROOT = CONF_DIR.parent  # the project: the gate's runs go to its outputs/
 
 # %% [markdown]
 # ## The rules, agreed before looking at the results

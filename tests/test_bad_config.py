@@ -2,7 +2,7 @@
 an empty seller list or a bad strategy parameter stops the run before anything is simulated,
 with an error that names the key.
 
-Most cases go through Hydra's compose API and `mptwin.run.prepare` (what `mptwin` does before
+Most cases go through `mptwin.compose` (`compose`, then `build_run`: what `mptwin` does before
 simulating); a few go through the real command line in a subprocess.
 """
 
@@ -18,9 +18,8 @@ import simpy
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from mptwin.run import prepare
+from mptwin.compose import build_run, compose
 from sim.validate import ConfigError
-from tests.helpers.runs import compose_cfg
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +32,9 @@ def no_simulation(monkeypatch):
     monkeypatch.setattr(simpy.Environment, "run", forbidden)
 
 
-def compose_and_prepare(*overrides: str):
-    cfg = compose_cfg("scenario=smoke", *overrides)
-    return prepare(cfg)
+def compose_and_build(*overrides: str):
+    cfg = compose("scenario=smoke", *overrides)
+    return build_run(cfg)
 
 
 def full_message(exc: BaseException) -> str:
@@ -66,7 +65,7 @@ def names_key(message: str, key: str) -> bool:
 )
 def test_unknown_key_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigCompositionException) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(full_message(err.value), key), full_message(err.value)
 
 
@@ -82,7 +81,7 @@ def test_unknown_key_is_rejected_naming_it(override, key):
 )
 def test_wrong_type_is_rejected_naming_the_key(override, key):
     with pytest.raises(ConfigCompositionException) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(full_message(err.value), key), full_message(err.value)
 
 
@@ -94,13 +93,13 @@ def test_typo_in_a_scenario_yaml_is_rejected_naming_the_key(tmp_path):
         "defaults:\n  - smoke\n  - _self_\nname: typo\ndemand:\n  visits_per_dya: 5\n"
     )
     with pytest.raises(ConfigCompositionException) as err:
-        compose_cfg(f"hydra.searchpath=[file://{tmp_path}]", "scenario=typo")
+        compose(f"hydra.searchpath=[file://{tmp_path}]", "scenario=typo")
     assert names_key(full_message(err.value), "scenario.demand.visits_per_dya"), full_message(
         err.value
     )
 
 
-# --- appended keys (+key=value): Hydra lets them into a typed node; prepare must refuse them ---
+# --- appended keys (+key=value): Hydra lets them into a typed node; build_run must refuse them ---
 
 
 @pytest.mark.parametrize(
@@ -115,18 +114,18 @@ def test_typo_in_a_scenario_yaml_is_rejected_naming_the_key(tmp_path):
 def test_appended_unknown_key_is_rejected_naming_it(override, key):
     """`+scenario.demand.visits_per_dya=5` must not run the default demand silently."""
     with pytest.raises((ConfigError, ConfigCompositionException)) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(full_message(err.value), key), full_message(err.value)
 
 
 def test_appended_unknown_policy_parameter_is_rejected_naming_it():
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare("+strategy.routing.foo=1")
+        compose_and_build("+strategy.routing.foo=1")
     message = full_message(err.value)
     assert "strategy.routing" in message and "foo" in message, message
 
 
-# --- values out of range: caught by prepare, before the world is simulated -------------------
+# --- values out of range: caught by build_run, before the world is simulated -------------------
 
 
 @pytest.mark.parametrize(
@@ -149,7 +148,7 @@ def test_appended_unknown_policy_parameter_is_rejected_naming_it():
 )
 def test_value_out_of_range_is_rejected_naming_the_key(override, key):
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(str(err.value), key), str(err.value)
 
 
@@ -163,7 +162,7 @@ def test_value_out_of_range_is_rejected_naming_the_key(override, key):
 )
 def test_empty_list_is_rejected_naming_the_key(override, key):
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(str(err.value), key), str(err.value)
 
 
@@ -191,7 +190,7 @@ def test_empty_list_is_rejected_naming_the_key(override, key):
 )
 def test_bad_strategy_parameter_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(str(err.value), key), str(err.value)
 
 
@@ -206,7 +205,7 @@ def test_bad_strategy_parameter_is_rejected_naming_it(override, key):
 )
 def test_bad_orchestration_parameter_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare("strategy=orchestration", override)
+        compose_and_build("strategy=orchestration", override)
     assert names_key(str(err.value), key), str(err.value)
 
 
@@ -226,7 +225,7 @@ def test_bad_orchestration_parameter_is_rejected_naming_it(override, key):
 def test_nan_and_infinity_are_rejected_wherever_a_number_is(override, key):
     """A number without bounds (a threshold, a bias, a utility) must still be a number."""
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     assert names_key(str(err.value), key) and "finite" in str(err.value), str(err.value)
 
 
@@ -242,16 +241,16 @@ def test_error_writes_the_key_as_on_the_command_line(override, key):
     """The key in the message is the one a user types (`scenario.demand.visits_per_day`), not a
     variant of it such as `.scenario.demand.visits_per_day`."""
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare(override)
+        compose_and_build(override)
     message = str(err.value)
     assert re.search(rf"(?<![\w.]){re.escape(key)}\b", message), message
 
 
 def test_a_good_config_passes_the_same_checks():
     """The checks above fail for the bad value, not for the smoke scenario itself."""
-    cfg = compose_cfg("scenario=smoke")
+    cfg = compose("scenario=smoke")
     assert OmegaConf.select(cfg, "scenario.name") == "smoke"
-    world, strategy = prepare(cfg)
+    world, strategy = build_run(cfg)
     assert world.name == "smoke" and strategy.name == "automation"
 
 
@@ -352,7 +351,7 @@ def test_cli_stops_with_an_error_naming_the_key_and_writes_nothing(tmp_path: Pat
 )
 def test_bad_rule_or_team_is_rejected_naming_it(override, key):
     with pytest.raises(ConfigError) as err:
-        compose_and_prepare("strategy=orchestration", override)
+        compose_and_build("strategy=orchestration", override)
     assert names_key(str(err.value), key), str(err.value)
 
 
@@ -377,5 +376,5 @@ def test_a_bad_rules_file_is_rejected_naming_the_key(tmp_path, text, key):
     folder.mkdir()
     (folder / "mine.yaml").write_text(text)
     with pytest.raises((ConfigError, ConfigCompositionException)) as err:
-        compose_and_prepare(f"hydra.searchpath=[file://{tmp_path}]", "rules@strategy.rules=mine")
+        compose_and_build(f"hydra.searchpath=[file://{tmp_path}]", "rules@strategy.rules=mine")
     assert names_key(full_message(err.value), key), full_message(err.value)

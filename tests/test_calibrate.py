@@ -19,13 +19,13 @@ import pytest
 import yaml
 
 from mptwin.calibration import cli, validate
-from mptwin.calibration import scenario as calibration
 from mptwin.calibration.export import export_log
 from mptwin.calibration.log import read_log
 from mptwin.calibration.scenario import calibrate, write_calibration
+from mptwin.compose import CONF_DIR, build_run, compose
 from sim.processes.carry_parcel import review_score
 from sim.world import ReviewSpec
-from tests.helpers.runs import CONF, OLIST, ROOT, compose_cfg, run_sim
+from tests.helpers.runs import OLIST, ROOT, run_sim
 
 needs_olist = pytest.mark.skipif(not OLIST.is_dir(), reason="../shared/data/olist-sample absent")
 EXAMPLE = ROOT / "examples" / "synthetic-log"
@@ -62,9 +62,7 @@ def round_trip(tmp_path_factory):
 
 
 def _prepared(*overrides):
-    from mptwin.run import prepare
-
-    return prepare(compose_cfg(*overrides))
+    return build_run(compose(*overrides))
 
 
 @pytest.mark.slow
@@ -137,8 +135,8 @@ def test_round_trip_scenario_runs_and_validates_against_its_own_log(round_trip, 
 def test_olist_calibration_and_validation_run_end_to_end(tmp_path, monkeypatch):
     """In-sample: the late rate within 3 points and the click-to-door median within 15 %."""
     conf = tmp_path / "conf"
-    shutil.copytree(CONF, conf)
-    monkeypatch.setattr(calibration, "CONF", conf)
+    shutil.copytree(CONF_DIR, conf)
+    monkeypatch.setattr("mptwin.compose.CONF_DIR", conf)  # every composition reads it
     assert (
         cli.main([str(OLIST), "--out", str(conf / "scenario" / "olist_t.yaml"), "--fit-share", "1"])
         == 0

@@ -21,9 +21,10 @@ from mptwin.calibration import cli
 from mptwin.calibration import scenario as calibration
 from mptwin.calibration.log import read_log
 from mptwin.calibration.scenario import calibrate, calibrated_note, size_team, write_calibration
+from mptwin.compose import CONF_DIR, compose
 from mptwin.run import run_job
 from tests.helpers.commands import EXAMPLE
-from tests.helpers.runs import CONF, compose_cfg, run_sim
+from tests.helpers.runs import run_sim
 
 TEMPLATE_TEAM = 14  # conf/scenario/baseline.yaml's reviewers.headcount
 TEMPLATE_ORDERS_PER_DAY = calibration.TEMPLATE_ORDERS_PER_DAY
@@ -133,8 +134,8 @@ def calibrated_conf(example, tmp_path, monkeypatch):
     """A conf/ copy holding the example's calibrated scenario `mine` (a week, no cool-down) and its
     sidecar; returns the scenario as a dict."""
     conf = tmp_path / "conf"
-    shutil.copytree(CONF, conf, ignore=shutil.ignore_patterns("*.calibration.json"))
-    monkeypatch.setattr(calibration, "CONF", conf)
+    shutil.copytree(CONF_DIR, conf, ignore=shutil.ignore_patterns("*.calibration.json"))
+    monkeypatch.setattr("mptwin.compose.CONF_DIR", conf)  # every composition reads it
     _, cal = example
     short = {**cal.scenario, "days": 7, "warmup_days": 2, "cooldown_days": 0}
     write_calibration(replace(cal, scenario=short), conf / "scenario" / "mine.yaml")
@@ -143,7 +144,7 @@ def calibrated_conf(example, tmp_path, monkeypatch):
 
 def test_a_calibrated_run_says_so_in_its_summary(calibrated_conf, tmp_path, capsys):
     # composed from the file, as `mptwin scenario=mine` would
-    cfg = calibration.compose_named("mine", "progress=false", "figures=false")
+    cfg = compose("scenario=mine", "progress=false", "figures=false")
     run_job(cfg, tmp_path / "run")
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("Calibrated scenario"))
@@ -162,7 +163,7 @@ def test_the_summary_names_the_team_an_arm_brings_instead(calibrated_conf):
 
 
 def test_a_template_run_says_nothing_of_calibration(tmp_path, capsys):
-    cfg = compose_cfg(
+    cfg = compose(
         "scenario=baseline",
         "scenario.days=2",
         "scenario.cooldown_days=0",
@@ -182,7 +183,7 @@ def test_the_templates_volume_is_still_what_its_team_was_sized_for():
     under automation, over its measured days. A change to the template's demand moves it."""
     result = run_sim("scenario=baseline", "strategy=automation", "seed=1", "progress=false")
     daily = result.tables["daily"]
-    cfg = compose_cfg("scenario=baseline")
+    cfg = compose("scenario=baseline")
     measured = daily["day"].between(
         cfg.scenario.warmup_days, cfg.scenario.warmup_days + cfg.scenario.days - 1
     )

@@ -11,12 +11,11 @@ import pytest
 
 from mptwin.calibration import cli as calibrate_cli
 from mptwin.calibration import export, validate
-from mptwin.calibration import scenario as calibration
 from mptwin.calibration.log import LogError, read_log
 from mptwin.calibration.log_files import CENTROIDS, CUSTOMERS, ORDERS, SELLERS
 from mptwin.calibration.scenario import calibrate
+from mptwin.compose import CONF_DIR
 from tests.helpers.commands import EXAMPLE, Started, refused, started
-from tests.helpers.runs import CONF
 
 # --- mptwin-calibrate -------------------------------------------------------------------------
 
@@ -162,8 +161,8 @@ def calibrated(tmp_path, monkeypatch):
     """A conf/ copy holding scenario `mine` (smoke's world) with a sidecar whose hold-out is the
     shipped log's last weeks; returns the sidecar's path."""
     conf = tmp_path / "conf"
-    shutil.copytree(CONF, conf, ignore=shutil.ignore_patterns("*.calibration.json"))
-    monkeypatch.setattr(calibration, "CONF", conf)
+    shutil.copytree(CONF_DIR, conf, ignore=shutil.ignore_patterns("*.calibration.json"))
+    monkeypatch.setattr("mptwin.compose.CONF_DIR", conf)  # every composition reads it
     shutil.copy(conf / "scenario" / "smoke.yaml", conf / "scenario" / "mine.yaml")
     sidecar = conf / "scenario" / "mine.calibration.json"
     sidecar.write_text(

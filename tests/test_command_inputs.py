@@ -18,8 +18,8 @@ import sys
 import tomllib
 
 import pytest
-from hydra import compose, initialize_config_dir
 
+from mptwin.compose import CONF_DIR, compose
 from mptwin.explain import main as explain_main
 from mptwin.gate import cli as gate_cli
 from mptwin.report import build as report
@@ -28,7 +28,7 @@ from mptwin.report.tables import paired, summary
 from mptwin.service import cli as serve_cli
 from mptwin.tuning import cli as tune_cli
 from tests.helpers.commands import refused, started
-from tests.helpers.runs import CONF, ROOT
+from tests.helpers.runs import ROOT
 from tests.test_report_load import make_run
 
 # --- mptwin-report ----------------------------------------------------------------------------
@@ -251,10 +251,10 @@ def names_that_do_not_exist(text: str) -> list[str]:
     not exist (placeholders in <...>, the user's own my_* names and outputs are not names)."""
     missing = []
     for group, name in re.findall(r"\b(experiment|scenario|strategy)=([A-Za-z0-9_]+)", text):
-        if not name.startswith("my_") and not (CONF / group / f"{name}.yaml").is_file():
+        if not name.startswith("my_") and not (CONF_DIR / group / f"{name}.yaml").is_file():
             missing.append(f"{group}={name}")
     for name in re.findall(r"\bmultirun/([A-Za-z0-9_]+)", text):  # a sweep's folder
-        if not (CONF / "experiment" / f"{name}.yaml").is_file():
+        if not (CONF_DIR / "experiment" / f"{name}.yaml").is_file():
             missing.append(f"multirun/{name}")
     for path in re.findall(r"\b((?:conf|examples|docs)/[A-Za-z0-9_./-]*[A-Za-z0-9_/])", text):
         if "my_" not in path and not (ROOT / path).exists():
@@ -285,8 +285,7 @@ def test_every_option_has_help_and_shows_its_default(name, monkeypatch, capsys):
 
 
 def test_mptwin_help_template_is_short_and_names_what_exists():
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", return_hydra_config=True)
+    cfg = compose(hydra=True)
     text = cfg.hydra.help.template
     assert len(text.splitlines()) < 40
     for key in (

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from mptwin.analysis.records import collect
-from mptwin.run import prepare
+from mptwin.compose import build_run, compose
 from sim.model import build, run
-from tests.helpers.runs import NETWORK, compose_cfg, run_sim
+from tests.helpers.runs import NETWORK, run_sim
 
 STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}
 
@@ -120,8 +120,8 @@ def test_lost_parcels_are_always_declared(stepped, overrides):
     `lost_detect_days` past its promise, or past its hand-over when it left after the promise.
     A tight promise makes late hand-overs, hence the second case, common."""
     if overrides:
-        cfg = compose_cfg("scenario=smoke", "seed=1", *overrides)
-        world, strategy = prepare(cfg)
+        cfg = compose("scenario=smoke", "seed=1", *overrides)
+        world, strategy = build_run(cfg)
         state = build(world, strategy, 1)
         result = collect(run(state))
     else:

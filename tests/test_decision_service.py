@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 from mptwin.service.openapi import openapi
 from sim.decisions import RoutingDecision, RoutingRequest, Triage
 from strategies.remote.checks import check_prices, check_promise, check_route, check_triage
@@ -35,7 +36,7 @@ from strategies.remote.protocol import (
     RouteAnswer,
     RouteCall,
 )
-from tests.helpers.runs import ROOT, compose_cfg
+from tests.helpers.runs import ROOT
 
 SERVICE_KPIS = ("decision_fallbacks", "decision_service_p95_ms")
 
@@ -80,8 +81,8 @@ def service():
 
 
 def run_kpis(*overrides: str, after=None):
-    cfg = compose_cfg("scenario=smoke", *overrides)
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", *overrides)
+    world, strategy = build_run(cfg)
     result = simulate(world, strategy, int(cfg.seed))
     return compute_kpis(result.tables, result.info), result
 
@@ -118,8 +119,8 @@ def test_served_orchestration_gives_the_in_process_kpis(service):
 @pytest.mark.slow
 def test_a_dead_service_leaves_the_run_to_the_fallbacks():
     proc, url = start_service()
-    cfg = compose_cfg("scenario=smoke", *service_overrides(url))
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", *service_overrides(url))
+    world, strategy = build_run(cfg)
     killed = []
 
     class Killer:  # kill the service once the run is a third through (progress is per day)
@@ -179,7 +180,7 @@ def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(
     monkeypatch.setattr(run_module, "build", build_and_listen)
     caplog.set_level(logging.WARNING)
     kpis = run_module.run_job(
-        compose_cfg("scenario=smoke", *SHORT, *service_overrides(url)), tmp_path / "run"
+        compose("scenario=smoke", *SHORT, *service_overrides(url)), tmp_path / "run"
     )
     (down,) = said_at_bind
     assert f"decision service at {url} cannot be reached (ConnectionRefusedError" in down
@@ -215,8 +216,8 @@ def test_a_run_that_requires_the_service_fails_instead_of_falling_back(monkeypat
 
     url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
     monkeypatch.setenv("MPTWIN_SERVICE_REQUIRED", "true")
-    cfg = compose_cfg("scenario=smoke", *SHORT, *service_overrides(url))
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", *SHORT, *service_overrides(url))
+    world, strategy = build_run(cfg)
     assert strategy.routing.required and strategy.exceptions.required
     with pytest.raises(
         DecisionServiceError,
@@ -232,8 +233,8 @@ def test_a_service_that_comes_up_late_is_attached_and_asked(caplog):
     when it next decides, and from then on the service answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"  # nobody listens here, yet
-    cfg = compose_cfg("scenario=smoke", *service_overrides(url))
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", *service_overrides(url))
+    world, strategy = build_run(cfg)
     started = []
 
     def start_on_day_two(day, days, orders):
@@ -418,7 +419,7 @@ def test_an_invalid_answer_is_never_applied_and_says_why(monkeypatch):
     from mptwin.service.session import DecisionService
     from strategies.remote import client
 
-    cfg = compose_cfg("scenario=smoke", "strategy=orchestration").strategy
+    cfg = compose("scenario=smoke", "strategy=orchestration").strategy
     LocalHttp.service = DecisionService(
         lambda p: RogueRouting() if p == "routing" else build_policy(cfg[p], f"strategy.{p}")
     )
@@ -441,7 +442,7 @@ def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
     from mptwin.service.session import DecisionService
     from strategies.remote import client
 
-    cfg = compose_cfg("scenario=smoke", "strategy=orchestration").strategy
+    cfg = compose("scenario=smoke", "strategy=orchestration").strategy
 
     class EveryInstant(RogueRouting):
         batch_minutes = 0.0  # the world would ask forever at one instant
@@ -474,12 +475,10 @@ def test_served_decisions_are_explained_too(monkeypatch):
     from mptwin.service.session import DecisionService
     from strategies.remote import client
 
-    served = compose_cfg("scenario=smoke", "strategy=orchestration").strategy
+    served = compose("scenario=smoke", "strategy=orchestration").strategy
     LocalHttp.service = DecisionService(lambda p: build_policy(served[p], f"strategy.{p}"))
     monkeypatch.setattr(client, "Http", LocalHttp)
-    world, strategy = prepare(
-        compose_cfg("scenario=smoke", *service_overrides("http://in-process"))
-    )
+    world, strategy = build_run(compose("scenario=smoke", *service_overrides("http://in-process")))
     result = simulate(world, strategy, 1, decisions=True)
     assert set(result.tables["service_calls"]["outcome"]) == {"ok"}
     decisions = result.tables["decisions"]

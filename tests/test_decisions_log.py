@@ -17,20 +17,21 @@ from mptwin.analysis.metrics import compute_kpis
 from mptwin.analysis.option_columns import spread, store_lists, structs
 from mptwin.analysis.tables import DECISION_COLUMNS
 from mptwin.analysis.text_columns import numbers
+from mptwin.compose import build_run, compose
 from mptwin.memory import _numpy_huge_pages, memory_for_big_tables
-from mptwin.run import prepare, simulate
+from mptwin.run import simulate
 from sim.decision_log import DecisionLog, Options
 from sim.decisions import RouteOption
 from sim.model import build
 from sim.processes.record_decision import ANSWERED
-from tests.helpers.runs import NETWORK, compose_cfg
+from tests.helpers.runs import NETWORK
 
 STRATEGIES = ["orchestration", "automation"]
 
 
 def run(strategy: str, decisions: bool, *overrides: str):
-    cfg = compose_cfg("scenario=smoke", f"strategy={strategy}", *NETWORK, *overrides)
-    world, policies = prepare(cfg)
+    cfg = compose("scenario=smoke", f"strategy={strategy}", *NETWORK, *overrides)
+    world, policies = build_run(cfg)
     return simulate(world, policies, int(cfg.seed), decisions=decisions)
 
 
@@ -199,11 +200,11 @@ def test_recording_only_observes_the_kpis_are_identical(strategy):
 
 
 def test_a_run_that_does_not_record_keeps_nothing_for_it():
-    cfg = compose_cfg("scenario=smoke", "strategy=orchestration")
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", "strategy=orchestration")
+    world, strategy = build_run(cfg)
     state = build(world, strategy, 1)
     assert state.records.decisions is None and not state.market.explaining
-    world, strategy = prepare(cfg)
+    world, strategy = build_run(cfg)
     state = build(world, strategy, 1, explain=True)
     assert isinstance(state.records.decisions, DecisionLog) and state.market.explaining
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 from strategies.nearest_warehouse import NearestWarehouseRouting
-from tests.helpers.runs import ROOT, compose_cfg
+from tests.helpers.runs import ROOT
 
 
 def readme_policy_block() -> str:
@@ -26,16 +27,16 @@ def test_the_readme_shows_the_policy_that_ships():
 
 
 def stockouts_and_shipped(*overrides: str) -> tuple[int, float]:
-    cfg = compose_cfg("scenario=smoke", *overrides)
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", *overrides)
+    world, strategy = build_run(cfg)
     tables = simulate(world, strategy, int(cfg.seed)).tables
     exc, orders = tables["exceptions"], tables["orders"]
     return int((exc["type"] == "stockout_at_routing").sum()), orders["handed_h"].notna().mean()
 
 
 def test_the_example_policy_runs_and_avoids_stockouts():
-    cfg = compose_cfg("scenario=smoke", "strategy/routing=nearest_warehouse")
-    assert isinstance(prepare(cfg)[1].routing, NearestWarehouseRouting)
+    cfg = compose("scenario=smoke", "strategy/routing=nearest_warehouse")
+    assert isinstance(build_run(cfg)[1].routing, NearestWarehouseRouting)
     static_stockouts, _ = stockouts_and_shipped("strategy/routing=static")
     nearest_stockouts, shipped = stockouts_and_shipped("strategy/routing=nearest_warehouse")
     assert shipped > 0.8, f"only {shipped:.0%} of orders shipped"

@@ -11,19 +11,20 @@ import subprocess
 import pandas as pd
 import pytest
 
+from mptwin.compose import compose
 from mptwin.explain import explain, main
 from mptwin.explain.listing import STATUSES
 from mptwin.explain.run_folder import Names, alternatives
 from mptwin.explain.story import routing
 from mptwin.run import run_job
 from sim.entities import CANCELLED
-from tests.helpers.runs import ROOT, compose_cfg
+from tests.helpers.runs import ROOT
 
 
 def recorded_run(tmp_path_factory, arm: str):
     """A smoke run of `arm`, as `mptwin ... decisions=true` writes it."""
     out = tmp_path_factory.mktemp("explain") / arm
-    cfg = compose_cfg(
+    cfg = compose(
         "scenario=smoke", f"strategy={arm}", "decisions=true", "figures=false", "progress=false"
     )
     run_job(cfg, out)
@@ -36,7 +37,7 @@ def run_folder(tmp_path_factory):
 
 
 def carrier_names(folder) -> list[str]:
-    config = compose_cfg("scenario=smoke").scenario
+    config = compose("scenario=smoke").scenario
     assert (folder / "config.yaml").is_file()
     return [c.name for c in config.carriers]
 
@@ -62,7 +63,7 @@ def an_order_with_rivals(folder) -> tuple[int, dict, dict]:
 def test_the_job_writes_decisions_parquet_only_when_asked(run_folder, tmp_path):
     assert (run_folder / "decisions.parquet").is_file()
     out = tmp_path / "plain"
-    run_job(compose_cfg("scenario=smoke", "figures=false", "progress=false"), out)
+    run_job(compose("scenario=smoke", "figures=false", "progress=false"), out)
     assert (out / "kpis.json").is_file() and not (out / "decisions.parquet").exists()
 
 
@@ -231,7 +232,7 @@ def check_reason(row: dict, names: Names) -> str:
 @pytest.mark.parametrize("arm", ["orchestration", "automation"])
 def test_every_routing_reason_argues_for_the_option_chosen(arm, run_folder, tmp_path_factory):
     folder = run_folder if arm == "orchestration" else recorded_run(tmp_path_factory, arm)
-    names = Names([c.name for c in compose_cfg("scenario=smoke").scenario.carriers])
+    names = Names([c.name for c in compose("scenario=smoke").scenario.carriers])
     d = pd.read_parquet(folder / "decisions.parquet")
     rows = d[d["point"] == "routing"].to_dict("records")
     kinds = pd.Series([check_reason(row, names) for row in rows]).value_counts()

@@ -21,8 +21,8 @@ from mptwin.calibration.export_tables import approval_hours, centroids_frame, he
 from mptwin.calibration.geo import pairwise_km
 from mptwin.calibration.log import read_log
 from mptwin.calibration.log_files import CENTROIDS, ORDERS
-from mptwin.run import prepare
-from tests.helpers.runs import ROOT, compose_cfg, run_sim
+from mptwin.compose import build_run, compose
+from tests.helpers.runs import ROOT, run_sim
 
 SEED = 3
 SHORT = ("scenario=smoke", "scenario.days=10", f"seed={SEED}", "progress=false")
@@ -33,7 +33,7 @@ SECOND_H = 1.0 / 3600.0
 @pytest.fixture(scope="module")
 def run():
     """A short smoke run and its world (built once: the world is deterministic)."""
-    world, _ = prepare(compose_cfg(*SHORT))
+    world, _ = build_run(compose(*SHORT))
     return run_sim(*SHORT), world
 
 
@@ -198,7 +198,7 @@ def test_centroid_distances_are_the_models(exported, run):
     out, *_ = exported
     _, smoke = run
     written = pd.read_csv(out / CENTROIDS)
-    baseline, _ = prepare(compose_cfg("scenario=baseline"))
+    baseline, _ = build_run(compose("scenario=baseline"))
     for world, centroids in ((smoke, written), (baseline, centroids_frame(baseline))):
         lat = centroids["geolocation_lat"].astype(float).to_numpy()
         lng = centroids["geolocation_lng"].astype(float).to_numpy()

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 from mptwin.tuning.calibrate import carrier_buffers, overrun_samples, pool
 from sim.decisions import RoutingRequest, Strategy
 from sim.model import build
@@ -23,12 +24,12 @@ from strategies.onboarding import AllPeople
 from strategies.pricing import FeedFollowPricing
 from strategies.promise import ContractPromise
 from strategies.routing import RuleRouting
-from tests.helpers.runs import NETWORK, ROOT, compose_cfg, run_sim
+from tests.helpers.runs import NETWORK, ROOT, run_sim
 
 
 def built(*overrides: str):
     """A smoke world under `overrides`, built and bound, nothing run yet."""
-    world, strategy = prepare(compose_cfg("scenario=smoke", *overrides))
+    world, strategy = build_run(compose("scenario=smoke", *overrides))
     return build(world, strategy, seed=1)
 
 
@@ -59,7 +60,7 @@ def test_competent_automation_ships_split_stock_without_people():
         for s in ("automation", "automation_naive")
     }
     orders = runs["automation"].tables["orders"]
-    world, _ = prepare(compose_cfg("scenario=smoke"))
+    world, _ = build_run(compose("scenario=smoke"))
     home = np.array([world.sellers[s].home_warehouse for s in orders["seller"]])
     away = (orders["warehouse"].to_numpy() >= 0) & (orders["warehouse"].to_numpy() != home)
     assert away.sum() > 20
@@ -87,14 +88,14 @@ def test_calibrated_promise_meets_its_target_on_a_fresh_seed():
     target = 0.9
     samples = []
     for seed in (11, 12):
-        world, strategy = prepare(
-            compose_cfg("scenario=smoke", "strategy=automation", f"seed={seed}")
+        world, strategy = build_run(
+            compose("scenario=smoke", "strategy=automation", f"seed={seed}")
         )
         samples.append(overrun_samples(simulate(world, strategy, seed), world))
     buffers = carrier_buffers(pool(samples), target)
-    cfg = compose_cfg("scenario=smoke", "strategy=automation", "seed=13")
+    cfg = compose("scenario=smoke", "strategy=automation", "seed=13")
     cfg.strategy.promise.buffer_days = buffers
-    world, strategy = prepare(cfg)
+    world, strategy = build_run(cfg)
     fresh = overrun_samples(simulate(world, strategy, 13), world)
     hits = np.concatenate([kept(rows, buffers[name]) for name, rows in fresh.items() if len(rows)])
     assert abs(hits.mean() - target) <= 0.03, (hits.mean(), buffers)

@@ -9,7 +9,8 @@ import math
 
 import pytest
 
-from tests.helpers.runs import ROOT, compose_cfg, run_sim
+from mptwin.compose import compose
+from tests.helpers.runs import ROOT, run_sim
 
 TEST_CONF = ROOT / "tests" / "conf"
 ROGUE = 8  # the rogue's seller index in tests/conf/scenario/smoke_rogue.yaml (after 3 + 5)
@@ -37,7 +38,7 @@ def runs(request):
 @pytest.mark.slow
 def test_a_rogue_seller_is_suspended_within_one_window_plus_one_assessment(runs):
     strategy, results = runs
-    g = compose_cfg(f"strategy={strategy}").strategy.rules.governance
+    g = compose(f"strategy={strategy}").strategy.rules.governance
     limit_h = 24.0 * (g.window_days + g.assess_every_days)
     caught = []
     for r in results:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.events import STOCK_CHANGED
 from sim.market_view import MarketView
@@ -20,7 +21,6 @@ from strategies.exceptions import AllHuman, AutoRoutine
 from strategies.pricing import CoordinatedPricing, FeedFollowPricing
 from strategies.promise import ContractPromise, LearnedPromise
 from strategies.routing import OptimisedRouting, RuleRouting, StaticRouting
-from tests.helpers.runs import compose_cfg
 
 SMOKE_ORCH = ("scenario=smoke", "strategy=orchestration")
 
@@ -98,8 +98,8 @@ class CheckedRouting:
 
 
 def prepared(*overrides: str):
-    cfg = compose_cfg(*overrides)
-    world, strategy = prepare(cfg)
+    cfg = compose(*overrides)
+    world, strategy = build_run(cfg)
     return cfg, world, strategy
 
 

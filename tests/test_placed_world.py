@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.run import prepare
+from mptwin.compose import build_run, compose
 from scenarios.synthetic import build_world
 from sim.clock import Environment
 from sim.processes.carry_parcel import review_score
@@ -19,7 +19,7 @@ from sim.state import State
 from sim.streams import Streams
 from sim.validate import ConfigError
 from sim.world import ReviewSpec
-from tests.helpers.runs import compose_cfg, run_sim
+from tests.helpers.runs import run_sim
 
 SITES = (
     "scenario.regions.count=3",
@@ -30,7 +30,7 @@ SITES = (
 
 
 def world_of(*overrides: str):
-    cfg = OmegaConf.to_object(compose_cfg("scenario=smoke", *overrides)).scenario
+    cfg = OmegaConf.to_object(compose("scenario=smoke", *overrides)).scenario
     return build_world(cfg)
 
 
@@ -71,7 +71,7 @@ def test_a_run_sees_the_trend_in_its_visits():
 
 
 def _strategy_and_streams():
-    _, strategy = prepare(compose_cfg("scenario=smoke"))
+    _, strategy = build_run(compose("scenario=smoke"))
     return strategy, Streams(1)
 
 
@@ -100,7 +100,7 @@ def test_review_parameters_set_the_stars():
 )
 def test_bad_placement_is_rejected_naming_the_key(overrides, words):
     with pytest.raises(ConfigError) as err:
-        prepare(compose_cfg("scenario=smoke", *overrides))
+        build_run(compose("scenario=smoke", *overrides))
     for word in words:
         assert word in str(err.value)
 

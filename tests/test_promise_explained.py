@@ -11,10 +11,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mptwin.run import prepare, simulate
+from mptwin.compose import build_run, compose
+from mptwin.run import simulate
 from sim.decisions import PromiseOption
 from strategies.promise import ContractPromise
-from tests.helpers.runs import compose_cfg
 
 
 def promise_rows(result):
@@ -28,8 +28,8 @@ def used_hours(rows) -> list[float]:
 
 @pytest.mark.parametrize("promise", ["learned", "carrier_buffer", "contract"])
 def test_the_option_used_is_the_promise_the_policy_answered_then(promise):
-    cfg = compose_cfg("scenario=smoke", "strategy=orchestration", f"strategy/promise={promise}")
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", "strategy=orchestration", f"strategy/promise={promise}")
+    world, strategy = build_run(cfg)
     policy, answered, seen = strategy.promise, {}, {}
     ask, bind = policy.promise_hours, policy.bind
 
@@ -68,8 +68,8 @@ class OneAtATime(ContractPromise):
 
 
 def test_a_policy_that_explains_one_promise_at_a_time_has_every_promise_recorded():
-    cfg = compose_cfg("scenario=smoke", "strategy=automation")
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", "strategy=automation")
+    world, strategy = build_run(cfg)
     strategy = replace(strategy, promise=OneAtATime())
     result = simulate(world, strategy, int(cfg.seed), decisions=True)
     rows = promise_rows(result)

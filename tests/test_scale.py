@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
-from tests.helpers.runs import compose_cfg, run_sim
+from mptwin.compose import compose
+from tests.helpers.runs import run_sim
 
 SMALL_YEAR = (
     "scenario=growth_year",
@@ -25,7 +26,7 @@ SMALL_YEAR = (
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["automation", "orchestration"])
 def test_a_scaled_down_growth_year_runs(strategy):
-    cfg = compose_cfg(*SMALL_YEAR, f"strategy={strategy}")
+    cfg = compose(*SMALL_YEAR, f"strategy={strategy}")
     assert cfg.scenario.warehouses.count == 50 and len(cfg.scenario.carriers) == 8
     result = run_sim(*SMALL_YEAR, f"strategy={strategy}")
     kpis = compute_kpis(result.tables, result.info)

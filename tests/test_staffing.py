@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
-from mptwin.run import prepare
+from mptwin.compose import build_run, compose
 from mptwin.tuning.staffing import MAIN_TEAM, human_tasks, p90_with, replay, smallest_team
-from tests.helpers.runs import compose_cfg, run_sim
+from tests.helpers.runs import run_sim
 
 SMOKE = ("scenario=smoke", "strategy=automation", "strategy.exceptions.auto_release_limit=0")
 
 
 def tasks_at(headcount: int, *overrides: str):
     args = (*SMOKE, f"strategy.headcount={headcount}", *overrides)
-    world, _ = prepare(compose_cfg(*args))
+    world, _ = build_run(compose(*args))
     result = run_sim(*args)
     tasks = human_tasks(result.tables, result.info, world.reviewers.handling_mean_h, seed=0)
     return result, tasks

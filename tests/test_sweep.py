@@ -15,16 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from mptwin.compose import CONF_DIR, build_run, compose
 from mptwin.report.load import ReportError, load_sweep, scan
-from mptwin.run import prepare
 from mptwin.sweep import STAGING, completed_kpis, staged
-from tests.helpers.runs import CONF, ROOT, compose_cfg
+from tests.helpers.runs import ROOT
 
 TEST_CONF = ROOT / "tests" / "conf"  # a tests-only second strategy: automation_undercut
-EXPERIMENTS = sorted((CONF / "experiment").glob("*.yaml"))
+EXPERIMENTS = sorted((CONF_DIR / "experiment").glob("*.yaml"))
 QUIET = ("scenario=smoke", "figures=false", "progress=false")
 NO_REPORT = "hydra.callbacks.report.enabled=false"
 TABLES = ("orders", "shipments", "exceptions", "money", "daily", "shifts")
@@ -72,8 +71,7 @@ def test_there_are_the_four_experiments():
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
 def test_experiment_is_global_and_has_its_own_sweep_folder(path):
     assert path.read_text().startswith("# @package _global_\n"), f"{path.name}: first line"
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=[f"experiment={path.stem}"], return_hydra_config=True)
+    cfg = compose(f"experiment={path.stem}", hydra=True)
     assert cfg.hydra.sweep.dir == f"multirun/{path.stem}"
     assert cfg.hydra.runtime.choices["hydra/launcher"] == "cores"
     params = cfg.hydra.sweeper.params
@@ -82,13 +80,13 @@ def test_experiment_is_global_and_has_its_own_sweep_folder(path):
 
 @pytest.mark.parametrize("name", [p.stem for p in EXPERIMENTS if p.stem != "carrier_disruption"])
 def test_experiment_config_is_valid_on_smoke(name):
-    cfg = compose_cfg(f"experiment={name}", "scenario=smoke")
-    prepare(cfg)  # raises ConfigError on a bad key or value
+    cfg = compose(f"experiment={name}", "scenario=smoke")
+    build_run(cfg)  # raises ConfigError on a bad key or value
 
 
 def test_carrier_disruption_config_is_valid():
-    cfg = compose_cfg("experiment=carrier_disruption")
-    prepare(cfg)
+    cfg = compose("experiment=carrier_disruption")
+    build_run(cfg)
     (d,) = cfg.scenario.disruptions
     assert d.capacity_factor < 1 and d.transit_factor > 1
     s = cfg.scenario
@@ -98,7 +96,7 @@ def test_carrier_disruption_config_is_valid():
 def test_peak_season_puts_the_peak_inside_the_baseline_window():
     from datetime import date, timedelta
 
-    cfg = compose_cfg("experiment=peak_season")
+    cfg = compose("experiment=peak_season")
     s = cfg.scenario
     first = date.fromisoformat(s.start_date) + timedelta(days=s.warmup_days)
     last = first + timedelta(days=s.days - 1)
@@ -128,14 +126,14 @@ def test_a_rerun_sweep_skips_its_complete_jobs(tmp_path):
 @pytest.mark.slow
 def test_a_changed_config_is_not_skipped(tmp_path):
     out = tmp_path / "job"
-    cfg = compose_cfg("scenario=smoke", "figures=false", "progress=false")
+    cfg = compose("scenario=smoke", "figures=false", "progress=false")
     from mptwin.run import run_job
 
     first = run_job(cfg, out)
     assert completed_kpis(cfg, out) == first
-    quiet = compose_cfg("scenario=smoke", "figures=false", "progress=true")
+    quiet = compose("scenario=smoke", "figures=false", "progress=true")
     assert completed_kpis(quiet, out) == first, "progress is cosmetic: still complete"
-    other = compose_cfg("scenario=smoke", "figures=false", "seed=2")
+    other = compose("scenario=smoke", "figures=false", "seed=2")
     assert completed_kpis(other, out) is None
     (out / "config.yaml").write_text("scenario: [unclosed")
     assert completed_kpis(cfg, out) is None, "an unreadable config is not a match"
@@ -298,8 +296,7 @@ def test_submitit_local_runs_a_two_job_sweep(tmp_path):
 
 
 def test_slurm_launcher_config_is_there():
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=["hydra/launcher=slurm"], return_hydra_config=True)
+    cfg = compose("hydra/launcher=slurm", hydra=True)
     assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
     assert cfg.hydra.launcher.cpus_per_task == 1
     assert os.path.basename(cfg.hydra.launcher.submitit_folder) == "%j"

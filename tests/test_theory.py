@@ -40,7 +40,8 @@ import numpy as np
 import pytest
 
 from mptwin.analysis.metrics import compute_kpis
-from tests.helpers.runs import compose_cfg, run_sim
+from mptwin.compose import compose
+from tests.helpers.runs import run_sim
 
 HEADCOUNT = 3  # c
 HANDLING_MEAN_H = 1.0  # 1 / mu
@@ -84,7 +85,7 @@ def _ones(n: int) -> str:
 
 
 def theory_overrides() -> list[str]:
-    n_carriers = len(compose_cfg("scenario=smoke").scenario.carriers)
+    n_carriers = len(compose("scenario=smoke").scenario.carriers)
     carriers = []
     for i in range(n_carriers):
         carriers += [

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
+from mptwin.compose import compose
 from mptwin.tuning.cli import load_spec, make_runner, parse, tuned_config, write
 from mptwin.tuning.evaluate import TEAM, LocalRunner, run_seeds
 from mptwin.tuning.search import tune
 from sim.validate import ConfigError
-from tests.helpers.runs import compose_cfg
 
 SMALL = [
     "--scenario",
@@ -46,7 +46,7 @@ def test_tuning_is_reproducible_and_writes_a_config_that_runs(tmp_path):
     assert all(1 <= t[TEAM] <= 4 for t in first.trials)
     out = tmp_path / "strategy" / "automation_tuned_test.yaml"  # a config group on a search path
     write(spec, first, out, tmp_path / "trials.csv")
-    cfg = compose_cfg(
+    cfg = compose(
         "scenario=smoke", "strategy=automation_tuned_test", f"hydra.searchpath=[file://{tmp_path}]"
     )
     assert cfg.strategy.headcount == first.headcount
@@ -76,7 +76,7 @@ def test_both_arms_tune_the_same_menu_of_automatic_resolutions():
     ]
     assert menu[0] == menu[1] and len(menu[0]) == 3
     triage = [
-        compose_cfg("scenario=smoke", f"strategy={arm}").strategy.exceptions
+        compose("scenario=smoke", f"strategy={arm}").strategy.exceptions
         for arm in ("automation", "orchestration", "automation_tuned", "orchestration_tuned")
     ]
     autos = {tuple(t.auto) for t in triage}

@@ -10,14 +10,14 @@ import pytest
 from omegaconf import OmegaConf
 
 from mptwin.analysis.metrics import compute_kpis
+from mptwin.compose import compose
 from scenarios.synthetic import build_world
 from sim.world import World
-from tests.helpers.runs import compose_cfg
 
 
 def scenario_config(*overrides: str):
     """The typed scenario config `mptwin` would build its world from."""
-    return OmegaConf.to_object(compose_cfg(*overrides)).scenario
+    return OmegaConf.to_object(compose(*overrides)).scenario
 
 
 def assert_worlds_equal(a: World, b: World) -> None:

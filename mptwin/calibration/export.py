@@ -76,9 +76,9 @@ from mptwin.analysis.records import RunResult
 from mptwin.calibration.export_tables import ROAD_FACTOR, log_tables
 from mptwin.calibration.log_files import FILES
 from mptwin.cli_args import one_line, unwritable
+from mptwin.compose import build_run, compose
 from mptwin.progress import Progress
-from mptwin.run import prepare, simulate
-from mptwin.tuning.evaluate import compose_config
+from mptwin.run import simulate
 from sim.validate import ConfigError
 from sim.world import World
 
@@ -232,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         check_target(args.out, args.overwrite)  # before minutes of simulation, not after
-        cfg = compose_config(args.overrides)
-        world, strategy = prepare(cfg)
+        cfg = compose(*args.overrides)
+        world, strategy = build_run(cfg)
     except FileExistsError as e:
         print(f"mptwin-export-log: {e}", file=sys.stderr)
         return 2

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf, open_dict
 
+import mptwin.compose as composition
 from mptwin.calibration import demand, places, service
 from mptwin.calibration.fit import Fit, active_period, split_period
 from mptwin.calibration.log import OrderLog
 from mptwin.calibration.log_files import CENTROIDS, CUSTOMERS, ITEMS, ORDERS, SELLERS, LogError
 
-CONF = Path(__file__).resolve().parents[2] / "conf"
-TEMPLATE = CONF / "scenario" / "baseline.yaml"
+TEMPLATE = composition.CONF_DIR / "scenario" / "baseline.yaml"
 MIN_ORDERS = 10  # orders of the fit period each part of the fit needs: with none it has no data
 CUTOFF_HOUR = 17  # the template's warehouse cut-off, which the handling fit assumes
 MARKUP = 1.6  # price over cost: the log has prices only (the template's markup)
@@ -196,9 +196,10 @@ def calibrated_note(scenario: dict, headcount: int) -> str:
     config; `headcount` the team the run had (an arm's own `strategy.headcount` wins)."""
     made = scenario.get("calibrated") or {}
     name = made.get("sidecar") or f"{scenario.get('name')}.calibration.json"
-    sidecar = CONF / "scenario" / name
+    conf = composition.CONF_DIR  # where `mptwin scenario=<name>` finds the scenario
+    sidecar = conf / "scenario" / name
     where = (
-        str(sidecar.relative_to(CONF.parent))
+        str(sidecar.relative_to(conf.parent))
         if sidecar.is_file()
         else f"{name}, beside the scenario's file"
     )
@@ -372,12 +373,12 @@ def _match_demand(
 def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: list[str]):
     """Conversion (orders / visits) and each region's share of orders, measured by a short
     run of the world at `visits_per_day` with no trend and no peaks."""
-    from mptwin.run import prepare, simulate  # the pilot needs the whole twin
+    from mptwin.run import simulate  # the pilot needs the whole twin
 
     pilot = copy.deepcopy(scenario)
     pilot.update(days=pilot_days, cooldown_days=0, warmup_days=7)
     pilot["demand"].update(visits_per_day=visits_per_day, trend_per_year=0.0, promo_dates=[])
-    world, strategy = prepare(compose_with(pilot, *observed, "progress=false"))
+    world, strategy = composition.build_run(compose_with(pilot, *observed, "progress=false"))
     tables = simulate(world, strategy, 1).tables
     daily, orders = tables["daily"], tables["orders"]
     window = daily[daily["day"] >= pilot["warmup_days"]]
@@ -388,23 +389,12 @@ def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: lis
     return conversion, counts / max(counts.sum(), 1), cancelled
 
 
-def compose_named(scenario: str, *overrides: str):
-    """The config `mptwin scenario=<scenario> <overrides>` would run."""
-    from hydra import compose, initialize_config_dir
-
-    from mptwin.config import register
-
-    register()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose("config", overrides=[f"scenario={scenario}", *overrides])
-
-
 def compose_with(scenario: dict, *overrides: str):
-    """The config `mptwin` would run with `scenario` in place of a file's (checked as a file
-    would be by `mptwin.run.prepare`)."""
+    """The config `mptwin <overrides>` would run with `scenario` in place of a file's (a
+    calibration not written yet; checked as a file would be by `mptwin.compose.build_run`)."""
     from scenarios.config import ScenarioConfig
 
-    cfg = compose_named("baseline", *overrides)
+    cfg = composition.compose("scenario=baseline", *overrides)
     with open_dict(cfg):
         cfg.scenario = OmegaConf.merge(OmegaConf.structured(ScenarioConfig), scenario)
     return cfg

@@ -176,8 +176,9 @@ def simulated_logs(
     `scenario`: a scenario's name in conf/scenario, or its content (a calibration not written
     yet)."""
     from mptwin.calibration.export import export_log
-    from mptwin.calibration.scenario import compose_named, compose_with
-    from mptwin.run import prepare, simulate
+    from mptwin.calibration.scenario import compose_with
+    from mptwin.compose import build_run, compose
+    from mptwin.run import simulate
 
     out = []
     for seed in seeds:
@@ -185,8 +186,8 @@ def simulated_logs(
         if isinstance(scenario, dict):
             cfg = compose_with(scenario, *rest)
         else:
-            cfg = compose_named(scenario, *rest)
-        world, strategy = prepare(cfg)
+            cfg = compose(f"scenario={scenario}", *rest)
+        world, strategy = build_run(cfg)
         result = simulate(world, strategy, seed)
         folder = work / f"seed={seed}"
         export_log(
@@ -325,12 +326,12 @@ def parse_args(argv):
 def calibrated_scenario(overrides: list[str]) -> tuple[str, dict]:
     """The scenario named by `scenario=<name>` and its sidecar, or Refused saying which of the
     two is missing (a misspelt name is named as such, with the calibrated ones there are)."""
-    from mptwin.calibration.scenario import CONF
+    import mptwin.compose as composition
 
     scenario = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")), "")
     if not scenario:
         raise Refused("say which scenario: scenario=<name>")
-    folder = CONF / "scenario"
+    folder = composition.CONF_DIR / "scenario"
     if not (folder / f"{scenario}.yaml").is_file():
         made = sorted(
             p.name.removesuffix(".calibration.json") for p in folder.glob("*.calibration.json")

@@ -21,13 +21,13 @@ from hydra.errors import HydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
+from mptwin.compose import CONF_DIR, build_run, compose
 from mptwin.gate.sequential import Check
 from sim.validate import ConfigError, check_config, nonneg
 
 ARMS = ("current", "candidate")
 # what the gate sets on every run itself: an arm may not override them
 RESERVED = ("seed", "scenario", "figures", "progress", "hydra")
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"  # as mptwin.cli
 GATE_RUN = ["figures=false", "progress=false"]  # gate runs write no figures, print no progress
 
 
@@ -258,9 +258,6 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
 def arm_configs(spec: GateSpec) -> dict[tuple[str, str], DictConfig]:
     """Each arm composed on each scenario as `mptwin` would, its world and strategy built once
     so a bad override fails now; {(scenario, arm): config} with seed = the first seed."""
-    from mptwin.run import prepare  # the simulation stack, only once the file itself is sound
-    from mptwin.tuning.evaluate import compose_config
-
     configs = {}
     for scenario in spec.scenarios:
         for arm in ARMS:
@@ -272,8 +269,8 @@ def arm_configs(spec: GateSpec) -> dict[tuple[str, str], DictConfig]:
                 f"seed={spec.seeds.first}",
             ]
             try:
-                cfg = compose_config(overrides)
-                prepare(cfg)
+                cfg = compose(*overrides)
+                build_run(cfg)
             except (HydraException, OmegaConfBaseException, ValueError) as e:
                 raise ConfigError(f"{where}: {_hydra_message(e)}") from None
             configs[(scenario, arm)] = cfg
@@ -288,15 +285,8 @@ def _hydra_message(e: Exception) -> str:
 
 
 def _check_launcher(spec: GateSpec) -> None:
-    from hydra import compose, initialize_config_dir
-
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            compose(
-                "config",
-                overrides=[f"hydra/launcher={spec.hydra_launcher}", *spec.hydra_overrides],
-                return_hydra_config=True,
-            )
+        compose(f"hydra/launcher={spec.hydra_launcher}", *spec.hydra_overrides, hydra=True)
     except (HydraException, OmegaConfBaseException) as e:
         raise ConfigError(
             f"hydra_launcher {spec.hydra_launcher!r} or hydra_overrides: {_hydra_message(e)}"

@@ -15,10 +15,10 @@ import sys
 import uvicorn
 
 from mptwin.cli_args import HelpFormatter, int_between, one_line
+from mptwin.compose import compose
 from mptwin.policies import build_policy
 from mptwin.service.app import create_app
 from mptwin.service.session import DecisionService
-from mptwin.tuning.evaluate import compose_config
 from sim.validate import ConfigError
 
 
@@ -26,7 +26,7 @@ def service_for(strategy: str, overrides: list[str]) -> DecisionService:
     """A service answering with the policies of `strategy` (a conf/strategy name), each
     policy checked now, so a bad config fails before the service listens."""
     try:
-        cfg = compose_config([f"strategy={strategy}", *overrides]).strategy
+        cfg = compose(f"strategy={strategy}", *overrides).strategy
     except Exception as e:  # noqa: BLE001 - Hydra's errors name the bad override
         raise ConfigError(f"cannot compose strategy {strategy!r}: {one_line(e)}") from None
 

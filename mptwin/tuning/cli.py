@@ -22,8 +22,9 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from mptwin.cli_args import one_line
+from mptwin.compose import CONF_DIR, compose
 from mptwin.tuning.calibrate import carrier_buffers
-from mptwin.tuning.evaluate import CONF_DIR, HydraRunner, LocalRunner, compose_config
+from mptwin.tuning.evaluate import HydraRunner, LocalRunner
 from mptwin.tuning.search import OBJECTIVE, Study, Tuned, TuneSpec, calibrate, tune
 from sim.validate import ConfigError
 
@@ -58,7 +59,7 @@ def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
         workers=args.workers,
         overrides=list(args.override),
     )
-    compose_config(spec.base())  # a bad scenario, strategy or override fails now, not later
+    compose(*spec.base())  # a bad scenario, strategy or override fails now, not later
     return spec
 
 
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"mptwin-tune: config error: {one_line(e)}", file=sys.stderr)
         sys.exit(2)
     if args.calibrate_only:
-        q = float(compose_config(spec.base()).strategy.promise.quantile)
+        q = float(compose(*spec.base()).strategy.promise.quantile)
         buffers = carrier_buffers(calibrate(spec, make_runner(args, spec)), q)
         print(OmegaConf.to_yaml({"quantile": q, "buffer_days": buffers}))
         return

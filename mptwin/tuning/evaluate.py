@@ -15,30 +15,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
 from mptwin.analysis.metrics import compute_kpis
 from mptwin.analysis.records import RunResult
-from mptwin.config import register
+from mptwin.compose import build_run, compose
 from mptwin.report.tables import run_info
-from mptwin.run import prepare, simulate
+from mptwin.run import simulate
 from mptwin.sweep import hydra_quote
 from mptwin.tuning.calibrate import overrun_samples
 from mptwin.tuning.staffing import Tasks, human_tasks
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 TEAM = "strategy.headcount"  # the arm's review team: solved per trial, never searched
-
-
-def compose_config(overrides: list[str], values: dict | None = None) -> DictConfig:
-    """The config `mptwin <overrides>` would run, with `values` ({dotted key: value}) set on it."""
-    register()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    for key, value in (values or {}).items():
-        OmegaConf.update(cfg, key, value, merge=False)
-    return cfg
 
 
 @dataclass(frozen=True)
@@ -55,6 +43,15 @@ class Job:
         return [*self.base, f"seed={self.seed}"]
 
 
+def job_config(job: Job) -> DictConfig:
+    """The config `mptwin <the job's overrides>` would run, with the trial's values ({dotted
+    key: value}) set on it, as `_hydra_set` sets them on a launcher's runs."""
+    cfg = compose(*job.overrides())
+    for key, value in job.values.items():
+        OmegaConf.update(cfg, key, value, merge=False)
+    return cfg
+
+
 @dataclass
 class Run:
     kpis: dict
@@ -64,8 +61,8 @@ class Run:
 
 def run_one(job: Job) -> Run:
     """Simulate one job in this process."""
-    cfg = compose_config(job.overrides(), job.values)
-    world, strategy = prepare(cfg)
+    cfg = job_config(job)
+    world, strategy = build_run(cfg)
     result = simulate(world, strategy, int(cfg.seed))
     return _reading(result, world, job)
 
@@ -157,7 +154,7 @@ class HydraRunner:
         tasks = human_tasks(tables, info, means, job.seed)
         samples = None
         if job.samples:
-            world, _ = prepare(compose_config(job.overrides(), job.values))
+            world, _ = build_run(job_config(job))
             tables["orders"] = pd.read_parquet(folder / "orders.parquet")
             samples = overrun_samples(RunResult(tables, info), world)
         return Run(kpis, tasks, samples)

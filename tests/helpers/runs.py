@@ -1,19 +1,15 @@
-"""Compose configs with Hydra's compose API, as `mptwin` would, and run small scenarios."""
+"""Run small scenarios as `mptwin` would: composed and built by `mptwin.compose`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-
-from mptwin.config import register
-from mptwin.run import prepare, simulate
+from mptwin.compose import CONF_DIR, build_run, compose
+from mptwin.run import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
-CONF = ROOT / "conf"
+CONF = CONF_DIR  # conf/: its files, listed by the tests that run each one
 OLIST = ROOT.parent / "shared" / "data" / "olist-sample"
-
-register()
 
 # the smoke world with a seller network busy enough to exercise every mechanism: applications,
 # bad actors among them (late, never-shipped and counterfeit orders, fraud waves), governance
@@ -26,14 +22,8 @@ NETWORK = (
 )
 
 
-def compose_cfg(*overrides: str):
-    """The config `mptwin` would run with these command-line overrides."""
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
-
-
 def run_sim(*overrides: str):
     """Compose, build and simulate; returns the RunResult (tables + info)."""
-    cfg = compose_cfg(*overrides)
-    world, strategy = prepare(cfg)
+    cfg = compose(*overrides)
+    world, strategy = build_run(cfg)
     return simulate(world, strategy, int(cfg.seed))

@@ -7,12 +7,12 @@ import math
 from dataclasses import dataclass
 
 from mptwin.analysis.records import RunResult, collect
-from mptwin.run import prepare
+from mptwin.compose import build_run, compose
 from sim.entities import CANCELLED, HELD, PLACED, ROUTING
 from sim.model import build
 from sim.processes.record_day import close_last_day
 from sim.state import State
-from tests.helpers.runs import NETWORK, compose_cfg
+from tests.helpers.runs import NETWORK
 
 UNROUTED = (PLACED, HELD, ROUTING)  # the order holds a reservation but no physical unit yet
 MAX_VIOLATIONS = 10
@@ -65,8 +65,8 @@ def stepped_smoke_run() -> SteppedRun:
     """The smoke run (seed 1) under orchestration with a seller network (so suspensions, held
     and forfeited payouts and fraud waves are in it), stepped one hour at a time with the
     stock checks after each hour, then collected into its tables."""
-    cfg = compose_cfg("scenario=smoke", "seed=1", "strategy=orchestration", *NETWORK)
-    world, strategy = prepare(cfg)
+    cfg = compose("scenario=smoke", "seed=1", "strategy=orchestration", *NETWORK)
+    world, strategy = build_run(cfg)
     state = build(world, strategy, int(cfg.seed))
     violations: list[str] = []
     unrouted: set[int] = set()

@@ -49,7 +49,7 @@ def build_run(cfg: DictConfig) -> tuple[World, Strategy]:
     """The world and the strategy a composed config runs, after everything that can fail on bad
     input and before any simulation: unknown keys, every value and rule of the scenario and of
     the strategy's rules file (checked once, here, by one walk), then each policy of the
-    strategy."""
+    strategy, those that apply rules handed their section of `strategy.rules`."""
     from scenarios.synthetic import build_world  # the world generator: only to build a run
 
     check_known_keys(cfg)
@@ -59,7 +59,7 @@ def build_run(cfg: DictConfig) -> tuple[World, Strategy]:
     if app.strategy.headcount is not None:  # the arm staffs its own review team
         world = replace(world, reviewers=replace(world.reviewers, headcount=app.strategy.headcount))
     world = apply_commission(world, app.strategy.rules.commission)
-    strategy = build_strategy(cfg.strategy)
+    strategy = build_strategy(cfg.strategy, app.strategy.rules)
     return world, strategy
 
 

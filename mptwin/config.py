@@ -19,7 +19,8 @@ class StrategyConfig:
     """A bundle of policies, each a `_target_` entry instantiated by Hydra."""
 
     name: str = MISSING
-    # conf/rules/: the operator's rules; first, so a bad rule is named where it is written
+    # conf/rules/: the operator's rules, checked here, once; the onboarding and governance
+    # policies are handed their sections from here (mptwin.policies.build_strategy)
     rules: RulesConfig = field(default_factory=RulesConfig)
     routing: Any = MISSING
     promise: Any = MISSING

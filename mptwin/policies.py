@@ -9,11 +9,17 @@ checks them itself.
 
 A policy that forwards decisions elsewhere (strategies.remote) holds a `fallback` entry: another
 policy of the same decision point, built and checked the same way under `<key>.fallback`.
+
+A policy that applies the operator's rules (onboarding, governance) declares a `rules` field
+marked `sim.validate.handed_over`: the rules are not a key of its entry. They are written, and
+checked once, at `strategy.rules.<decision>` (the strategy's rules file, conf/rules/), and
+`build_strategy` hands each policy its decision's section of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import is_dataclass
+from dataclasses import fields, is_dataclass, replace
+from typing import TYPE_CHECKING
 
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
@@ -21,6 +27,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.decisions import POLICIES, Strategy
 from sim.validate import ConfigError, check_config
+
+if TYPE_CHECKING:
+    from strategies.rules import RulesConfig
 
 
 def build_policy(node: DictConfig, key: str):
@@ -43,6 +52,12 @@ def build_policy(node: DictConfig, key: str):
                 "(a _target_ of the same decision point)"
             )
         fallback = build_policy(node.fallback, f"{key}.fallback")
+    if takes_rules(cls) and "rules" in params:
+        decision = key.removeprefix("strategy.")
+        raise ConfigError(
+            f"{key}.rules: a policy's rules are written in the strategy's rules file, "
+            f"strategy.rules.{decision} (conf/rules/), and handed to it from there"
+        )
     if not is_dataclass(cls):
         try:
             return _with_fallback(cls(**params), fallback)
@@ -63,9 +78,30 @@ def _with_fallback(policy, fallback):
     return policy
 
 
-def build_strategy(cfg: DictConfig) -> Strategy:
-    """Every policy of the bundle, each checked and named by its key."""
-    parts = {p: build_policy(cfg[p], f"strategy.{p}") for p in POLICIES}
+def takes_rules(cls) -> bool:
+    """Whether a policy class applies the operator's rules (a handed-over `rules` field)."""
+    return is_dataclass(cls) and any(
+        f.name == "rules" and f.metadata.get("handed_over") for f in fields(cls)
+    )
+
+
+def build_strategy(cfg: DictConfig, rules: RulesConfig) -> Strategy:
+    """Every policy of the bundle, each checked and named by its key; a policy that applies the
+    operator's rules gets its decision's section of `rules` (the typed, already checked
+    `strategy.rules`): the onboarding policy `rules.onboarding`, the governance policy
+    `rules.governance`."""
+    parts = {}
+    for point in POLICIES:
+        policy = build_policy(cfg[point], f"strategy.{point}")
+        if takes_rules(type(policy)):
+            section = getattr(rules, point, None)
+            if section is None:
+                raise ConfigError(
+                    f"strategy.{point}: {type(policy).__name__} applies rules, and the rules "
+                    f"file has no section for them (strategy.rules.{point})"
+                )
+            policy = replace(policy, rules=section)  # built again: __post_init__ sees them
+        parts[point] = policy
     strategy = Strategy(cfg.name, **parts, uses_platform=bool(cfg.uses_platform))
     try:
         strategy.check()  # the protocols, as the world will check them at bind

@@ -28,10 +28,19 @@ def between(lo: float, hi: float) -> dict:
     return {"ge": lo, "le": hi}
 
 
+# A field no config entry writes: whoever builds the object hands it over, and it is checked
+# where it is written, not again here. A policy's `rules` (its decision's section of
+# `strategy.rules`, handed over by `mptwin.policies.build_strategy`) is one. OmegaConf leaves a
+# field so marked out of the object's schema.
+handed_over = {"handed_over": True, "omegaconf_ignore": True}
+
+
 def check_config(obj, path: str) -> None:
     """Walk a dataclass tree (lists and dicts included) and raise on the first bad value."""
     if is_dataclass(obj):
         for f in fields(obj):
+            if f.metadata.get("handed_over"):
+                continue  # checked where it is written
             value = getattr(obj, f.name)
             key = f"{path}.{f.name}" if path else f.name
             _check_value(value, f.metadata, key)

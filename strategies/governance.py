@@ -1,5 +1,6 @@
 """Governance policies: which sellers to warn, suspend or send to people, from their KPI
-windows. Thresholds come from the strategy's rules file (`strategies.rules.GovernanceRules`)."""
+windows. Thresholds come from the strategy's rules file: `strategy.rules.governance`
+(`strategies.rules.GovernanceRules`), handed to the policy as its `rules`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sim.decisions import LIFT, PEOPLE, SUSPEND, WARN, Alternative, SellerAction
 from sim.events import SELLER_SIGNAL
 from sim.market_view import MarketView
 from sim.seller_performance import SellerWindow
+from sim.validate import handed_over
 from strategies.rules import GovernanceRules
 
 METRICS = ("late_shipment", "cancellation", "defect", "refund")  # rule name = window rate name
@@ -61,7 +63,8 @@ class ThresholdRules:
     level warns; people audit a random sample of `audit_sample` sellers. Nothing else is read:
     the window is all the quality system knows."""
 
-    rules: GovernanceRules = field(default_factory=GovernanceRules)
+    # strategy.rules.governance, handed over by the strategy's builder: not a key of this entry
+    rules: GovernanceRules = field(default_factory=GovernanceRules, metadata=handed_over)
 
     def __post_init__(self) -> None:
         self.period_h = 24.0 * self.rules.assess_every_days
@@ -106,7 +109,8 @@ class ContinuousWatch:
     just looked at is not sent again for `recheck_days`. A new seller on probation whose
     windows stay clean for `probation_days` has its volume cap lifted."""
 
-    rules: GovernanceRules = field(default_factory=GovernanceRules)
+    # strategy.rules.governance, handed over by the strategy's builder: not a key of this entry
+    rules: GovernanceRules = field(default_factory=GovernanceRules, metadata=handed_over)
     period_h: float = 1.0
 
     def bind(self, market: MarketView) -> None:

@@ -1,5 +1,6 @@
 """Onboarding policies: who joins the marketplace and how new listings get their categories.
-Thresholds come from the strategy's rules file (`strategies.rules.OnboardingRules`)."""
+Thresholds come from the strategy's rules file: `strategy.rules.onboarding`
+(`strategies.rules.OnboardingRules`), handed to the policy as its `rules`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sim.decisions import (
     OnboardingDecision,
 )
 from sim.market_view import MarketView
+from sim.validate import handed_over
 from strategies.rules import OnboardingRules
 
 
@@ -23,7 +25,8 @@ class AllPeople:
     """The naive operator: people review every application and every catalogue; a keyword
     mapper labels listings and every label goes live."""
 
-    rules: OnboardingRules = field(default_factory=OnboardingRules)
+    # strategy.rules.onboarding, handed over by the strategy's builder: not a key of this entry
+    rules: OnboardingRules = field(default_factory=OnboardingRules, metadata=handed_over)
     mapper: str = "keyword"
 
     def assess(self, app: ApplicationView, market: MarketView) -> OnboardingDecision:

@@ -1,8 +1,10 @@
 """The operator's rules as data: the thresholds its onboarding and governance decisions apply
 and its commission table. A rules file lives in `conf/rules/`, a strategy picks one
 (`strategy.rules`), and any rule is a one-line override (`strategy.rules.onboarding.
-approve_below=0.8`). Checked like every config: unknown keys, out-of-range values and rules
-that contradict each other are errors naming the key."""
+approve_below=0.8`). Checked like every config, once, where they are written: unknown keys,
+out-of-range values and rules that contradict each other are errors naming the key. The
+onboarding and governance policies are handed their section (`strategy.rules.onboarding`,
+`strategy.rules.governance`) as their `rules`; the commission table goes onto the world."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from mptwin.compose import build_run, compose
-from sim.validate import ConfigError
+from sim.validate import ConfigError, check_config
 
 
 @pytest.fixture(autouse=True)
@@ -378,3 +378,40 @@ def test_a_bad_rules_file_is_rejected_naming_the_key(tmp_path, text, key):
     with pytest.raises((ConfigError, ConfigCompositionException)) as err:
         compose_and_build(f"hydra.searchpath=[file://{tmp_path}]", "rules@strategy.rules=mine")
     assert names_key(full_message(err.value), key), full_message(err.value)
+
+
+def test_each_rule_is_read_under_the_name_it_is_written_with():
+    """The policies apply `strategy.rules.<decision>` itself, handed to them: their entries hold
+    no copy of it."""
+    cfg = compose(
+        "scenario=smoke",
+        "strategy=orchestration",
+        "strategy.rules.onboarding.approve_below=0.3",
+        "strategy.rules.governance.window_days=45",
+    )
+    assert "rules" not in cfg.strategy.onboarding and "rules" not in cfg.strategy.governance
+    _, strategy = build_run(cfg)
+    assert strategy.onboarding.rules.approve_below == 0.3
+    assert strategy.governance.rules.window_days == 45
+    assert strategy.governance.rules.refund.suspend == cfg.strategy.rules.governance.refund.suspend
+
+
+@pytest.mark.parametrize("point", ["onboarding", "governance"])
+def test_a_policy_entry_takes_no_rules(point):
+    """A rule set in the policy's entry would not be the one checked: refused, saying where
+    rules are written."""
+    with pytest.raises(ConfigError) as err:
+        compose_and_build("strategy=orchestration", f"+strategy.{point}.rules.min_orders=5")
+    assert f"strategy.{point}.rules" in str(err.value), str(err.value)
+    assert f"strategy.rules.{point}" in str(err.value), str(err.value)
+
+
+def test_rules_are_checked_once_where_they_are_written():
+    """A policy's own walk leaves its handed-over rules alone; `strategy.rules` is checked."""
+    from strategies.onboarding import KycThreshold
+    from strategies.rules import OnboardingRules
+
+    backwards = OnboardingRules(approve_below=3.0, reject_above=1.0)
+    check_config(KycThreshold(rules=backwards), "strategy.onboarding")  # not its key: no error
+    with pytest.raises(ConfigError, match=r"strategy\.rules\.onboarding\.approve_below"):
+        check_config(backwards, "strategy.rules.onboarding")

@@ -56,8 +56,6 @@ def build_run(cfg: DictConfig) -> tuple[World, Strategy]:
     app = OmegaConf.to_object(cfg)
     check_config(app, "")
     world = build_world(app.scenario)
-    if app.strategy.headcount is not None:  # the arm staffs its own review team
-        world = replace(world, reviewers=replace(world.reviewers, headcount=app.strategy.headcount))
     world = apply_commission(world, app.strategy.rules.commission)
     strategy = build_strategy(cfg.strategy, app.strategy.rules)
     return world, strategy

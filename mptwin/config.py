@@ -29,8 +29,8 @@ class StrategyConfig:
     onboarding: Any = MISSING
     governance: Any = MISSING
     uses_platform: bool = False  # pays scenario.money.platform_fee_per_order on every order
-    # staffing belongs to the arm: the review team it pays (null: scenario.reviewers.headcount)
-    headcount: int | None = field(default=None, metadata=nonneg)
+    # the team it pays is scenario.reviewers.headcount: a tuned arm's file sets it (conf/strategy/
+    # *_tuned.yaml, a `_global_` package), after the scenario and before the command line
     tuned: Any = None  # where tuned parameters came from (mptwin-tune writes it); informative
 
 

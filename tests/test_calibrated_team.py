@@ -157,9 +157,23 @@ def test_a_calibrated_run_says_so_in_its_summary(calibrated_conf, tmp_path, caps
 def test_the_summary_names_the_team_an_arm_brings_instead(calibrated_conf):
     line = calibrated_note(calibrated_conf, 4)
     assert (
-        "4 reviewers (the strategy's headcount; the scenario's, sized to the fitted volume, "
-        "is 1)" in line
+        "4 reviewers (not the 1 sized to the fitted volume: a tuned arm's team, or set by hand)"
+        in line
     )
+
+
+def test_a_tuned_arms_team_wins_over_the_calibrated_files_and_an_override_over_both(
+    calibrated_conf,
+):
+    """The team's one key, scenario.reviewers.headcount: the calibrated file sizes it, a tuned
+    arm's file sets it after the scenario's, the command line after both."""
+    assert calibrated_conf["reviewers"]["headcount"] == 1
+    tuned = compose("scenario=mine", "strategy=automation_tuned")
+    assert tuned.scenario.reviewers.headcount == 4  # conf/strategy/automation_tuned.yaml
+    plain = compose("scenario=mine", "strategy=automation")
+    assert plain.scenario.reviewers.headcount == 1
+    cfg = compose("scenario=mine", "strategy=automation_tuned", "scenario.reviewers.headcount=6")
+    assert cfg.scenario.reviewers.headcount == 6
 
 
 def test_a_template_run_says_nothing_of_calibration(tmp_path, capsys):

@@ -45,7 +45,7 @@ def make_run(
         "strategy": {"name": strategy, "pricing": {"undercut": 0.02}},
     }
     if tuned_on:
-        config["strategy"].update(headcount=headcount, tuned={"scenario": tuned_on})
+        config["strategy"].update(tuned={"scenario": tuned_on})  # its file set the team
     (job / "config.yaml").write_text(yaml.safe_dump(config))
     (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
     (job / "kpis.json").write_text(json.dumps({"operator_margin": margin, "orders": 100 + seed}))
@@ -141,13 +141,12 @@ def test_the_report_says_how_each_arm_was_tuned_and_staffed():
 
     plain = {"strategy": {"name": "automation"}, "scenario": {"reviewers": {"headcount": 14}}}
     assert _tuning(plain) == "not tuned; 14 reviewers"
-    tuned = {
+    tuned = {  # the resolved config: the tuned arm's file set the team, 9
         "strategy": {
             "name": "automation_tuned",
-            "headcount": 9,
             "tuned": {"scenario": "baseline", "seeds": [101, 102], "trials": 12},
         },
-        "scenario": {"reviewers": {"headcount": 14}},
+        "scenario": {"reviewers": {"headcount": 9}},
     }
     text = _tuning(tuned)
     assert "baseline seeds [101, 102]" in text and "12 trials" in text and "9 reviewers" in text

@@ -16,7 +16,7 @@ SMOKE = ("scenario=smoke", "strategy=automation", "strategy.exceptions.auto_rele
 
 
 def tasks_at(headcount: int, *overrides: str):
-    args = (*SMOKE, f"strategy.headcount={headcount}", *overrides)
+    args = (*SMOKE, f"scenario.reviewers.headcount={headcount}", *overrides)
     world, _ = build_run(compose(*args))
     result = run_sim(*args)
     tasks = human_tasks(result.tables, result.info, world.reviewers.handling_mean_h, seed=0)

@@ -49,7 +49,7 @@ def test_tuning_is_reproducible_and_writes_a_config_that_runs(tmp_path):
     cfg = compose(
         "scenario=smoke", "strategy=automation_tuned_test", f"hydra.searchpath=[file://{tmp_path}]"
     )
-    assert cfg.strategy.headcount == first.headcount
+    assert cfg.scenario.reviewers.headcount == first.headcount  # the arm's file sets the team
     assert cfg.strategy.promise.buffer_days == first.values["strategy.promise.buffer_days"]
     assert cfg.strategy.tuned.seeds == [11]
 
@@ -99,17 +99,19 @@ def test_an_unknown_arm_is_a_config_error():
         load_spec("automaton", parse(["automaton"]))
 
 
-def test_the_tuned_config_nests_the_values_under_the_arm():
+def test_the_tuned_config_nests_the_values_under_the_arm_and_sets_the_team():
     class Result:
         values = {"strategy.pricing.undercut": 0.03, "strategy.promise.buffer_days": {"x": 1.0}}
         headcount, objective, staffing_value, trials, studies = 7, 1.0, 40.0, [], []
 
     spec = load_spec("automation", parse(["automation", *SMALL]))
     body = tuned_config(spec, Result(), "automation_tuned_smoke")  # named for its file (--out)
-    assert body["defaults"] == ["automation", "_self_"] and body["headcount"] == 7
-    assert body["name"] == "automation_tuned_smoke"
-    assert body["pricing"] == {"undercut": 0.03} and body["promise"] == {"buffer_days": {"x": 1.0}}
-    assert OmegaConf.create(body).tuned.seeds == [11]
+    assert body["defaults"] == ["/strategy/automation@strategy", "_self_"]
+    assert body["scenario"] == {"reviewers": {"headcount": 7}}  # the team's one key
+    arm = body["strategy"]
+    assert arm["name"] == "automation_tuned_smoke"
+    assert arm["pricing"] == {"undercut": 0.03} and arm["promise"] == {"buffer_days": {"x": 1.0}}
+    assert OmegaConf.create(body).strategy.tuned.seeds == [11]
 
 
 @pytest.mark.slow

@@ -257,11 +257,10 @@ def _settings(runs: list[Run]) -> dict:
 
 
 def _tuning(config: dict) -> str:
-    """How an arm was tuned and staffed, from its `strategy.tuned` block (mptwin-tune)."""
+    """How an arm was tuned and staffed, from its `strategy.tuned` block (mptwin-tune) and the
+    team it ran with (`scenario.reviewers.headcount`, which a tuned arm's file sets)."""
     strategy = config.get("strategy") or {}
-    team = strategy.get("headcount")
-    if team is None:
-        team = lookup(config, "scenario.reviewers.headcount")
+    team = lookup(config, "scenario.reviewers.headcount")
     t = strategy.get("tuned")
     if not t:
         return f"not tuned; {team} reviewers"
@@ -280,9 +279,10 @@ def tuned_elsewhere(config: dict) -> str | None:
     here = lookup(config, "scenario.name")
     if tuned_on is None or tuned_on == here:
         return None
+    team = lookup(config, "scenario.reviewers.headcount")
     return (
         f"{strategy.get('name')} was tuned on scenario {tuned_on}, not {here}: its parameters and team "
-        f"({strategy.get('headcount')} reviewers) fit {tuned_on}, so these numbers demonstrate the "
+        f"({team} reviewers) fit {tuned_on}, so these numbers demonstrate the "
         f"machinery, not the finding. A fair fight here needs arms tuned on {here} "
         f"(mptwin-tune ARM --scenario {here})."
     )

@@ -64,19 +64,25 @@ def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:
 
 
 def tuned_config(spec: TuneSpec, result: Tuned, name: str, study: Study | None = None) -> dict:
-    """The strategy config of the tuned arm (or of one of its studies): the arm's own, with the
-    tuned values and team on top, and a `tuned` block saying how they were found. `name` is the
-    config's own (the stem of `--out`), so an arm tuned elsewhere is a strategy of its own."""
+    """The config of the tuned arm (or of one of its studies), a `_global_` package: the arm's
+    own strategy with the tuned values on top and a `tuned` block saying how they were found,
+    and the team it was tuned with, `scenario.reviewers.headcount` (the team's one key). `name`
+    is the strategy's own (the stem of `--out`), so an arm tuned elsewhere is a strategy of its
+    own."""
     chosen = study or result
     own = name + (f"_s{study.sampler_seed}" if study else "")
-    body: dict = {"defaults": [spec.strategy, "_self_"], "name": own, "headcount": chosen.headcount}
-    for key, value in chosen.values.items():
+    body: dict = {
+        "defaults": [f"/strategy/{spec.strategy}@strategy", "_self_"],
+        "scenario": {"reviewers": {"headcount": chosen.headcount}},
+        "strategy": {"name": own},
+    }
+    for key, value in chosen.values.items():  # strategy.promise.quantile: from the root down
         node = body
-        parts = key.split(".")[1:]  # strategy.promise.quantile -> promise, quantile
+        parts = key.split(".")
         for p in parts[:-1]:
             node = node.setdefault(p, {})
         node[parts[-1]] = value
-    body["tuned"] = {
+    body["strategy"]["tuned"] = {
         "scenario": spec.scenario,
         "seeds": spec.seeds,
         "trials": spec.trials,
@@ -103,15 +109,23 @@ def tuned_config(spec: TuneSpec, result: Tuned, name: str, study: Study | None =
         "date": date.today().isoformat(),
     }
     if study is not None:
-        body["tuned"]["study"] = study.sampler_seed
+        body["strategy"]["tuned"]["study"] = study.sampler_seed
     return body
+
+
+# what a tuned file says of its team, under its header
+TEAM_NOTE = (
+    "# The team it was tuned with is scenario.reviewers.headcount, the team's one key: this file\n"
+    "# sets it over the scenario's; an experiment or the command line sets it over this file.\n"
+)
 
 
 def write(spec: TuneSpec, result: Tuned, out: Path, trials_csv: Path) -> None:
     header = (
+        "# @package _global_\n"
         f"# Written by `mptwin-tune {spec.strategy}`: tuned on scenario {spec.scenario}, "
         f"seeds {spec.seeds}, {spec.trials} trials.\n# Compare on other seeds. Rerun "
-        "mptwin-tune to retune; edits by hand are lost.\n"
+        "mptwin-tune to retune; edits by hand are lost.\n" + TEAM_NOTE
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(

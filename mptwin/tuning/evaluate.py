@@ -26,7 +26,7 @@ from mptwin.sweep import hydra_quote
 from mptwin.tuning.calibrate import overrun_samples
 from mptwin.tuning.staffing import Tasks, human_tasks
 
-TEAM = "strategy.headcount"  # the arm's review team: solved per trial, never searched
+TEAM = "scenario.reviewers.headcount"  # the arm's review team: solved per trial, never searched
 
 
 @dataclass(frozen=True)

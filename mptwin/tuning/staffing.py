@@ -20,8 +20,7 @@ import numpy as np
 
 from mptwin.analysis.columns import in_window, numeric, percentiles
 from mptwin.analysis.records import RunInfo
-
-MAIN_TEAM = "operations"  # the team strategy.headcount staffs (sim.world.ReviewerSpec.desks)
+from sim.world import MAIN_TEAM  # the team scenario.reviewers.headcount staffs
 
 
 @dataclass(frozen=True)

@@ -137,11 +137,11 @@ class ApplicationsConfig(ApplicantSpec):
     listings_median: float = field(default=25.0, metadata=positive)  # catalogue size, lognormal
     listings_sigma: float = field(default=0.8, metadata=nonneg)
     visits_per_listing_day: float = field(default=0.5, metadata=nonneg)  # demand a listing brings
-    profile: SellerProfile = field(
-        default_factory=lambda: SellerProfile(
-            name="new", handling_h=48.0, reliability=0.9, delay_mean_h=24.0, lead_time_days=7.0
+    profile: SellerTraits = field(
+        default_factory=lambda: SellerTraits(
+            handling_h=48.0, reliability=0.9, delay_mean_h=24.0, lead_time_days=7.0
         )
-    )  # how an honest new seller works
+    )  # how an honest new seller works (no name, count or size: each applicant is one slot)
 
 
 @dataclass(kw_only=True)

@@ -1,5 +1,6 @@
 """Decision points: what the world asks a strategy, what a strategy may answer, and the
-read-only views it sees. The only module of `sim` a strategy needs to know.
+read-only views it sees. With `sim.market_view` (what it may read, public terms included), the
+only module of `sim` a strategy needs to know.
 
 A strategy is a bundle of six policies, one per protocol below. A policy:
 - answers the world's requests (`route`, `promise_hours`, `reprice`, `triage`, `assess`,
@@ -31,40 +32,15 @@ the options as columns (`sim.route_columns.RouteColumns`), which the world calls
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from sim.market_view import MarketView
 from sim.seam import private_reads
-
-if TYPE_CHECKING:
-    from sim.market_view import MarketView
 
 ESCALATE = -1  # a routing answer that hands the order to a person (or the triage policy)
 DEFER = -2  # a routing answer that keeps the order waiting for the next batch
-
-
-@dataclass(frozen=True, slots=True)
-class CarrierContract:
-    """What a carrier's contract says; its real performance is not in here."""
-
-    name: str
-    fixed_cost: float
-    cost_per_km: float
-    base_days: float
-    km_per_day: float
-    serves: frozenset[int]
-    daily_capacity: int
-
-
-@dataclass(frozen=True, slots=True)
-class SellerTerms:
-    """A seller's public configuration: default warehouse, contracted carrier, handling promise."""
-
-    name: str
-    home_warehouse: int
-    carrier: int
-    handling_h: float
 
 
 # --- explanations (attached only when `market.explaining`) --------------------------------

@@ -6,12 +6,35 @@ policies use to share what they learn. Never the scenario's hidden truth."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from sim.decisions import CarrierContract, SellerTerms
 from sim.feeds import StaleFeeds
 from sim.seller_performance import SellerWindow
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierContract:
+    """What a carrier's contract says; its real performance is not in here."""
+
+    name: str
+    fixed_cost: float
+    cost_per_km: float
+    base_days: float
+    km_per_day: float
+    serves: frozenset[int]
+    daily_capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class SellerTerms:
+    """A seller's public configuration: default warehouse, contracted carrier, handling promise."""
+
+    name: str
+    home_warehouse: int
+    carrier: int
+    handling_h: float
 
 
 class MarketView:

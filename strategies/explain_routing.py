@@ -10,8 +10,8 @@ from itertools import chain
 
 import numpy as np
 
-from sim.decisions import DEFER, RouteOption, RoutingDecision, RoutingRequest, SellerTerms
-from sim.market_view import MarketView
+from sim.decisions import DEFER, RouteOption, RoutingDecision, RoutingRequest
+from sim.market_view import MarketView, SellerTerms
 from sim.route_columns import RouteColumns
 
 STATIC_RULE = "rule: home warehouse and contracted carrier"

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, field
 
 from sim.clock import next_hour_of_day
-from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest, SellerTerms
-from sim.market_view import MarketView
+from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
+from sim.market_view import MarketView, SellerTerms
 from sim.route_columns import RouteColumns
 from sim.validate import nonneg, positive
 from strategies import explain_routing

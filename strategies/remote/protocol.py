@@ -1,6 +1,7 @@
 """The decision-service protocol: what the twin sends an external decision service over HTTP as
-JSON, and what the service may answer. Built from the types of `sim.decisions` and `sim.events`
-(a routing request on the wire is a `RoutingRequest`, an answer a `RoutingDecision`), so the
+JSON, and what the service may answer. Built from the types of `sim.decisions`, `sim.events`
+and `sim.market_view` (a routing request on the wire is a `RoutingRequest`, an answer a
+`RoutingDecision`, a carrier's contract a `CarrierContract`), so the
 OpenAPI schema (`mptwin.service.openapi`) and both ends are generated from one definition.
 
 A run opens a session with the public terms of its world (`Terms`: contracts, seller settings,
@@ -19,15 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.decisions import (
-    CarrierContract,
-    ExceptionEvent,
-    RoutingDecision,
-    RoutingRequest,
-    SellerTerms,
-    Triage,
-)
+from sim.decisions import ExceptionEvent, RoutingDecision, RoutingRequest, Triage
 from sim.events import ParcelEvent, SellerSignal, StockChanged
+from sim.market_view import CarrierContract, SellerTerms
 
 VERSION = "1"
 POINTS = ("routing", "promise", "pricing", "exceptions")  # the decision points a service answers

@@ -23,10 +23,10 @@ that are a bare number or flag (a promise, a label) are explained by an optional
 world calls only when recording: `explain_promise(offer, region)` and `explain_label(listing,
 market)`, each returning `(alternatives, reason)`. A promise policy may instead explain every
 promise of the run at its end, as columns (`explain_promises(offers, regions, at_h)`,
-`sim.promise_columns`), if what its promises rested on can be looked up afterwards. A routing
-policy that weighs many options may define `route_explained(batch, market)`, its answers and
-the options as columns (`sim.route_columns.RouteColumns`), which the world calls instead of
-`route` when recording. Both cost a recording run far less than an object per option.
+`sim.recording.promise_columns`), if what its promises rested on can be looked up afterwards. A
+routing policy that weighs many options may define `route_explained(batch, market)`, its answers
+and the options as columns (`sim.recording.route_columns.RouteColumns`), which the world calls
+instead of `route` when recording. Both cost a recording run far less than an object per option.
 """
 
 from __future__ import annotations

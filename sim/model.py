@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 
 from sim.clock import Environment
 from sim.decisions import Strategy
@@ -26,6 +27,8 @@ from sim.processes.reviewer_team import start_teams
 from sim.processes.route_orders import route_orders
 from sim.processes.settle_payouts import settle_payouts
 from sim.processes.watch_promises import watch_promises
+from sim.recording.decision_log import DecisionLog
+from sim.recording.record_decision import answered_route
 from sim.state import State
 from sim.streams import Streams
 from sim.world import World
@@ -43,7 +46,10 @@ def build(
     """Create the environment and start every process; nothing has run yet. With `explain`,
     the run records every decision and why (`state.records.decisions`); it only observes."""
     env = Environment()
-    state = State.create(env, world, strategy, Streams(seed), explain)
+    state = State.create(env, world, strategy, Streams(seed))
+    if explain:  # before policies bind: they may keep what explaining needs
+        state.records.decisions = DecisionLog.of(strategy, partial(answered_route, state))
+        state.market.explaining = True
     strategy.bind(state.market)
     applications = draw_applications(state)  # before the first visit: it reads when they apply
     launches = draw_launches(state)

@@ -14,14 +14,12 @@ import math
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import simpy
 
 from sim.archive import Archive
 from sim.clock import Calendar
-from sim.decision_log import DecisionLog
 from sim.decisions import Strategy
 from sim.entities import (
     EXCEPTION_FIELDS,
@@ -35,6 +33,7 @@ from sim.events import EventBus
 from sim.ledger import MoneyLedger
 from sim.lookup import Lookup
 from sim.market_view import MarketView
+from sim.recording.decision_log import DecisionLog
 from sim.seller_performance import Performance
 from sim.streams import Streams
 from sim.world import Staff, World
@@ -290,9 +289,7 @@ class State:
     market: MarketView | None = None
 
     @classmethod
-    def create(
-        cls, env, world: World, strategy: Strategy, streams: Streams, explain: bool = False
-    ) -> State:
+    def create(cls, env, world: World, strategy: Strategy, streams: Streams) -> State:
         n_carriers = len(world.carriers)
         shelves = world.stock_initial.astype(np.int32)  # a copy: the world's plan stays as is
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
@@ -326,9 +323,4 @@ class State:
         )
         s.prices.promo_today = s.calendar.is_promo(0)
         s.market = MarketView(world, s)
-        if explain:  # before policies bind: they may keep what explaining needs
-            from sim.processes.record_decision import answered_route  # it needs a State
-
-            s.records.decisions = DecisionLog.of(strategy, partial(answered_route, s))
-            s.market.explaining = True
         return s

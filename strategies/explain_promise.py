@@ -1,6 +1,6 @@
 """What LearnedPromise weighed at each refresh, kept only while explaining, and the promises
-of a run explained from it at the end (`sim.promise_columns`): an order's promise is the one
-of the last refresh at or before it was asked for, since the policy refreshes on the first ask
+of a run explained from it at the end (`sim.recording.promise_columns`): an order's promise is the
+one of the last refresh at or before it was asked for, since the policy refreshes on the first ask
 due. A refresh keeps a number per lane (origins x regions x carriers) and which carriers had
 room, so a run keeps little, and no option object is built while it runs."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.promise_columns import PromiseColumns
+from sim.recording.promise_columns import PromiseColumns
 
 _NOTES = np.array(
     ["full or not serving", "full or not serving", "open", "open, the fastest with room"],

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.decisions import DEFER, RouteOption, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView, SellerTerms
-from sim.route_columns import RouteColumns
+from sim.recording.route_columns import RouteColumns
 
 STATIC_RULE = "rule: home warehouse and contracted carrier"
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.decisions import PromiseOption
 from sim.market_view import MarketView
-from sim.promise_columns import PromiseColumns
+from sim.recording.promise_columns import PromiseColumns
 from sim.validate import ConfigError, nonneg, positive, unit
 from strategies.explain_promise import Refreshes
 from strategies.learning import HandoverModel, LaneModel, _z
@@ -97,7 +97,8 @@ class ContractPromise:
     def explain_promises(
         self, offers: np.ndarray, regions: np.ndarray, at_h: np.ndarray
     ) -> PromiseColumns:
-        """Called at the end of a run that records its decisions (`sim.promise_columns`)."""
+        """Called at the end of a run that records its decisions
+        (`sim.recording.promise_columns`)."""
         scale = f" x {self.transit_scale:g}" if self.transit_scale != 1.0 else ""
         reason = (
             f"contract: the seller's handling time + the contracted transit{scale} + a "
@@ -154,7 +155,8 @@ class CarrierBufferPromise:
     def explain_promises(
         self, offers: np.ndarray, regions: np.ndarray, at_h: np.ndarray
     ) -> PromiseColumns:
-        """Called at the end of a run that records its decisions (`sim.promise_columns`)."""
+        """Called at the end of a run that records its decisions
+        (`sim.recording.promise_columns`)."""
         m = self._market
 
         def explain(offer: int, region: int) -> tuple[tuple[PromiseOption, ...], str]:
@@ -270,7 +272,7 @@ class LearnedPromise:
         self, offers: np.ndarray, regions: np.ndarray, at_h: np.ndarray
     ) -> PromiseColumns:
         """Each promise as the refresh it came from had it, per carrier considered (called at
-        the end of a run that records its decisions: `sim.promise_columns`)."""
+        the end of a run that records its decisions: `sim.recording.promise_columns`)."""
         q = f"{self.quantile:.0%}"
         reason = (
             f"learned: the seller's {q} time to hand-over + the {q} transit of the "

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sim.clock import next_hour_of_day
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView, SellerTerms
-from sim.route_columns import RouteColumns
+from sim.recording.route_columns import RouteColumns
 from sim.validate import nonneg, positive
 from strategies import explain_routing
 from strategies.learning import LandedCost, LaneModel

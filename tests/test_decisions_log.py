@@ -20,10 +20,10 @@ from mptwin.analysis.text_columns import numbers
 from mptwin.compose import build_run, compose
 from mptwin.memory import _numpy_huge_pages, memory_for_big_tables
 from mptwin.run import simulate
-from sim.decision_log import DecisionLog, Options
 from sim.decisions import RouteOption
 from sim.model import build
-from sim.processes.record_decision import ANSWERED
+from sim.recording.decision_log import DecisionLog, Options
+from sim.recording.record_decision import ANSWERED
 from tests.helpers.runs import NETWORK
 
 STRATEGIES = ["orchestration", "automation"]

@@ -1,4 +1,4 @@
-"""Promises explained at the end of a run (`explain_promises`, `sim.promise_columns`): the
+"""Promises explained at the end of a run (`explain_promises`, `sim.recording.promise_columns`): the
 option each promise's explanation marks used is exactly the hours the policy answered when
 the order's promise was asked for, so an explanation worked out afterwards is the one the
 policy had then. A policy that explains one promise at a time (`explain_promise`) still gets

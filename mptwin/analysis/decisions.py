@@ -1,6 +1,7 @@
-"""The `decisions` table of a run that recorded them (`sim.decision_log.DecisionLog`): one row
-per decision in decision order, its alternatives as typed nested columns (one list of structs
-per option type, `mptwin.analysis.option_columns`) and a price change's terms as plain columns.
+"""The `decisions` table of a run that recorded them (`sim.recording.decision_log.DecisionLog`):
+one row per decision in decision order, its alternatives as typed nested columns (one list of
+structs per option type, `mptwin.analysis.option_columns`) and a price change's terms as plain
+columns.
 What the log leaves out comes from the run's other tables: when a promise was made, for which
 offer and region, the hours shown (orders); what an exception is and how it was triaged
 (exceptions). The short texts are built a column at a time (`mptwin.analysis.text_columns`)."""
@@ -24,7 +25,8 @@ from mptwin.analysis.option_columns import (
 from mptwin.analysis.tables import DECISION_COLUMNS
 from mptwin.analysis.text_columns import integers, labels, numbers, text
 from mptwin.memory import memory_for_big_tables
-from sim.decision_log import (
+from sim.decisions import DEFER, Alternative, PromiseOption, RouteOption
+from sim.recording.decision_log import (
     POINTS,
     PRICING,
     PROMISE,
@@ -34,8 +36,7 @@ from sim.decision_log import (
     Options,
     PriceBlock,
 )
-from sim.decision_log import numbers as array_columns
-from sim.decisions import DEFER, Alternative, PromiseOption, RouteOption
+from sim.recording.decision_log import numbers as array_columns
 
 ANSWERED = "the policy's answer (it listed no alternatives)"
 _POINTS = pa.array(POINTS, pa.string())

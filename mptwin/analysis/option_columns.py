@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sim.decision_log import Options
 from sim.decisions import Alternative, PromiseOption, RouteOption
+from sim.recording.decision_log import Options
 
 COLUMNS = {
     RouteOption: "route_options",

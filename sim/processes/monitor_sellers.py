@@ -20,8 +20,8 @@ import math
 from sim.clock import call_later
 from sim.decisions import LIFT, PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
 from sim.entities import DELIVERED, ExceptionType
-from sim.processes import record_decision
 from sim.processes.raise_exception import raise_exception
+from sim.recording import record_decision
 from sim.state import State
 
 VERDICTS_PER_SELLER = 16  # seller reviews a seller can get in one run before draws repeat

@@ -7,10 +7,10 @@ import math
 
 from sim.clock import end_of_day
 from sim.entities import HELD, ROUTING, ExceptionType, Handler, Order
-from sim.processes import record_decision
 from sim.processes.cancel_order import cancel_order
 from sim.processes.monitor_sellers import hide_listings
 from sim.processes.raise_exception import raise_exception
+from sim.recording import record_decision
 from sim.seller_performance import ORDERS
 from sim.state import State
 

@@ -7,7 +7,7 @@ import simpy
 
 from sim.decisions import ExceptionEvent
 from sim.entities import HANDLERS, PEOPLE_ONLY, ExceptionRecord, ExceptionType, Handler, Order
-from sim.processes import record_decision
+from sim.recording import record_decision
 from sim.state import State
 
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from sim.clock import next_hour_of_day
 from sim.entities import ExceptionType
-from sim.processes import record_decision
 from sim.processes.raise_exception import raise_exception
+from sim.recording import record_decision
 from sim.state import State
 
 

@@ -9,10 +9,10 @@ import heapq
 from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
 from sim.entities import PICKING, ExceptionType, Order
-from sim.processes import record_decision
 from sim.processes.cancel_order import cancel_order
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import check_reorder, stock_changed
+from sim.recording import record_decision
 from sim.seller_performance import CANCELLED
 from sim.state import State
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.decision_log import GOVERNANCE, LABEL, ONBOARDING, PRICING, DecisionLog, PriceBlock
 from sim.decisions import (
     DEFER,
     ESCALATE,
@@ -23,7 +22,15 @@ from sim.decisions import (
     Triage,
 )
 from sim.entities import Order
-from sim.route_columns import RouteColumns
+from sim.recording.decision_log import (
+    GOVERNANCE,
+    LABEL,
+    ONBOARDING,
+    PRICING,
+    DecisionLog,
+    PriceBlock,
+)
+from sim.recording.route_columns import RouteColumns
 from sim.state import State
 
 ANSWERED = "the policy's answer (it listed no alternatives)"

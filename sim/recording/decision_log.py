@@ -4,8 +4,8 @@ Each decision point keeps what only it knows, as leanly as its volume asks (a ba
 makes over a million decisions, most of them prices):
 
 - promises: nothing while the run goes, if the promise policy explains them all at the end
-  (`explain_promises`, `sim.promise_columns`); else one per order placed, in order id order:
-  the policy's explanation as it gave it (`(options, reason)` from `explain_promise`, often
+  (`explain_promises`, `sim.recording.promise_columns`); else one per order placed, in order id
+  order: the policy's explanation as it gave it (`(options, reason)` from `explain_promise`, often
   the same object again), or None. When, which offer and region, and the hours shown are the
   order's own (the orders table);
 - triage, one per exception raised, in exception id order: the policy's `Triage` as it gave it;
@@ -32,7 +32,7 @@ from operator import attrgetter
 import numpy as np
 
 from sim.decisions import RouteOption
-from sim.route_columns import RouteColumns
+from sim.recording.route_columns import RouteColumns
 
 POINTS = ("routing", "promise", "pricing", "onboarding", "label", "governance", "triage")
 ROUTING, PROMISE, PRICING, ONBOARDING, LABEL, GOVERNANCE, TRIAGE = range(len(POINTS))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.decisions import RouteOption
+
 TERMS = ("cost", "shipping", "late_cost", "p_late", "capacity_penalty", "km", "note")
 WHAT = ("item", "warehouse", "carrier", *TERMS)  # what `join` gives, per option
 
@@ -46,8 +48,6 @@ class RouteColumns:
 
     def per_item(self, n: int) -> list[tuple]:
         """The options as `RouteOption`s, a tuple per item 0..n-1 (for `RoutingDecision`)."""
-        from sim.decisions import RouteOption
-
         cols = type(self).join([self], np.zeros(1, dtype=np.int64))
         out: list[list] = [[] for _ in range(n)]
         for i, *row in zip(*(cols[name].tolist() for name in WHAT), strict=True):

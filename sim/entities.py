@@ -1,16 +1,13 @@
-"""Records the run appends to: orders and exceptions (slotted, one object each), with the
-states an order can end in."""
+"""Records the run appends to: orders and exceptions (slotted, one object each). The statuses
+an order goes through, and the steps between them, are `sim.lifecycle`'s."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-NAN = float("nan")
+from sim.lifecycle import PLACED
 
-# Order statuses. Terminal: delivered, returned, cancelled, lost. Anything else is in flight.
-PLACED, HELD, ROUTING, PICKING, SHIPPED = "placed", "held", "routing", "picking", "shipped"
-DELIVERED, RETURNED, CANCELLED, LOST = "delivered", "returned", "cancelled", "lost"
-TERMINAL = frozenset({DELIVERED, RETURNED, CANCELLED, LOST})
+NAN = float("nan")
 
 
 class Order:
@@ -82,7 +79,7 @@ class Order:
         self.commission_rate = commission_rate
         self.promise_h = promise_h
         self.ship_by_h = ship_by_h
-        self.status = PLACED
+        self.status = PLACED  # every later status through sim.lifecycle.set_status
         self.cancel_reason = ""
         self.fraud = fraud
         self.fraud_flagged = False

@@ -17,7 +17,7 @@ from mptwin.explain.listing import STATUSES
 from mptwin.explain.run_folder import Names, alternatives
 from mptwin.explain.story import routing
 from mptwin.run import run_job
-from sim.entities import CANCELLED
+from sim.lifecycle import CANCELLED
 from tests.helpers.runs import ROOT
 
 

@@ -28,7 +28,8 @@ from mptwin.analysis.columns import (
 from mptwin.analysis.seller_metrics import seller_network_kpis
 from mptwin.analysis.service_calls import service_kpis
 from mptwin.analysis.tables import RunInfo
-from sim.entities import EXCEPTION_TYPES, TERMINAL
+from sim.entities import EXCEPTION_TYPES
+from sim.lifecycle import TERMINAL
 
 MONEY_KINDS = {  # KPI key -> ledger kinds summed into it
     "carrier_cost": ("carrier_charge",),

@@ -26,7 +26,7 @@ from mptwin.analysis.tables import (
     RunInfo,
 )
 from mptwin.memory import memory_for_big_tables
-from sim.entities import TERMINAL
+from sim.lifecycle import TERMINAL
 from sim.state import State
 
 LABELS = ("regime",)  # the string columns of a nested table with a few values each

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from mptwin.explain.run_folder import Names, check_run, config_of, names_of, overrides
-from sim.entities import CANCELLED, DELIVERED, LOST, RETURNED
+from sim.lifecycle import CANCELLED, DELIVERED, LOST, RETURNED
 
 OPEN = "open"  # orders.parquet's status of an order still in flight when the run ended
 STATUSES = (DELIVERED, RETURNED, CANCELLED, LOST, OPEN)  # in the order the counts are printed

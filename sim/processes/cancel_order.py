@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sim.entities import CANCELLED, Order
+from sim.entities import Order
+from sim.lifecycle import CANCELLED, set_status
 from sim.state import State
 
 
@@ -11,7 +12,7 @@ def cancel_order(state: State, order: Order, reason: str) -> None:
     had a warehouse lost its unit there (a pick discrepancy), so there is nothing to give back."""
     if order.warehouse < 0:
         state.stock.available[order.offer] += 1
-    order.status = CANCELLED
+    set_status(order, CANCELLED)
     order.cancel_reason = reason
     state.records.day.cancellations += 1
     state.records.money.move(

@@ -8,8 +8,9 @@ import math
 from statistics import NormalDist
 
 from sim.clock import call_later, day_of
-from sim.entities import DELIVERED, NAN, SHIPPED, Order
+from sim.entities import NAN, Order
 from sim.events import PARCEL_DELIVERED, ParcelEvent
+from sim.lifecycle import DELIVERED, SHIPPED, set_status
 from sim.processes.reconcile import INVOICE, check_line, claw_back
 from sim.processes.return_order import maybe_return, request_return
 from sim.seller_performance import DEFECTS, LATE
@@ -66,7 +67,7 @@ def _ship(state: State, order: Order, disruption=None) -> None:
     spec = w.carriers[order.carrier]
     origin = look.warehouse_region[order.warehouse]
     order.handed_h = now
-    order.status = SHIPPED
+    set_status(order, SHIPPED)
     state.flow.carrier_pending[order.carrier] -= 1
     oid, seller = order.order_id, order.seller
     state.perf.count(now, SHIPPED_KIND, seller, oid)
@@ -95,7 +96,7 @@ def _ship(state: State, order: Order, disruption=None) -> None:
 def deliver(state: State, order: Order) -> None:
     now, money = state.env.now, state.records.money
     order.delivered_h = now
-    order.status = DELIVERED
+    set_status(order, DELIVERED)
     state.records.day.deliveries += 1
     if state.bus.wants(PARCEL_DELIVERED):
         state.bus.publish(PARCEL_DELIVERED, parcel_event(state, order))

@@ -19,7 +19,8 @@ import math
 
 from sim.clock import call_later
 from sim.decisions import LIFT, PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
-from sim.entities import DELIVERED, ExceptionType
+from sim.entities import ExceptionType
+from sim.lifecycle import DELIVERED
 from sim.processes.raise_exception import raise_exception
 from sim.recording import record_decision
 from sim.state import State

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from sim.clock import end_of_day
-from sim.entities import HELD, ROUTING, ExceptionType, Handler, Order
+from sim.entities import ExceptionType, Handler, Order
+from sim.lifecycle import HELD, ROUTING, set_status
 from sim.processes.cancel_order import cancel_order
 from sim.processes.monitor_sellers import hide_listings
 from sim.processes.raise_exception import raise_exception
@@ -140,7 +141,7 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
     state.watches.promise(order)
     if draw.fraud_score > state.world.risk.hold_threshold:
         order.fraud_flagged = True
-        order.status = HELD
+        set_status(order, HELD)
         raise_exception(
             state,
             ExceptionType.PAYMENT_HELD,
@@ -150,7 +151,7 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
             on_resolved=lambda rec: _payment_reviewed(state, order, rec),
         )
     else:
-        order.status = ROUTING
+        set_status(order, ROUTING)
         state.flow.routing_queue.append(order)
     return order
 
@@ -170,5 +171,5 @@ def _payment_reviewed(state: State, order: Order, rec) -> None:
         cancel_order(state, order, "fraud_rejected")
     else:
         rec.outcome = "released"
-        order.status = ROUTING
+        set_status(order, ROUTING)
         state.flow.routing_queue.append(order)

@@ -5,7 +5,8 @@ is paid for by the carrier."""
 from __future__ import annotations
 
 from sim.clock import call_later
-from sim.entities import RETURNED, ExceptionType, Handler, Order
+from sim.entities import ExceptionType, Handler, Order
+from sim.lifecycle import RETURNED, set_status
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import stock_changed
 from sim.seller_performance import REFUNDS
@@ -76,7 +77,7 @@ def refund_return(state: State, order: Order, rec) -> None:
         state.stock.total += 1
         state.stock.available[order.offer] += 1
         stock_changed(state, order.offer, order.warehouse, sold=False)
-    order.status = RETURNED
+    set_status(order, RETURNED)
     order.returned_h = now
     order.return_pending = False
     rec.outcome = "refunded"

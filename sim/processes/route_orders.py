@@ -8,7 +8,8 @@ import heapq
 
 from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
-from sim.entities import PICKING, ExceptionType, Order
+from sim.entities import ExceptionType, Order
+from sim.lifecycle import PICKING, set_status
 from sim.processes.cancel_order import cancel_order
 from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import check_reorder, stock_changed
@@ -116,7 +117,7 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
     delay = 0.0 if draw.release_u < book.reliability[s] else draw.release_e * book.delay_mean_h[s]
     order.warehouse, order.carrier = warehouse, carrier
     order.routed_h = state.env.now
-    order.status = PICKING
+    set_status(order, PICKING)
     order.seller_held = delay > 0.0
     never = book.never_ship[s]
     if never > 0.0 and draw.release_u >= 1.0 - never:  # a bad actor takes the money and waits

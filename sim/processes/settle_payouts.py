@@ -4,7 +4,7 @@ seller owes (clawbacks) comes out of its payouts first."""
 
 from __future__ import annotations
 
-from sim.entities import DELIVERED
+from sim.lifecycle import DELIVERED
 from sim.processes.reconcile import PAYOUT, check_line, recover
 from sim.state import State
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import heapq
 
-from sim.entities import LOST, TERMINAL, ExceptionType, Order
+from sim.entities import ExceptionType, Order
 from sim.events import PARCEL_LATE, PARCEL_LOST
+from sim.lifecycle import LOST, TERMINAL, set_status
 from sim.processes.carry_parcel import parcel_event
 from sim.processes.raise_exception import raise_exception
 from sim.state import State
@@ -67,5 +68,5 @@ def _refund_lost(state: State, order: Order, rec) -> None:
     money.move(now, order.price, "customers", "escrow", "refund", oid, seller)
     money.move(now, order.shipping_fee, "customers", "operator", "fee_refund", oid, seller)
     money.move(now, order.unit_cost, "sellers", "carriers", "carrier_compensation", oid, seller)
-    order.status = LOST
+    set_status(order, LOST)
     rec.outcome = "refunded"

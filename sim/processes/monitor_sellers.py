@@ -21,9 +21,9 @@ from sim.clock import call_later
 from sim.decisions import LIFT, PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
 from sim.entities import ExceptionType
 from sim.lifecycle import DELIVERED
-from sim.processes.raise_exception import raise_exception
 from sim.recording import record_decision
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 VERDICTS_PER_SELLER = 16  # seller reviews a seller can get in one run before draws repeat
 

@@ -19,10 +19,10 @@ from sim.clock import call_later
 from sim.decisions import APPROVE, PEOPLE, REJECT, ApplicationView, ListingView
 from sim.entities import APPROVED, REJECTED, Application, ExceptionType, Listing
 from sim.processes.fraud_wave import fraud_wave
-from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import stock_changed
 from sim.recording import record_decision
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 _IDENTITY = (APPROVE, REJECT, PEOPLE)
 _CATALOGUE = (APPROVE, PEOPLE)

@@ -7,9 +7,9 @@ import heapq
 
 from sim.entities import ExceptionType
 from sim.processes.carry_parcel import hand_over
-from sim.processes.raise_exception import raise_exception
 from sim.processes.route_orders import reroute
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 
 def pick_and_pack(state: State, warehouse: int):

@@ -8,12 +8,12 @@ import math
 from sim.clock import end_of_day
 from sim.entities import ExceptionType, Handler, Order
 from sim.lifecycle import HELD, ROUTING, set_status
-from sim.processes.cancel_order import cancel_order
 from sim.processes.monitor_sellers import hide_listings
-from sim.processes.raise_exception import raise_exception
 from sim.recording import record_decision
 from sim.seller_performance import ORDERS
 from sim.state import State
+from sim.steps.cancel_order import cancel_order
+from sim.steps.raise_exception import raise_exception
 
 
 def choose_offer(state: State, region: int, sku: int, u: float) -> tuple[int, float]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from sim.clock import call_later
 from sim.entities import ExceptionType, Handler, Order
-from sim.processes.raise_exception import raise_exception
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 INVOICE, PAYOUT = "carrier_invoice", "seller_payout"
 # who an accepted overbill is paid to, and its ledger kind (one pair of accounts per kind)

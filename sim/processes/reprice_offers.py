@@ -8,9 +8,9 @@ import numpy as np
 
 from sim.clock import next_hour_of_day
 from sim.entities import ExceptionType
-from sim.processes.raise_exception import raise_exception
 from sim.recording import record_decision
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 
 def reprice_offers(state: State):

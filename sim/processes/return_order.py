@@ -7,10 +7,10 @@ from __future__ import annotations
 from sim.clock import call_later
 from sim.entities import ExceptionType, Handler, Order
 from sim.lifecycle import RETURNED, set_status
-from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import stock_changed
 from sim.seller_performance import REFUNDS
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 CUSTOMER_RETURN = "customer_return"  # the cause of a return the customer asked for
 

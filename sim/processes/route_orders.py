@@ -10,12 +10,12 @@ from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
 from sim.entities import ExceptionType, Order
 from sim.lifecycle import PICKING, set_status
-from sim.processes.cancel_order import cancel_order
-from sim.processes.raise_exception import raise_exception
 from sim.processes.replenish_stock import check_reorder, stock_changed
 from sim.recording import record_decision
 from sim.seller_performance import CANCELLED
 from sim.state import State
+from sim.steps.cancel_order import cancel_order
+from sim.steps.raise_exception import raise_exception
 
 
 def route_orders(state: State):

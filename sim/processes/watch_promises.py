@@ -10,8 +10,8 @@ from sim.entities import ExceptionType, Order
 from sim.events import PARCEL_LATE, PARCEL_LOST
 from sim.lifecycle import LOST, TERMINAL, set_status
 from sim.processes.carry_parcel import parcel_event
-from sim.processes.raise_exception import raise_exception
 from sim.state import State
+from sim.steps.raise_exception import raise_exception
 
 _LOST_CHECK = 1  # the entry kinds: 0 a promise passing, 1 a loss check
 

@@ -19,7 +19,7 @@ class StaleFeeds:
         self.lag_h = lag_h
         self.n_warehouses = state.world.n_warehouses
         self.on_hand = array("i", state.stock.on_hand)
-        self.history = [([0] * len(state.flow.pick_queues), [0] * len(state.flow.carrier_pending))]
+        self.history = [([0] * self.n_warehouses, [0] * len(state.world.carriers))]
         state.bus.subscribe(STOCK_CHANGED, self._stock_changed)
 
     def _stock_changed(self, event: StockChanged) -> None:
@@ -27,13 +27,11 @@ class StaleFeeds:
 
     def snapshots(self, state):
         """SimPy process: record backlogs and carrier loads every `SNAPSHOT_H`."""
-        flow = state.flow
+        picks, pickup = state.pick_queues, state.pickup
         while True:
             yield state.env.timeout(SNAPSHOT_H)
-            backlog = [
-                len(q) + len(out) for q, out in zip(flow.pick_queues, flow.outbound, strict=True)
-            ]
-            self.history.append((backlog, list(flow.carrier_pending)))
+            backlog = [len(q) + len(out) for q, out in zip(picks, pickup.outbound, strict=True)]
+            self.history.append((backlog, list(pickup.pending)))
 
     def as_of(self, now: float) -> tuple[list[int], list[int]]:
         """(backlog per warehouse, pending per carrier) from the last snapshot `lag_h` ago."""

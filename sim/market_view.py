@@ -124,14 +124,14 @@ class MarketView:
         """Orders routed to a warehouse and not yet handed to a carrier."""
         if self.stale is not None:
             return self.stale.as_of(self._state.env.now)[0][warehouse]
-        flow = self._state.flow
-        return len(flow.pick_queues[warehouse]) + len(flow.outbound[warehouse])
+        state = self._state
+        return len(state.pick_queues[warehouse]) + len(state.pickup.outbound[warehouse])
 
     def carrier_pending(self, carrier: int) -> int:
         """Parcels assigned to a carrier and not yet collected."""
         if self.stale is not None:
             return self.stale.as_of(self._state.env.now)[1][carrier]
-        return self._state.flow.carrier_pending[carrier]
+        return self._state.pickup.pending[carrier]
 
     def prices(self) -> np.ndarray:
         """Current listed price of every offer (a copy)."""

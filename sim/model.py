@@ -11,6 +11,7 @@ from functools import partial
 
 from sim.clock import Environment
 from sim.decisions import Strategy
+from sim.processes.carry_parcel import Pickup
 from sim.processes.customer_arrivals import customer_arrivals
 from sim.processes.monitor_sellers import monitor_sellers
 from sim.processes.onboard_seller import (
@@ -20,11 +21,11 @@ from sim.processes.onboard_seller import (
     launch_listings,
     onboard_sellers,
 )
-from sim.processes.pick_and_pack import pick_and_pack
+from sim.processes.pick_and_pack import PickQueue, pick_and_pack
 from sim.processes.record_day import close_last_day, record_days
 from sim.processes.reprice_offers import reprice_offers
 from sim.processes.reviewer_team import start_teams
-from sim.processes.route_orders import route_orders
+from sim.processes.route_orders import RoutingQueue, route_orders
 from sim.processes.settle_payouts import settle_payouts
 from sim.processes.watch_promises import watch_promises
 from sim.recording.decision_log import DecisionLog
@@ -47,6 +48,10 @@ def build(
     the run records every decision and why (`state.records.decisions`); it only observes."""
     env = Environment()
     state = State.create(env, world, strategy, Streams(seed))
+    # the queues between purchase and carrier, each the queue of the process that drains it
+    state.routing = RoutingQueue()
+    state.pick_queues = [PickQueue() for _ in range(world.n_warehouses)]
+    state.pickup = Pickup(world.n_warehouses, len(world.carriers))
     if explain:  # before policies bind: they may keep what explaining needs
         state.records.decisions = DecisionLog.of(strategy, partial(answered_route, state))
         state.market.explaining = True

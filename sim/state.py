@@ -1,8 +1,10 @@
 """The mutable state of a run, in parts named for what they hold, so a process says which part it
-touches: `stock`, `flow` (orders between purchase and carrier), `prices`, `watches`, `desk`
-(exceptions waiting for people, a queue per review team), `catalogue` (which offers are live,
-under which category), `sellers` (how each really works, where it stands), `perf` (its
-KPI windows) and `records` (what the run leaves behind).
+touches: `stock`, `prices`, `watches`, `desk` (exceptions waiting for people, a queue per review
+team), `catalogue` (which offers are live, under which category), `sellers` (how each really
+works, where it stands), `perf` (its KPI windows) and `records` (what the run leaves behind).
+The orders between purchase and carrier wait in queues that belong to the processes that drain
+them (`routing`, `pick_queues`, `pickup`): the state only holds them, for the steps that hand an
+order on.
 
 Hot-path state is kept in plain Python lists (fast scalar access), never in pandas.
 """
@@ -14,6 +16,7 @@ import math
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
@@ -64,21 +67,6 @@ class Stock:
     on_order: array
     available: array  # of C ints
     total: int = 0
-
-
-@dataclass
-class Flow:
-    """Orders between purchase and carrier: waiting for routing, in each warehouse's pick queue
-    (a heap of (ready_h, order_id, order)), packed and waiting for collection; and carrier
-    loads."""
-
-    routing_queue: list[Order]
-    pick_queues: list[list]
-    outbound: list[list[Order]]
-    carrier_pending: list[int]  # assigned to each carrier, not yet collected
-    carrier_day: int = -1  # the day `carrier_used` and `lane_used` count
-    carrier_used: list[int] = field(default_factory=list)  # collected today, per carrier
-    lane_used: dict = field(default_factory=dict)  # collected today on disrupted lanes
 
 
 @dataclass
@@ -278,7 +266,6 @@ class State:
     lookup: Lookup
     bus: EventBus
     stock: Stock
-    flow: Flow
     prices: Prices
     watches: Watches
     desk: Desks
@@ -287,10 +274,17 @@ class State:
     perf: Performance
     records: Records = field(default_factory=Records)
     market: MarketView | None = None
+    # The queues between purchase and carrier, each defined beside the process that drains it
+    # and made by `sim.engine.build` (sim/processes/ imports this module, so their types are not
+    # named here): `routing`, a `route_orders.RoutingQueue`; `pick_queues`, a
+    # `pick_and_pack.PickQueue` per warehouse; `pickup`, the carriers' daily collection
+    # (`carry_parcel.Pickup`: parcels packed and waiting, and each carrier's load).
+    routing: Any = None
+    pick_queues: list = field(default_factory=list)
+    pickup: Any = None
 
     @classmethod
     def create(cls, env, world: World, strategy: Strategy, streams: Streams) -> State:
-        n_carriers = len(world.carriers)
         shelves = world.stock_initial.astype(np.int32)  # a copy: the world's plan stays as is
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
             shelves[world.first_new_offer :] = 0
@@ -310,9 +304,6 @@ class State:
                 array("i", bytes(4 * len(on_hand))),
                 array("i", shelves.sum(axis=1).astype(np.int32).tobytes()),
                 int(shelves.sum()),
-            ),
-            Flow(
-                [], [[] for _ in world.warehouses], [[] for _ in world.warehouses], [0] * n_carriers
             ),
             Prices.create(world),
             Watches(world.risk.lost_detect_h),

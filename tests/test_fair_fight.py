@@ -205,9 +205,8 @@ def test_without_a_lag_the_view_is_live():
     n_wh = state.world.n_warehouses
     seen = [state.market.on_hand(i // n_wh, i % n_wh) for i in range(len(state.stock.on_hand))]
     assert seen == list(state.stock.on_hand)
-    flow = state.flow
     assert [state.market.pick_backlog(w) for w in range(n_wh)] == [
-        len(q) + len(o) for q, o in zip(flow.pick_queues, flow.outbound, strict=True)
+        len(q.heap) + len(o) for q, o in zip(state.pick_queues, state.pickup.outbound, strict=True)
     ]
 
 

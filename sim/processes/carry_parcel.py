@@ -23,19 +23,37 @@ _REVIEWS = ReviewSpec()  # the defaults
 NEGATIVE_REVIEW = 2.0  # stars at or below: an order defect
 
 
+class Pickup:
+    """The carriers' daily pick-up (`state.pickup`), which `hand_over` works at each warehouse's
+    cut-off: per warehouse, the parcels packed and waiting for it (`outbound`, in packing order;
+    the warehouse's process adds them); per carrier, the parcels assigned to it and not yet
+    collected (`pending`: its load, as the operator sees it), and what it has collected today
+    (`used`, and `lane_used` on disrupted lanes, for the day `day`)."""
+
+    __slots__ = ("outbound", "pending", "day", "used", "lane_used")
+
+    def __init__(self, n_warehouses: int, n_carriers: int) -> None:
+        self.outbound: list[list[Order]] = [[] for _ in range(n_warehouses)]
+        self.pending = [0] * n_carriers
+        self.day = -1
+        self.used: list[int] = []
+        self.lane_used: dict = {}
+
+
 def hand_over(state: State, warehouse: int) -> None:
     """The daily pick-up: parcels go in packing order until their carrier's capacity is used;
     the rest wait at the warehouse for tomorrow."""
     today = day_of(state.env.now)
-    flow = state.flow
-    if flow.carrier_day != today:
-        flow.carrier_day = today
-        flow.carrier_used = [0] * len(state.world.carriers)
-        flow.lane_used = {}
+    pickup = state.pickup
+    if pickup.day != today:
+        pickup.day = today
+        pickup.used = [0] * len(state.world.carriers)
+        pickup.lane_used = {}
     waiting = []
     disrupted = state.world.disruptions
-    used, lane_used = flow.carrier_used, flow.lane_used
-    for order in flow.outbound[warehouse]:
+    used, lane_used = pickup.used, pickup.lane_used
+    outbound = pickup.outbound[warehouse]
+    for order in outbound:
         c = order.carrier
         cap = state.world.carriers[c].daily_capacity
         if used[c] >= cap:
@@ -51,7 +69,7 @@ def hand_over(state: State, warehouse: int) -> None:
             lane_used[key] = lane_used.get(key, 0) + 1
         used[c] += 1
         _ship(state, order, d)
-    flow.outbound[warehouse][:] = waiting  # in place: the warehouse process holds this list
+    outbound[:] = waiting  # in place: the warehouse process holds this list
 
 
 def _disruption(disruptions, carrier: int, region: int, t_h: float) -> int | None:
@@ -68,7 +86,7 @@ def _ship(state: State, order: Order, disruption=None) -> None:
     origin = look.warehouse_region[order.warehouse]
     order.handed_h = now
     set_status(order, SHIPPED)
-    state.flow.carrier_pending[order.carrier] -= 1
+    state.pickup.pending[order.carrier] -= 1
     oid, seller = order.order_id, order.seller
     state.perf.count(now, SHIPPED_KIND, seller, oid)
     if now > order.ship_by_h and order.seller_held:  # late through the seller's own delay

@@ -152,7 +152,7 @@ def book_order(state: State, region: int, sku: int, offer: int, promise_h: float
         )
     else:
         set_status(order, ROUTING)
-        state.flow.routing_queue.append(order)
+        state.routing.add(order)
     return order
 
 
@@ -172,4 +172,4 @@ def _payment_reviewed(state: State, order: Order, rec) -> None:
     else:
         rec.outcome = "released"
         set_status(order, ROUTING)
-        state.flow.routing_queue.append(order)
+        state.routing.add(order)

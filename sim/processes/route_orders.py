@@ -1,10 +1,8 @@
-"""Fulfilment routing: every batch interval the strategy assigns the waiting orders to a
-warehouse and a carrier; the world checks each answer, and what cannot be done becomes an
-exception a handler resolves."""
+"""Fulfilment routing: every batch interval the strategy assigns the orders waiting in the
+routing queue to a warehouse and a carrier; the world checks each answer, sends the order to the
+warehouse's pick queue, and what cannot be done becomes an exception a handler resolves."""
 
 from __future__ import annotations
-
-import heapq
 
 from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
@@ -18,17 +16,32 @@ from sim.steps.cancel_order import cancel_order
 from sim.steps.raise_exception import raise_exception
 
 
+class RoutingQueue:
+    """The routing process's queue (`state.routing`): orders waiting for the next batch, in the
+    order they came. Checkout adds an order once its payment clears (at once, or when a hold is
+    released) and an answer to wait puts it back; only `route_orders` takes orders out."""
+
+    __slots__ = ("waiting",)
+
+    def __init__(self) -> None:
+        self.waiting: list[Order] = []
+
+    def add(self, order: Order) -> None:
+        self.waiting.append(order)
+
+
 def route_orders(state: State):
-    """SimPy process: one routing batch every `batch_minutes`."""
+    """SimPy process: every `batch_minutes`, route the orders waiting in `state.routing`."""
     interval = state.strategy.routing.batch_minutes / 60.0  # > 0: checked by Strategy.check
+    queue = state.routing
     while True:
         yield state.env.timeout(interval)
-        if state.flow.routing_queue:
-            route_batch(state)
+        if queue.waiting:
+            batch, queue.waiting = queue.waiting, []
+            route_batch(state, batch)
 
 
-def route_batch(state: State) -> None:
-    batch, state.flow.routing_queue = state.flow.routing_queue, []
+def route_batch(state: State, batch: list[Order]) -> None:
     rate = state.world.risk.customer_cancel_rate
     if rate > 0:  # customers who change their mind do so before the order goes to a warehouse
         batch = [o for o in batch if not _customer_cancels(state, o, rate)]
@@ -67,7 +80,7 @@ def assign(state: State, order: Order, warehouse: int, carrier: int, reason: str
     """Apply one routing answer, or raise the exception that explains why it cannot be."""
     w = state.world
     if warehouse == DEFER:
-        state.flow.routing_queue.append(order)
+        state.routing.add(order)
         return
     if warehouse == ESCALATE:
         _raise(
@@ -124,10 +137,8 @@ def _send_to_pick(state: State, order: Order, warehouse: int, carrier: int) -> N
         wait = max(0.0, order.ship_by_h + NEVER_SHIPPED_AFTER_H - state.env.now)
         call_later(state.env, wait, _never_shipped, state, order)
         return
-    state.flow.carrier_pending[carrier] += 1
-    heapq.heappush(
-        state.flow.pick_queues[warehouse], (state.env.now + delay, order.order_id, order)
-    )
+    state.pickup.pending[carrier] += 1
+    state.pick_queues[warehouse].add(order, state.env.now + delay)
 
 
 def _raise(state: State, order: Order, type_: str, cause: str, new_unit: bool) -> None:

@@ -28,7 +28,7 @@ from mptwin.analysis.metrics import compute_kpis
 from mptwin.analysis.records import collect
 from mptwin.compose import build_run, compose
 from mptwin.memory import return_freed_memory
-from sim.model import build, quiet_gc, run
+from sim.engine import build, quiet_gc, run
 
 
 def bare_mmc(customers: int = 200_000, servers: int = 4, rho: float = 0.8, seed: int = 0) -> float:

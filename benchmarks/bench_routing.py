@@ -29,7 +29,7 @@ from ortools.linear_solver import pywraplp
 
 import strategies.routing as routing_module
 from mptwin.compose import build_run, compose
-from sim.model import build, quiet_gc, run
+from sim.engine import build, quiet_gc, run
 from strategies import solver
 from strategies.solver import AssignmentProblem, feasible, greedy_assignment, objective
 

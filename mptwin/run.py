@@ -20,7 +20,7 @@ from mptwin.report.load import tuned_elsewhere
 from mptwin.report.tables import write_summary
 from mptwin.sweep import completed_kpis, staged
 from sim.decisions import Strategy
-from sim.model import build, quiet_gc, run
+from sim.engine import build, quiet_gc, run
 
 log = logging.getLogger("mptwin")
 

@@ -12,7 +12,7 @@ import pytest
 
 from mptwin.analysis.records import collect
 from mptwin.compose import build_run, compose
-from sim.model import build, run
+from sim.engine import build, run
 from tests.helpers.runs import NETWORK, run_sim
 
 STATUSES = {"delivered", "returned", "cancelled", "lost", "open"}

@@ -21,7 +21,7 @@ from mptwin.compose import build_run, compose
 from mptwin.memory import _numpy_huge_pages, memory_for_big_tables
 from mptwin.run import simulate
 from sim.decisions import RouteOption
-from sim.model import build
+from sim.engine import build
 from sim.recording.decision_log import DecisionLog, Options
 from sim.recording.record_decision import ANSWERED
 from tests.helpers.runs import NETWORK

@@ -16,7 +16,7 @@ from mptwin.compose import build_run, compose
 from mptwin.run import simulate
 from mptwin.tuning.calibrate import carrier_buffers, overrun_samples, pool
 from sim.decisions import RoutingRequest, Strategy
-from sim.model import build
+from sim.engine import build
 from sim.seam import private_reads, reads_in_source
 from strategies.exceptions import AllHuman
 from strategies.governance import ThresholdRules

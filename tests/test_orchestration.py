@@ -14,9 +14,9 @@ import pytest
 from mptwin.compose import build_run, compose
 from mptwin.run import simulate
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
+from sim.engine import build
 from sim.events import STOCK_CHANGED
 from sim.market_view import MarketView
-from sim.model import build
 from strategies.exceptions import AllHuman, AutoRoutine
 from strategies.pricing import CoordinatedPricing, FeedFollowPricing
 from strategies.promise import ContractPromise, LearnedPromise

@@ -112,7 +112,7 @@ def money_table(state: State, release: bool = False) -> pd.DataFrame:
 
 
 def collect(state: State, release: bool = False) -> RunResult:
-    """The result tables of a finished run (see `sim.model.run`), and its run facts. With
+    """The result tables of a finished run (see `sim.engine.run`), and its run facts. With
     `release`, the run's record columns are handed over to the tables, not copied (the end of
     a run: a year's records would otherwise be held twice)."""
     w, seed, rec = state.world, state.streams.seed, state.records

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from mptwin.analysis.records import RunResult, collect
 from mptwin.compose import build_run, compose
+from sim.engine import build
 from sim.lifecycle import CANCELLED, HELD, PLACED, ROUTING
-from sim.model import build
 from sim.processes.record_day import close_last_day
 from sim.state import State
 from tests.helpers.runs import NETWORK

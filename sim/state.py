@@ -34,12 +34,12 @@ from sim.entities import (
 )
 from sim.events import EventBus
 from sim.ledger import MoneyLedger
-from sim.lookup import Lookup
 from sim.market_view import MarketView
 from sim.recording.decision_log import DecisionLog
 from sim.seller_performance import Performance
 from sim.streams import Streams
 from sim.world import Staff, World
+from sim.world_facts import WorldFacts
 
 
 @dataclass
@@ -263,7 +263,7 @@ class State:
     strategy: Strategy
     streams: Streams
     calendar: Calendar
-    lookup: Lookup
+    lookup: WorldFacts
     bus: EventBus
     stock: Stock
     prices: Prices
@@ -289,7 +289,7 @@ class State:
         if world.first_new_offer >= 0:  # applicants bring their stock when they go live
             shelves[world.first_new_offer :] = 0
         on_hand = array("i", shelves.ravel().tobytes())
-        lookup = Lookup(world)
+        lookup = WorldFacts(world)
         bus = EventBus(env, world.feeds.lag_h)
         s = cls(
             env,

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from sim.clock import HOURS_PER_DAY
-from sim.lookup import Lookup
+from sim.world_facts import WorldFacts
 
 STEP_H = 1.0  # buffers are calibrated to the hour
 MAX_BUFFER_DAYS = 30.0
@@ -25,7 +25,7 @@ def overrun_samples(result, world) -> dict[str, np.ndarray]:
     placed = orders["placed_h"].to_numpy(dtype=float)
     delivered = orders["delivered_h"].to_numpy(dtype=float, na_value=np.nan)
     keep = (placed >= info.warmup_h) & (placed < info.window_end_h) & ~np.isnan(delivered)
-    look = Lookup(world)
+    look = WorldFacts(world)
     sellers = orders["seller"].to_numpy()[keep]
     regions = orders["region"].to_numpy()[keep]
     base = np.array([_contract_h(world, look, s, r) for s, r in zip(sellers, regions, strict=True)])
@@ -34,7 +34,7 @@ def overrun_samples(result, world) -> dict[str, np.ndarray]:
     return {c.name: rows[carrier == i] for i, c in enumerate(world.carriers)}
 
 
-def _contract_h(world, look: Lookup, seller: int, region: int) -> float:
+def _contract_h(world, look: WorldFacts, seller: int, region: int) -> float:
     s = world.sellers[seller]
     origin = world.warehouses[s.home_warehouse].region
     return s.profile.handling_h + look.lane_nominal_h[s.carrier][origin][region]

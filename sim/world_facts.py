@@ -1,4 +1,7 @@
-"""Static per-offer and per-seller facts as Python lists, for fast scalar reads in the event loop."""
+"""The world's fixed facts per offer, seller, warehouse and lane (an offer's SKU, seller and cost,
+a customer's shipping fee, a lane's contracted hours and cost, where an offer is stocked), worked
+out once from the world as Python lists, for fast scalar reads in the event loop. A run holds
+them as `state.lookup`."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import numpy as np
 from sim.world import World
 
 
-class Lookup:
+class WorldFacts:
     """Derived once from the world; never changes during a run."""
 
     def __init__(self, world: World):

@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 from mptwin.compose import CONF_DIR, CONFIG_NAME, VERSION_BASE
 from mptwin.config import register
 from mptwin.run import run_job
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 from strategies.remote.client import DecisionServiceError
 
 register()

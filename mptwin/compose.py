@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from mptwin.config import check_known_keys, register
 from mptwin.policies import build_strategy
-from sim.validate import check_config
+from sim.config_bounds import check_config
 
 if TYPE_CHECKING:
     from sim.decisions import Strategy

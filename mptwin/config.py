@@ -10,7 +10,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from scenarios.config import ScenarioConfig
-from sim.validate import ConfigError, nonneg
+from sim.config_bounds import ConfigError, nonneg
 from strategies.rules import RulesConfig
 
 

@@ -3,7 +3,7 @@ looked up only now) and checked before any simulation.
 
 A policy class that is a dataclass is its own schema: the entry is merged into it, so a wrong
 type or an unknown key is an error naming the key (`strategy.pricing.undercut`), then its field
-bounds and `check_rules` are checked by `sim.validate.check_config`, the same walk as the
+bounds and `check_rules` are checked by `sim.config_bounds.check_config`, the same walk as the
 scenario's. A policy class that is not a dataclass gets its parameters as keyword arguments and
 checks them itself.
 
@@ -11,7 +11,7 @@ A policy that forwards decisions elsewhere (strategies.remote) holds a `fallback
 policy of the same decision point, built and checked the same way under `<key>.fallback`.
 
 A policy that applies the operator's rules (onboarding, governance) declares a `rules` field
-marked `sim.validate.handed_over`: the rules are not a key of its entry. They are written, and
+marked `sim.config_bounds.handed_over`: the rules are not a key of its entry. They are written, and
 checked once, at `strategy.rules.<decision>` (the strategy's rules file, conf/rules/), and
 `build_strategy` hands each policy its decision's section of them.
 """
@@ -25,8 +25,8 @@ from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.config_bounds import ConfigError, check_config
 from sim.decisions import POLICIES, Strategy
-from sim.validate import ConfigError, check_config
 
 if TYPE_CHECKING:
     from strategies.rules import RulesConfig

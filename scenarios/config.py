@@ -5,7 +5,7 @@ reviewers, carriers, ...), and used here as its schema; the world keeps the conf
 This module declares only what the generator alone reads (regions, the catalogue's size and
 stock rules, the competitor feed, how many sellers, warehouses and carriers there are), partly
 as subclasses that extend a world part with it. Hydra rejects unknown keys and wrong types
-against these dataclasses; `sim.validate.check_config` checks ranges (field metadata) and each
+against these dataclasses; `sim.config_bounds.check_config` checks ranges (field metadata) and each
 dataclass's `check_rules`: what spans several fields (helpers in `config_checks`).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from scenarios.config_checks import iso_date, nonempty
-from sim.validate import ConfigError, nonneg, positive, unit
+from sim.config_bounds import ConfigError, nonneg, positive, unit
 from sim.world import (
     ApplicantSpec,
     CarrierSpec,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 
 def nonempty(items: list, key: str, why: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import beta as beta_dist
 
-from sim.validate import positive, unit
+from sim.config_bounds import positive, unit
 
 
 @dataclass(kw_only=True)

@@ -7,7 +7,7 @@ scenario's config (`scenarios/config.py`) is made of these classes, extended the
 the world generator alone reads. A world keeps the configured objects themselves and adds only
 what is derived from them (arrays, lookups, parsed dates). So a scenario value reaches its use in
 two hops: YAML to the typed object, then read where it is used. Bounds live in field metadata
-(`sim.validate`); rules that span fields in `check_rules(path)`. A duration is configured in
+(`sim.config_bounds`); rules that span fields in `check_rules(path)`. A duration is configured in
 days (`*_days`) and read in the world's hours through a `*_h` property: the one unit conversion.
 
 Fields marked "hidden" are the scenario's truth (a carrier's real speed, a seller's real
@@ -24,8 +24,8 @@ import numpy as np
 from sim.classifier import ClassifierSpec
 from sim.clock import HOURS_PER_DAY
 from sim.competitor import CompetitorFeed
+from sim.config_bounds import ConfigError, between, nonneg, positive, unit
 from sim.entities import EXCEPTION_TYPES
-from sim.validate import ConfigError, between, nonneg, positive, unit
 
 # --- what a scenario sets: each part declared once, the schema of its YAML --------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from sim.config_bounds import ConfigError, nonneg
 from sim.decisions import Alternative, ExceptionEvent, Triage
 from sim.entities import EXCEPTION_TYPES, PEOPLE_ONLY, ExceptionType, Handler
 from sim.market_view import MarketView
-from sim.validate import ConfigError, nonneg
 
 
 @dataclass(eq=False)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.config_bounds import handed_over
 from sim.decisions import LIFT, PEOPLE, SUSPEND, WARN, Alternative, SellerAction
 from sim.events import SELLER_SIGNAL
 from sim.market_view import MarketView
 from sim.seller_performance import SellerWindow
-from sim.validate import handed_over
 from strategies.rules import GovernanceRules
 
 METRICS = ("late_shipment", "cancellation", "defect", "refund")  # rule name = window rate name

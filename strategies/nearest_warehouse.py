@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.config_bounds import nonneg, positive
 from sim.decisions import ESCALATE, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView
-from sim.validate import nonneg, positive
 
 
 @dataclass(eq=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from sim.config_bounds import handed_over
 from sim.decisions import (
     APPROVE,
     PEOPLE,
@@ -16,7 +17,6 @@ from sim.decisions import (
     OnboardingDecision,
 )
 from sim.market_view import MarketView
-from sim.validate import handed_over
 from strategies.rules import OnboardingRules
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.config_bounds import ConfigError, between, fraction, nonneg, positive
 from sim.decisions import PriceTerms, PriceUpdate
 from sim.events import STOCK_CHANGED, StockChanged
 from sim.market_view import MarketView
-from sim.validate import ConfigError, between, fraction, nonneg, positive
 from strategies.learning import LandedCost
 
 _REGIMES = np.array(["scarce", "normal", "overstocked"], dtype=object)  # regime -1, 0, +1

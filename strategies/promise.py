@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.config_bounds import ConfigError, nonneg, positive, unit
 from sim.decisions import PromiseOption
 from sim.market_view import MarketView
 from sim.recording.promise_columns import PromiseColumns
-from sim.validate import ConfigError, nonneg, positive, unit
 from strategies.explain_promise import Refreshes
 from strategies.learning import HandoverModel, LaneModel, _z
 

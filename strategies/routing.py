@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass, field
 
 from sim.clock import next_hour_of_day
+from sim.config_bounds import nonneg, positive
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView, SellerTerms
 from sim.recording.route_columns import RouteColumns
-from sim.validate import nonneg, positive
 from strategies import explain_routing
 from strategies.learning import LandedCost, LaneModel
 from strategies.solver import UNASSIGNED, AssignmentProblem, solve_assignment

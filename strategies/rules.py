@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.config_bounds import ConfigError, nonneg, positive, unit
 from sim.decisions import PEOPLE, REJECT
-from sim.validate import ConfigError, nonneg, positive, unit
 
 
 @dataclass

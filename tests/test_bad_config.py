@@ -19,7 +19,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from mptwin.compose import build_run, compose
-from sim.validate import ConfigError, check_config
+from sim.config_bounds import ConfigError, check_config
 
 
 @pytest.fixture(autouse=True)

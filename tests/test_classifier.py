@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.classifier import ClassifierSpec, SimulatedClassifier
-from sim.validate import ConfigError, check_config
+from sim.config_bounds import ConfigError, check_config
 
 N = 20_000
 

@@ -46,7 +46,7 @@ from mptwin.gate.sequential import (
     spent,
     t_critical,
 )
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 GATES = sorted((ROOT / "conf" / "gate").glob("*.yaml"))

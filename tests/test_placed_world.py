@@ -13,11 +13,11 @@ from omegaconf import OmegaConf
 from mptwin.compose import build_run, compose
 from scenarios.synthetic import build_world
 from sim.clock import Environment
+from sim.config_bounds import ConfigError
 from sim.processes.carry_parcel import review_score
 from sim.processes.customer_arrivals import hourly_rates
 from sim.state import State
 from sim.streams import Streams
-from sim.validate import ConfigError
 from sim.world import ReviewSpec
 from tests.helpers.runs import run_sim
 

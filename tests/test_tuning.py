@@ -11,7 +11,7 @@ from mptwin.compose import compose
 from mptwin.tuning.cli import load_spec, make_runner, parse, tuned_config, write
 from mptwin.tuning.evaluate import TEAM, LocalRunner, run_seeds
 from mptwin.tuning.search import tune
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 SMALL = [
     "--scenario",

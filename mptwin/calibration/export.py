@@ -79,7 +79,7 @@ from mptwin.cli_args import one_line, unwritable
 from mptwin.compose import build_run, compose
 from mptwin.progress import Progress
 from mptwin.run import simulate
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 from sim.world import World
 
 README = "README.md"

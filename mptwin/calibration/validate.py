@@ -34,7 +34,7 @@ from omegaconf.errors import OmegaConfBaseException  # noqa: E402
 
 from mptwin.calibration.log import LogError, OrderLog, read_log  # noqa: E402
 from mptwin.cli_args import HelpFormatter, int_at_least, one_line, unwritable  # noqa: E402
-from sim.validate import ConfigError  # noqa: E402
+from sim.config_bounds import ConfigError  # noqa: E402
 
 MIN_REGION_ORDERS = 300  # judged deliveries a region needs in the hold-out for its own row
 

@@ -29,7 +29,7 @@ from mptwin.gate import (
     spend_of,
 )
 from mptwin.gate.plan import check_plan
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

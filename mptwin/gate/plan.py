@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mptwin.gate.sequential import Look
 from mptwin.gate.spec import GateSpec
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 PLAN_FILE = "plan.json"
 KEYS = ("confidence", "seeds.first", "seeds.max", "seeds.batch")  # what fixes the plan

@@ -23,7 +23,7 @@ from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from mptwin.compose import CONF_DIR, build_run, compose
 from mptwin.gate.sequential import Check
-from sim.validate import ConfigError, check_config, nonneg
+from sim.config_bounds import ConfigError, check_config, nonneg
 
 ARMS = ("current", "candidate")
 # what the gate sets on every run itself: an arm may not override them

@@ -19,7 +19,7 @@ from mptwin.compose import compose
 from mptwin.policies import build_policy
 from mptwin.service.app import create_app
 from mptwin.service.session import DecisionService
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 
 def service_for(strategy: str, overrides: list[str]) -> DecisionService:

@@ -26,7 +26,7 @@ from mptwin.compose import CONF_DIR, compose
 from mptwin.tuning.calibrate import carrier_buffers
 from mptwin.tuning.evaluate import HydraRunner, LocalRunner
 from mptwin.tuning.search import OBJECTIVE, Study, Tuned, TuneSpec, calibrate, tune
-from sim.validate import ConfigError
+from sim.config_bounds import ConfigError
 
 
 def load_spec(arm: str, args: argparse.Namespace) -> TuneSpec:

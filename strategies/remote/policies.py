@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from sim.config_bounds import between, check_config, nonneg, positive
 from sim.decisions import PriceUpdate, RoutingDecision, RoutingRequest, Triage
 from sim.market_view import MarketView
-from sim.validate import between, check_config, nonneg, positive
 from strategies.remote.checks import check_prices, check_promise, check_route, check_triage
 from strategies.remote.client import ServiceClient
 from strategies.remote.codec import to_table, to_wire

@@ -1,6 +1,7 @@
-"""One way to validate a typed config, scenario or policy alike: dataclass fields carry their
-bounds in metadata, and one walk reports the first bad value by its full key (e.g.
-`scenario.demand.visits_per_day` or `strategy.pricing.undercut`).
+"""Bounds on a typed config, scenario or policy alike, and the one walk that checks them:
+dataclass fields carry their bounds in metadata (`positive`, `nonneg`, `unit`, ...), and
+`check_config` reports the first bad value by its full key (e.g.
+`scenario.demand.visits_per_day` or `strategy.pricing.undercut`) as a `ConfigError`.
 
 The walk rejects NaN and infinity in every number it meets, bounded or not, then checks the
 field's bounds, then, once a dataclass's own fields pass, calls its `check_rules(path)` if it

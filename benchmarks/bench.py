@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.analysis.records import collect
-from mptwin.compose import build_run, compose
 from mptwin.memory import return_freed_memory
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.results.measure.records import collect
+from mptwin.runner.compose import build_run, compose
 from sim.engine import build, quiet_gc, run
 
 
@@ -71,13 +71,13 @@ def bench_scenario(overrides: list[str]) -> dict:
     t0 = time.perf_counter()
     world, strategy = build_run(cfg)
     t1 = time.perf_counter()
-    return_freed_memory()  # as mptwin.run.simulate does
+    return_freed_memory()  # as mptwin.runner.job.simulate does
     state = build(world, strategy, int(cfg.seed))
     rss_after_build = current_rss_mib()  # microseconds: inside the event loop's time, harmless
-    with quiet_gc():  # as mptwin.run.simulate does
+    with quiet_gc():  # as mptwin.runner.job.simulate does
         run(state)
         t2 = time.perf_counter()
-        result = collect(state, release=True)  # as mptwin.run.simulate does
+        result = collect(state, release=True)  # as mptwin.runner.job.simulate does
         t3 = time.perf_counter()
     compute_kpis(result.tables, result.info)
     t4 = time.perf_counter()

@@ -31,10 +31,10 @@ import numpy as np
 
 def one_run(scenario: str, strategy: str, seed: int, decisions: bool) -> dict:
     """In this process: one run, timed (what a child prints)."""
-    from mptwin.analysis.metrics import compute_kpis
-    from mptwin.analysis.records import write_tables
-    from mptwin.compose import build_run, compose
-    from mptwin.run import simulate
+    from mptwin.results.measure.metrics import compute_kpis
+    from mptwin.results.measure.records import write_tables
+    from mptwin.runner.compose import build_run, compose
+    from mptwin.runner.job import simulate
 
     cfg = compose(f"scenario={scenario}", f"strategy={strategy}", f"seed={seed}", "progress=false")
     world, policies = build_run(cfg)

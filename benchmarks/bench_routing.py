@@ -28,7 +28,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 import strategies.routing as routing_module
-from mptwin.compose import build_run, compose
+from mptwin.runner.compose import build_run, compose
 from sim.engine import build, quiet_gc, run
 from strategies import solver
 from strategies.solver import AssignmentProblem, feasible, greedy_assignment, objective

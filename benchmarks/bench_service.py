@@ -26,9 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mptwin.analysis.metrics import compute_kpis  # noqa: E402
-from mptwin.compose import build_run, compose  # noqa: E402
-from mptwin.run import simulate  # noqa: E402
+from mptwin.results.measure.metrics import compute_kpis  # noqa: E402
+from mptwin.runner.compose import build_run, compose  # noqa: E402
+from mptwin.runner.job import simulate  # noqa: E402
 
 POINTS = {"routing": "route", "pricing": "reprice", "exceptions": "triage"}
 
@@ -76,7 +76,8 @@ def start_service(overrides: list[str]) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mptwin.service.cli", "--port", str(port), *overrides], cwd=ROOT
+        [sys.executable, "-m", "mptwin.decision_service.cli", "--port", str(port), *overrides],
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from omegaconf import OmegaConf
 
-from mptwin.compose import CONF_DIR
+from mptwin.runner.compose import CONF_DIR
 
 STRATEGIES = ("automation", "orchestration")
 ROUTING_TIME_LIMIT_S = 1.0  # as conf/strategy/routing/optimised.yaml

@@ -28,10 +28,10 @@
 # %%
 import pandas as pd
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
-from mptwin.stats import paired_ci
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.results.stats import paired_ci
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 
 SCENARIO = "smoke"
 SEEDS = [1, 2, 3]

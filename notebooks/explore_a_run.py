@@ -14,9 +14,9 @@
 # from and what they cost. Everything here comes from the result tables, like the KPIs.
 
 # %%
-from mptwin.analysis.metrics import compute_kpis, kpi_table
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
+from mptwin.results.measure.metrics import compute_kpis, kpi_table
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 
 cfg = compose("scenario=smoke", "seed=1")  # the config `mptwin scenario=smoke seed=1` runs
 world, strategy = build_run(cfg)

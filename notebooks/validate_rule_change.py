@@ -17,7 +17,7 @@
 #
 # `mptwin-gate` answers go, no-go or not yet from a gate file (`conf/gate/promise_buffer.yaml`
 # is this very change; `uv run mptwin-gate conf/gate/promise_buffer.yaml` runs it and exits
-# 0, 1 or 3). This notebook walks through the same steps in code with `mptwin.gate`: write the
+# 0, 1 or 3). This notebook walks through the same steps in code with `mptwin.experiments.gate`: write the
 # rules down before any run, run both arms on the same seeds (common random numbers) a batch at
 # a time, and read the paired differences after each batch. The smoke world keeps it to
 # seconds; for a real decision use `scenarios: [baseline]` and a larger budget
@@ -26,9 +26,9 @@
 # %%
 import pandas as pd
 
-from mptwin.compose import CONF_DIR
-from mptwin.gate import parse_gate, run_gate
-from mptwin.gate.report import rows, text
+from mptwin.experiments.gate.decide import parse_gate, run_gate
+from mptwin.experiments.gate.report import rows, text
+from mptwin.runner.compose import CONF_DIR
 
 ROOT = CONF_DIR.parent  # the project: the gate's runs go to its outputs/
 
@@ -39,7 +39,7 @@ ROOT = CONF_DIR.parent  # the project: the gate's runs go to its outputs/
 # says GO on a change that does not help at most 5% of the time, however many batches it
 # looks at: each look spends part of that 5% (O'Brien-Fleming alpha spending), so an early
 # look needs an overwhelming difference and a later one less. The design is explained in
-# `mptwin/gate/sequential.py`.
+# `mptwin/experiments/gate/sequential.py`.
 
 # %%
 gate = parse_gate(

@@ -20,7 +20,7 @@ CONVERSION_GUESS = 0.7  # used only to size initial stock; real conversion is an
 def build_world(cfg: ScenarioConfig) -> World:
     """Generate the world a scenario config describes: the config's parts as they are, and what
     is drawn or derived from them. The config must have passed
-    `sim.config_bounds.check_config` (as `mptwin.compose.build_run` does): nothing is checked
+    `sim.config_bounds.check_config` (as `mptwin.runner.compose.build_run` does): nothing is checked
     twice."""
     rng = {
         name: np.random.default_rng([cfg.world_seed, i])

@@ -31,7 +31,7 @@ def between(lo: float, hi: float) -> dict:
 
 # A field no config entry writes: whoever builds the object hands it over, and it is checked
 # where it is written, not again here. A policy's `rules` (its decision's section of
-# `strategy.rules`, handed over by `mptwin.policies.build_strategy`) is one. OmegaConf leaves a
+# `strategy.rules`, handed over by `mptwin.runner.policies.build_strategy`) is one. OmegaConf leaves a
 # field so marked out of the object's schema.
 handed_over = {"handed_over": True, "omegaconf_ignore": True}
 

@@ -1,7 +1,7 @@
 """The engine of one replication: `build` makes the run's state, binds the strategy and starts
 every process of the world with a seed; `run` runs the SimPy environment to the end of the
 scenario. The finished state holds the run's records; turning them into tables is analysis
-(`mptwin.analysis.records`), not the world's business."""
+(`mptwin.results.measure.records`), not the world's business."""
 
 from __future__ import annotations
 

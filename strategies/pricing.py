@@ -12,7 +12,7 @@ from sim.config_bounds import ConfigError, between, fraction, nonneg, positive
 from sim.decisions import PriceTerms, PriceUpdate
 from sim.events import STOCK_CHANGED, StockChanged
 from sim.market_view import MarketView
-from strategies.learning import LandedCost
+from strategies.learned_signals import LandedCost
 
 _REGIMES = np.array(["scarce", "normal", "overstocked"], dtype=object)  # regime -1, 0, +1
 

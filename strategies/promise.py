@@ -13,7 +13,7 @@ from sim.decisions import PromiseOption
 from sim.market_view import MarketView
 from sim.recording.promise_columns import PromiseColumns
 from strategies.explain_promise import Refreshes
-from strategies.learning import HandoverModel, LaneModel, _z
+from strategies.learned_signals import HandoverModel, LaneModel, _z
 
 
 def contract_table(
@@ -125,7 +125,7 @@ class CarrierBufferPromise:
     """Competent automation-only: seller handling time plus the contracted carrier's nominal
     transit from the seller's home warehouse, plus a buffer per contracted carrier, calibrated
     offline from a previous period's deliveries for an on-time target (`mptwin-tune` writes
-    `buffer_days`; `mptwin.tuning.calibrate`). Precomputed once; never learns during a run.
+    `buffer_days`; `mptwin.experiments.tuning.promise_buffers`). Precomputed once; never learns during a run.
     A carrier missing from the table gets `default_buffer_days`."""
 
     buffer_days: dict[str, float] = field(default_factory=dict)  # per carrier name

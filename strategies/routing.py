@@ -11,7 +11,7 @@ from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.market_view import MarketView, SellerTerms
 from sim.recording.route_columns import RouteColumns
 from strategies import explain_routing
-from strategies.learning import LandedCost, LaneModel
+from strategies.learned_signals import LandedCost, LaneModel
 from strategies.solver import UNASSIGNED, AssignmentProblem, solve_assignment
 
 

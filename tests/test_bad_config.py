@@ -2,7 +2,7 @@
 an empty seller list or a bad strategy parameter stops the run before anything is simulated,
 with an error that names the key.
 
-Most cases go through `mptwin.compose` (`compose`, then `build_run`: what `mptwin` does before
+Most cases go through `mptwin.runner.compose` (`compose`, then `build_run`: what `mptwin` does before
 simulating); a few go through the real command line in a subprocess.
 """
 
@@ -18,7 +18,7 @@ import simpy
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from mptwin.compose import build_run, compose
+from mptwin.runner.compose import build_run, compose
 from sim.config_bounds import ConfigError, check_config
 
 
@@ -276,7 +276,7 @@ CLI_CASES = [
 @pytest.mark.parametrize(("override", "key"), CLI_CASES)
 def test_cli_stops_with_an_error_naming_the_key_and_writes_nothing(tmp_path: Path, override, key):
     proc = subprocess.run(
-        [sys.executable, "-m", "mptwin.cli", "scenario=smoke", "progress=false", override],
+        [sys.executable, "-m", "mptwin.runner.cli", "scenario=smoke", "progress=false", override],
         cwd=tmp_path,
         capture_output=True,
         text=True,

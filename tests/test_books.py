@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from mptwin.analysis.metrics import compute_kpis, window_money
+from mptwin.results.measure.metrics import compute_kpis, window_money
 from sim.ledger import ACCOUNTS
 
 REL = 1e-9  # relative tolerance of money sums (floating-point summation only)

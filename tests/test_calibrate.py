@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 import yaml
 
-from mptwin.calibration import cli, validate
+from mptwin.calibration import backtest, cli
 from mptwin.calibration.export import export_log
 from mptwin.calibration.log import read_log
 from mptwin.calibration.scenario import calibrate, write_calibration
-from mptwin.compose import CONF_DIR, build_run, compose
+from mptwin.runner.compose import CONF_DIR, build_run, compose
 from sim.processes.carry_parcel import review_score
 from sim.world import ReviewSpec
 from tests.helpers.runs import OLIST, ROOT, run_sim
@@ -121,12 +121,12 @@ def test_round_trip_scenario_runs_and_validates_against_its_own_log(round_trip, 
     """The fitted scenario runs as is and, against the log it came from, passes the headline
     rows: late rate and click-to-door median (one seed)."""
     _, cal, log = round_trip
-    observed = validate.holdout_orders(log, cal.sidecar)
+    observed = backtest.holdout_orders(log, cal.sidecar)
     op = cal.sidecar["observed_operation"]
-    sims = validate.simulated_logs(
+    sims = backtest.simulated_logs(
         cal.scenario, [f"strategy={op['strategy']}", *op["overrides"]], [1], tmp_path
     )
-    table = validate.compare(observed, sims).set_index("quantity")
+    table = backtest.compare(observed, sims).set_index("quantity")
     assert table.loc["late_rate", "pass"] and table.loc["click_to_door_p50_h", "pass"], table
 
 
@@ -136,13 +136,13 @@ def test_olist_calibration_and_validation_run_end_to_end(tmp_path, monkeypatch):
     """In-sample: the late rate within 3 points and the click-to-door median within 15 %."""
     conf = tmp_path / "conf"
     shutil.copytree(CONF_DIR, conf)
-    monkeypatch.setattr("mptwin.compose.CONF_DIR", conf)  # every composition reads it
+    monkeypatch.setattr("mptwin.runner.compose.CONF_DIR", conf)  # every composition reads it
     assert (
         cli.main([str(OLIST), "--out", str(conf / "scenario" / "olist_t.yaml"), "--fit-share", "1"])
         == 0
     )
     out = tmp_path / "validation"
-    code = validate.main([str(OLIST), "scenario=olist_t", "--seeds", "2", "--out", str(out)])
+    code = backtest.main([str(OLIST), "scenario=olist_t", "--seeds", "2", "--out", str(out)])
     table = __import__("pandas").read_csv(out / "validation.csv").set_index("quantity")
     assert table.loc["late_rate", "pass"] and table.loc["click_to_door_p50_h", "pass"], table
     assert code == (0 if table["pass"].all() else 1)
@@ -208,7 +208,7 @@ def test_calibrate_cli_wants_a_yaml_file(tmp_path, capsys):
 
 
 def test_validate_cli_needs_a_calibrated_scenario(tmp_path, capsys):
-    assert validate.main([str(EXAMPLE), "scenario=baseline"]) == 2
+    assert backtest.main([str(EXAMPLE), "scenario=baseline"]) == 2
     assert "calibration.json" in capsys.readouterr().err
-    assert validate.main([str(EXAMPLE), "seed=3"]) == 2
+    assert backtest.main([str(EXAMPLE), "seed=3"]) == 2
     assert "scenario=" in capsys.readouterr().err

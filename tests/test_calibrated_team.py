@@ -20,9 +20,10 @@ import yaml
 from mptwin.calibration import cli
 from mptwin.calibration import scenario as calibration
 from mptwin.calibration.log import read_log
-from mptwin.calibration.scenario import calibrate, calibrated_note, size_team, write_calibration
-from mptwin.compose import CONF_DIR, compose
-from mptwin.run import run_job
+from mptwin.calibration.scenario import calibrate, size_team, write_calibration
+from mptwin.runner.compose import CONF_DIR, compose
+from mptwin.runner.job import run_job
+from mptwin.runner.provenance import calibrated_note
 from tests.helpers.commands import EXAMPLE
 from tests.helpers.runs import run_sim
 
@@ -135,7 +136,7 @@ def calibrated_conf(example, tmp_path, monkeypatch):
     sidecar; returns the scenario as a dict."""
     conf = tmp_path / "conf"
     shutil.copytree(CONF_DIR, conf, ignore=shutil.ignore_patterns("*.calibration.json"))
-    monkeypatch.setattr("mptwin.compose.CONF_DIR", conf)  # every composition reads it
+    monkeypatch.setattr("mptwin.runner.compose.CONF_DIR", conf)  # every composition reads it
     _, cal = example
     short = {**cal.scenario, "days": 7, "warmup_days": 2, "cooldown_days": 0}
     write_calibration(replace(cal, scenario=short), conf / "scenario" / "mine.yaml")

@@ -9,12 +9,12 @@ import shutil
 import pandas as pd
 import pytest
 
+from mptwin.calibration import backtest, export
 from mptwin.calibration import cli as calibrate_cli
-from mptwin.calibration import export, validate
 from mptwin.calibration.log import LogError, read_log
 from mptwin.calibration.log_files import CENTROIDS, CUSTOMERS, ORDERS, SELLERS
 from mptwin.calibration.scenario import calibrate
-from mptwin.compose import CONF_DIR
+from mptwin.runner.compose import CONF_DIR
 from tests.helpers.commands import EXAMPLE, Started, refused, started
 
 # --- mptwin-calibrate -------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def calibrated(tmp_path, monkeypatch):
     shipped log's last weeks; returns the sidecar's path."""
     conf = tmp_path / "conf"
     shutil.copytree(CONF_DIR, conf, ignore=shutil.ignore_patterns("*.calibration.json"))
-    monkeypatch.setattr("mptwin.compose.CONF_DIR", conf)  # every composition reads it
+    monkeypatch.setattr("mptwin.runner.compose.CONF_DIR", conf)  # every composition reads it
     shutil.copy(conf / "scenario" / "smoke.yaml", conf / "scenario" / "mine.yaml")
     sidecar = conf / "scenario" / "mine.calibration.json"
     sidecar.write_text(
@@ -173,31 +173,31 @@ def calibrated(tmp_path, monkeypatch):
 
 
 def test_validate_names_a_scenario_that_does_not_exist(calibrated, capsys, monkeypatch):
-    monkeypatch.setattr(validate, "read_log", started)
-    line = refused(capsys, validate.main, [str(EXAMPLE), "scenario=mnie"])
+    monkeypatch.setattr(backtest, "read_log", started)
+    line = refused(capsys, backtest.main, [str(EXAMPLE), "scenario=mnie"])
     assert "no scenario 'mnie'" in line and "calibrated scenarios: mine" in line
     assert "calibration.json not found" not in line
 
 
 @pytest.mark.parametrize("seeds", ["0", "-2", "two"])
 def test_validate_refuses_a_bad_seed_count(calibrated, capsys, monkeypatch, seeds):
-    monkeypatch.setattr(validate, "read_log", started)
-    line = refused(capsys, validate.main, [str(EXAMPLE), "scenario=mine", "--seeds", seeds])
+    monkeypatch.setattr(backtest, "read_log", started)
+    line = refused(capsys, backtest.main, [str(EXAMPLE), "scenario=mine", "--seeds", seeds])
     assert "argument --seeds" in line and seeds in line
 
 
 def test_validate_refuses_a_log_without_orders_in_the_hold_out(calibrated, capsys, monkeypatch):
     calibrated.write_text(calibrated.read_text().replace("2026-0", "2030-0"))
-    monkeypatch.setattr(validate, "simulated_logs", started)
-    line = refused(capsys, validate.main, [str(EXAMPLE), "scenario=mine"])
+    monkeypatch.setattr(backtest, "simulated_logs", started)
+    line = refused(capsys, backtest.main, [str(EXAMPLE), "scenario=mine"])
     assert "no orders bought in the scenario's hold-out (2030-05-01 .. 2030-06-01" in line
 
 
 def test_validate_says_a_bad_override_in_one_line(calibrated, capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr("mptwin.run.simulate", started)
+    monkeypatch.setattr("mptwin.runner.job.simulate", started)
     line = refused(
         capsys,
-        validate.main,
+        backtest.main,
         [str(EXAMPLE), "scenario=mine", "scenario.dyas=3", "--out", str(tmp_path)],
     )
     assert "config error" in line and "scenario.dyas" in line

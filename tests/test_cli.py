@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.analysis.tables import TABLE_COLUMNS
+from mptwin.results.measure.run_tables import TABLE_COLUMNS
 from sim.entities import EXCEPTION_TYPES
 from tests.helpers.runs import NETWORK
 

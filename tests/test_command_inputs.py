@@ -19,14 +19,14 @@ import tomllib
 
 import pytest
 
-from mptwin.compose import CONF_DIR, compose
-from mptwin.explain import main as explain_main
-from mptwin.gate import cli as gate_cli
-from mptwin.report import build as report
-from mptwin.report.load import load_sweep
-from mptwin.report.tables import paired, summary
-from mptwin.service import cli as serve_cli
-from mptwin.tuning import cli as tune_cli
+from mptwin.decision_service import cli as serve_cli
+from mptwin.experiments.gate import cli as gate_cli
+from mptwin.experiments.tuning import cli as tune_cli
+from mptwin.results.explain.cli import main as explain_main
+from mptwin.results.report import build as report
+from mptwin.results.report.load import load_sweep
+from mptwin.results.report.sweep_tables import paired, summary
+from mptwin.runner.compose import CONF_DIR, compose
 from tests.helpers.commands import refused, started
 from tests.helpers.runs import ROOT
 from tests.test_report_load import make_run
@@ -307,7 +307,7 @@ def test_mptwin_help_template_is_short_and_names_what_exists():
 @pytest.mark.slow
 def test_mptwin_help_is_its_own_and_hydra_help_stays(tmp_path):
     """The real command: a short help with the groups; --hydra-help is still Hydra's."""
-    run = [sys.executable, "-m", "mptwin.cli"]
+    run = [sys.executable, "-m", "mptwin.runner.cli"]
     text = subprocess.run(
         [*run, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
     ).stdout

@@ -1,6 +1,6 @@
 """Every config file composes: each scenario with the default strategy, each strategy (and each
 policy option) on the smoke scenario, each experiment. A YAML that no test runs cannot rot.
-And a config is composed in one place only (`mptwin.compose`), from the one conf/ path."""
+And a config is composed in one place only (`mptwin.runner.compose`), from the one conf/ path."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from mptwin.compose import CONF_DIR, build_run, compose
+from mptwin.runner.compose import CONF_DIR, build_run, compose
 from tests.helpers.runs import ROOT
 
 
@@ -52,13 +52,15 @@ def test_every_experiment_composes(experiment):
 
 # --- one composition ---------------------------------------------------------------------------
 
-# Hydra's composition API. A config composed with it anywhere but mptwin/compose.py could differ
+# Hydra's composition API. A config composed with it anywhere but mptwin/runner/compose.py could differ
 # from the one `mptwin` runs (another folder, another config name, no schema registered).
 HYDRA_COMPOSING = {"compose", "initialize", "initialize_config_dir", "initialize_config_module"}
 HYDRA_COMPOSING |= {"main"}  # hydra.main: a command's entry point, composing for it
 ALLOWED = {
-    "mptwin/compose.py": {"compose", "initialize_config_dir"},  # the one composition
-    "mptwin/cli.py": {"main"},  # `mptwin`: Hydra's entry point on mptwin.compose's folder
+    "mptwin/runner/compose.py": {"compose", "initialize_config_dir"},  # the one composition
+    "mptwin/runner/cli.py": {
+        "main"
+    },  # `mptwin`: Hydra's entry point on mptwin.runner.compose's folder
 }
 # Tests that test the `mptwin` command itself through Hydra's API may be listed here with what
 # they use; none needs to today (tests/test_cli.py runs the command in a subprocess).
@@ -91,7 +93,7 @@ def test_only_mptwin_compose_composes_with_hydra():
             where = str(path.relative_to(ROOT))
             extra = hydra_composing(path) - allowed.get(where, set())
             if extra:
-                bad.append(f"{where} uses hydra's {sorted(extra)}: use mptwin.compose")
+                bad.append(f"{where} uses hydra's {sorted(extra)}: use mptwin.runner.compose")
     assert not bad, "\n".join(bad)
 
 
@@ -110,14 +112,14 @@ def test_the_composition_guard_sees_hydras_api(tmp_path):
 
 
 def test_the_conf_folder_is_named_once():
-    """conf/'s path is `mptwin.compose.CONF_DIR`; the code outside tests/ names no other."""
+    """conf/'s path is `mptwin.runner.compose.CONF_DIR`; the code outside tests/ names no other."""
     named = re.compile(r"""["']conf["']""")
     bad = [
         f"{path.relative_to(ROOT)}:{i}"
         for folder in SCANNED
         if folder != "tests"  # tests copy conf/ to a temporary folder of that name
         for path in sorted((ROOT / folder).rglob("*.py"))
-        if path.relative_to(ROOT).as_posix() != "mptwin/compose.py"
+        if path.relative_to(ROOT).as_posix() != "mptwin/runner/compose.py"
         for i, line in enumerate(path.read_text().splitlines(), 1)
         if named.search(line)
     ]

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.analysis.records import collect
-from mptwin.compose import build_run, compose
+from mptwin.results.measure.records import collect
+from mptwin.runner.compose import build_run, compose
 from sim.engine import build, run
 from tests.helpers.runs import NETWORK, run_sim
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
-from mptwin.service.openapi import openapi
+from mptwin.decision_service.openapi import openapi
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from sim.decisions import RoutingDecision, RoutingRequest, Triage
 from strategies.remote.checks import check_prices, check_promise, check_route, check_triage
 from strategies.remote.codec import from_wire, to_wire
@@ -52,7 +52,7 @@ def start_service(*args: str, port: int | None = None) -> tuple[subprocess.Popen
     its health check."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mptwin.service.cli", "--port", str(port), *args],
+        [sys.executable, "-m", "mptwin.decision_service.cli", "--port", str(port), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -166,7 +166,7 @@ SHORT = (
 def test_an_unreachable_service_is_said_at_once_and_counted_at_the_end(
     tmp_path, caplog, monkeypatch
 ):
-    from mptwin import run as run_module
+    from mptwin.runner import job as run_module
 
     url = f"http://127.0.0.1:{free_port()}"  # nobody listens here
     said_at_bind = []
@@ -383,7 +383,7 @@ def test_the_openapi_document_is_generated_from_the_protocol_types():
     assert set(schemas["RoutingRequestTable"]["properties"]) == set(to_wire(_request(1)))
     shipped = json.loads((Path(ROOT) / "docs" / "decision-service.openapi.json").read_text())
     assert shipped == doc, (
-        "regenerate: uv run python -m mptwin.service.openapi > docs/decision-service.openapi.json"
+        "regenerate: uv run python -m mptwin.decision_service.openapi > docs/decision-service.openapi.json"
     )
 
 
@@ -415,8 +415,8 @@ class RogueRouting:
 
 
 def test_an_invalid_answer_is_never_applied_and_says_why(monkeypatch):
-    from mptwin.policies import build_policy
-    from mptwin.service.session import DecisionService
+    from mptwin.decision_service.session import DecisionService
+    from mptwin.runner.policies import build_policy
     from strategies.remote import client
 
     cfg = compose("scenario=smoke", "strategy=orchestration").strategy
@@ -438,8 +438,8 @@ def test_an_invalid_answer_is_never_applied_and_says_why(monkeypatch):
 
 @pytest.mark.slow
 def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
-    from mptwin.policies import build_policy
-    from mptwin.service.session import DecisionService
+    from mptwin.decision_service.session import DecisionService
+    from mptwin.runner.policies import build_policy
     from strategies.remote import client
 
     cfg = compose("scenario=smoke", "strategy=orchestration").strategy
@@ -471,8 +471,8 @@ def test_a_schedule_out_of_bounds_is_refused(monkeypatch):
 def test_served_decisions_are_explained_too(monkeypatch):
     """With decisions=true the service's answers carry what its policies weighed; a served
     promise, which has no explanation of its own, is recorded as the answer it was."""
-    from mptwin.policies import build_policy
-    from mptwin.service.session import DecisionService
+    from mptwin.decision_service.session import DecisionService
+    from mptwin.runner.policies import build_policy
     from strategies.remote import client
 
     served = compose("scenario=smoke", "strategy=orchestration").strategy

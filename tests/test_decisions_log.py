@@ -13,13 +13,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.analysis.option_columns import spread, store_lists, structs
-from mptwin.analysis.tables import DECISION_COLUMNS
-from mptwin.analysis.text_columns import numbers
-from mptwin.compose import build_run, compose
 from mptwin.memory import _numpy_huge_pages, memory_for_big_tables
-from mptwin.run import simulate
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.results.measure.option_columns import spread, store_lists, structs
+from mptwin.results.measure.run_tables import DECISION_COLUMNS
+from mptwin.results.measure.text_columns import numbers
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from sim.decisions import RouteOption
 from sim.engine import build
 from sim.recording.decision_log import DecisionLog, Options

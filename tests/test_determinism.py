@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
+from mptwin.results.measure.metrics import compute_kpis
 from tests.helpers.runs import NETWORK, ROOT, run_sim
 
 TEST_CONF = ROOT / "tests" / "conf"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
+from mptwin.results.measure.metrics import compute_kpis
 from tests.helpers.runs import run_sim
 
 SEEDS = (1, 2, 3)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from strategies.nearest_warehouse import NearestWarehouseRouting
 from tests.helpers.runs import ROOT
 

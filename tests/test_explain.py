@@ -11,12 +11,12 @@ import subprocess
 import pandas as pd
 import pytest
 
-from mptwin.compose import compose
-from mptwin.explain import explain, main
-from mptwin.explain.listing import STATUSES
-from mptwin.explain.run_folder import Names, alternatives
-from mptwin.explain.story import routing
-from mptwin.run import run_job
+from mptwin.results.explain.cli import explain, main
+from mptwin.results.explain.listing import STATUSES
+from mptwin.results.explain.run_folder import Names, alternatives
+from mptwin.results.explain.story import routing
+from mptwin.runner.compose import compose
+from mptwin.runner.job import run_job
 from sim.lifecycle import CANCELLED
 from tests.helpers.runs import ROOT
 

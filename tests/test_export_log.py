@@ -13,15 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.analysis.columns import numeric
-from mptwin.analysis.metrics import window_orders
 from mptwin.calibration import export
 from mptwin.calibration.export import FILES, README, export_log, main
 from mptwin.calibration.export_tables import approval_hours, centroids_frame, hex_ids
 from mptwin.calibration.geo import pairwise_km
 from mptwin.calibration.log import read_log
 from mptwin.calibration.log_files import CENTROIDS, ORDERS
-from mptwin.compose import build_run, compose
+from mptwin.results.measure.columns import numeric
+from mptwin.results.measure.metrics import window_orders
+from mptwin.runner.compose import build_run, compose
 from tests.helpers.runs import ROOT, run_sim
 
 SEED = 3

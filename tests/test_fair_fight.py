@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
-from mptwin.tuning.calibrate import carrier_buffers, overrun_samples, pool
+from mptwin.experiments.tuning.promise_buffers import carrier_buffers, overrun_samples, pool
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from sim.decisions import RoutingRequest, Strategy
 from sim.engine import build
 from sim.seam import private_reads, reads_in_source

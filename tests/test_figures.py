@@ -1,4 +1,4 @@
-"""Tests for mptwin.analysis.figures: every PNG is written, for a tiny run and for runs with nothing in
+"""Tests for mptwin.results.measure.run_figures: every PNG is written, for a tiny run and for runs with nothing in
 them, and no matplotlib figure is left open."""
 
 import math
@@ -7,8 +7,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from mptwin.analysis.figures import FIGURES, backlog_series, operator_flows, write_figures
-from mptwin.analysis.tables import TABLE_COLUMNS, RunInfo
+from mptwin.results.measure.run_figures import (
+    FIGURES,
+    backlog_series,
+    operator_flows,
+    write_figures,
+)
+from mptwin.results.measure.run_tables import TABLE_COLUMNS, RunInfo
 
 NAN = math.nan
 INFO = RunInfo("tiny", "test", 0, "2024-01-01", 24.0, 72.0, 96.0, "EUR")

@@ -20,11 +20,11 @@ import pytest
 import yaml
 from scipy import stats as sps
 
-from mptwin.gate import EXIT_BAD_GATE, arm_configs, load_gate, parse_gate
-from mptwin.gate.boundaries import exact_bounds
-from mptwin.gate.cli import main
-from mptwin.gate.plan import write_plan
-from mptwin.gate.sequential import (
+from mptwin.experiments.gate.boundaries import exact_bounds
+from mptwin.experiments.gate.cli import main
+from mptwin.experiments.gate.decide import EXIT_BAD_GATE, arm_configs, load_gate, parse_gate
+from mptwin.experiments.gate.plan import write_plan
+from mptwin.experiments.gate.sequential import (
     BREACHED,
     GO,
     HOLDS,

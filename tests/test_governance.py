@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from mptwin.compose import compose
+from mptwin.runner.compose import compose
 from tests.helpers.runs import ROOT, run_sim
 
 TEST_CONF = ROOT / "tests" / "conf"

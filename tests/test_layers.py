@@ -41,8 +41,10 @@ def test_no_package_imports_a_layer_above_it(package):
 def test_the_check_finds_an_upward_import(tmp_path):
     """The check is not vacuous: an upward import is seen."""
     path = tmp_path / "bad.py"
-    path.write_text("from mptwin.analysis.metrics import compute_kpis\nimport pandas as pd\n")
-    assert {"mptwin.analysis.metrics", "pandas"} <= imported_modules(path)
+    path.write_text(
+        "from mptwin.results.measure.metrics import compute_kpis\nimport pandas as pd\n"
+    )
+    assert {"mptwin.results.measure.metrics", "pandas"} <= imported_modules(path)
 
 
 def module_imports(path, module: str, known: set[str]) -> set[str]:
@@ -135,3 +137,41 @@ def test_the_cycle_check_finds_a_hidden_cycle(tmp_path):
     (pkg / "e.py").write_text("import pkg.sub.d\n")
     graph = import_graph("pkg", root=tmp_path)
     assert import_cycles(graph) == [["pkg.a", "pkg.b"], ["pkg.c", "pkg.sub.d"]]
+
+
+# The parts of mptwin (docs/design-notes.md draws them) and the parts each may import. A part
+# not named here is a shared helper at mptwin's top (cli_args, progress, memory), which imports
+# no part. Nothing imports the experiments, calibration or the decision service but themselves.
+MPTWIN_PARTS = {
+    "results": (),  # what runs leave behind, made readable: knows no runner
+    "runner": ("results",),  # the composition root: runs jobs, writes their results
+    "calibration": ("runner", "results"),  # builds scenarios from logs, checks them by running
+    "experiments": ("runner", "results"),  # tuning and the gate: drive many jobs
+    "decision_service": ("runner",),  # the example service: composes a strategy to serve
+}
+
+
+def mptwin_part(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "mptwin" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in MPTWIN_PARTS else "shared"
+
+
+def test_each_part_of_mptwin_imports_only_the_parts_below_it():
+    graph = import_graph("mptwin")
+    bad = []
+    for module, imported in sorted(graph.items()):
+        part = mptwin_part(module)
+        allowed = {part, "shared", *MPTWIN_PARTS.get(part, ())} if part != "shared" else {part}
+        below = [name for name in sorted(imported) if mptwin_part(name)]
+        bad += [f"{module} ({part}) imports {n}" for n in below if mptwin_part(n) not in allowed]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("package", ["sim", "mptwin", "strategies", "scenarios"])
+def test_no_import_cycles(package):
+    """No module imports, however indirectly, a module that imports it back: each module can be
+    read, and imported, after the modules it uses."""
+    cycles = import_cycles(import_graph(package))
+    assert not cycles, f"import cycles in {package}:\n" + "\n".join(" <-> ".join(c) for c in cycles)

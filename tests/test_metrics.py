@@ -1,4 +1,4 @@
-"""Unit tests for mptwin.analysis.metrics: every KPI on tiny hand-made tables, checked against values
+"""Unit tests for mptwin.results.measure.metrics: every KPI on tiny hand-made tables, checked against values
 worked out by hand (window [24, 72) h, run end 96 h)."""
 
 import json
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.analysis.metrics import backlog_max, compute_kpis, kpi_table, reviewer_busy
-from mptwin.analysis.tables import (
+from mptwin.results.measure.metrics import backlog_max, compute_kpis, kpi_table, reviewer_busy
+from mptwin.results.measure.run_tables import (
     DAILY_COLUMNS,
     EXCEPTION_COLUMNS,
     MONEY_COLUMNS,

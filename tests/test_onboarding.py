@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
+from mptwin.results.measure.metrics import compute_kpis
 from tests.helpers.runs import run_sim
 
 # a steady stream of small applicants into the smoke world, and a one-team desk for them

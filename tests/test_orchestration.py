@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest
 from sim.engine import build
 from sim.events import STOCK_CHANGED

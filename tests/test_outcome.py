@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from mptwin.stats import paired_ci
+from mptwin.results.stats import paired_ci
 from tests.helpers.golden import case_kpis, moved_kpis
 
 SEEDS = (1, 2, 3, 4, 5)

@@ -25,7 +25,7 @@ from typing import get_args, get_type_hints
 import pytest
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from mptwin.compose import CONF_DIR, compose
+from mptwin.runner.compose import CONF_DIR, compose
 from scenarios.config import ScenarioConfig, SellerProfile, WarehousesConfig
 from scenarios.synthetic import build_world
 from sim.world import SellerSpec, WarehouseSpec, World
@@ -53,10 +53,10 @@ MONITOR = "sim/processes/monitor_sellers.py"
 RECONCILE = "sim/processes/reconcile.py"
 SETTLE = "sim/processes/settle_payouts.py"
 REVIEWERS = "sim/processes/reviewer_team.py"
-RECORDS = "mptwin/analysis/records.py"
+RECORDS = "mptwin/results/measure/records.py"
 # ... and strategy keys
-POLICIES = "mptwin/policies.py"  # binds each policy from its `_target_`
-COMPOSE = "mptwin/compose.py"  # hands the rules file's commission table to the world
+POLICIES = "mptwin/runner/policies.py"  # binds each policy from its `_target_`
+COMPOSE = "mptwin/runner/compose.py"  # hands the rules file's commission table to the world
 ROUTING = "strategies/routing.py"
 PROMISE = "strategies/promise.py"
 PRICING = "strategies/pricing.py"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.compose import build_run, compose
+from mptwin.runner.compose import build_run, compose
 from scenarios.synthetic import build_world
 from sim.clock import Environment
 from sim.config_bounds import ConfigError

@@ -11,8 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mptwin.compose import build_run, compose
-from mptwin.run import simulate
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from sim.decisions import PromiseOption
 from strategies.promise import ContractPromise
 

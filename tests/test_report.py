@@ -15,13 +15,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mptwin.report.build import build_report, comparison_text, main
-from mptwin.report.costs import COST_COLUMNS
-from mptwin.report.html import comparison_section, esc, replications_section, summary_section
-from mptwin.report.kpis import CUT_NOTE
-from mptwin.report.load import ReportError, Sweep, load_sweep
-from mptwin.report.tables import paired, summary
-from mptwin.stats import MIN_REPLICATIONS, paired_ci
+from mptwin.results.report.build import build_report, comparison_text, main
+from mptwin.results.report.costs import COST_COLUMNS
+from mptwin.results.report.html import (
+    comparison_section,
+    esc,
+    replications_section,
+    summary_section,
+)
+from mptwin.results.report.kpis import CUT_NOTE
+from mptwin.results.report.load import ReportError, Sweep, load_sweep
+from mptwin.results.report.sweep_tables import paired, summary
+from mptwin.results.stats import MIN_REPLICATIONS, paired_ci
 from tests.helpers.runs import ROOT
 from tests.test_report_load import make_run
 
@@ -72,7 +77,7 @@ def sweep(tmp_path_factory):
         f"hydra.sweep.dir={root}",
     ]
     proc = subprocess.run(
-        [sys.executable, "-m", "mptwin.cli", *args],
+        [sys.executable, "-m", "mptwin.runner.cli", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -267,7 +272,7 @@ def test_a_folder_with_no_complete_runs_is_a_clear_error(tmp_path):
     with pytest.raises(ReportError, match=r"no complete runs under .*1 incomplete"):
         load_sweep(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "mptwin.report.build", str(tmp_path)],
+        [sys.executable, "-m", "mptwin.results.report.build", str(tmp_path)],
         capture_output=True,
         text=True,
         cwd=ROOT,

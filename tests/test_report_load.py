@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mptwin.report.build import comparison_text
-from mptwin.report.load import (
+from mptwin.results.report.build import comparison_text
+from mptwin.results.report.load import (
     choose_baseline,
     load_sweep,
     lookup,
     override_keys,
 )
-from mptwin.report.tables import paired, summary
+from mptwin.results.report.sweep_tables import paired, summary
 
 
 def make_run(
@@ -137,7 +137,7 @@ def test_duplicate_runs_are_used_once(tmp_path):
 
 
 def test_the_report_says_how_each_arm_was_tuned_and_staffed():
-    from mptwin.report.load import _tuning
+    from mptwin.results.report.load import _tuning
 
     plain = {"strategy": {"name": "automation"}, "scenario": {"reviewers": {"headcount": 14}}}
     assert _tuning(plain) == "not tuned; 14 reviewers"

@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import compose
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.runner.compose import compose
 from tests.helpers.runs import run_sim
 
 SMALL_YEAR = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mptwin.scaling import crossover, elasticity, fit_square_root, square_root_team
+from mptwin.results.scaling import crossover, elasticity, fit_square_root, square_root_team
 
 VOLUMES = np.geomspace(25, 12_000, 8)  # orders a day, log-spaced like the ladder
 

@@ -1,4 +1,4 @@
-"""Staffing by replay (mptwin.tuning.staffing): a run's human tasks replayed through its own
+"""Staffing by replay (mptwin.experiments.tuning.staffing): a run's human tasks replayed through its own
 team give back the run's own resolution times, more people never resolve later, and the team
 the replay proposes is the one a real run at that team confirms (on smoke)."""
 
@@ -7,9 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import build_run, compose
-from mptwin.tuning.staffing import MAIN_TEAM, human_tasks, p90_with, replay, smallest_team
+from mptwin.experiments.tuning.staffing import (
+    MAIN_TEAM,
+    human_tasks,
+    p90_with,
+    replay,
+    smallest_team,
+)
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.runner.compose import build_run, compose
 from tests.helpers.runs import run_sim
 
 SMOKE = ("scenario=smoke", "strategy=automation", "strategy.exceptions.auto_release_limit=0")

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.stats import (
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.results.stats import (
     MIN_REPLICATIONS,
     clip,
     few,

@@ -2,7 +2,7 @@
 nothing the report would read, local parallel (joblib) and one-at-a-time runs agree, and the
 cluster launcher (submitit, in its local mode) runs a sweep.
 
-Jobs run through `python -m mptwin.cli`, as `mptwin` would, on the smoke scenario."""
+Jobs run through `python -m mptwin.runner.cli`, as `mptwin` would, on the smoke scenario."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.compose import CONF_DIR, build_run, compose
-from mptwin.report.load import ReportError, load_sweep, scan
-from mptwin.sweep import STAGING, completed_kpis, staged
+from mptwin.results.job_folder import STAGING
+from mptwin.results.report.load import ReportError, load_sweep, scan
+from mptwin.runner.compose import CONF_DIR, build_run, compose
+from mptwin.runner.sweep import completed_kpis, staged
 from tests.helpers.runs import ROOT
 
 TEST_CONF = ROOT / "tests" / "conf"  # a tests-only second strategy: automation_undercut
@@ -32,7 +33,7 @@ TABLES = ("orders", "shipments", "exceptions", "money", "daily", "shifts")
 def mptwin(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the `mptwin` command in a subprocess from the repository root."""
     proc = subprocess.run(
-        [sys.executable, "-m", "mptwin.cli", *args],
+        [sys.executable, "-m", "mptwin.runner.cli", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -127,7 +128,7 @@ def test_a_rerun_sweep_skips_its_complete_jobs(tmp_path):
 def test_a_changed_config_is_not_skipped(tmp_path):
     out = tmp_path / "job"
     cfg = compose("scenario=smoke", "figures=false", "progress=false")
-    from mptwin.run import run_job
+    from mptwin.runner.job import run_job
 
     first = run_job(cfg, out)
     assert completed_kpis(cfg, out) == first
@@ -143,7 +144,7 @@ def test_a_changed_config_is_not_skipped(tmp_path):
 
 DIE_WHILE_WRITING = textwrap.dedent("""
     import os, signal, sys
-    import mptwin.run as run
+    import mptwin.runner.job as run
 
     real = run.write_tables
 
@@ -152,7 +153,7 @@ DIE_WHILE_WRITING = textwrap.dedent("""
         os.kill(os.getpid(), signal.SIGKILL)
 
     run.write_tables = write_then_die
-    from mptwin.cli import main
+    from mptwin.runner.cli import main
     sys.argv = ["mptwin", *sys.argv[1:]]
     main()
 """)
@@ -190,7 +191,7 @@ def test_a_job_killed_mid_write_leaves_no_result_the_report_reads(tmp_path):
 
 FAIL_ON_SEED_2 = textwrap.dedent("""
     import sys
-    import mptwin.run as run
+    import mptwin.runner.job as run
 
     real = run.write_tables
 
@@ -200,7 +201,7 @@ FAIL_ON_SEED_2 = textwrap.dedent("""
         return real(result, out_dir)
 
     run.write_tables = fail_on_seed_2
-    from mptwin.cli import main
+    from mptwin.runner.cli import main
     sys.argv = ["mptwin", *sys.argv[1:]]
     main()
 """)

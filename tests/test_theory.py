@@ -39,8 +39,8 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import compose
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.runner.compose import compose
 from tests.helpers.runs import run_sim
 
 HEADCOUNT = 3  # c

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.compose import compose
-from mptwin.tuning.cli import load_spec, make_runner, parse, tuned_config, write
-from mptwin.tuning.evaluate import TEAM, LocalRunner, run_seeds
-from mptwin.tuning.search import tune
+from mptwin.experiments.tuning.cli import load_spec, make_runner, parse, tuned_config, write
+from mptwin.experiments.tuning.evaluate import TEAM, LocalRunner, run_seeds
+from mptwin.experiments.tuning.search import tune
+from mptwin.runner.compose import compose
 from sim.config_bounds import ConfigError
 
 SMALL = [

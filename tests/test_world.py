@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from mptwin.analysis.metrics import compute_kpis
-from mptwin.compose import compose
+from mptwin.results.measure.metrics import compute_kpis
+from mptwin.runner.compose import compose
 from scenarios.synthetic import build_world
 from sim.world import World
 

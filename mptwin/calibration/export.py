@@ -72,13 +72,13 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from mptwin.analysis.records import RunResult
 from mptwin.calibration.export_tables import ROAD_FACTOR, log_tables
 from mptwin.calibration.log_files import FILES
 from mptwin.cli_args import one_line, unwritable
-from mptwin.compose import build_run, compose
 from mptwin.progress import Progress
-from mptwin.run import simulate
+from mptwin.results.measure.records import RunResult
+from mptwin.runner.compose import build_run, compose
+from mptwin.runner.job import simulate
 from sim.config_bounds import ConfigError
 from sim.world import World
 

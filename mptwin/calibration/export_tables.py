@@ -10,9 +10,6 @@ from hashlib import blake2b
 import numpy as np
 import pandas as pd
 
-from mptwin.analysis.columns import matches, numeric, table
-from mptwin.analysis.metrics import window_orders
-from mptwin.analysis.records import RunResult
 from mptwin.calibration.geo import region_centroids
 from mptwin.calibration.log_files import (
     CENTROIDS,
@@ -25,6 +22,9 @@ from mptwin.calibration.log_files import (
     TIME_FORMAT,
     TRANSLATION,
 )
+from mptwin.results.measure.columns import matches, numeric, table
+from mptwin.results.measure.metrics import window_orders
+from mptwin.results.measure.records import RunResult
 from sim.entities import ExceptionType
 from sim.world import World
 

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf, open_dict
 
-import mptwin.compose as composition
-from mptwin.calibration import demand, places, service
+import mptwin.runner.compose as composition
+from mptwin.calibration import demand, fit_steps, places
 from mptwin.calibration.fit import Fit, active_period, split_period
 from mptwin.calibration.log import OrderLog
 from mptwin.calibration.log_files import CENTROIDS, CUSTOMERS, ITEMS, ORDERS, SELLERS, LogError
@@ -105,19 +105,19 @@ def calibrate(
     fit.merge(demand.fit_demand(fitted, start, split))
     fit.merge(demand.fit_catalogue(fitted, log.items, MARKUP))
     rng = np.random.default_rng(seed)
-    handling, f = service.fit_handling(
+    handling, f = fit_steps.fit_handling(
         fitted, log.items, fit.values["demand.hour_profile"], CUTOFF_HOUR, rng
     )
     fit.merge(f)
     fit.merge(demand.fit_sellers(fitted, log.items, handling))
     region = fitted["state"].map({n: i for i, n in enumerate(geo.names)})
-    transit, factors, f = service.fit_transit(fitted, geo.order_km, region, len(geo.names))
+    transit, factors, f = fit_steps.fit_transit(fitted, geo.order_km, region, len(geo.names))
     fit.merge(f)
     for site, factor in zip(fit.values["regions.sites"], factors, strict=True):
         site["transit_factor"] = factor
-    fit.merge(service.fit_promise(fitted, geo.order_km, handling["handling_h"], transit))
-    fit.merge(service.fit_freight(fitted, geo.order_km))
-    fit.merge(service.fit_reviews(fitted))
+    fit.merge(fit_steps.fit_promise(fitted, geo.order_km, handling["handling_h"], transit))
+    fit.merge(fit_steps.fit_freight(fitted, geo.order_km))
+    fit.merge(fit_steps.fit_reviews(fitted))
     holdout = (start, end) if fit_share == 1.0 else (split, end)
     scenario = _assemble(name, fit, transit, holdout)
     # the level is measured over the fit period's last 8 weeks; the trend carries it to day 0
@@ -188,46 +188,6 @@ def summary(cal: Calibration) -> list[str]:
         f"reviewer team: {s['reviewers']['headcount']}, {made['reviewers']} (the log does not "
         "say how many people worked: set scenario.reviewers.headcount to your team)",
     ]
-
-
-def calibrated_note(scenario: dict, headcount: int) -> str:
-    """The line a calibrated scenario's run says: that it is calibrated, what is the template's,
-    the reviewer team it ran with and where the sidecar is. `scenario` is the resolved scenario
-    config; `headcount` the team the run had (its `reviewers.headcount`: a tuned arm's file or
-    an override may have set it over the calibrated file's), said against the team the sidecar
-    records as sized to the fitted volume."""
-    made = scenario.get("calibrated") or {}
-    name = made.get("sidecar") or f"{scenario.get('name')}.calibration.json"
-    conf = composition.CONF_DIR  # where `mptwin scenario=<name>` finds the scenario
-    sidecar = conf / "scenario" / name
-    where = (
-        str(sidecar.relative_to(conf.parent))
-        if sidecar.is_file()
-        else f"{name}, beside the scenario's file"
-    )
-    sized = _sized_team(sidecar)
-    if sized is None:
-        team = "scenario.reviewers.headcount"
-    elif headcount == sized:
-        team = "sized to the fitted volume"
-    else:
-        team = f"not the {sized} sized to the fitted volume: a tuned arm's team, or set by hand"
-    people = f"{headcount} reviewer{'' if headcount == 1 else 's'}"
-    return (
-        f"Calibrated scenario {scenario.get('name')}: fitted to an order log by "
-        f"{made.get('by', 'mptwin-calibrate')}, except the template's "
-        f"({made.get('template_file', 'conf/scenario/baseline.yaml')}) "
-        f"{', '.join(made.get('template') or ['what the log cannot identify'])}; "
-        f"{people} ({team}). Sources: {where}"
-    )
-
-
-def _sized_team(sidecar: Path) -> int | None:
-    """The team mptwin-calibrate sized to the fitted volume, as its sidecar records it."""
-    if not sidecar.is_file():
-        return None
-    record = json.loads(sidecar.read_text()).get("parameters", {}).get("reviewers.headcount")
-    return None if record is None else record.get("estimate")
 
 
 def check_fittable(fitted: pd.DataFrame, log: OrderLog) -> None:
@@ -384,7 +344,7 @@ def _match_demand(
 def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: list[str]):
     """Conversion (orders / visits) and each region's share of orders, measured by a short
     run of the world at `visits_per_day` with no trend and no peaks."""
-    from mptwin.run import simulate  # the pilot needs the whole twin
+    from mptwin.runner.job import simulate  # the pilot needs the whole twin
 
     pilot = copy.deepcopy(scenario)
     pilot.update(days=pilot_days, cooldown_days=0, warmup_days=7)
@@ -402,7 +362,7 @@ def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: lis
 
 def compose_with(scenario: dict, *overrides: str):
     """The config `mptwin <overrides>` would run with `scenario` in place of a file's (a
-    calibration not written yet; checked as a file would be by `mptwin.compose.build_run`)."""
+    calibration not written yet; checked as a file would be by `mptwin.runner.compose.build_run`)."""
     from scenarios.config import ScenarioConfig
 
     cfg = composition.compose("scenario=baseline", *overrides)
@@ -438,7 +398,7 @@ def _sidecar(log: OrderLog, name: str, fit: Fit, fit_period, holdout, fitted) ->
             "orders_per_day": fit.values["orders_per_day"],
             "top10_share": fit.values["top10_share"],
             "freight_to_price": fit.values["freight_to_price"],
-            "cancellation_rate": round(service.cancellation_rate(fitted), 5),
+            "cancellation_rate": round(fit_steps.cancellation_rate(fitted), 5),
         },
         "parameters": {k: {"estimate": v, "source": fit.sources[k]} for k, v in fit.values.items()},
         "not_identified": NOT_IDENTIFIED,

@@ -17,7 +17,7 @@ makes over a million decisions, most of them prices):
 - pricing: per repricing ask, one block of arrays (`PriceBlock`).
 
 Options move into numpy columns a batch at a time, as `sim.archive` does with orders. Nothing
-here is text: `mptwin.analysis.decisions` makes the table at the end of the run, and
+here is text: `mptwin.results.measure.decisions` makes the table at the end of the run, and
 numbers the decisions in time order (`POINTS` breaks ties: within an instant, a decision comes
 before the exceptions it raises).
 """

@@ -2,7 +2,7 @@
 JSON, and what the service may answer. Built from the types of `sim.decisions`, `sim.events`
 and `sim.market_view` (a routing request on the wire is a `RoutingRequest`, an answer a
 `RoutingDecision`, a carrier's contract a `CarrierContract`), so the
-OpenAPI schema (`mptwin.service.openapi`) and both ends are generated from one definition.
+OpenAPI schema (`mptwin.decision_service.openapi`) and both ends are generated from one definition.
 
 A run opens a session with the public terms of its world (`Terms`: contracts, seller settings,
 warehouse capacities; never the scenario's hidden truth), then attaches one decision point at a

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from mptwin.analysis.metrics import compute_kpis
+from mptwin.results.measure.metrics import compute_kpis
 from tests.helpers.runs import ROOT, run_sim
 
 GOLDEN = ROOT / "tests" / "golden" / "kpis.json"

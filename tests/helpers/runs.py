@@ -1,11 +1,11 @@
-"""Run small scenarios as `mptwin` would: composed and built by `mptwin.compose`."""
+"""Run small scenarios as `mptwin` would: composed and built by `mptwin.runner.compose`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mptwin.compose import CONF_DIR, build_run, compose
-from mptwin.run import simulate
+from mptwin.runner.compose import CONF_DIR, build_run, compose
+from mptwin.runner.job import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = CONF_DIR  # conf/: its files, listed by the tests that run each one

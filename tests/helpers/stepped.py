@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mptwin.analysis.records import RunResult, collect
-from mptwin.compose import build_run, compose
+from mptwin.results.measure.records import RunResult, collect
+from mptwin.runner.compose import build_run, compose
 from sim.engine import build
 from sim.lifecycle import CANCELLED, HELD, PLACED, ROUTING
 from sim.processes.record_day import close_last_day

@@ -207,6 +207,9 @@ class ScenarioConfig:
     # what a calibrated scenario took from its log and from the template, and its sidecar
     # (mptwin-calibrate writes it; mptwin's summary says it); informative, the model never reads it
     calibrated: Any = None
+    # a scale ladder's point and growth rules (conf/scenario/ladder.yaml): read by the
+    # ${ladder:...} resolvers of scenarios/ladder.py as the config is composed, never by the model
+    ladder: Any = None
 
     def check_rules(self, path: str) -> None:
         """Rules that span the scenario's parts; raises ConfigError naming the key."""

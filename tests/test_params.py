@@ -309,6 +309,8 @@ READERS: dict[str, str] = {
         },
     ),
     "scenario.feeds.lag_h": STATE,
+    # the scale ladder's point and rules: read as the config is composed, by its resolvers
+    "scenario.ladder": "scenarios/ladder.py",
     # --- the strategy: each policy is its own schema, read in place; the world reads the
     # schedule it asks on (batch_minutes, period_h, ...)
     "strategy.uses_platform": POLICIES,

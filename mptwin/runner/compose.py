@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import InterpolationResolutionError
 
 from mptwin.runner.config import check_known_keys, register
 from mptwin.runner.policies import build_strategy
-from sim.config_bounds import check_config
+from sim.config_bounds import ConfigError, check_config
 
 if TYPE_CHECKING:
     from sim.decisions import Strategy
@@ -53,7 +54,11 @@ def build_run(cfg: DictConfig) -> tuple[World, Strategy]:
     from scenarios.synthetic import build_world  # the world generator: only to build a run
 
     check_known_keys(cfg)
-    app = OmegaConf.to_object(cfg)
+    try:
+        app = OmegaConf.to_object(cfg)
+    except InterpolationResolutionError as e:  # a resolver refused (a ladder rule, say)
+        said = str(e.msg).split("\n")[0].split("while resolving interpolation: ")[-1]
+        raise ConfigError(f"{said} (resolving {e.full_key})") from None
     check_config(app, "")
     world = build_world(app.scenario)
     world = apply_commission(world, app.strategy.rules.commission)

@@ -10,6 +10,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from scenarios.config import ScenarioConfig
+from scenarios.ladder import register_resolvers
 from sim.config_bounds import ConfigError, nonneg
 from strategies.rules import RulesConfig
 
@@ -64,7 +65,9 @@ def check_known_keys(node, path: str = "") -> None:
 
 
 def register() -> None:
+    """The schema Hydra checks configs against, and the resolvers a scenario may use."""
     ConfigStore.instance().store(name="mptwin_schema", node=AppConfig)
+    register_resolvers()
 
 
 __all__ = ["AppConfig", "ConfigError", "StrategyConfig", "check_known_keys", "register"]

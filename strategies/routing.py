@@ -144,7 +144,7 @@ class OptimisedRouting:
     decision_latency_minutes: float = field(default=0.0, metadata=nonneg)
     late_penalty: float = field(default=20.0, metadata=nonneg)  # beyond the SLA credit
     defer_penalty: float = field(default=60.0, metadata=nonneg)  # leaving an order for later
-    time_limit_s: float = field(default=1.0, metadata=positive)  # per batch solve
+    time_limit_s: float = field(default=30.0, metadata=positive)  # per batch: a safety net
     horizon_days: float = field(default=1.0, metadata=positive)  # soft capacities look this far
     overflow_penalty: float = field(default=15.0, metadata=nonneg)  # per order over capacity
 

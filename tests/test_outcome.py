@@ -7,7 +7,7 @@ notes and the report.
 Also the scenario built to show orchestration's limits (five-day-old signals, a carrier in
 trouble, a platform priced at 1.00 per order): there it must not come out ahead.
 
-About 3 minutes on 2 cores: 20 baseline-sized runs.
+About 3 minutes on 2 cores: 16 baseline-sized runs (the limits scenario on three seeds).
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from mptwin.results.stats import paired_ci
 from tests.helpers.golden import case_kpis, moved_kpis
 
 SEEDS = (1, 2, 3, 4, 5)
+# where orchestration is built to lose, it loses by about 220k on a 13k sd of the paired
+# difference: three seeds decide the direction with a wide margin
+LIMITS_SEEDS = (1, 2, 3)
 ARMS = ("automation_tuned", "orchestration_tuned")
 KEYS = (
     "operator_margin",
@@ -39,17 +42,17 @@ def _kpis(job: tuple[str, str, int]) -> dict:
     return case_kpis(*job)  # as the golden back-test computes them
 
 
-def _paired(scenario: str) -> dict[str, dict[str, list]]:
-    jobs = [(scenario, s, seed) for s in ARMS for seed in SEEDS]
+def _paired(scenario: str, seeds: tuple[int, ...] = SEEDS) -> dict[str, dict[str, list]]:
+    jobs = [(scenario, s, seed) for s in ARMS for seed in seeds]
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = dict(zip(jobs, pool.map(_kpis, jobs), strict=True))
-    runs = {s: {k: [results[(scenario, s, seed)][k] for seed in SEEDS] for k in KEYS} for s in ARMS}
+    runs = {s: {k: [results[(scenario, s, seed)][k] for seed in seeds] for k in KEYS} for s in ARMS}
     runs["all"] = results  # every KPI of every job, for the golden back-test
     return runs
 
 
 def _report(scenario: str, runs: dict) -> None:
-    print(f"\n{scenario}: {ARMS[1]} - {ARMS[0]}, paired over seeds {SEEDS}")
+    print(f"\n{scenario}: {ARMS[1]} - {ARMS[0]}, paired over {len(runs[ARMS[0]][KEYS[0]])} seeds")
     for k in KEYS:
         ci = _diff(runs, k)
         print(f"  {k:26s} {ci.mean:+14.4f}  95% CI [{ci.lo:+.4f}, {ci.hi:+.4f}]  n={ci.n}")
@@ -64,7 +67,7 @@ def baseline_runs():
 
 @pytest.fixture(scope="module")
 def limits_runs():
-    runs = _paired("orchestration_limits")
+    runs = _paired("orchestration_limits", LIMITS_SEEDS)
     _report("orchestration_limits", runs)
     return runs
 

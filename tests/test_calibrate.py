@@ -21,7 +21,8 @@ import yaml
 from mptwin.calibration import backtest, cli
 from mptwin.calibration.export import export_log
 from mptwin.calibration.log import read_log
-from mptwin.calibration.scenario import calibrate, write_calibration
+from mptwin.calibration.scenario import calibrate
+from mptwin.calibration.scenario_file import write_calibration
 from mptwin.runner.compose import CONF_DIR, build_run, compose
 from sim.processes.carry_parcel import review_score
 from sim.world import ReviewSpec

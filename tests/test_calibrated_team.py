@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from mptwin.calibration import cli
+from mptwin.calibration import cli, pilot
 from mptwin.calibration import scenario as calibration
 from mptwin.calibration.log import read_log
-from mptwin.calibration.scenario import calibrate, size_team, write_calibration
+from mptwin.calibration.scenario import calibrate, size_team
+from mptwin.calibration.scenario_file import write_calibration
 from mptwin.runner.compose import CONF_DIR, compose
 from mptwin.runner.job import run_job
 from mptwin.runner.provenance import calibrated_note
@@ -44,7 +45,7 @@ def example():
     """The shipped synthetic log (about 39 orders a day), calibrated without pilot runs."""
     log = read_log(EXAMPLE)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(calibration, "_pilot", fixed_pilot)
+        mp.setattr(pilot, "_pilot", fixed_pilot)
         return log, calibrate(log, "mine")
 
 
@@ -80,7 +81,7 @@ def test_the_team_scales_the_templates_and_rounds_up_to_whole_people():
 
 def test_a_small_log_gets_a_small_team_and_a_bigger_volume_a_bigger_one(example, monkeypatch):
     log, small = example
-    monkeypatch.setattr(calibration, "_pilot", fixed_pilot)
+    monkeypatch.setattr(pilot, "_pilot", fixed_pilot)
     big = calibrate(copies(log, 20), "big")
     volume = small.sidecar["targets"]["orders_per_day"]
     assert small.scenario["reviewers"]["headcount"] == 1
@@ -120,7 +121,7 @@ def test_the_short_template_parts_are_the_sidecars_not_identified_parts():
 
 
 def test_calibrate_says_what_was_fitted_and_what_is_the_templates(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(calibration, "_pilot", fixed_pilot)
+    monkeypatch.setattr(pilot, "_pilot", fixed_pilot)
     assert cli.main([str(EXAMPLE), "--out", str(tmp_path / "mine.yaml")]) == 0
     out = capsys.readouterr().out
     fitted = next(line for line in out.splitlines() if line.startswith("fitted to the log:"))

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from mptwin.calibration.log import LogError, read_log
-from mptwin.calibration.scenario import calibrate, sidecar_path, summary, write_calibration
+from mptwin.calibration.scenario import calibrate, summary
+from mptwin.calibration.scenario_file import sidecar_path, write_calibration
 from mptwin.cli_args import HelpFormatter, float_in, unwritable
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a scenario name is also a folder name

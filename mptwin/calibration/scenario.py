@@ -12,23 +12,19 @@ the template pays for its thousand orders a day would swamp a small market's mar
 
 from __future__ import annotations
 
-import copy
-import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf, open_dict
+from omegaconf import OmegaConf
 
 import mptwin.runner.compose as composition
 from mptwin.calibration import demand, fit_steps, places
 from mptwin.calibration.fit import Fit, active_period, split_period
 from mptwin.calibration.log import OrderLog
 from mptwin.calibration.log_files import CENTROIDS, CUSTOMERS, ITEMS, ORDERS, SELLERS, LogError
+from mptwin.calibration.pilot import _match_demand
 
 TEMPLATE = composition.CONF_DIR / "scenario" / "baseline.yaml"
 MIN_ORDERS = 10  # orders of the fit period each part of the fit needs: with none it has no data
@@ -302,75 +298,6 @@ def _recurring(peak_days: list[str], start: pd.Timestamp, end: pd.Timestamp) -> 
     return sorted(out)
 
 
-PILOT_ORDERS = 15_000  # orders a pilot run aims at: enough for every region's share
-
-
-def _match_demand(
-    scenario: dict,
-    orders_per_day: float,
-    cancel_rate: float,
-    observed: list[str],
-    pilot_days: int,
-    rounds: int = 2,
-) -> None:
-    """Visits per day and each region's share of visits such that the twin's orders per day and
-    orders by region come out as the log's. Far customers see later promises and buy less
-    often, so a region's share of orders is not its share of visits: a pilot run under the
-    observed operation measures conversion overall and by region, and the visit shares are
-    corrected by target / simulated (twice). Volume is the pilot's, scaled back at the end
-    (stock and capacity follow volume, so conversion does not depend on it). Customers'
-    own cancellations make up what the twin's mechanisms (stock-outs, fraud, sellers who never
-    ship) leave short of the log's cancellation rate."""
-    sites = scenario["regions"]["sites"]
-    target = np.array([site["weight"] for site in sites])
-    weight = target.copy()
-    conversion = 0.6
-    risk = scenario["risk"]
-    risk["customer_cancel_rate"] = 0.0
-    for _ in range(rounds):
-        for site, w in zip(sites, weight, strict=True):
-            site["weight"] = round(float(w), 6)
-        visits = PILOT_ORDERS / (pilot_days * conversion)
-        conversion, shares, cancelled = _pilot(scenario, visits, pilot_days, observed)
-        rate = risk["customer_cancel_rate"] + cancel_rate - cancelled
-        risk["customer_cancel_rate"] = round(min(max(rate, 0.0), 1.0), 5)
-        weight = weight * target / np.maximum(shares, 1e-4)
-        weight = weight / weight.sum()
-    for site, w in zip(sites, weight, strict=True):
-        site["weight"] = round(float(w), 6)
-    scenario["demand"]["visits_per_day"] = round(orders_per_day / max(conversion, 1e-3), 2)
-
-
-def _pilot(scenario: dict, visits_per_day: float, pilot_days: int, observed: list[str]):
-    """Conversion (orders / visits) and each region's share of orders, measured by a short
-    run of the world at `visits_per_day` with no trend and no peaks."""
-    from mptwin.runner.job import simulate  # the pilot needs the whole twin
-
-    pilot = copy.deepcopy(scenario)
-    pilot.update(days=pilot_days, cooldown_days=0, warmup_days=7)
-    pilot["demand"].update(visits_per_day=visits_per_day, trend_per_year=0.0, promo_dates=[])
-    world, strategy = composition.build_run(compose_with(pilot, *observed, "progress=false"))
-    tables = simulate(world, strategy, 1).tables
-    daily, orders = tables["daily"], tables["orders"]
-    window = daily[daily["day"] >= pilot["warmup_days"]]
-    conversion = float(window["orders"].sum()) / max(float(window["visits"].sum()), 1.0)
-    placed = orders[orders["placed_h"] >= 24.0 * pilot["warmup_days"]]
-    counts = np.bincount(placed["region"].to_numpy(), minlength=len(world.region_names))
-    cancelled = float((placed["status"] == "cancelled").mean()) if len(placed) else 0.0
-    return conversion, counts / max(counts.sum(), 1), cancelled
-
-
-def compose_with(scenario: dict, *overrides: str):
-    """The config `mptwin <overrides>` would run with `scenario` in place of a file's (a
-    calibration not written yet; checked as a file would be by `mptwin.runner.compose.build_run`)."""
-    from scenarios.config import ScenarioConfig
-
-    cfg = composition.compose("scenario=baseline", *overrides)
-    with open_dict(cfg):
-        cfg.scenario = OmegaConf.merge(OmegaConf.structured(ScenarioConfig), scenario)
-    return cfg
-
-
 def _sidecar(log: OrderLog, name: str, fit: Fit, fit_period, holdout, fitted) -> dict:
     iso = lambda t: t.isoformat()  # noqa: E731
     return {
@@ -403,132 +330,3 @@ def _sidecar(log: OrderLog, name: str, fit: Fit, fit_period, holdout, fitted) ->
         "parameters": {k: {"estimate": v, "source": fit.sources[k]} for k, v in fit.values.items()},
         "not_identified": NOT_IDENTIFIED,
     }
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-COMMENT_KEYS = {  # which fit sources annotate which scenario key
-    "regions": ["regions.sites", "regions.road_factor", "regions.transit_factor"],
-    "demand.hour_profile": ["demand.hour_profile"],
-    "demand.weekday_profile": ["demand.weekday_profile"],
-    "demand.promo_dates": ["demand.peak_days"],
-    "demand.promo_multiplier": ["demand.promo_multiplier"],
-    "demand.trend_per_year": ["demand.trend_per_year"],
-    "demand.visits_per_day": ["orders_per_day"],
-    "catalogue.skus": ["catalogue.skus"],
-    "demand.zipf_exponent": ["demand.zipf_exponent"],
-    "catalogue.categories": ["catalogue.categories"],
-    "sellers": ["sellers", "handling"],
-    "warehouses.regions": ["warehouses.regions"],
-    "carriers": ["transit"],
-    "money.fee_base": ["money.fee_base"],
-    "money.fee_per_km": ["money.fee_per_km"],
-    "reviews": ["reviews"],
-    "reviewers.headcount": ["reviewers.headcount"],
-}
-
-
-def write_calibration(cal: Calibration, out: Path) -> tuple[Path, Path]:
-    """The scenario YAML (each fitted key with its source as a comment) and the sidecar
-    `<name>.calibration.json` beside it; each written to a temporary file and renamed, so a
-    failure leaves no half-written file."""
-    out = Path(out)
-    sidecar = sidecar_path(out)
-    sources = {
-        key: "; ".join(
-            f"{cal.sidecar['parameters'][k]['source']}"
-            for k in ks
-            if k in cal.sidecar["parameters"]
-        )
-        for key, ks in COMMENT_KEYS.items()
-    }
-    sources["demand.visits_per_day"] = (
-        f"set by a pilot run so orders per day = {cal.sidecar['targets']['orders_per_day']} "
-        "(mean of ordinary days, last 8 weeks of the fit period)"
-    )
-    sources["risk.customer_cancel_rate"] = cal.sidecar["parameters"]["risk.customer_cancel_rate"][
-        "source"
-    ]
-    sources["regions"] += (
-        "; weight: the share of visits that gives each state its share of "
-        "orders in a pilot run (far customers buy less often)"
-    )
-    sources["calibrated"] = (
-        "what was fitted and what is the template's, for people (mptwin's "
-        "summary says it; the model never reads it)"
-    )
-    made = cal.scenario["calibrated"]  # the sidecar is named by the file, so known only here
-    scenario = {**cal.scenario, "calibrated": {"by": made["by"], "sidecar": sidecar.name, **made}}
-    head = [
-        f"# {cal.scenario['name']}: calibrated by mptwin-calibrate from an order log.",
-        f"# Fitted on purchases {cal.sidecar['fit_period'][0][:10]} .. "
-        f"{cal.sidecar['fit_period'][1][:10]}; simulates the hold-out "
-        f"{cal.sidecar['holdout_period'][0][:10]} .. {cal.sidecar['holdout_period'][1][:10]}.",
-        f"# Sources of every value and what the log cannot identify: {sidecar.name}.",
-        "# Keys without a comment are the template's (conf/scenario/baseline.yaml).",
-    ]
-    text = "\n".join(head + _yaml(scenario, sources)) + "\n"
-    _atomic_write(out, text)
-    _atomic_write(sidecar, json.dumps(cal.sidecar, indent=1, default=str) + "\n")
-    return out, sidecar
-
-
-def sidecar_path(scenario: Path) -> Path:
-    """The sidecar beside a scenario file: `<name>.calibration.json`."""
-    return Path(scenario).with_name(Path(scenario).stem + ".calibration.json")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _yaml(node: dict, sources: dict, path: str = "", indent: int = 0) -> list[str]:
-    """Block YAML for mappings, flow style for lists of scalars and of small mappings."""
-    pad = " " * indent
-    lines = []
-    for key, value in node.items():
-        where = f"{path}.{key}" if path else key
-        if sources.get(where):
-            lines += [f"{pad}# {line}" for line in _wrap(sources[where], 96 - indent)]
-        if isinstance(value, dict):
-            lines.append(f"{pad}{key}:")
-            lines += _yaml(value, sources, where, indent + 2)
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            lines.append(f"{pad}{key}:")
-            lines += [f"{pad}  - {_flow(v)}" for v in value]
-        else:
-            lines.append(f"{pad}{key}: {_flow(value)}")
-    return lines
-
-
-def _flow(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int | float | np.integer | np.floating):
-        return repr(float(value)) if isinstance(value, float | np.floating) else str(int(value))
-    return json.dumps(str(value))
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}" if line else w
-    return [*lines, line] if line else lines

@@ -1,29 +1,20 @@
-"""`mptwin-gate`: the sequential test keeps its error rate (by simulation on synthetic paired
-differences), also when a NOT YET goes on with the same plan, and has power; its exact
-boundaries match gsDesign and find more than the union bound; verdicts on degenerate data; every
-gate file validates and a bad one, or one that re-plans a folder's results, exits 2 before
-anything runs; on the smoke world a clear win exits 0, a clear breach 1, a budget too small 3;
-a gate run again reruns nothing; the Hydra launcher and the installed command."""
+"""`mptwin-gate`'s statistics, without a run: the sequential test keeps its error rate (by
+simulation on synthetic paired differences), also when a NOT YET goes on with the same plan, and
+has power; its exact boundaries match gsDesign and find more than the union bound; verdicts on
+degenerate data. The gate file is in tests/test_gate_file.py, the gate on the twin in
+tests/test_gate_runs.py."""
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from scipy import stats as sps
 
 from mptwin.experiments.gate.boundaries import exact_bounds
-from mptwin.experiments.gate.cli import main
-from mptwin.experiments.gate.decide import EXIT_BAD_GATE, arm_configs, load_gate, parse_gate
-from mptwin.experiments.gate.plan import write_plan
 from mptwin.experiments.gate.sequential import (
     BREACHED,
     GO,
@@ -46,11 +37,8 @@ from mptwin.experiments.gate.sequential import (
     spent,
     t_critical,
 )
-from sim.config_bounds import ConfigError
+from tests.helpers.gate import ALPHA
 
-ROOT = Path(__file__).resolve().parent.parent
-GATES = sorted((ROOT / "conf" / "gate").glob("*.yaml"))
-ALPHA = 0.05
 REPS = 4000
 # P(GO) under a null change may exceed alpha only by sampling noise: 3 binomial standard errors
 TOLERANCE = 3 * math.sqrt(ALPHA * (1 - ALPHA) / REPS)  # 0.0103 at 4000 replications
@@ -356,271 +344,3 @@ def test_verdicts_read_the_bounds_in_the_kpis_direction():
 def test_constant_differences_decide_without_spread():
     out = one_look([Check("orders", +1)], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
     assert out.verdicts[0].verdict == MET and out.decision == GO
-
-
-# --- the gate file ------------------------------------------------------------------------------
-
-
-def test_there_is_a_gate_file():
-    assert any(p.stem == "promise_buffer" for p in GATES)
-
-
-@pytest.mark.parametrize("path", GATES, ids=[p.stem for p in GATES])
-def test_every_gate_file_loads_and_validates(path):
-    spec = load_gate(path)
-    assert spec.name == path.stem and 0 < spec.alpha < 1
-    configs = arm_configs(spec)  # each arm composed and built on each scenario
-    assert len(configs) == 2 * len(spec.scenarios)
-
-
-def gate_dict(**changes) -> dict:
-    """A small valid gate on smoke, with `changes` merged in."""
-    raw = {
-        "name": "test",
-        "scenarios": ["smoke"],
-        "current": ["strategy/promise=contract"],
-        "candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=0.5"],
-        "goal": {"kpi": "orders", "better": "higher"},
-        "guardrails": {
-            "on_time_rate": {"better": "higher", "max_loss": 0.2},
-            "operator_margin": {"better": "higher", "max_loss": 0.25, "relative": True},
-        },
-        "seeds": {"first": 1, "max": 3, "batch": 3},
-    }
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(raw.get(key), dict):
-            raw[key] = {**raw[key], **value}
-        else:
-            raw[key] = value
-    return raw
-
-
-def write_gate(tmp_path: Path, raw: dict, name: str = "gate") -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
-
-
-BAD = {
-    "unknown key": ({"seeds": {"max": 3, "batch": 3, "btach": 2}}, "seeds.btach"),
-    "unknown top-level key": ({"guardrail": {}}, "guardrail is not a known key"),
-    "unknown KPI": ({"goal": {"kpi": "oders", "better": "higher"}}, "unknown KPI 'oders'"),
-    "unknown guardrail KPI": (
-        {"guardrails": {"on_time": {"better": "higher", "max_loss": 0.1}}},
-        "guardrails.on_time",
-    ),
-    "bad direction": ({"goal": {"kpi": "orders", "better": "up"}}, "goal.better"),
-    "confidence 1": ({"confidence": 1.0}, "confidence must be < 1.0"),
-    "confidence 0": ({"confidence": 0}, "confidence must be > 0.0"),
-    "confidence as text": ({"confidence": "high"}, "confidence"),
-    "negative tolerance": (
-        {"guardrails": {"on_time_rate": {"better": "higher", "max_loss": -0.1}}},
-        "guardrails.on_time_rate.max_loss must be >= 0",
-    ),
-    "missing scenario": ({"scenarios": ["smok"]}, "unknown scenario 'smok'"),
-    "no scenario": ({"scenarios": []}, "scenarios"),
-    "batch above budget": ({"seeds": {"max": 3, "batch": 4}}, "seeds.batch"),
-    "batch of one": ({"seeds": {"max": 3, "batch": 1}}, "seeds.batch must be >= 2"),
-    "override Hydra rejects": ({"candidate": ["strategy/promise=nonexistent"]}, "candidate"),
-    "override of an unknown key": ({"candidate": ["strategy.promise.bufer_days=1"]}, "candidate"),
-    "bad override value": (
-        {"candidate": ["strategy/promise=contract", "strategy.promise.buffer_days=-1"]},
-        "buffer_days",
-    ),
-    "an unknown launcher": ({"launcher": "hydra", "hydra_launcher": "nope"}, "hydra_launcher"),
-    "a launcher that is not one": ({"launcher": "cloud"}, "launcher"),
-    "a sweep in an arm": ({"candidate": ["strategy.promise.buffer_days=1,2"]}, "sweep"),
-    "an arm sets the seed": ({"current": ["seed=3"]}, "current[0]"),
-    "seeds to spend off the plan": (
-        {"seeds": {"max": 6, "batch": 3, "spend": 4}},
-        "seeds.spend (4) must be a look of the plan",
-    ),
-    "seeds to spend above the plan": (
-        {"seeds": {"max": 3, "batch": 3, "spend": 6}},
-        "seeds.spend (6)",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
-def test_a_bad_gate_file_exits_2_naming_the_problem(case, tmp_path, capsys):
-    changes, expected = BAD[case]
-    out = tmp_path / "out"
-    code = main([str(write_gate(tmp_path, gate_dict(**changes))), "--out", str(out)])
-    err = capsys.readouterr().err
-    assert code == EXIT_BAD_GATE, err
-    assert expected in err, err
-    assert not out.exists()  # nothing ran
-
-
-def test_a_missing_gate_file_or_a_list_exits_2(tmp_path, capsys):
-    assert main([str(tmp_path / "nope.yaml")]) == EXIT_BAD_GATE
-    assert "not found" in capsys.readouterr().err
-    path = tmp_path / "list.yaml"
-    path.write_text("- smoke\n")
-    assert main([str(path)]) == EXIT_BAD_GATE
-    assert "mapping" in capsys.readouterr().err
-
-
-def test_a_changed_plan_is_refused_once_the_folder_holds_results(tmp_path, capsys):
-    """A folder remembers its plan: a gate file that re-plans it (seeds.max, confidence, ...)
-    exits 2 naming the key before anything runs, and says how to go on instead."""
-    raw = gate_dict(seeds={"max": 6, "batch": 3})
-    out = tmp_path / "out"
-    write_plan(parse_gate(raw, "gate"), out, plan_looks(ALPHA, 3, 6))
-    changes = {
-        "seeds.max": {"seeds": {"max": 12, "batch": 3}},
-        "seeds.batch": {"seeds": {"max": 6, "batch": 2}},
-        "seeds.first": {"seeds": {"first": 7, "max": 6, "batch": 3}},
-        "confidence": {"confidence": 0.9, "seeds": {"max": 6, "batch": 3}},
-    }
-    for key, change in changes.items():
-        code = main([str(write_gate(tmp_path, gate_dict(**change))), "--out", str(out)])
-        err = capsys.readouterr().err
-        assert code == EXIT_BAD_GATE and f"{key} is " in err, err
-        assert "seeds.spend (or --seeds)" in err and "new --out" in err
-    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]  # nothing ran
-    old = tmp_path / "old"  # a folder from before plan.json: its gate.json holds the plan
-    old.mkdir()
-    (old / "gate.json").write_text(
-        json.dumps({"spec": {"confidence": 0.95, "seeds": {"first": 1, "max": 20, "batch": 5}}})
-    )
-    code = main(
-        [str(write_gate(tmp_path, gate_dict(seeds={"max": 40, "batch": 5}))), "--out", str(old)]
-    )
-    assert code == EXIT_BAD_GATE and "seeds.max = 20 (gate.json)" in capsys.readouterr().err
-
-
-def test_seeds_to_spend_must_be_a_look_of_the_plan(tmp_path, capsys):
-    path = write_gate(tmp_path, gate_dict(seeds={"max": 6, "batch": 3}))
-    for seeds in ("4", "9", "1"):
-        assert main([str(path), "--seeds", seeds, "--out", str(tmp_path / "o")]) == EXIT_BAD_GATE
-        assert f"--seeds ({seeds}) must be a look of the plan" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
-
-
-def test_a_gate_can_be_built_in_code():
-    spec = parse_gate(gate_dict(name=None, scenarios="smoke"), "from_code")
-    assert spec.name == "from_code" and spec.scenarios == ["smoke"]
-    assert [c.kpi for c in spec.checks()] == ["orders", "on_time_rate", "operator_margin"]
-    with pytest.raises(ConfigError, match="goal.better"):
-        parse_gate(gate_dict(goal={"kpi": "orders", "better": "sideways"}), "x")
-
-
-# --- the gate on the twin -------------------------------------------------------------------------
-
-
-def run_main(tmp_path: Path, raw: dict, name: str = "gate") -> tuple[int, dict]:
-    out = tmp_path / f"{name}_out"
-    code = main([str(write_gate(tmp_path, raw, name)), "--out", str(out), "--workers", "2"])
-    return code, json.loads((out / "gate.json").read_text())
-
-
-@pytest.mark.slow
-def test_a_clear_win_exits_0(tmp_path):
-    """Promise 0.5 days of buffer instead of 2: more orders, generous guardrails."""
-    code, report = run_main(tmp_path, gate_dict())
-    assert code == 0 and report["decision"] == GO, report["verdicts"]
-    assert (tmp_path / "gate_out" / "gate.html").is_file()
-
-
-@pytest.mark.slow
-def test_a_clear_breach_exits_1(tmp_path):
-    """Buffer 2 -> 1 days with on-time rate allowed to fall half a point: it falls about 3."""
-    raw = gate_dict(
-        candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
-        guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}},
-    )
-    code, report = run_main(tmp_path, raw)
-    assert code == 1 and report["decision"] == NO_GO
-    rows = {v["kpi"]: v for v in report["verdicts"]}
-    assert rows["on_time_rate"]["verdict"] == BREACHED
-
-
-@pytest.mark.slow
-def test_a_budget_too_small_exits_3_and_a_second_run_simulates_nothing(tmp_path):
-    """Two identical arms never show a gain: NOT YET when the budget is spent. Run again, the
-    complete runs are read back, not rerun."""
-    raw = gate_dict(candidate=["strategy/promise=contract"], seeds={"max": 2, "batch": 2})
-    code, report = run_main(tmp_path, raw)
-    assert code == 3 and report["decision"] == NOT_YET
-    assert report["runs"]["simulated"] == 4 and report["runs"]["reused"] == 0
-    rows = {v["kpi"]: v for v in report["verdicts"]}
-    assert rows["orders"]["verdict"] == UNDECIDED and rows["orders"]["sd"] == 0.0
-    assert rows["on_time_rate"]["verdict"] == HOLDS  # zero difference, 0.2 tolerated
-    done = sorted((tmp_path / "gate_out" / "runs").rglob("kpis.json"))
-    assert len(done) == 4
-    assert {p.parent.relative_to(tmp_path / "gate_out" / "runs").as_posix() for p in done} == {
-        f"smoke/{arm}/seed={s}" for arm in ("current", "candidate") for s in (1, 2)
-    }
-    mtimes = [p.stat().st_mtime_ns for p in done]
-    code, again = run_main(tmp_path, raw)
-    assert code == 3 and again["runs"]["simulated"] == 0 and again["runs"]["reused"] == 4
-    assert [p.stat().st_mtime_ns for p in done] == mtimes
-    assert again["verdicts"] == report["verdicts"]
-
-
-@pytest.mark.slow
-def test_a_not_yet_goes_on_with_more_to_spend_and_the_same_plan(tmp_path, capsys):
-    """Planned for 4 seeds, run with 2 to spend: NOT YET with the plan open. Run again with 4:
-    the first look is read back, the plan's second look taken. Then a raised seeds.max is
-    refused (exit 2) rather than re-planned."""
-    raw = gate_dict(candidate=["strategy/promise=contract"], seeds={"max": 4, "batch": 2})
-    out, path = tmp_path / "out", write_gate(tmp_path, raw)
-    assert main([str(path), "--out", str(out), "--seeds", "2"]) == 3
-    assert "orders on smoke: no look of this plan would" in capsys.readouterr().out
-    first = json.loads((out / "gate.json").read_text())
-    assert first["spend"] == 2 and [lk["n"] for lk in first["looks_taken"]] == [2]
-    assert "after 2 of the 4 planned paired seeds" in first["reason"]
-    assert first["runs"] == {**first["runs"], "simulated": 4, "reused": 0}
-    plan = json.loads((out / "plan.json").read_text())
-    assert [lk["n"] for lk in plan["looks"]] == [2, 4] and plan["plan"]["seeds.max"] == 4
-    assert main([str(path), "--out", str(out), "--seeds", "4"]) == 3
-    second = json.loads((out / "gate.json").read_text())
-    assert [lk["n"] for lk in second["looks_taken"]] == [2, 4]
-    assert second["looks_taken"][0] == first["looks_taken"][0]  # the same look, the same level
-    assert second["runs"] == {**second["runs"], "simulated": 4, "reused": 4}
-    assert "after all 4 planned paired seeds" in second["reason"]
-    capsys.readouterr()
-    raised = write_gate(
-        tmp_path, gate_dict(candidate=["strategy/promise=contract"], seeds={"max": 8, "batch": 2})
-    )
-    assert main([str(raised), "--out", str(out)]) == EXIT_BAD_GATE
-    assert "seeds.max is 8" in capsys.readouterr().err
-    assert json.loads((out / "gate.json").read_text()) == second  # nothing ran
-
-
-@pytest.mark.slow
-def test_the_hydra_launcher_writes_the_same_runs(tmp_path):
-    """`launcher: hydra` runs `mptwin -m` over the seeds; a local gate then reuses every run."""
-    raw = gate_dict(
-        candidate=["strategy/promise=contract", "strategy.promise.buffer_days=1.0"],
-        guardrails={"on_time_rate": {"better": "higher", "max_loss": 0.005}},
-        seeds={"max": 2, "batch": 2},
-        launcher="hydra",
-        hydra_launcher="cores",
-    )
-    code, report = run_main(tmp_path, raw)
-    assert report["runs"]["simulated"] == 4, report
-    local = {**raw, "launcher": "local"}
-    code2, again = run_main(tmp_path, local)
-    assert again["runs"] == {**report["runs"], "simulated": 0, "reused": 4}
-    assert code2 == code and again["verdicts"] == report["verdicts"]
-
-
-@pytest.mark.slow
-def test_the_installed_command_runs_the_shipped_gate(tmp_path):
-    command = Path(sys.executable).parent / "mptwin-gate"
-    assert command.exists(), "run `uv sync` to install the mptwin-gate script"
-    done = subprocess.run(
-        [str(command), "conf/gate/promise_buffer.yaml", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    report = json.loads((tmp_path / "gate.json").read_text())
-    assert done.returncode == report["exit_code"] in (0, 1, 3), done.stderr[-2000:]
-    assert f"Decision: {report['decision']}" in done.stdout
-    page = (tmp_path / "gate.html").read_text()
-    assert report["decision"] in page and "<script" not in page and "http" not in page

@@ -24,22 +24,18 @@ import simpy
 from sim.archive import Archive
 from sim.clock import Calendar
 from sim.decisions import Strategy
-from sim.entities import (
-    EXCEPTION_FIELDS,
-    EXCEPTION_TYPES,
-    ORDER_FIELDS,
-    Application,
-    Listing,
-    Order,
-)
+from sim.entities import ORDER_FIELDS, Order
 from sim.events import EventBus
+from sim.exceptions import EXCEPTION_FIELDS, EXCEPTION_TYPES
 from sim.ledger import MoneyLedger
 from sim.market_view import MarketView
 from sim.recording.decision_log import DecisionLog
+from sim.seller_network import Application, Listing
 from sim.seller_performance import Performance
 from sim.streams import Streams
-from sim.world import Staff, World
+from sim.world import World
 from sim.world_facts import WorldFacts
+from sim.world_parts import Staff
 
 
 @dataclass

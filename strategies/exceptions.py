@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sim.config_bounds import ConfigError, nonneg
 from sim.decisions import Alternative, ExceptionEvent, Triage
-from sim.entities import EXCEPTION_TYPES, PEOPLE_ONLY, ExceptionType, Handler
+from sim.exceptions import EXCEPTION_TYPES, PEOPLE_ONLY, ExceptionType, Handler
 from sim.market_view import MarketView
 
 

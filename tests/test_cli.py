@@ -22,7 +22,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from mptwin.results.measure.run_tables import TABLE_COLUMNS
-from sim.entities import EXCEPTION_TYPES
+from sim.exceptions import EXCEPTION_TYPES
 from tests.helpers.runs import NETWORK
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from mptwin.calibration.log_files import (
 from mptwin.results.measure.columns import matches, numeric, table
 from mptwin.results.measure.metrics import window_orders
 from mptwin.results.measure.records import RunResult
-from sim.entities import ExceptionType
+from sim.exceptions import ExceptionType
 from sim.world import World
 
 ROAD_FACTOR = 1.25  # the synthetic scenarios' road km per straight-line km (regions.road_factor)

@@ -19,7 +19,7 @@ import math
 
 from sim.clock import call_later
 from sim.decisions import LIFT, PEOPLE, SELLER_ACTIONS, SUSPEND, WARN
-from sim.entities import ExceptionType
+from sim.exceptions import ExceptionType
 from sim.lifecycle import DELIVERED
 from sim.recording import record_decision
 from sim.state import State

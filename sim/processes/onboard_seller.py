@@ -17,10 +17,11 @@ import numpy as np
 from sim.classifier import SimulatedClassifier
 from sim.clock import call_later
 from sim.decisions import APPROVE, PEOPLE, REJECT, ApplicationView, ListingView
-from sim.entities import APPROVED, REJECTED, Application, ExceptionType, Listing
+from sim.exceptions import ExceptionType
 from sim.processes.fraud_wave import fraud_wave
 from sim.processes.replenish_stock import stock_changed
 from sim.recording import record_decision
+from sim.seller_network import APPROVED, REJECTED, Application, Listing
 from sim.state import State
 from sim.steps.raise_exception import raise_exception
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import heapq
 
-from sim.entities import ExceptionType, Order
+from sim.entities import Order
+from sim.exceptions import ExceptionType
 from sim.processes.carry_parcel import hand_over
 from sim.processes.route_orders import reroute
 from sim.state import State

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from sim.clock import end_of_day
-from sim.entities import ExceptionType, Handler, Order
+from sim.entities import Order
+from sim.exceptions import ExceptionType, Handler
 from sim.lifecycle import HELD, ROUTING, set_status
 from sim.processes.monitor_sellers import hide_listings
 from sim.recording import record_decision

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 from sim.clock import call_later
-from sim.entities import ExceptionType, Handler, Order
+from sim.entities import Order
+from sim.exceptions import ExceptionType, Handler
 from sim.state import State
 from sim.steps.raise_exception import raise_exception
 

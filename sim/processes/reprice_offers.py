@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.clock import next_hour_of_day
-from sim.entities import ExceptionType
+from sim.exceptions import ExceptionType
 from sim.recording import record_decision
 from sim.state import State
 from sim.steps.raise_exception import raise_exception

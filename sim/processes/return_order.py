@@ -5,7 +5,8 @@ is paid for by the carrier."""
 from __future__ import annotations
 
 from sim.clock import call_later
-from sim.entities import ExceptionType, Handler, Order
+from sim.entities import Order
+from sim.exceptions import ExceptionType, Handler
 from sim.lifecycle import RETURNED, set_status
 from sim.processes.replenish_stock import stock_changed
 from sim.seller_performance import REFUNDS

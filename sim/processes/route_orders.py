@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sim.clock import call_later
 from sim.decisions import DEFER, ESCALATE, RoutingRequest
-from sim.entities import ExceptionType, Order
+from sim.entities import Order
+from sim.exceptions import ExceptionType
 from sim.lifecycle import PICKING, set_status
 from sim.processes.replenish_stock import check_reorder, stock_changed
 from sim.recording import record_decision

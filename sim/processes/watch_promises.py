@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import heapq
 
-from sim.entities import ExceptionType, Order
+from sim.entities import Order
 from sim.events import PARCEL_LATE, PARCEL_LOST
+from sim.exceptions import ExceptionType
 from sim.lifecycle import LOST, TERMINAL, set_status
 from sim.processes.carry_parcel import parcel_event
 from sim.state import State

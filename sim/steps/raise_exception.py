@@ -6,7 +6,8 @@ from __future__ import annotations
 import simpy
 
 from sim.decisions import ExceptionEvent
-from sim.entities import HANDLERS, PEOPLE_ONLY, ExceptionRecord, ExceptionType, Handler, Order
+from sim.entities import Order
+from sim.exceptions import HANDLERS, PEOPLE_ONLY, ExceptionRecord, ExceptionType, Handler
 from sim.recording import record_decision
 from sim.state import State
 

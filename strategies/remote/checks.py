@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from sim.decisions import DEFER, ESCALATE, RoutingDecision, RoutingRequest, Triage
-from sim.entities import Handler
+from sim.exceptions import Handler
 from strategies.remote.protocol import PriceAnswer, PromiseTable
 
 

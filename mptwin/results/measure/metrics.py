@@ -28,7 +28,7 @@ from mptwin.results.measure.columns import (
 from mptwin.results.measure.run_tables import RunInfo
 from mptwin.results.measure.seller_metrics import seller_network_kpis
 from mptwin.results.measure.service_calls import service_kpis
-from sim.entities import EXCEPTION_TYPES
+from sim.exceptions import EXCEPTION_TYPES
 from sim.lifecycle import TERMINAL
 
 MONEY_KINDS = {  # KPI key -> ledger kinds summed into it

@@ -8,7 +8,7 @@ import pandas as pd
 
 from mptwin.results.measure.columns import in_window, matches, numeric
 from mptwin.results.measure.run_tables import RunInfo
-from sim.entities import EXCEPTION_TYPES
+from sim.exceptions import EXCEPTION_TYPES
 
 DEFINITION = """\
 For the exceptions of one type raised in the measurement window:

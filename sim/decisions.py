@@ -218,7 +218,7 @@ class Triage:
 
 @runtime_checkable
 class ExceptionPolicy(Protocol):
-    """Who handles each irregularity the world raises (sim.entities.ExceptionType): `human`
+    """Who handles each irregularity the world raises (sim.exceptions.ExceptionType): `human`
     puts it in the reviewers' queue by priority (1 = most urgent) and deadline, and the work it
     blocks waits; `auto` resolves it at once, the way a person would, without their judgement
     (a held payment released automatically is never checked for fraud)."""

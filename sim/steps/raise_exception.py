@@ -53,7 +53,7 @@ def raise_exception(
     if triage.handler == Handler.AUTO and type_ in PEOPLE_ONLY:
         raise ValueError(
             f"triage sent {type_} to the system, but it is an escalation to people "
-            "(sim.entities.PEOPLE_ONLY): a triage policy sets only its priority"
+            "(sim.exceptions.PEOPLE_ONLY): a triage policy sets only its priority"
         )
     rec.handler, rec.priority, rec.deadline_h = triage.handler, triage.priority, triage.deadline_h
     if records.decisions is not None:

@@ -58,7 +58,7 @@ SHIPMENT_COLUMNS = {
 # exceptions: one row per exception raised, resolved or not.
 EXCEPTION_COLUMNS = {
     "exc_id": "int64",
-    "type": "category",  # one of sim.entities.ExceptionType
+    "type": "category",  # one of sim.exceptions.ExceptionType
     "cause": "category",
     "order_id": "int64",  # -1 when not about an order
     "offer": "int32",  # -1 when not about an offer
@@ -66,7 +66,7 @@ EXCEPTION_COLUMNS = {
     "raised_h": "float64",
     "deadline_h": "float64",
     "priority": "int32",  # lower is more urgent
-    "handler": "category",  # sim.entities.Handler: human | auto
+    "handler": "category",  # sim.exceptions.Handler: human | auto
     "started_h": "float64",  # a reviewer picked it up (NaN if never)
     "resolved_h": "float64",  # NaN if still open at run end
     "reviewer": "int32",

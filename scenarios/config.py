@@ -1,7 +1,7 @@
 """Typed schema of a scenario config (Hydra structured config): what a scenario YAML may say.
 
-A part the world reads is declared once, by the world (`sim/world.py`: demand, money, risk, the
-reviewers, carriers, ...), and used here as its schema; the world keeps the configured object.
+A part the world reads is declared once, by the world (`sim/world_parts.py`: demand, money, risk,
+the reviewers, carriers, ...), and used here as its schema; the world keeps the configured object.
 This module declares only what the generator alone reads (regions, the catalogue's size and
 stock rules, the competitor feed, how many sellers, warehouses and carriers there are), partly
 as subclasses that extend a world part with it. Hydra rejects unknown keys and wrong types
@@ -18,7 +18,7 @@ from omegaconf import MISSING
 
 from scenarios.config_checks import iso_date, nonempty
 from sim.config_bounds import ConfigError, nonneg, positive, unit
-from sim.world import (
+from sim.world_parts import (
     ApplicantSpec,
     CarrierSpec,
     CatalogueSpec,
@@ -74,7 +74,7 @@ class RegionsConfig:
 
 @dataclass(kw_only=True)
 class DemandConfig(DemandSpec):
-    """The world's demand (`sim.world.DemandSpec`), and what only the generator reads: the
+    """The world's demand (`sim.world_parts.DemandSpec`), and what only the generator reads: the
     promotion days and how unequal SKUs' popularity is."""
 
     promo_dates: list[str] = field(default_factory=list)
@@ -96,8 +96,8 @@ class CategoryConfig:
 
 @dataclass(kw_only=True)
 class CatalogueConfig(CatalogueSpec):
-    """The world's catalogue rules (`sim.world.CatalogueSpec`: mapping, new listings), and how
-    the generator makes the catalogue and its stock plan."""
+    """The world's catalogue rules (`sim.world_parts.CatalogueSpec`: mapping, new listings), and
+    how the generator makes the catalogue and its stock plan."""
 
     skus: int = field(default=5000, metadata=positive)
     categories: list[CategoryConfig] = field(default_factory=list)
@@ -130,7 +130,7 @@ class SellerProfile(SellerTraits):
 
 @dataclass(kw_only=True)
 class ApplicationsConfig(ApplicantSpec):
-    """The applications the world draws (`sim.world.ApplicantSpec`), and what the generator
+    """The applications the world draws (`sim.world_parts.ApplicantSpec`), and what the generator
     makes of each applicant's slot: its catalogue, the demand it brings, and how an honest new
     seller works."""
 
@@ -166,8 +166,8 @@ class WarehousesConfig(WarehousingSpec):
 
 @dataclass(kw_only=True)
 class CarrierConfig(CarrierSpec):
-    """A carrier (`sim.world.CarrierSpec`), and how the generator places it: its share of the
-    sellers who contract it and the share of regions it serves."""
+    """A carrier (`sim.world_parts.CarrierSpec`), and how the generator places it: its share of
+    the sellers who contract it and the share of regions it serves."""
 
     share: float = field(default=1.0, metadata=nonneg)  # relative share of sellers contracting it
     coverage: float = field(default=1.0, metadata=unit)  # share of regions served

@@ -1,5 +1,6 @@
 """Days, as people configure them, and the world's hours: the generator's one unit conversion
-(a world part converts its own `*_days` keys through `*_h` properties, `sim/world.py`)."""
+(a world part converts its own `*_days` keys through `*_h` properties,
+`sim/world_parts.py`)."""
 
 from __future__ import annotations
 

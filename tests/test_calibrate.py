@@ -25,7 +25,7 @@ from mptwin.calibration.scenario import calibrate
 from mptwin.calibration.scenario_file import write_calibration
 from mptwin.runner.compose import CONF_DIR, build_run, compose
 from sim.processes.carry_parcel import review_score
-from sim.world import ReviewSpec
+from sim.world_parts import ReviewSpec
 from tests.helpers.runs import OLIST, ROOT, run_sim
 
 needs_olist = pytest.mark.skipif(not OLIST.is_dir(), reason="../shared/data/olist-sample absent")

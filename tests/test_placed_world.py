@@ -18,7 +18,7 @@ from sim.processes.carry_parcel import review_score
 from sim.processes.customer_arrivals import hourly_rates
 from sim.state import State
 from sim.streams import Streams
-from sim.world import ReviewSpec
+from sim.world_parts import ReviewSpec
 from tests.helpers.runs import run_sim
 
 SITES = (

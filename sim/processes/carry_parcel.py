@@ -16,7 +16,7 @@ from sim.processes.return_order import maybe_return, request_return
 from sim.seller_performance import DEFECTS, LATE
 from sim.seller_performance import SHIPPED as SHIPPED_KIND
 from sim.state import State
-from sim.world import ReviewSpec
+from sim.world_parts import ReviewSpec
 
 _NORMAL = NormalDist()
 _REVIEWS = ReviewSpec()  # the defaults

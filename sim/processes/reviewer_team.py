@@ -7,7 +7,7 @@ import simpy
 
 from sim.clock import HOURS_PER_DAY
 from sim.state import ReviewDesk, State
-from sim.world import Staff
+from sim.world_parts import Staff
 
 
 def on_shift(spec: Staff, calendar, t_h: float) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 
 from mptwin.results.measure.columns import in_window, numeric, percentiles
 from mptwin.results.measure.records import RunInfo
-from sim.world import MAIN_TEAM  # the team scenario.reviewers.headcount staffs
+from sim.world_parts import MAIN_TEAM  # the team scenario.reviewers.headcount staffs
 
 
 @dataclass(frozen=True)
